@@ -1,0 +1,39 @@
+// Connecting to NATS the same way everywhere: reconnect forever with jitter, notice a dead
+// link within a minute, and start even when the server is down.
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Type, type Static } from "@sinclair/typebox";
+
+export const NatsConfigSchema = Type.Object(
+  {
+    servers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    user: Type.Optional(Type.String()),
+    pass: Type.Optional(Type.String()),
+    tls: Type.Optional(
+      Type.Object(
+        { caFile: Type.String(), certFile: Type.Optional(Type.String()), keyFile: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Milliseconds between reconnect attempts (jitter is added). */
+    reconnectWaitMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60_000 })),
+  },
+  { additionalProperties: false },
+);
+export type NatsConfig = Static<typeof NatsConfigSchema>;
+
+export async function connectNats(cfg: NatsConfig, name: string, inboxPrefix?: string): Promise<NatsConnection> {
+  return connect({
+    servers: cfg.servers,
+    name,
+    ...(inboxPrefix ? { inboxPrefix } : {}),
+    ...(cfg.user ? { user: cfg.user, pass: cfg.pass } : {}),
+    ...(cfg.tls ? { tls: cfg.tls } : {}),
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+    reconnectTimeWait: cfg.reconnectWaitMs ?? 2_000,
+    reconnectJitter: 500,
+    reconnectJitterTLS: 1_000,
+    pingInterval: 20_000,
+    maxPingOut: 3,
+  });
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["shared/**/*.test.ts", "controller/**/*.test.ts", "agent/**/*.test.ts", "cli/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["dist/**", "node_modules/**"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});

@@ -1,0 +1,136 @@
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RecordingExecutor } from "../providers/executor.js";
+import { converge, type InventoryEntry } from "./converge.js";
+import { lines, options, outcomes, res, tempRoot } from "./testing.js";
+
+let root: string;
+beforeEach(() => {
+  root = tempRoot();
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+const live = (p: string): string => join(root, p);
+
+describe("converge: notify → refresh", () => {
+  // Outside sandbox so the exec really runs; every path is still under the temp root.
+  const catalog = (content: string) => [
+    res("conf", "file", { path: "/hub.conf", content }, { notifies: ["reload"] }),
+    res("reload", "exec", { argv: ["/usr/bin/touch", live("/reloaded")], refreshOnly: true }),
+  ];
+
+  it("changed resource → its notify target is refreshed once; unchanged → not refreshed", async () => {
+    const first = await converge(catalog("a"), options(root, { sandbox: false }));
+    expect(lines(first)).toEqual({ conf: ["absent → present"], reload: [`ran /usr/bin/touch ${live("/reloaded")}`] });
+    expect(outcomes(first)).toEqual({ conf: "changed", reload: "changed" });
+    expect(fs.existsSync(live("/reloaded"))).toBe(true);
+
+    fs.unlinkSync(live("/reloaded"));
+    const second = await converge(catalog("a"), options(root, { sandbox: false }));
+    expect(outcomes(second)).toEqual({ conf: "unchanged", reload: "unchanged" });
+    expect(fs.existsSync(live("/reloaded"))).toBe(false);
+  });
+
+  it("noop → the target reports 'would refresh' and nothing runs", async () => {
+    const exec = new RecordingExecutor([]);
+    const plan = await converge(catalog("a"), options(root, { sandbox: false, noop: true, exec }));
+    expect(lines(plan)).toEqual({ conf: ["absent → present"], reload: ["would refresh (notified by conf)"] });
+    expect(outcomes(plan)).toEqual({ conf: "would-change", reload: "would-change" });
+    expect(exec.calls).toEqual([]);
+  });
+
+  it("failed refresh → the target fails with the command's error", async () => {
+    const report = await converge(
+      [res("conf", "file", { path: "/hub.conf", content: "a" }, { notifies: ["reload"] }), res("reload", "exec", { argv: ["/bin/ls", "/no/such/dir"], refreshOnly: true })],
+      options(root, { sandbox: false }),
+    );
+    expect(outcomes(report)).toEqual({ conf: "changed", reload: "failed" });
+    expect(lines(report).reload![0]).toMatch(/^! \/bin\/ls \/no\/such\/dir exited with code 2/);
+  });
+});
+
+describe("converge: exec guards", () => {
+  it("creates → runs once, then the guard holds; unless/onlyIf decide by exit code", async () => {
+    const marker = live("/initialized");
+    const catalog = [
+      res("init", "exec", { argv: ["/usr/bin/touch", marker], creates: "/initialized" }),
+      res("unless-ok", "exec", { argv: ["/bin/false"], unless: ["/bin/true"] }),
+      res("onlyif-no", "exec", { argv: ["/bin/false"], onlyIf: ["/bin/false"] }),
+    ];
+    const first = await converge(catalog, options(root, { sandbox: false }));
+    expect(outcomes(first)).toEqual({ init: "changed", "unless-ok": "unchanged", "onlyif-no": "unchanged" });
+    const second = await converge(catalog, options(root, { sandbox: false }));
+    expect(outcomes(second)).toEqual({ init: "unchanged", "unless-ok": "unchanged", "onlyif-no": "unchanged" });
+  });
+
+  it("command that does not do what its guard checks → still differs after apply", async () => {
+    const report = await converge([res("liar", "exec", { argv: ["/bin/true"], creates: "/never" })], options(root, { sandbox: false }));
+    expect(lines(report)).toEqual({ liar: ["! still differs after apply: run /bin/true (/never is absent)"] });
+  });
+});
+
+describe("converge: inventory and prune", () => {
+  it("path that left the catalog and that we created → pruned; one that existed before → kept", async () => {
+    fs.writeFileSync(live("/preexisting.conf"), "theirs");
+    const first = await converge(
+      [
+        res("dir", "directory", { path: "/conf.d" }),
+        res("inner", "file", { path: "/conf.d/a.conf", content: "a" }, { requires: ["dir"] }),
+        res("link", "symlink", { path: "/current", target: "conf.d" }),
+        res("theirs", "file", { path: "/preexisting.conf", content: "ours now" }),
+        res("stays", "file", { path: "/stays.conf", content: "s" }),
+      ],
+      options(root),
+    );
+    expect(first.inventory.map((e) => [e.id, e.created])).toEqual([
+      ["dir", true],
+      ["inner", true],
+      ["link", true],
+      ["theirs", false],
+      ["stays", true],
+    ]);
+
+    const next = [res("stays", "file", { path: "/stays.conf", content: "s" })];
+    const plan = await converge(next, options(root, { noop: true, previousInventory: first.inventory }));
+    expect(lines(plan)).toEqual({ stays: [], inner: ["would remove /conf.d/a.conf"], dir: ["would remove /conf.d"], link: ["would remove /current"] });
+    expect(plan.inventory).toHaveLength(4); // nothing removed, nothing forgotten
+
+    const pruned = await converge(next, options(root, { previousInventory: first.inventory }));
+    expect(pruned.results.map((r) => [r.id, r.outcome])).toEqual([
+      ["stays", "unchanged"],
+      ["inner", "pruned"], // deepest first, so the directory is empty on its turn
+      ["dir", "pruned"],
+      ["link", "pruned"],
+    ]);
+    expect(pruned.changed).toBe(3);
+    expect(fs.readdirSync(root).sort()).toEqual(["preexisting.conf", "stays.conf"]);
+    expect(pruned.inventory).toEqual([{ id: "stays", kind: "file", path: "/stays.conf", created: true }]);
+  });
+
+  it("created directory that someone filled → not pruned, kept in the inventory for next time", async () => {
+    const previousInventory: InventoryEntry[] = [{ id: "spool", kind: "directory", path: "/spool", created: true }];
+    fs.mkdirSync(live("/spool"));
+    fs.writeFileSync(live("/spool/job"), "");
+    const report = await converge([], options(root, { previousInventory }));
+    expect(lines(report)).toEqual({ spool: ["! not pruned: /spool is not empty"] });
+    expect(outcomes(report)).toEqual({ spool: "skipped" });
+    expect(report.inventory).toEqual(previousInventory);
+  });
+
+  it("ensure absent on a path we created → removed and no longer owned", async () => {
+    const first = await converge([res("f", "file", { path: "/f", content: "" })], options(root));
+    const second = await converge([res("f", "file", { path: "/f", ensure: "absent" })], options(root, { previousInventory: first.inventory }));
+    expect(outcomes(second)).toEqual({ f: "changed" });
+    expect(second.inventory).toEqual([{ id: "f", kind: "file", path: "/f", created: false }]);
+  });
+
+  it("resource moved to a new path → the old path we created is pruned", async () => {
+    const first = await converge([res("f", "file", { path: "/old", content: "" })], options(root));
+    const second = await converge([res("f", "file", { path: "/new", content: "" })], options(root, { previousInventory: first.inventory }));
+    expect(second.results.map((r) => [r.id, r.outcome, r.changes])).toEqual([
+      ["f", "changed", ["absent → present"]],
+      ["f", "pruned", ["removed /old"]],
+    ]);
+    expect(fs.readdirSync(root)).toEqual(["new"]);
+  });
+});

@@ -1,0 +1,14 @@
+// The resource kinds this agent supports, by name. A catalog naming any other kind gets
+// "unsupported resource kind" for that resource only.
+import { directoryKind } from "./directory.js";
+import { execKind } from "./exec.js";
+import { fileKind } from "./file.js";
+import type { AnyKind } from "./kind.js";
+import { symlinkKind } from "./symlink.js";
+
+export type KindRegistry = ReadonlyMap<string, AnyKind>;
+
+export const defaultKinds: KindRegistry = new Map<string, AnyKind>([fileKind, directoryKind, symlinkKind, execKind].map((k) => [k.name, k]));
+
+export type { AnyKind, Kind, KindContext } from "./kind.js";
+export { directoryKind, execKind, fileKind, symlinkKind };

@@ -1,0 +1,36 @@
+// The contract every resource kind implements (the "type" in Puppet's type/provider split):
+// observe reads live state through providers, diff is pure, apply changes the machine only
+// through providers. Noop = observe + diff. The engine re-observes after apply.
+import type { TSchema } from "@sinclair/typebox";
+import type { Logger } from "../../shared/log.js";
+import type { Executor } from "../providers/executor.js";
+import type { Files } from "../providers/files.js";
+
+export interface KindContext {
+  /** Every absolute path in props is resolved under this root ("/" in production). */
+  readonly root: string;
+  /** Sandbox: file-like kinds apply under `root`; kinds that manage the OS run as noop. */
+  readonly sandbox: boolean;
+  readonly files: Files;
+  readonly exec: Executor;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}
+
+export interface Kind<P = Record<string, unknown>, O = unknown> {
+  readonly name: string;
+  /** JSON Schema of `props`; the engine rejects a resource whose props do not match. */
+  readonly schema: TSchema;
+  /** Whether the kind really applies in sandbox mode (files under root) or only reports. */
+  readonly appliesInSandbox: boolean;
+  /** The filesystem path this resource owns, for the inventory and pruning. */
+  managedPath?(props: P): string | undefined;
+  observe(props: P, ctx: KindContext): Promise<O>;
+  /** Pure. Human-readable differences ("mode 0644 → 0640"); empty when converged. */
+  diff(props: P, observed: O): string[];
+  apply(props: P, observed: O, ctx: KindContext): Promise<void>;
+  /** Called when a resource this one depends on through `notifies` changed. Returns what it did. */
+  refresh?(props: P, ctx: KindContext): Promise<string[]>;
+}
+
+export type AnyKind = Kind<any, any>;

@@ -1,0 +1,159 @@
+// The only code that touches the filesystem. Kinds observe and change files through this
+// interface, so tests run them against real temp directories and nothing else writes.
+// Nothing here follows symlinks: lstat, lchown, and rename replace a link, never its target.
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { resolveGroupId, resolveUserId } from "./accounts.js";
+
+export type FileType = "file" | "directory" | "symlink" | "other";
+
+export interface FileStat {
+  type: FileType;
+  /** Permission bits including setuid/setgid/sticky (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+export interface WriteOptions {
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface Files {
+  /** null when nothing is at `path`. */
+  lstat(path: string): Promise<FileStat | null>;
+  /** null when absent. */
+  readFile(path: string): Promise<Buffer | null>;
+  /** The link's target, null when absent. */
+  readlink(path: string): Promise<string | null>;
+  /** Temp file in the same directory with mode/owner set and fsynced, then renamed over `path`. */
+  writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteOptions): Promise<void>;
+  /** One level; `mode` is applied exactly (the umask does not apply). */
+  mkdir(path: string, mode: number): Promise<void>;
+  /** Follows symlinks: callers chmod only what lstat showed is a file or directory. */
+  chmod(path: string, mode: number): Promise<void>;
+  /** Does not follow symlinks; -1 leaves that id unchanged. */
+  chown(path: string, uid: number, gid: number): Promise<void>;
+  /** Creates or atomically replaces the symlink `path` → `target`. */
+  symlink(target: string, path: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Only an empty directory. */
+  rmdir(path: string): Promise<void>;
+  /** User name (or numeric string) → uid, from this machine's /etc/passwd. */
+  userId(name: string): Promise<number>;
+  /** Group name (or numeric string) → gid, from this machine's /etc/group. */
+  groupId(name: string): Promise<number>;
+}
+
+export class FilesError extends Error {
+  override name = "FilesError";
+}
+
+export class PathError extends Error {
+  override name = "PathError";
+}
+
+/**
+ * Maps a catalog path onto the managed root ("/" in production, a temp dir in sandbox).
+ * Refuses relative paths and any `..` segment, so a catalog can never reach outside the root.
+ * (Symlinks inside the root that point outside it are not chased here.)
+ */
+export function resolveUnderRoot(root: string, absPath: string): string {
+  if (!path.isAbsolute(root)) throw new PathError(`root '${root}' is not an absolute path`);
+  if (!absPath.startsWith("/")) throw new PathError(`'${absPath}' is not an absolute path`);
+  if (absPath.includes("\0")) throw new PathError(`'${absPath.replace(/\0/g, "\\0")}' contains a NUL byte`);
+  if (absPath.split("/").includes("..")) throw new PathError(`'${absPath}' contains '..'`);
+  return path.join(root, path.normalize(absPath));
+}
+
+const isNotFound = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === "ENOENT";
+
+function typeOf(st: import("node:fs").Stats): FileType {
+  if (st.isFile()) return "file";
+  if (st.isDirectory()) return "directory";
+  if (st.isSymbolicLink()) return "symlink";
+  return "other";
+}
+
+/** A sibling name nobody else uses: hidden, so globs like *.conf never pick it up. */
+const tempSibling = (target: string): string =>
+  path.join(path.dirname(target), `.${path.basename(target)}.kf-tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+
+async function orNull<T>(op: Promise<T>): Promise<T | null> {
+  try {
+    return await op;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeFileAtomic(target: string, data: string | Uint8Array, opts: WriteOptions): Promise<void> {
+  const temp = tempSibling(target);
+  try {
+    // 0600 until the wanted mode is set, so secret content is never readable by others.
+    const handle = await fs.open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(opts.mode);
+      if (opts.uid !== undefined || opts.gid !== undefined) await handle.chown(opts.uid ?? -1, opts.gid ?? -1);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, target);
+  } catch (err) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw new FilesError(`cannot write ${target}: ${(err as Error).message}`, { cause: err });
+  }
+  await fsyncDir(path.dirname(target));
+}
+
+async function symlinkAtomic(target: string, link: string): Promise<void> {
+  const temp = tempSibling(link);
+  try {
+    await fs.symlink(target, temp);
+    await fs.rename(temp, link);
+  } catch (err) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw new FilesError(`cannot link ${link} → ${target}: ${(err as Error).message}`, { cause: err });
+  }
+  await fsyncDir(path.dirname(link));
+}
+
+export function createFiles(): Files {
+  return {
+    async lstat(p) {
+      const st = await orNull(fs.lstat(p));
+      if (!st) return null;
+      return { type: typeOf(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size };
+    },
+    readFile: (p) => orNull(fs.readFile(p)),
+    readlink: (p) => orNull(fs.readlink(p)),
+    writeFileAtomic,
+    async mkdir(p, mode) {
+      await fs.mkdir(p, { mode });
+      await fs.chmod(p, mode); // mkdir(2) masks the mode with the umask
+    },
+    chmod: (p, mode) => fs.chmod(p, mode),
+    chown: (p, uid, gid) => fs.lchown(p, uid, gid),
+    symlink: symlinkAtomic,
+    unlink: (p) => fs.unlink(p),
+    rmdir: (p) => fs.rmdir(p),
+    userId: (name) => resolveUserId(name),
+    groupId: (name) => resolveGroupId(name),
+  };
+}

@@ -1,0 +1,4 @@
+export { compileFleet } from "./compile.js";
+export { farmOf, PATHS, type Farm } from "./farm.js";
+export { certSubject, webCertSubject, rfc2253, opensslSubj, type Subject, type Rdn } from "./pki.js";
+export { renderIni, parseIni, MANAGED_HEADER } from "./ini.js";

@@ -1,0 +1,168 @@
+// Schema of gitops/fleet.yaml: the one file that says what the Koji farm looks like.
+// Every object is closed (additionalProperties: false) so a typo is an error, not a silent default.
+// Defaults live in KOJI_DEFAULTS only: the schema shows them to editors, defaults.ts applies them.
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { HOST_NAME_PATTERN } from "../../shared/names.js";
+
+export const API_VERSION = "koji-fleet/v1" as const;
+
+/** Koji components a host can run. Order here is the order roles appear in catalogs. */
+export const ROLES = ["hub", "web", "kojira", "database", "nfs", "builder", "lookaside"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const KOJI_DEFAULTS = {
+  version: "1.35",
+  topdir: "/mnt/koji",
+  adminUser: "kojiadmin",
+  kojiraUser: "kojira",
+  hub: { maxConnectionsPerChild: 100, disableNotifications: true, checkClientIP: false, loginCreatesUser: true },
+  web: { loginTimeoutHours: 72 },
+  kojira: { checkExternalRepos: true, maxDeleteProcesses: 4 },
+  builders: {
+    maxjobs: 10,
+    minspace: 8192,
+    workdir: "/var/tmp/koji",
+    allowedScms: [] as string[],
+    arches: ["x86_64"],
+    capacity: 2.0,
+    channels: ["default", "createrepo"],
+  },
+  database: { name: "koji", user: "koji", port: 5432, passwordSecret: "koji-db-password" },
+  nfs: { exportOptions: ["sync", "no_subtree_check"] },
+  lookaside: { dir: "/srv/cache/lookaside/pkgs", limitRequestBody: 10_737_418_240 },
+} as const;
+
+const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+/** Absolute, no whitespace, no trailing slash, no `.`/`..` segments: paths are compared as strings. */
+const ABS_PATH = "^(/(?!\\.{1,2}(/|$))[A-Za-z0-9_.+@-]+)+$";
+/** Koji user names (CN of a client cert); a subset of hub RegexUserName `^[A-Za-z0-9/_.@-]+$`. */
+const USER_NAME = "^[A-Za-z0-9_.@-]{1,64}$";
+
+const obj = <P extends Record<string, TSchema>>(properties: P, description: string) =>
+  Type.Object(properties, { additionalProperties: false, description });
+const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+const path = (description: string, def?: string) => Type.String({ pattern: ABS_PATH, maxLength: 1024, description, default: def });
+/** A set of strings (unique items) each matching `pattern`. */
+const strings = (pattern: string, description: string, def?: readonly string[], minItems = 0) =>
+  Type.Array(Type.String({ pattern, maxLength: 1024 }), { uniqueItems: true, minItems, maxItems: 64, description, default: def });
+
+export const RoleSchema = Type.Unsafe<Role>({ type: "string", enum: [...ROLES], description: "A Koji component this host runs." });
+
+const d = KOJI_DEFAULTS;
+
+const HubSchema = obj(
+  {
+    maxConnectionsPerChild: opt(Type.Integer({ minimum: 0, maximum: 100_000, default: d.hub.maxConnectionsPerChild, description: "httpd MaxConnectionsPerChild on hub and web hosts: hub processes grow, recycle them (0 = never)." })),
+    disableNotifications: opt(Type.Boolean({ default: d.hub.disableNotifications, description: "hub.conf DisableNotifications: no e-mail notification tasks (no SMTP in the farm)." })),
+    checkClientIP: opt(Type.Boolean({ default: d.hub.checkClientIP, description: "hub.conf CheckClientIP: bind sessions to the client address (off behind NAT/proxies)." })),
+    loginCreatesUser: opt(Type.Boolean({ default: d.hub.loginCreatesUser, description: "hub.conf LoginCreatesUser: a valid certificate of an unknown CN creates a normal user." })),
+    emailDomain: opt(Type.String({ pattern: `^${DNS_LABEL}(\\.${DNS_LABEL})*$`, description: "hub.conf EmailDomain; defaults to fleet.domain." })),
+  },
+  "Settings of the Koji hub (/etc/koji-hub/hub.conf).",
+);
+
+const WebSchema = obj(
+  {
+    siteName: opt(Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\n\\r%]*$", description: "web.conf SiteName shown in the page title; defaults to fleet.name." })),
+    loginTimeoutHours: opt(Type.Integer({ minimum: 1, maximum: 8760, default: d.web.loginTimeoutHours, description: "web.conf LoginTimeout (hours)." })),
+  },
+  "Settings of kojiweb (/etc/kojiweb/web.conf).",
+);
+
+const KojiraSchema = obj(
+  {
+    checkExternalRepos: opt(Type.Boolean({ default: d.kojira.checkExternalRepos, description: "kojira.conf check_external_repos: regenerate repos when external repos change (needs the database in UTC, which koji-fleet sets)." })),
+    maxDeleteProcesses: opt(Type.Integer({ minimum: 1, maximum: 64, default: d.kojira.maxDeleteProcesses, description: "kojira.conf max_delete_processes." })),
+  },
+  "Settings of kojira (/etc/kojira/kojira.conf).",
+);
+
+/** Builder keys; `withDefaults` is false for per-host overrides, whose default is koji.builders. */
+const builderProps = (withDefaults: boolean) => {
+  const b = withDefaults ? d.builders : undefined;
+  return {
+    maxjobs: opt(Type.Integer({ minimum: 1, maximum: 1000, default: b?.maxjobs, description: "kojid.conf maxjobs: concurrent tasks on this builder." })),
+    minspace: opt(Type.Integer({ minimum: 0, maximum: 100_000_000, default: b?.minspace, description: "kojid.conf minspace: MB free in /var/lib/mock below which kojid takes no task." })),
+    workdir: opt(path("kojid.conf workdir: scratch space for tasks; must be outside koji.topdir.", b?.workdir)),
+    allowedScms: opt(strings("^!?[^\\s:%]+:[^\\s:%]+(:[^\\s:%]*(:[^\\s%]*)?)?$", "kojid.conf allowed_scms entries: host:path[:use_common[:source_cmd]] (commas for spaces in source_cmd).", b?.allowedScms)),
+    arches: opt(strings("^[a-z0-9_]{1,32}$", "Arches the hub assigns to the builder (koji add-host/edit-host).", b?.arches, 1)),
+    capacity: opt(Type.Number({ exclusiveMinimum: 1, maximum: 1000, default: b?.capacity, description: "Hub-side task load capacity of the builder (koji edit-host --capacity)." })),
+    channels: opt(strings("^[a-z0-9][a-z0-9_-]{0,63}$", "Hub channels of the builder; at least one builder must be in createrepo.", b?.channels, 1)),
+  };
+};
+
+const DatabaseSchema = obj(
+  {
+    name: opt(Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$", default: d.database.name, description: "PostgreSQL database (hub.conf DBName)." })),
+    user: opt(Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$", default: d.database.user, description: "PostgreSQL role the hub logs in as (hub.conf DBUser)." })),
+    port: opt(Type.Integer({ minimum: 1, maximum: 65535, default: d.database.port, description: "PostgreSQL port (hub.conf DBPort, postgresql.conf port)." })),
+    passwordSecret: opt(Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,62}$", default: d.database.passwordSecret, description: "Name of the secret holding the koji role's password (never in git)." })),
+  },
+  "The Koji PostgreSQL database.",
+);
+
+const NfsSchema = obj(
+  {
+    exportOptions: opt(strings("^[a-z_]+(=[A-Za-z0-9_.:/-]+)?$", "exports(5) options for every client; rw/ro and root squashing are derived from each client's roles.", d.nfs.exportOptions)),
+  },
+  "The NFS export of koji.topdir.",
+);
+
+const LookasideSchema = obj(
+  {
+    dir: opt(path("Directory the source tarballs live in, served at /repo/pkgs.", d.lookaside.dir)),
+    limitRequestBody: opt(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: d.lookaside.limitRequestBody, description: "httpd LimitRequestBody for /repo/pkgs in bytes (httpd >= 2.4.54 defaults to 1 GiB)." })),
+  },
+  "The lookaside cache of source tarballs.",
+);
+
+export const BuilderSettingsSchema = obj(builderProps(true), "Defaults of every builder (/etc/kojid/kojid.conf and hub host settings).");
+export const HostSettingsSchema = obj(builderProps(false), "Per-host overrides of koji.builders; only for hosts with role builder.");
+
+export const KojiSchema = obj(
+  {
+    version: opt(Type.String({ pattern: "^1\\.(3[5-9]|[4-9][0-9])(\\.[0-9]+)?$", default: d.version, description: "Koji version (1.35 or newer: generated configs use the 1.35 repo-generation split)." })),
+    topdir: opt(path("Koji's top directory (hub KojiDir, kojid/kojira topdir), exported by the nfs host.", d.topdir)),
+    adminUser: opt(Type.String({ pattern: USER_NAME, default: d.adminUser, description: "Bootstrap admin user (CN of the admin certificate)." })),
+    kojiraUser: opt(Type.String({ pattern: USER_NAME, default: d.kojiraUser, description: "User kojira logs in as (CN of its certificate; hub RepoQueueUser)." })),
+    hub: opt(HubSchema),
+    web: opt(WebSchema),
+    kojira: opt(KojiraSchema),
+    builders: opt(BuilderSettingsSchema),
+    database: opt(DatabaseSchema),
+    nfs: opt(NfsSchema),
+    lookaside: opt(LookasideSchema),
+  },
+  "Farm-wide Koji settings; every key has a default.",
+);
+
+export const HostSchema = obj(
+  {
+    name: Type.String({ pattern: HOST_NAME_PATTERN, description: "Short host name (a DNS label); the FQDN is <name>.<fleet.domain>." }),
+    address: Type.String({ pattern: "^[0-9A-Fa-f.:]{2,45}$", description: "IPv4 or IPv6 address, used in pg_hba.conf and NFS export client lists." }),
+    roles: Type.Array(RoleSchema, { minItems: 1, uniqueItems: true, description: "Koji components on this host." }),
+    settings: opt(HostSettingsSchema),
+  },
+  "One machine of the farm.",
+);
+
+export const FleetSchema = Type.Object(
+  {
+    // An enum, not a const, so the error names the expected value.
+    apiVersion: Type.Unsafe<typeof API_VERSION>({ type: "string", enum: [API_VERSION], description: "Format version of this file." }),
+    fleet: obj(
+      {
+        name: Type.String({ pattern: `^${DNS_LABEL}$`, description: "Farm name: koji client profile, certificate O=, file names." }),
+        domain: Type.String({ pattern: `^${DNS_LABEL}(\\.${DNS_LABEL})*$`, maxLength: 190, description: "DNS domain of the hosts." }),
+      },
+      "Identity of the farm.",
+    ),
+    koji: opt(KojiSchema),
+    hosts: Type.Array(HostSchema, { minItems: 1, maxItems: 1000, description: "Every machine of the farm." }),
+  },
+  { additionalProperties: false, title: "koji-fleet fleet.yaml", description: "Desired state of a Koji build farm." },
+);
+
+export type FleetConfig = Static<typeof FleetSchema>;
+export type HostConfig = Static<typeof HostSchema>;
+export type HostSettings = Static<typeof HostSettingsSchema>;

@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { fleetJsonSchemaText } from "./write-schema.js";
+
+const gitops = (name: string) => readFileSync(new URL(`../../gitops/${name}`, import.meta.url), "utf8");
+
+describe("gitops/fleet.schema.json", () => {
+  it("is exactly what FleetSchema generates (regenerate: see write-schema.ts)", () => {
+    expect(gitops("fleet.schema.json")).toBe(fleetJsonSchemaText());
+  });
+
+  it("accepts the reference fleet.yaml as a plain JSON Schema (what editors see)", () => {
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(gitops("fleet.schema.json")));
+    expect(validate(parse(gitops("fleet.yaml"))), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("is referenced from the first line of fleet.yaml", () => {
+    expect(gitops("fleet.yaml").split("\n")[0]).toBe("# yaml-language-server: $schema=./fleet.schema.json");
+  });
+});
+
+type JsonSchema = { type?: string; items?: JsonSchema; properties?: Record<string, JsonSchema> };
+
+/** Dotted key paths of a JSON Schema, `[]` for array items: `hosts[].settings.maxjobs`. */
+function keyPaths(schema: JsonSchema, prefix: string): string[] {
+  if (schema.type === "array" && schema.items) return keyPaths(schema.items, `${prefix}[]`);
+  return Object.entries(schema.properties ?? {}).flatMap(([key, sub]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    return [path, ...keyPaths(sub, path)];
+  });
+}
+
+describe("gitops/README.md", () => {
+  it("documents every key of the schema", () => {
+    const readme = gitops("README.md");
+    const keys = keyPaths(JSON.parse(gitops("fleet.schema.json")), "");
+    const missing = keys.filter((k) => !readme.includes(`\`${k}\``));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,272 @@
+// The agent daemon: initialized → running → stopping → stopped | failed.
+// One loop converges the newest accepted catalog (or re-converges the last one on a timer);
+// NATS only feeds it catalogs and carries its reports, so it keeps working while NATS is down.
+import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "../shared/nats.js";
+import { agentInboxPrefix } from "../shared/names.js";
+import type { Catalog, Condition, EventType, FleetEvent, HostStatus, ProbeResult, ResourceResult } from "../shared/protocol.js";
+import { decodeCatalog } from "../shared/validate.js";
+import { silentLogger, type Logger } from "../shared/log.js";
+import { iso, systemClock, type Clock } from "../shared/time.js";
+import type { AgentConfig } from "./config.js";
+import { AgentBus, type DesiredEntry } from "./bus.js";
+import { StateStore, type LocalState } from "./state.js";
+import { buildStatus } from "./status.js";
+import { converge, type ConvergeReport } from "./engine/converge.js";
+import { runProbes } from "./probes/index.js";
+import { defaultKinds, type KindRegistry } from "./kinds/index.js";
+import { createFiles, type Files } from "./providers/files.js";
+import { createExecutor, type Executor } from "./providers/executor.js";
+import { Wakeup } from "./wakeup.js";
+
+export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
+
+export interface AgentDeps {
+  log: Logger;
+  files: Files;
+  exec: Executor;
+  kinds: KindRegistry;
+  clock: Clock;
+}
+
+export class Agent {
+  state: AgentState = "initialized";
+  private readonly deps: AgentDeps;
+  private readonly store: StateStore;
+  private local: LocalState;
+  private nc: NatsConnection | null = null;
+  private bus: AgentBus | null = null;
+  private pending: Catalog | null = null;
+  private readonly wake = new Wakeup();
+  private readonly startedAt: string;
+  private resources: ResourceResult[] = [];
+  private probes: ProbeResult[] = [];
+  private conditions: Condition[] = [];
+  private lastConverge: HostStatus["lastConverge"] = null;
+  private rejected: string | null = null;
+  private converging = false;
+  private lastFailed = false;
+  private statusDirty = false;
+  private timers: NodeJS.Timeout[] = [];
+  private reporting: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly config: AgentConfig,
+    deps: Partial<AgentDeps> = {},
+  ) {
+    this.deps = {
+      log: deps.log ?? silentLogger(),
+      files: deps.files ?? createFiles(),
+      exec: deps.exec ?? createExecutor(),
+      kinds: deps.kinds ?? defaultKinds,
+      clock: deps.clock ?? systemClock,
+    };
+    this.store = new StateStore(config.stateDir, this.deps.files);
+    this.local = this.store.load();
+    this.startedAt = iso(this.deps.clock());
+  }
+
+  get log(): Logger {
+    return this.deps.log;
+  }
+
+  /** Runs until stop(); converges the remembered catalog first, then whatever NATS brings. */
+  async run(): Promise<void> {
+    this.state = "running";
+    await mkdir(this.config.root, { recursive: true });
+    this.pending = this.local.catalog;
+    this.timers.push(setInterval(() => this.report(), this.config.heartbeatSeconds * 1000));
+    this.timers.push(setInterval(() => void this.probe(), this.config.probeSeconds * 1000));
+    void this.connect();
+    try {
+      while (this.state === "running") {
+        const catalog = this.pending ?? this.local.catalog;
+        this.pending = null;
+        if (catalog) await this.convergeCatalog(catalog);
+        if (this.state !== "running") break;
+        if (!this.pending) await this.wake.wait(this.config.reconvergeSeconds * 1000);
+      }
+    } catch (err) {
+      this.state = "failed";
+      this.log.error({ err }, "agent loop failed");
+      throw err;
+    } finally {
+      await this.shutdown();
+    }
+  }
+
+  /** Graceful: the resource being applied finishes, the status is reported, NATS drains. */
+  stop(): void {
+    if (this.state !== "running") return;
+    this.state = "stopping";
+    this.wake.fire();
+  }
+
+  /** Converge the current catalog now (the `kf.cmd.<host>.converge` command, tests). */
+  requestConverge(): void {
+    this.wake.fire();
+  }
+
+  currentStatus(): HostStatus {
+    return buildStatus(this.facts(), this.conditions);
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      this.nc = await connectNats(this.config.nats, `koji-fleet-agent-${this.config.host}`, agentInboxPrefix(this.config.host));
+      if (this.state !== "running") return;
+      this.bus = await AgentBus.open(this.nc, this.config.host, this.log);
+      this.bus.onCommand("converge", async () => {
+        this.requestConverge();
+        return { accepted: true };
+      });
+      void this.bus.watchDesired((e) => this.onDesired(e));
+      this.statusDirty = true;
+      this.report();
+    } catch (err) {
+      if (this.state === "running") this.log.error({ err }, "cannot connect to NATS");
+    }
+  }
+
+  private onDesired(e: DesiredEntry): void {
+    if (e.deleted) {
+      this.log.warn("this host was removed from the fleet; keeping its files as they are");
+      return;
+    }
+    let catalog: Catalog;
+    try {
+      catalog = decodeCatalog(e.data);
+    } catch (err) {
+      return this.reject((err as Error).message);
+    }
+    const known = this.pending?.generation ?? this.local.catalog?.generation ?? 0;
+    if (catalog.host !== this.config.host) return this.reject(`catalog for host ${catalog.host} refused by ${this.config.host}`, catalog);
+    if (catalog.generation === known && catalog.digest === (this.pending ?? this.local.catalog)?.digest) return;
+    if (catalog.generation <= known) return this.reject(`catalog generation ${catalog.generation} is not newer than ${known}`, catalog);
+    this.rejected = null;
+    this.pending = catalog;
+    this.wake.fire();
+  }
+
+  private reject(reason: string, catalog?: Catalog): void {
+    this.log.warn({ reason }, "catalog rejected");
+    this.rejected = reason;
+    this.emit("catalog-rejected", "error", reason, catalog?.revision);
+    this.statusDirty = true;
+    this.report();
+  }
+
+  private async convergeCatalog(catalog: Catalog): Promise<void> {
+    const isNew = catalog.generation !== this.local.observed?.generation;
+    this.converging = true;
+    this.statusDirty = true;
+    this.report();
+    const started = this.deps.clock();
+    const { files, exec, kinds, log } = this.deps;
+    const report = await converge(catalog.resources, {
+      kinds, files, exec, log,
+      root: this.config.root,
+      sandbox: this.config.sandbox,
+      noop: this.config.noop,
+      previousInventory: this.local.inventory,
+      shouldContinue: () => this.state === "running",
+    });
+    const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
+    // Skipped resources (a failed dependency, or a stop mid-converge) mean the catalog is not applied.
+    const complete = report.results.every((r) => r.outcome !== "failed" && r.outcome !== "skipped");
+    this.local = {
+      catalog,
+      observed: ref,
+      applied: complete ? ref : this.local.applied,
+      inventory: this.config.noop ? this.local.inventory : report.inventory,
+    };
+    await this.store.save(this.local);
+    this.resources = report.results;
+    this.lastConverge = { startedAt: iso(started), durationMs: report.durationMs, changed: report.changed, failed: report.failed, noop: report.noop };
+    this.converging = false;
+    this.noteTransition(report, isNew, catalog.revision);
+    await this.probe();
+    this.statusDirty = true;
+    this.report();
+  }
+
+  private noteTransition(r: ConvergeReport, isNew: boolean, revision: string): void {
+    const changed = r.results.filter((x) => x.outcome === "changed" || x.outcome === "pruned");
+    const data = { changed: changed.map((x) => ({ id: x.id, changes: x.changes })), durationMs: r.durationMs };
+    if (r.failed > 0) {
+      const failed = r.results.filter((x) => x.outcome === "failed").map((x) => `${x.id}: ${x.error ?? "failed"}`);
+      if (isNew || !this.lastFailed) this.emit("failed", "error", `${r.failed} resource(s) failed: ${failed.join("; ")}`, revision, { failed });
+    } else if (this.lastFailed) {
+      this.emit("recovered", "info", `converged again, ${r.changed} change(s)`, revision, data);
+    } else if (isNew) {
+      this.emit("applied", "info", `revision ${revision.slice(0, 12)} applied, ${r.changed} change(s)`, revision, data);
+    } else if (changed.length > 0) {
+      this.emit("drift-repaired", "warning", `repaired drift in ${changed.map((x) => x.id).join(", ")}`, revision, data);
+    }
+    this.lastFailed = r.failed > 0;
+  }
+
+  private async probe(): Promise<void> {
+    const catalog = this.local.catalog;
+    if (!catalog || this.state !== "running") return;
+    const before = JSON.stringify(this.probes.map((p) => [p.id, p.healthy]));
+    this.probes = await runProbes(catalog.probes, { root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock });
+    if (JSON.stringify(this.probes.map((p) => [p.id, p.healthy])) !== before) {
+      this.statusDirty = true;
+      this.report();
+    }
+  }
+
+  private facts() {
+    return {
+      host: this.config.host,
+      startedAt: this.startedAt,
+      now: iso(this.deps.clock()),
+      heartbeatSeconds: this.config.heartbeatSeconds,
+      observed: this.local.observed,
+      applied: this.local.applied,
+      lastConverge: this.lastConverge,
+      resources: this.resources,
+      probes: this.probes,
+      rejected: this.rejected,
+      converging: this.converging,
+    };
+  }
+
+  /** Writes the status to KV; serialized, and retried every second after a failure. */
+  private report(): void {
+    this.reporting = this.reporting.then(async () => {
+      const status = this.currentStatus();
+      this.conditions = status.conditions;
+      if (!this.bus) return;
+      try {
+        await this.bus.putStatus(status);
+        this.statusDirty = false;
+      } catch (err) {
+        this.statusDirty = true;
+        this.log.debug({ err }, "status not reported yet, will retry");
+        if (this.state === "running") setTimeout(() => this.statusDirty && this.report(), 1_000).unref();
+      }
+    });
+  }
+
+  private emit(type: EventType, severity: FleetEvent["severity"], message: string, revision?: string, data?: Record<string, unknown>): void {
+    const event: FleetEvent = {
+      protocol: "kf.v1.event", id: randomUUID(), at: iso(this.deps.clock()), source: "agent",
+      host: this.config.host, type, severity, message, ...(revision ? { revision } : {}), ...(data ? { data } : {}),
+    };
+    this.log.info({ event: type, revision }, message);
+    this.bus?.publishEvent(event);
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.report();
+    await this.reporting;
+    this.bus?.stop();
+    if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());
+    if (this.state !== "failed") this.state = "stopped";
+  }
+}

@@ -1,0 +1,50 @@
+// The agent's config file (/etc/koji-fleet/agent.yaml), compiled once into a defaulted object.
+import { readFileSync } from "node:fs";
+import { Type, type Static } from "@sinclair/typebox";
+import { HOST_NAME_PATTERN } from "../shared/names.js";
+import { NatsConfigSchema } from "../shared/nats.js";
+import { loadYaml, formatConfigError } from "../shared/yaml-config.js";
+import { FleetError } from "../shared/errors.js";
+
+export const AgentConfigSchema = Type.Object(
+  {
+    host: Type.String({ pattern: HOST_NAME_PATTERN }),
+    nats: NatsConfigSchema,
+    /** Every managed path lives under this root: "/" in production, a directory in tests and `up`. */
+    root: Type.Optional(Type.String({ pattern: "^/" })),
+    /** Sandbox: only file-like kinds apply (under root); packages, services… are reported, not changed. */
+    sandbox: Type.Optional(Type.Boolean()),
+    /** Report what would change, change nothing. */
+    noop: Type.Optional(Type.Boolean()),
+    stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    heartbeatSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    reconvergeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    probeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    logLevel: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error", "silent"].map((l) => Type.Literal(l)))),
+  },
+  { additionalProperties: false },
+);
+export type AgentConfigFile = Static<typeof AgentConfigSchema>;
+
+export type AgentConfig = Readonly<Required<Omit<AgentConfigFile, "nats">>> & { readonly nats: AgentConfigFile["nats"] };
+
+export function withDefaults(c: AgentConfigFile): AgentConfig {
+  return Object.freeze({
+    host: c.host,
+    nats: c.nats,
+    root: c.root ?? "/",
+    sandbox: c.sandbox ?? false,
+    noop: c.noop ?? false,
+    stateDir: c.stateDir ?? "/var/lib/koji-fleet",
+    heartbeatSeconds: c.heartbeatSeconds ?? 15,
+    reconvergeSeconds: c.reconvergeSeconds ?? 300,
+    probeSeconds: c.probeSeconds ?? 30,
+    logLevel: c.logLevel ?? "info",
+  });
+}
+
+export function readAgentConfig(file: string): AgentConfig {
+  const res = loadYaml(readFileSync(file), file, AgentConfigSchema);
+  if (!res.ok) throw new FleetError("KF_ERR_CONFIG_INVALID", res.errors.map(formatConfigError).join("\n"));
+  return withDefaults(res.value);
+}

@@ -1,0 +1,55 @@
+import { parseArgs } from "node:util";
+import { createLogger } from "../../shared/log.js";
+import type { FleetEvent } from "../../shared/protocol.js";
+import { SandboxFleet } from "../up/sandbox-fleet.js";
+import { untilSignal } from "../signals.js";
+import { wantsHelp, type Command } from "../command.js";
+
+const usage = `usage: koji-fleet up [--dir DIR] [--port PORT] [--poll SECONDS] [--verbose]
+
+Runs a whole sandboxed fleet on this machine: a nats-server, a git repository seeded from
+gitops/ (in DIR/gitops, default .koji-fleet/gitops), the controller, and one agent per host
+whose files land under DIR/hosts/<host>/. Edit DIR/gitops/fleet.yaml and commit: the agents
+converge. Needs nats-server (apt-get install nats-server / dnf install nats-server).
+Ctrl-C stops everything cleanly.`;
+
+const colour = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
+
+function line(e: FleetEvent): string {
+  const tone = e.severity === "error" ? 31 : e.severity === "warning" ? 33 : 32;
+  return `${e.at.slice(11, 19)}  ${(e.host ?? "fleet").padEnd(14)} ${colour(tone, e.type.padEnd(18))} ${e.message}`;
+}
+
+export const upCommand: Command = {
+  name: "up",
+  summary: "run a sandboxed 5-host fleet on this machine (what npm start runs)",
+  usage,
+  async run(args) {
+    if (wantsHelp(args)) return console.log(usage), 0;
+    const { values } = parseArgs({
+      args,
+      options: {
+        dir: { type: "string", default: ".koji-fleet" },
+        port: { type: "string", default: "8470" },
+        poll: { type: "string", default: "5" },
+        verbose: { type: "boolean", default: false },
+      },
+    });
+    const log = createLogger("koji-fleet-up", { level: values.verbose ? "info" : "silent" });
+    const port = Number(values.port);
+    const poll = Number(values.poll);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) return console.error(`--port: not a port: ${values.port}`), 2;
+    if (!Number.isInteger(poll) || poll < 1) return console.error(`--poll: not a number of seconds: ${values.poll}`), 2;
+    const fleet = new SandboxFleet({ dir: values.dir!, httpPort: port, pollSeconds: poll, log, onEvent: (e) => console.log(line(e)) });
+    console.log("starting nats-server, controller and agents…");
+    await fleet.start();
+    console.log(`API:        ${fleet.apiUrl}/api/v1/fleet   ${fleet.apiUrl}/api/v1/hosts`);
+    console.log(`desired:    ${fleet.repoDir}/fleet.yaml  (edit, then git commit)`);
+    console.log(`host roots: ${values.dir}/hosts/<host>/`);
+    console.log("Ctrl-C to stop\n");
+    await untilSignal();
+    console.log("\nstopping…");
+    await fleet.stop();
+    return 0;
+  },
+};

@@ -1,0 +1,109 @@
+// `koji-fleet up`: the whole loop on one machine. A real nats-server, a real git repository
+// seeded from gitops/, the controller, and one sandboxed agent per host (roots under hosts/).
+import { cp, mkdir, writeFile, chmod, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { simpleGit } from "simple-git";
+import type { Logger } from "../../shared/log.js";
+import type { FleetEvent } from "../../shared/protocol.js";
+import { Controller } from "../../controller/controller.js";
+import { withDefaults as controllerDefaults } from "../../controller/config.js";
+import { withDefaults as agentDefaults } from "../../agent/config.js";
+import { Agent } from "../../agent/agent.js";
+import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
+import { packageRoot } from "./package-root.js";
+
+export interface SandboxFleetOptions {
+  dir: string;
+  httpPort: number;
+  pollSeconds: number;
+  log: Logger;
+  /** Sees every fleet event, the first reconcile's included. */
+  onEvent?: (e: FleetEvent) => void;
+}
+
+export class SandboxFleet {
+  private nats: NatsServer | null = null;
+  private controller: Controller | null = null;
+  private readonly agents = new Map<string, { agent: Agent; done: Promise<void> }>();
+  private hostWatch: NodeJS.Timeout | null = null;
+  apiUrl = "";
+
+  constructor(private readonly o: SandboxFleetOptions) {}
+
+  get repoDir(): string {
+    return join(resolve(this.o.dir), "gitops");
+  }
+
+  async start(): Promise<void> {
+    const dir = resolve(this.o.dir);
+    await mkdir(dir, { recursive: true });
+    await this.seedRepository();
+    this.nats = await startNatsServer({ storeDir: join(dir, "nats") });
+    this.controller = new Controller(
+      controllerDefaults({
+        git: { url: this.repoDir, branch: "main", path: "fleet.yaml", pollSeconds: this.o.pollSeconds },
+        nats: { servers: [this.nats.url], reconnectWaitMs: 250 },
+        http: { host: "127.0.0.1", port: this.o.httpPort },
+        stateDir: join(dir, "controller"),
+      }),
+      { log: this.o.log.child({ svc: "controller" }) },
+    );
+    if (this.o.onEvent) this.controller.fleet.onEvent(this.o.onEvent);
+    this.apiUrl = await this.controller.start();
+    await this.installCommitHook();
+    this.startAgents();
+    // Hosts added to fleet.yaml later get an agent as soon as their catalog exists.
+    this.hostWatch = setInterval(() => this.startAgents(), 1_000);
+  }
+
+  /** Copies gitops/ into a real repository the first time; later runs keep the user's edits. */
+  private async seedRepository(): Promise<void> {
+    if (existsSync(join(this.repoDir, ".git"))) return;
+    await cp(join(packageRoot(), "gitops"), this.repoDir, { recursive: true });
+    const git = simpleGit({ baseDir: this.repoDir });
+    await git.init(["--initial-branch=main"]);
+    await git.addConfig("user.name", "koji-fleet up").addConfig("user.email", "up@koji-fleet.invalid");
+    await git.add(".").commit("Initial fleet from koji-fleet's gitops example");
+  }
+
+  /** A commit in the repository wakes the controller at once instead of at the next poll. */
+  private async installCommitHook(): Promise<void> {
+    const hook = join(this.repoDir, ".git", "hooks", "post-commit");
+    const url = `${this.apiUrl}/hooks/git`;
+    const script = `#!/bin/sh\n# installed by koji-fleet up\n"${process.execPath}" -e "fetch('${url}',{method:'POST'}).catch(()=>{})" >/dev/null 2>&1 &\n`;
+    if ((await readFile(hook, "utf8").catch(() => "")) === script) return;
+    await writeFile(hook, script);
+    await chmod(hook, 0o755);
+  }
+
+  private startAgents(): void {
+    if (!this.controller || !this.nats) return;
+    const dir = resolve(this.o.dir);
+    for (const host of this.controller.fleet.desired.keys()) {
+      if (this.agents.has(host)) continue;
+      const agent = new Agent(
+        agentDefaults({
+          host,
+          nats: { servers: [this.nats.url], reconnectWaitMs: 250 },
+          root: join(dir, "hosts", host),
+          sandbox: true,
+          stateDir: join(dir, "state", host),
+          heartbeatSeconds: 5,
+          reconvergeSeconds: 60,
+        }),
+        { log: this.o.log.child({ svc: "agent", host }) },
+      );
+      const done = agent.run().catch((err: unknown) => this.o.log.error({ err, host }, "agent stopped with an error"));
+      this.agents.set(host, { agent, done });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.hostWatch) clearInterval(this.hostWatch);
+    for (const { agent } of this.agents.values()) agent.stop();
+    await Promise.all([...this.agents.values()].map((a) => a.done));
+    await this.controller?.stop();
+    await this.nats?.stop();
+  }
+}

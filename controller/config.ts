@@ -1,0 +1,57 @@
+// The controller's config file (/etc/koji-fleet/controller.yaml), compiled once into a defaulted object.
+import { readFileSync } from "node:fs";
+import { Type, type Static } from "@sinclair/typebox";
+import { NatsConfigSchema } from "../shared/nats.js";
+import { loadYaml, formatConfigError } from "../shared/yaml-config.js";
+import { FleetError } from "../shared/errors.js";
+
+export const ControllerConfigSchema = Type.Object(
+  {
+    git: Type.Object(
+      {
+        /** Any URL git can fetch: https, ssh, or a local path. */
+        url: Type.String({ minLength: 1 }),
+        branch: Type.Optional(Type.String({ minLength: 1 })),
+        /** Path of fleet.yaml inside the repository. */
+        path: Type.Optional(Type.String({ minLength: 1 })),
+        pollSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+      },
+      { additionalProperties: false },
+    ),
+    nats: NatsConfigSchema,
+    http: Type.Optional(
+      Type.Object(
+        { host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    logLevel: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error", "silent"].map((l) => Type.Literal(l)))),
+  },
+  { additionalProperties: false },
+);
+export type ControllerConfigFile = Static<typeof ControllerConfigSchema>;
+
+export interface ControllerConfig {
+  readonly git: { readonly url: string; readonly branch: string; readonly path: string; readonly pollSeconds: number };
+  readonly nats: ControllerConfigFile["nats"];
+  readonly http: { readonly host: string; readonly port: number };
+  readonly stateDir: string;
+  readonly logLevel: string;
+}
+
+export function withDefaults(c: ControllerConfigFile): ControllerConfig {
+  return Object.freeze({
+    git: { url: c.git.url, branch: c.git.branch ?? "main", path: c.git.path ?? "fleet.yaml", pollSeconds: c.git.pollSeconds ?? 30 },
+    nats: c.nats,
+    http: { host: c.http?.host ?? "127.0.0.1", port: c.http?.port ?? 8470 },
+    stateDir: c.stateDir ?? "/var/lib/koji-fleet-controller",
+    logLevel: c.logLevel ?? "info",
+  });
+}
+
+export function readControllerConfig(file: string): ControllerConfig {
+  const res = loadYaml(readFileSync(file), file, ControllerConfigSchema);
+  if (!res.ok) throw new FleetError("KF_ERR_CONFIG_INVALID", res.errors.map(formatConfigError).join("\n"));
+  return withDefaults(res.value);
+}

@@ -1,0 +1,110 @@
+// The controller daemon: initialized → running → stopping → stopped | failed.
+import { join } from "node:path";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { FastifyInstance } from "fastify";
+import { connectNats } from "../shared/nats.js";
+import { silentLogger, type Logger } from "../shared/log.js";
+import { iso, systemClock, type Clock } from "../shared/time.js";
+import type { ControllerConfig } from "./config.js";
+import { ControllerBus } from "./bus.js";
+import { FleetState } from "./fleet-state.js";
+import { GitSource } from "./git/source.js";
+import { Reconciler } from "./reconciler.js";
+import { buildApp } from "./http/app.js";
+
+export type ControllerState = "initialized" | "running" | "stopping" | "stopped" | "failed";
+
+export interface ControllerDeps {
+  log: Logger;
+  clock: Clock;
+}
+
+export class Controller {
+  state: ControllerState = "initialized";
+  readonly fleet: FleetState;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private nc: NatsConnection | null = null;
+  private bus: ControllerBus | null = null;
+  private reconciler: Reconciler | null = null;
+  private app: FastifyInstance | null = null;
+  private poll: NodeJS.Timeout | null = null;
+  private natsUp = false;
+  private reconciledOnce = false;
+
+  constructor(
+    readonly config: ControllerConfig,
+    deps: Partial<ControllerDeps> = {},
+  ) {
+    this.log = deps.log ?? silentLogger();
+    this.clock = deps.clock ?? systemClock;
+    this.fleet = new FleetState(iso(this.clock()));
+  }
+
+  /** Connects, restores state, reconciles once, starts polling and serves HTTP. Returns the API URL. */
+  async start(): Promise<string> {
+    try {
+      this.nc = await connectNats(this.config.nats, "koji-fleet-controller");
+      this.natsUp = true;
+      void this.watchNats(this.nc);
+      this.bus = await ControllerBus.open(this.nc, this.log);
+      for (const [host, c] of await this.bus.readDesired()) this.fleet.desired.set(host, c);
+      await this.bus.followStatus((host, s) => (s ? this.fleet.status.set(host, s) : this.fleet.status.delete(host)));
+      this.bus.followEvents((e) => this.fleet.addEvent(e));
+      const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
+      this.reconciler = new Reconciler({ git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock });
+      await this.reconciler.restore();
+      this.state = "running";
+      await this.sync();
+      this.poll = setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000);
+      this.app = await buildApp({
+        state: this.fleet,
+        clock: this.clock,
+        log: this.log,
+        requestSync: () => void this.sync(),
+        readiness: () => this.readiness(),
+      });
+      return await this.app.listen({ host: this.config.http.host, port: this.config.http.port });
+    } catch (err) {
+      this.state = "failed";
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Fetches and reconciles now; errors are recorded in the fleet state, never thrown. */
+  async sync(): Promise<void> {
+    if (!this.reconciler || this.state !== "running") return;
+    try {
+      await this.reconciler.trigger();
+      this.reconciledOnce = true;
+    } catch (err) {
+      this.log.error({ err }, "reconcile failed; will retry on the next poll or webhook");
+    }
+  }
+
+  readiness(): { ready: boolean; reason: string } {
+    if (this.state !== "running") return { ready: false, reason: `controller is ${this.state}` };
+    if (!this.natsUp) return { ready: false, reason: "NATS connection lost" };
+    if (!this.reconciledOnce) return { ready: false, reason: "first reconcile has not completed" };
+    return { ready: true, reason: "ok" };
+  }
+
+  private async watchNats(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") this.natsUp = false;
+      if (s.type === "reconnect") this.natsUp = true;
+      this.log.info({ nats: s.type }, "NATS connection status");
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    if (this.state !== "failed") this.state = "stopping";
+    if (this.poll) clearInterval(this.poll);
+    await this.app?.close();
+    this.bus?.stop();
+    if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());
+    if (this.state !== "failed") this.state = "stopped";
+  }
+}

@@ -1,0 +1,68 @@
+// The controller's in-memory picture of the fleet. Rebuilt from git and KV on start;
+// nothing here is the source of truth.
+import type { Catalog, FleetEvent, HostStatus } from "../shared/protocol.js";
+import type { ConfigError } from "../shared/yaml-config.js";
+import { hostView, type HostView } from "./host-view.js";
+
+export interface RevisionInfo {
+  sha: string;
+  shortSha: string;
+  message: string;
+  author: string;
+  authorEmail: string;
+  date: string;
+}
+
+export interface Rejection {
+  revision: RevisionInfo;
+  errors: ConfigError[];
+  at: string;
+}
+
+const MAX_EVENTS = 500;
+
+export class FleetState {
+  lastGood: RevisionInfo | null = null;
+  rejected: Rejection | null = null;
+  lastSync: { at: string | null; head: string | null; error: string | null } = { at: null, head: null, error: null };
+  readonly desired = new Map<string, Catalog>();
+  readonly status = new Map<string, HostStatus>();
+  readonly events: FleetEvent[] = [];
+  private readonly eventIds = new Set<string>();
+  private readonly listeners = new Set<(e: FleetEvent) => void>();
+
+  constructor(readonly watchingSince: string) {}
+
+  /** Idempotent by event id: the controller also hears its own events back from NATS. */
+  addEvent(e: FleetEvent): void {
+    if (this.eventIds.has(e.id)) return;
+    this.eventIds.add(e.id);
+    this.events.push(e);
+    for (const l of this.listeners) l(e);
+    if (this.events.length > MAX_EVENTS) {
+      for (const old of this.events.splice(0, this.events.length - MAX_EVENTS)) this.eventIds.delete(old.id);
+    }
+  }
+
+  onEvent(listener: (e: FleetEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  reportedGenerations(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [host, s] of this.status) out.set(host, Math.max(s.observed?.generation ?? 0, s.applied?.generation ?? 0));
+    return out;
+  }
+
+  hosts(now: Date): HostView[] {
+    return [...this.desired.keys()].sort().map((host) => this.host(host, now)!);
+  }
+
+  host(host: string, now: Date): HostView | null {
+    const desired = this.desired.get(host) ?? null;
+    const status = this.status.get(host) ?? null;
+    if (!desired && !status) return null;
+    return hostView({ host, desired, status, fleetRevision: this.lastGood?.sha ?? null, now, watchingSince: this.watchingSince });
+  }
+}

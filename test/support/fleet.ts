@@ -1,0 +1,162 @@
+// A whole fleet in one test process: a real nats-server, a real bare git repository fed by
+// real `git push`, the controller, and one sandboxed agent per host with its own NATS connection.
+import { readFile, readdir, lstat, readlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { Controller } from "../../controller/controller.js";
+import { withDefaults as controllerDefaults } from "../../controller/config.js";
+import { Agent } from "../../agent/agent.js";
+import { withDefaults as agentDefaults, type AgentConfigFile } from "../../agent/config.js";
+import { silentLogger } from "../../shared/log.js";
+import type { HostView } from "../../controller/host-view.js";
+import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
+import { createRemote, type Remote } from "./git.js";
+import { makeTmpDir, removeDir } from "./tmp.js";
+import { waitFor } from "./wait.js";
+
+export const EXAMPLE_FLEET = new URL("../../gitops/fleet.yaml", import.meta.url);
+export const HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"] as const;
+
+export interface RunningAgent {
+  agent: Agent;
+  done: Promise<void>;
+}
+
+export class TestFleet {
+  readonly agents = new Map<string, RunningAgent>();
+  controller!: Controller;
+  apiUrl = "";
+
+  private constructor(
+    readonly dir: string,
+    readonly nats: NatsServer,
+    readonly remote: Remote,
+  ) {}
+
+  static async start(opts: { fleetYaml?: string; startAgents?: boolean } = {}): Promise<TestFleet> {
+    const dir = await makeTmpDir("kf-fleet-");
+    const nats = await startNatsServer({ storeDir: join(dir, "nats") });
+    const remote = await createRemote();
+    await remote.commitAll("initial fleet", { "fleet.yaml": opts.fleetYaml ?? (await readFile(EXAMPLE_FLEET, "utf8")) });
+    const fleet = new TestFleet(dir, nats, remote);
+    await fleet.startController();
+    if (opts.startAgents !== false) for (const h of HOSTS) fleet.startAgent(h);
+    return fleet;
+  }
+
+  async startController(): Promise<void> {
+    this.controller = new Controller(
+      controllerDefaults({
+        // Long poll: tests drive syncs through the webhook route, as a git server would.
+        git: { url: this.remote.bareDir, pollSeconds: 3600 },
+        nats: { servers: [this.nats.url], reconnectWaitMs: 100 },
+        http: { host: "127.0.0.1", port: 0 },
+        stateDir: join(this.dir, "controller"),
+      }),
+      { log: silentLogger() },
+    );
+    this.apiUrl = await this.controller.start();
+  }
+
+  root(host: string): string {
+    return join(this.dir, "hosts", host);
+  }
+
+  agentConfig(host: string, extra: Partial<AgentConfigFile> = {}) {
+    return agentDefaults({
+      host,
+      nats: { servers: [this.nats.url], reconnectWaitMs: 100 },
+      root: this.root(host),
+      sandbox: true,
+      stateDir: join(this.dir, "state", host),
+      heartbeatSeconds: 2,
+      ...extra,
+    });
+  }
+
+  startAgent(host: string, extra: Partial<AgentConfigFile> = {}): Agent {
+    const agent = new Agent(this.agentConfig(host, extra), { log: silentLogger() });
+    this.agents.set(host, { agent, done: agent.run() });
+    return agent;
+  }
+
+  async stopAgent(host: string): Promise<void> {
+    const a = this.agents.get(host);
+    if (!a) return;
+    a.agent.stop();
+    await a.done;
+    this.agents.delete(host);
+  }
+
+  /** Push a commit and ring the webhook, as a git server would. Returns the new sha. */
+  async push(message: string, files: Record<string, string | null>): Promise<string> {
+    const sha = await this.remote.commitAll(message, files);
+    await this.hook();
+    return sha;
+  }
+
+  async hook(): Promise<void> {
+    const res = await fetch(`${this.apiUrl}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+  }
+
+  async api<T = unknown>(path: string): Promise<T> {
+    const res = await fetch(`${this.apiUrl}${path}`);
+    return (await res.json()) as T;
+  }
+
+  async hosts(): Promise<HostView[]> {
+    return (await this.api<{ hosts: HostView[] }>("/api/v1/hosts")).hosts;
+  }
+
+  /** Waits until every listed host is Ready at `revision`. */
+  async waitReady(revision: string, hosts: readonly string[] = HOSTS, timeoutMs = 15_000): Promise<HostView[]> {
+    return waitFor(
+      async () => {
+        const views = await this.hosts();
+        const behind = hosts
+          .map((h) => views.find((v) => v.host === h))
+          .filter((v) => !v || v.phase !== "Ready" || v.revision !== revision)
+          .map((v) => (v ? `${v.host}: ${v.phase} at ${v.revision?.slice(0, 12)} (${v.conditions[0]?.reason}: ${v.conditions[0]?.message})` : "missing host"));
+        // Throwing (not returning false) puts the hosts still behind into waitFor's timeout message.
+        if (behind.length > 0) throw new Error(behind.join("; "));
+        return views;
+      },
+      { timeoutMs, message: `hosts ${hosts.join(", ")} Ready at ${revision.slice(0, 12)}` },
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const h of [...this.agents.keys()]) await this.stopAgent(h);
+    await this.controller?.stop();
+    await this.nats.stop();
+    await this.remote.cleanup();
+    if (process.env.KF_KEEP_TMP !== "1") await removeDir(this.dir);
+  }
+}
+
+/** path → "type mode sha256" for everything under a root, to compare host trees. */
+export async function snapshot(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  async function walk(dir: string, rel: string): Promise<void> {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    for (const name of entries.sort()) {
+      const abs = join(dir, name);
+      const r = `${rel}/${name}`;
+      const st = await lstat(abs);
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isDirectory()) {
+        out.set(r, `dir ${mode}`);
+        await walk(abs, r);
+      } else if (st.isSymbolicLink()) out.set(r, `link ${await readlink(abs)}`);
+      else out.set(r, `file ${mode} ${createHash("sha256").update(await readFile(abs)).digest("hex")}`);
+    }
+  }
+  await walk(root, "");
+  return out;
+}
+
+export function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  return [...keys].filter((k) => before.get(k) !== after.get(k)).sort();
+}

@@ -20,6 +20,7 @@ import { defaultKinds, type KindRegistry } from "./kinds/index.js";
 import { createFiles, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";
 import { Wakeup } from "./wakeup.js";
+import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
 export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
 
@@ -47,6 +48,7 @@ export class Agent {
   private lastConverge: HostStatus["lastConverge"] = null;
   private rejected: string | null = null;
   private converging = false;
+  private hostFacts: HostFacts = UNKNOWN_FACTS;
   private lastFailed = false;
   private statusDirty = false;
   private timers: NodeJS.Timeout[] = [];
@@ -76,6 +78,7 @@ export class Agent {
   async run(): Promise<void> {
     this.state = "running";
     await mkdir(this.config.root, { recursive: true });
+    this.hostFacts = await readFacts(this.deps.files, this.config.root);
     this.pending = this.local.catalog;
     this.timers.push(setInterval(() => this.report(), this.config.heartbeatSeconds * 1000));
     this.timers.push(setInterval(() => void this.probe(), this.config.probeSeconds * 1000));
@@ -171,6 +174,7 @@ export class Agent {
       sandbox: this.config.sandbox,
       noop: this.config.noop,
       previousInventory: this.local.inventory,
+      facts: this.hostFacts,
       shouldContinue: () => this.state === "running",
     });
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };

@@ -53,6 +53,11 @@ export function conditionsFor(f: AgentFacts, previous: readonly Condition[]): Co
         ? { type: "Ready", status: "False", reason: healthy.reason, message: healthy.message }
         : { type: "Ready", status: "True", reason: "Converged", message: converged.message };
   const drafts: Draft[] = [ready, converged, healthy];
+  const unsupported = f.resources.filter((r) => r.errorCode === "KF_ERR_UNSUPPORTED");
+  if (unsupported.length > 0) {
+    // Stalled: retrying cannot help; a person must change the catalog or the host's OS.
+    drafts.push({ type: "Stalled", status: "True", reason: "UnsupportedPlatform", message: unsupported.map((r) => r.error).join("; ") });
+  }
   if (f.converging) drafts.push({ type: "Reconciling", status: "True", reason: "Converging", message: "applying a catalog" });
   return drafts.map((d) => {
     const old = previous.find((c) => c.type === d.type);

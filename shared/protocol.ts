@@ -87,6 +87,8 @@ export const ResourceResultSchema = Type.Object(
     /** Human-readable differences found (and fixed, unless noop). */
     changes: Type.Array(Type.String()),
     error: Type.Optional(Type.String()),
+    /** Error catalogue code when the failure has one (KF_ERR_UNSUPPORTED: needs a person). */
+    errorCode: Type.Optional(Type.String()),
     durationMs: Type.Number({ minimum: 0 }),
   },
   { additionalProperties: false },

@@ -155,7 +155,7 @@ describe("converge: failures stay with their resource", () => {
       options(root, { exec, sandbox: true }),
     );
     expect(outcomes(report)).toEqual({ conf: "changed", init: "would-change" });
-    expect(lines(report).init).toEqual(["run /usr/sbin/koji-init (/var/lib/koji/.init is absent)"]);
+    expect(lines(report).init).toEqual(["sandbox: not observed or applied here (run /usr/sbin/koji-init)"]);
     expect(exec.calls).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import type { Logger } from "../../shared/log.js";
 import type { Resource, ResourceOutcome, ResourceResult } from "../../shared/protocol.js";
 import type { KindRegistry } from "../kinds/index.js";
 import type { AnyKind, KindContext } from "../kinds/kind.js";
+import { UNKNOWN_FACTS, describeOs, type HostFacts } from "../facts.js";
 import type { Executor } from "../providers/executor.js";
 import { resolveUnderRoot, type Files } from "../providers/files.js";
 import { deadline, raceAbort, toError } from "./deadline.js";
@@ -24,6 +25,8 @@ export interface ConvergeOptions {
   exec: Executor;
   log: Logger;
   previousInventory: readonly InventoryEntry[];
+  /** The managed OS; default: unknown (only platform-independent kinds converge). */
+  facts?: HostFacts;
   signal?: AbortSignal;
   /** called between resources; return false to stop early (graceful shutdown) */
   shouldContinue?: () => boolean;
@@ -119,8 +122,11 @@ function blockedBy(resource: Resource, outcomes: ReadonlyMap<string, ResourceOut
 async function convergeOne(resource: Resource, opts: ConvergeOptions, state: RunState): Promise<{ result: ResourceResult; entry?: InventoryEntry }> {
   const started = performance.now();
   const changes: string[] = [];
-  const finish = (outcome: ResourceOutcome, error?: string): ResourceResult => {
-    const result: ResourceResult = { id: resource.id, kind: resource.kind, outcome, changes, ...(error !== undefined && { error }), durationMs: elapsed(started) };
+  const finish = (outcome: ResourceOutcome, error?: string, errorCode?: string): ResourceResult => {
+    const result: ResourceResult = {
+      id: resource.id, kind: resource.kind, outcome, changes,
+      ...(error !== undefined && { error }), ...(errorCode !== undefined && { errorCode }), durationMs: elapsed(started),
+    };
     if (outcome === "failed") opts.log.warn({ id: resource.id, kind: resource.kind, error, changes }, "resource failed");
     else if (outcome === "changed") opts.log.info({ id: resource.id, kind: resource.kind, changes }, "resource changed");
     return result;
@@ -138,10 +144,20 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions, state: Run
   const blocked = blockedBy(resource, state.outcomes);
   if (blocked) return { result: { ...skippedResult(resource, blocked), durationMs: elapsed(started) }, entry: entryFor(false, false) };
 
+  if (opts.sandbox && !kind.appliesInSandbox) {
+    changes.push(`sandbox: not observed or applied here (${kind.summary?.(resource.props) ?? resource.id})`);
+    return { result: finish("would-change") };
+  }
+  const facts = opts.facts ?? UNKNOWN_FACTS;
+  if (kind.platforms && !kind.platforms.includes(facts.family)) {
+    const error = `resource kind '${kind.name}' has no provider for ${describeOs(facts)}; supported: ${kind.platforms.join(", ")}`;
+    return { result: finish("failed", error, "KF_ERR_UNSUPPORTED") };
+  }
+
   const seconds = resource.timeoutSeconds ?? DEFAULT_RESOURCE_TIMEOUT_SECONDS;
   const { signal, clear } = deadline(seconds * 1000, `timed out after ${seconds} s`, opts.signal);
-  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, signal, log: opts.log.child({ resource: resource.id }) };
-  const reportOnly = opts.noop || (opts.sandbox && !kind.appliesInSandbox);
+  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, signal, log: opts.log.child({ resource: resource.id }) };
+  const reportOnly = opts.noop;
   const track: PathTrack = { createdNow: false, goneNow: false };
   try {
     const step = await observeAndApply(kind, resource.props, ctx, { path, reportOnly, changes, track });

@@ -104,6 +104,7 @@ export const execKind: Kind<ExecProps, ExecObserved> = {
   name: "exec",
   schema: ExecPropsSchema,
   appliesInSandbox: false,
+  summary: (props) => `run ${showArgv(props.argv)}`,
 
   async observe(props, ctx) {
     if (props.refreshOnly) return { runBecause: null };

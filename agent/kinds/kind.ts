@@ -5,6 +5,7 @@ import type { TSchema } from "@sinclair/typebox";
 import type { Logger } from "../../shared/log.js";
 import type { Executor } from "../providers/executor.js";
 import type { Files } from "../providers/files.js";
+import type { HostFacts, OsFamily } from "../facts.js";
 
 export interface KindContext {
   /** Every absolute path in props is resolved under this root ("/" in production). */
@@ -12,6 +13,8 @@ export interface KindContext {
   /** Sandbox: file-like kinds apply under `root`; kinds that manage the OS run as noop. */
   readonly sandbox: boolean;
   readonly files: Files;
+  /** The managed OS (os-release); kinds pick their provider from it. */
+  readonly facts: HostFacts;
   readonly exec: Executor;
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -21,8 +24,16 @@ export interface Kind<P = Record<string, unknown>, O = unknown> {
   readonly name: string;
   /** JSON Schema of `props`; the engine rejects a resource whose props do not match. */
   readonly schema: TSchema;
-  /** Whether the kind really applies in sandbox mode (files under root) or only reports. */
+  /**
+   * Whether the kind applies in sandbox mode (files under root). Kinds that manage the OS
+   * (packages, services…) are neither observed nor applied there: observing would report
+   * the machine running the sandbox, not the host in the catalog.
+   */
   readonly appliesInSandbox: boolean;
+  /** OS families with a provider for this kind; absent = any. Others get KF_ERR_UNSUPPORTED. */
+  readonly platforms?: readonly OsFamily[];
+  /** One line naming what the resource manages, for reports that do not observe it. */
+  summary?(props: P): string;
   /** The filesystem path this resource owns, for the inventory and pruning. */
   managedPath?(props: P): string | undefined;
   observe(props: P, ctx: KindContext): Promise<O>;

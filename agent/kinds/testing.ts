@@ -7,11 +7,31 @@ import { silentLogger } from "../../shared/log.js";
 import { createExecutor } from "../providers/executor.js";
 import { createFiles } from "../providers/files.js";
 import type { AnyKind, KindContext } from "./kind.js";
+import { factsFromOsRelease } from "../facts.js";
+
+/** CentOS Stream 10, as its /etc/os-release says. */
+export const EL10 = factsFromOsRelease({ ID: "centos", ID_LIKE: "rhel fedora", VERSION_ID: "10", PRETTY_NAME: "CentOS Stream 10" });
+
+/**
+ * Noop must promise exactly what the real run then does: the diff lines a noop observe
+ * reports equal the lines of the run that applies them, and a second run reports nothing.
+ */
+export async function expectNoopMatchesApply(kind: AnyKind, props: object, ctx: KindContext): Promise<string[]> {
+  const promised = kind.diff(props, await kind.observe(props, ctx));
+  const { before, after } = await cycle(kind, props, ctx);
+  if (JSON.stringify(promised) !== JSON.stringify(before)) {
+    throw new Error(`noop promised ${JSON.stringify(promised)} but the run changed ${JSON.stringify(before)}`);
+  }
+  if (after.length > 0) throw new Error(`still differs after apply: ${JSON.stringify(after)}`);
+  const again = kind.diff(props, await kind.observe(props, ctx));
+  if (again.length > 0) throw new Error(`second run not idempotent: ${JSON.stringify(again)}`);
+  return promised;
+}
 
 export const tempRoot = (): string => fs.mkdtempSync(join(tmpdir(), "kf-root-"));
 
 export function kindContext(root: string, over: Partial<KindContext> = {}): KindContext {
-  return { root, sandbox: true, files: createFiles(), exec: createExecutor(), signal: new AbortController().signal, log: silentLogger(), ...over };
+  return { root, sandbox: true, files: createFiles(), exec: createExecutor(), facts: EL10, signal: new AbortController().signal, log: silentLogger(), ...over };
 }
 
 /** Runs one full cycle; returns the diff before and the diff after apply. */

@@ -20,6 +20,7 @@ import { defaultKinds, type KindRegistry } from "./kinds/index.js";
 import { createFiles, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";
 import { Wakeup } from "./wakeup.js";
+import { directorySecrets, type SecretSource } from "./secrets.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
 export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
@@ -30,6 +31,7 @@ export interface AgentDeps {
   exec: Executor;
   kinds: KindRegistry;
   clock: Clock;
+  secrets: SecretSource;
 }
 
 export class Agent {
@@ -64,6 +66,7 @@ export class Agent {
       exec: deps.exec ?? createExecutor(),
       kinds: deps.kinds ?? defaultKinds,
       clock: deps.clock ?? systemClock,
+      secrets: deps.secrets ?? directorySecrets(config.secretsDir),
     };
     this.store = new StateStore(config.stateDir, this.deps.files);
     this.local = this.store.load();
@@ -175,6 +178,7 @@ export class Agent {
       noop: this.config.noop,
       previousInventory: this.local.inventory,
       facts: this.hostFacts,
+      secrets: this.deps.secrets,
       shouldContinue: () => this.state === "running",
     });
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };

@@ -17,6 +17,8 @@ export const AgentConfigSchema = Type.Object(
     /** Report what would change, change nothing. */
     noop: Type.Optional(Type.Boolean()),
     stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    /** Secret values referenced by catalogs, one 0600 file per secret name. */
+    secretsDir: Type.Optional(Type.String({ pattern: "^/" })),
     heartbeatSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     reconvergeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     probeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
@@ -36,6 +38,7 @@ export function withDefaults(c: AgentConfigFile): AgentConfig {
     sandbox: c.sandbox ?? false,
     noop: c.noop ?? false,
     stateDir: c.stateDir ?? "/var/lib/koji-fleet",
+    secretsDir: c.secretsDir ?? "/etc/koji-fleet/secrets",
     heartbeatSeconds: c.heartbeatSeconds ?? 15,
     reconvergeSeconds: c.reconvergeSeconds ?? 300,
     probeSeconds: c.probeSeconds ?? 30,

@@ -7,6 +7,7 @@ import type { Resource, ResourceOutcome, ResourceResult } from "../../shared/pro
 import type { KindRegistry } from "../kinds/index.js";
 import type { AnyKind, KindContext } from "../kinds/kind.js";
 import { UNKNOWN_FACTS, describeOs, type HostFacts } from "../facts.js";
+import { staticSecrets, type SecretSource } from "../secrets.js";
 import type { Executor } from "../providers/executor.js";
 import { resolveUnderRoot, type Files } from "../providers/files.js";
 import { deadline, raceAbort, toError } from "./deadline.js";
@@ -25,6 +26,8 @@ export interface ConvergeOptions {
   exec: Executor;
   log: Logger;
   previousInventory: readonly InventoryEntry[];
+  /** Secret values by name; default: none available. */
+  secrets?: SecretSource;
   /** The managed OS; default: unknown (only platform-independent kinds converge). */
   facts?: HostFacts;
   signal?: AbortSignal;
@@ -156,7 +159,7 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions, state: Run
 
   const seconds = resource.timeoutSeconds ?? DEFAULT_RESOURCE_TIMEOUT_SECONDS;
   const { signal, clear } = deadline(seconds * 1000, `timed out after ${seconds} s`, opts.signal);
-  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, signal, log: opts.log.child({ resource: resource.id }) };
+  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, secrets: opts.secrets ?? staticSecrets({}), signal, log: opts.log.child({ resource: resource.id }) };
   const reportOnly = opts.noop;
   const track: PathTrack = { createdNow: false, goneNow: false };
   try {

@@ -6,6 +6,7 @@ import type { Logger } from "../../shared/log.js";
 import type { Executor } from "../providers/executor.js";
 import type { Files } from "../providers/files.js";
 import type { HostFacts, OsFamily } from "../facts.js";
+import type { SecretSource } from "../secrets.js";
 
 export interface KindContext {
   /** Every absolute path in props is resolved under this root ("/" in production). */
@@ -13,6 +14,8 @@ export interface KindContext {
   /** Sandbox: file-like kinds apply under `root`; kinds that manage the OS run as noop. */
   readonly sandbox: boolean;
   readonly files: Files;
+  /** Secret values by name (database passwords…); never logged or reported. */
+  readonly secrets: SecretSource;
   /** The managed OS (os-release); kinds pick their provider from it. */
   readonly facts: HostFacts;
   readonly exec: Executor;

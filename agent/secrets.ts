@@ -1,0 +1,35 @@
+// Where kinds get secret values named by reference in a catalog (e.g. a database password).
+// For now a root-only directory on the host; sealed delivery inside catalogs replaces it.
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface SecretSource {
+  /** The secret's value; rejects with a message naming the secret when it is not available. */
+  get(name: string): Promise<string>;
+}
+
+const SECRET_NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+
+export function directorySecrets(dir: string): SecretSource {
+  return {
+    async get(name) {
+      if (!SECRET_NAME.test(name)) throw new Error(`invalid secret name ${JSON.stringify(name)}`);
+      const file = join(dir, name);
+      const st = await stat(file).catch(() => null);
+      if (!st) throw new Error(`secret '${name}' is not available on this host (expected in ${file})`);
+      if ((st.mode & 0o077) !== 0) throw new Error(`secret file ${file} must not be readable by group or others (mode ${(st.mode & 0o777).toString(8)})`);
+      return (await readFile(file, "utf8")).replace(/\n$/, "");
+    },
+  };
+}
+
+/** For tests: secrets from a plain map. */
+export function staticSecrets(values: Record<string, string>): SecretSource {
+  return {
+    async get(name) {
+      const v = values[name];
+      if (v === undefined) throw new Error(`secret '${name}' is not available on this host`);
+      return v;
+    },
+  };
+}

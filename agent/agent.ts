@@ -177,18 +177,21 @@ export class Agent {
       sandbox: this.config.sandbox,
       noop: this.config.noop,
       previousInventory: this.local.inventory,
+      pendingRefresh: this.local.pendingRefresh,
       facts: this.hostFacts,
       secrets: this.deps.secrets,
       shouldContinue: () => this.state === "running",
     });
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
-    // Skipped resources (a failed dependency, or a stop mid-converge) mean the catalog is not applied.
-    const complete = report.results.every((r) => r.outcome !== "failed" && r.outcome !== "skipped");
+    // Skipped resources (a failed dependency, or a stop mid-converge) mean the catalog is not
+    // applied; neither does a noop run, which changed nothing.
+    const complete = !report.noop && report.results.every((r) => r.outcome !== "failed" && r.outcome !== "skipped");
     this.local = {
       catalog,
       observed: ref,
       applied: complete ? ref : this.local.applied,
-      inventory: this.config.noop ? this.local.inventory : report.inventory,
+      inventory: report.noop ? this.local.inventory : report.inventory,
+      pendingRefresh: report.pendingRefresh,
     };
     await this.store.save(this.local);
     this.resources = report.results;
@@ -208,7 +211,7 @@ export class Agent {
       if (isNew || !this.lastFailed) this.emit("failed", "error", `${r.failed} resource(s) failed: ${failed.join("; ")}`, revision, { failed });
     } else if (this.lastFailed) {
       this.emit("recovered", "info", `converged again, ${r.changed} change(s)`, revision, data);
-    } else if (isNew) {
+    } else if (isNew && !r.noop) {
       this.emit("applied", "info", `revision ${revision.slice(0, 12)} applied, ${r.changed} change(s)`, revision, data);
     } else if (changed.length > 0) {
       this.emit("drift-repaired", "warning", `repaired drift in ${changed.map((x) => x.id).join(", ")}`, revision, data);

@@ -12,9 +12,11 @@ export interface LocalState {
   applied: AppliedRef | null;
   observed: AppliedRef | null;
   inventory: InventoryEntry[];
+  /** Refreshes (restarts…) owed by an earlier converge that did not complete them. */
+  pendingRefresh: string[];
 }
 
-export const emptyState = (): LocalState => ({ catalog: null, applied: null, observed: null, inventory: [] });
+export const emptyState = (): LocalState => ({ catalog: null, applied: null, observed: null, inventory: [], pendingRefresh: [] });
 
 export class StateStore {
   private readonly file: string;

@@ -30,7 +30,6 @@ export const ProbeSchema = Type.Object(
     id: Id,
     kind: Type.String({ pattern: "^[a-z][a-z0-9-]{0,40}$" }),
     props: Type.Record(Type.String(), Type.Unknown()),
-    intervalSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
   },
   { additionalProperties: false },
 );

@@ -46,6 +46,38 @@ describe("converge: notify → refresh", () => {
     );
     expect(outcomes(report)).toEqual({ conf: "changed", reload: "failed" });
     expect(lines(report).reload![0]).toMatch(/^! \/bin\/ls \/no\/such\/dir exited with code 2/);
+    expect(report.pendingRefresh).toEqual(["reload"]);
+  });
+
+  it("a refresh owed by an earlier converge (its command failed) → retried next time though nothing changed, then no longer owed", async () => {
+    const marker = live("/restarted");
+    const cat = [res("conf", "file", { path: "/hub.conf", content: "a" }, { notifies: ["restart"] }), res("restart", "exec", { argv: ["/usr/bin/touch", marker], refreshOnly: true })];
+    fs.writeFileSync(live("/hub.conf"), "a");
+    const report = await converge(cat, options(root, { sandbox: false, pendingRefresh: ["restart", "no-longer-in-catalog"] }));
+    expect(outcomes(report)).toEqual({ conf: "unchanged", restart: "changed" });
+    expect(lines(report).restart).toEqual([`ran /usr/bin/touch ${marker}`]);
+    expect(report.pendingRefresh).toEqual([]);
+    expect(fs.existsSync(marker)).toBe(true);
+  });
+
+  it("noop keeps owed refreshes owed and promises them", async () => {
+    const cat = [res("restart", "exec", { argv: ["/usr/bin/touch", live("/x")], refreshOnly: true })];
+    const plan = await converge(cat, options(root, { sandbox: false, noop: true, pendingRefresh: ["restart"] }));
+    expect(lines(plan)).toEqual({ restart: ["would refresh (notified by an earlier converge)"] });
+    expect(plan.pendingRefresh).toEqual(["restart"]);
+  });
+
+  it("notify to an exec that is not refreshOnly → noop promises nothing, and the real run does nothing", async () => {
+    const cat = [
+      res("conf", "file", { path: "/hub.conf", content: "a" }, { notifies: ["init"] }),
+      res("init", "exec", { argv: ["/usr/bin/touch", live("/init")], creates: "/init" }),
+    ];
+    fs.writeFileSync(live("/init"), "");
+    const plan = await converge(cat, options(root, { sandbox: false, noop: true }));
+    expect(lines(plan)).toEqual({ conf: ["absent → present"], init: [] });
+    const real = await converge(cat, options(root, { sandbox: false }));
+    expect(outcomes(real)).toEqual({ conf: "changed", init: "unchanged" });
+    expect(real.pendingRefresh).toEqual([]);
   });
 });
 

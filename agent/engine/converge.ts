@@ -28,6 +28,11 @@ export interface ConvergeOptions {
   previousInventory: readonly InventoryEntry[];
   /** Secret values by name; default: none available. */
   secrets?: SecretSource;
+  /**
+   * Ids whose refresh an earlier converge owed and did not complete (the target failed,
+   * was skipped, or its refresh failed). A changed config whose restart failed is retried.
+   */
+  pendingRefresh?: readonly string[];
   /** The managed OS; default: unknown (only platform-independent kinds converge). */
   facts?: HostFacts;
   signal?: AbortSignal;
@@ -42,6 +47,8 @@ export interface ConvergeReport {
   failed: number;
   durationMs: number;
   noop: boolean;
+  /** Refreshes still owed after this converge; pass them to the next one. */
+  pendingRefresh: string[];
 }
 
 export const DEFAULT_RESOURCE_TIMEOUT_SECONDS = 120;
@@ -51,6 +58,8 @@ interface RunState {
   outcomes: Map<string, ResourceOutcome>;
   /** target id → ids of resources that changed and notify it */
   notified: Map<string, string[]>;
+  /** targets whose owed refresh was done (or that have nothing to refresh) */
+  refreshed: Set<string>;
   /** paths an earlier converge created */
   createdBefore: Set<string>;
 }
@@ -59,9 +68,12 @@ const elapsed = (since: number): number => Math.round(performance.now() - since)
 
 export async function converge(resources: readonly Resource[], opts: ConvergeOptions): Promise<ConvergeReport> {
   const started = performance.now();
-  const report = (results: ResourceResult[], inventory: InventoryEntry[]): ConvergeReport => ({
+  const known = new Set(resources.map((r) => r.id));
+  const owed = (opts.pendingRefresh ?? []).filter((id) => known.has(id));
+  const report = (results: ResourceResult[], inventory: InventoryEntry[], pendingRefresh: string[] = owed): ConvergeReport => ({
     results,
     inventory,
+    pendingRefresh,
     changed: results.filter((r) => r.outcome === "changed" || r.outcome === "pruned").length,
     failed: results.filter((r) => r.outcome === "failed").length,
     durationMs: elapsed(started),
@@ -83,7 +95,8 @@ export async function converge(resources: readonly Resource[], opts: ConvergeOpt
 
   const state: RunState = {
     outcomes: new Map(),
-    notified: new Map(),
+    notified: new Map(owed.map((id) => [id, ["an earlier converge"]])),
+    refreshed: new Set(),
     createdBefore: new Set(opts.previousInventory.filter((e) => e.created).map((e) => e.path)),
   };
   const results: ResourceResult[] = [];
@@ -103,10 +116,12 @@ export async function converge(resources: readonly Resource[], opts: ConvergeOpt
     else inventory.push(...opts.previousInventory.filter((e) => e.id === resource.id)); // unknown path: keep what we knew
   }
 
+  // In noop nothing was refreshed, so everything owed before is still owed.
+  const pending = opts.noop ? owed : [...state.notified.keys()].filter((id) => !state.refreshed.has(id));
   const candidates = pruneCandidates(opts.previousInventory, inventory);
-  if (stopped) return report(results, [...inventory, ...candidates]);
+  if (stopped) return report(results, [...inventory, ...candidates], pending);
   const pruned = await prune(candidates, opts);
-  return report([...results, ...pruned.results], [...inventory, ...pruned.kept]);
+  return report([...results, ...pruned.results], [...inventory, ...pruned.kept], pending);
 }
 
 function skippedResult(resource: Resource, error: string): ResourceResult {
@@ -157,7 +172,7 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions, state: Run
     return { result: finish("failed", error, "KF_ERR_UNSUPPORTED") };
   }
 
-  const seconds = resource.timeoutSeconds ?? DEFAULT_RESOURCE_TIMEOUT_SECONDS;
+  const seconds = resource.timeoutSeconds ?? kind.defaultTimeoutSeconds ?? DEFAULT_RESOURCE_TIMEOUT_SECONDS;
   const { signal, clear } = deadline(seconds * 1000, `timed out after ${seconds} s`, opts.signal);
   const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, secrets: opts.secrets ?? staticSecrets({}), signal, log: opts.log.child({ resource: resource.id }) };
   const reportOnly = opts.noop;
@@ -166,12 +181,15 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions, state: Run
     const step = await observeAndApply(kind, resource.props, ctx, { path, reportOnly, changes, track });
     let outcome = step.outcome;
     const notifiers = state.notified.get(resource.id);
-    if (outcome !== "failed" && notifiers && kind.refresh) {
+    const refreshes = kind.refresh !== undefined && (kind.refreshes?.(resource.props) ?? true);
+    if (notifiers && !refreshes) state.refreshed.add(resource.id);
+    if (outcome !== "failed" && notifiers && refreshes) {
       if (reportOnly) {
         changes.push(`would refresh (notified by ${notifiers.join(", ")})`);
         if (outcome === "unchanged") outcome = "would-change";
       } else {
-        const did = await raceAbort(kind.refresh(resource.props, ctx), signal);
+        const did = await raceAbort(kind.refresh!(resource.props, ctx), signal);
+        state.refreshed.add(resource.id);
         changes.push(...did);
         if (did.length > 0) outcome = "changed";
       }

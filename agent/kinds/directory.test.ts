@@ -31,7 +31,14 @@ describe("directory apply (real temp root)", () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it("missing directory and parents → created like mkdir -p, exact mode on the leaf", async () => {
+  it("outside sandbox, missing parent → apply fails naming it, nothing created", async () => {
+    await expect(cycle(directoryKind, P({ path: "/mnt/koji/work" }), kindContext(root, { sandbox: false }))).rejects.toThrow(
+      "parent directory /mnt/koji of /mnt/koji/work does not exist (manage it with a directory resource and require it)",
+    );
+    expect(fs.existsSync(join(root, "mnt"))).toBe(false);
+  });
+
+  it("in sandbox, missing directory and parents → created like mkdir -p, exact mode on the leaf", async () => {
     const r = await cycle(directoryKind, P({ path: "/mnt/koji/work", mode: "2775" }), kindContext(root));
     expect(r).toEqual({ before: ["absent → present (creating missing parents /mnt, /mnt/koji with mode 0755)"], after: [] });
     expect(fs.statSync(join(root, "mnt/koji")).mode & 0o7777).toBe(0o755);

@@ -1,12 +1,12 @@
 // `directory`: one directory's existence, mode and ownership.
-// Missing parents are created like `mkdir -p` (mode 0755, owned by the agent) and the diff
-// line names them; their ownership is otherwise never touched. Parents that need a specific
-// owner or mode should be their own resources. Removal (ensure: absent) only of an empty
+// Parents follow the same rule as for files (see requireParent): on a real host a missing
+// parent is an error naming it; in sandbox mode, where the root stands in for the OS, missing
+// parents are created with mode 0755 and the diff line names them. Removal (ensure: absent) only of an empty
 // directory: nothing here deletes recursively.
 import * as path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { resolveUnderRoot, type FileStat } from "../providers/files.js";
-import { AbsolutePath, Ensure, Mode, Principal, attributeChanges, describeType, desiredOwnership, fixAttributes, parseMode, type Ownership } from "./common.js";
+import { AbsolutePath, Ensure, Mode, Principal, attributeChanges, describeType, desiredOwnership, fixAttributes, parseMode, requireParent, type Ownership } from "./common.js";
 import type { Kind } from "./kind.js";
 
 export const DirectoryPropsSchema = Type.Object(
@@ -63,7 +63,7 @@ export const directoryKind: Kind<DirectoryProps, DirectoryObserved> = {
   async observe(props, ctx) {
     const full = resolveUnderRoot(ctx.root, props.path);
     const stat = await ctx.files.lstat(full);
-    const missingParents = stat || props.ensure === "absent" ? [] : await findMissingParents(props.path, ctx.root, (p) => ctx.files.lstat(p));
+    const missingParents = stat || props.ensure === "absent" || !ctx.sandbox ? [] : await findMissingParents(props.path, ctx.root, (p) => ctx.files.lstat(p));
     return { stat, missingParents, want: props.ensure === "absent" ? {} : await desiredOwnership(props, ctx) };
   },
 
@@ -88,6 +88,7 @@ export const directoryKind: Kind<DirectoryProps, DirectoryObserved> = {
       case "attributes":
         return fixAttributes(full, stat!, mode, want, ctx);
       case "create": {
+        if (!ctx.sandbox) await requireParent(props.path, ctx);
         for (const parent of observed.missingParents) await ctx.files.mkdir(resolveUnderRoot(ctx.root, parent), PARENT_MODE);
         await ctx.files.mkdir(full, mode);
         if (want.uid !== undefined || want.gid !== undefined) {

@@ -105,6 +105,9 @@ export const execKind: Kind<ExecProps, ExecObserved> = {
   schema: ExecPropsSchema,
   appliesInSandbox: false,
   summary: (props) => `run ${showArgv(props.argv)}`,
+  refreshes: (props) => props.refreshOnly === true,
+  // Above the command's own default (300 s), so the command is killed first and says so.
+  defaultTimeoutSeconds: 330,
 
   async observe(props, ctx) {
     if (props.refreshOnly) return { runBecause: null };

@@ -108,3 +108,15 @@ describe("file apply (real temp root)", () => {
     expect(fs.readFileSync(live(), "utf8")).toBe("new");
   });
 });
+
+describe("file props", () => {
+  it.each(["A", "AB=", "ab$c", "QUJD=="])("contentBase64 %j that is not strict base64 → rejected by the schema", async (b64) => {
+    const { checkProps } = await import("../engine/props.js");
+    expect(checkProps(fileKind.schema, { path: "/x", contentBase64: b64 })).toMatch(/contentBase64 must match pattern/);
+  });
+
+  it("strict base64 → accepted", async () => {
+    const { checkProps } = await import("../engine/props.js");
+    expect(checkProps(fileKind.schema, { path: "/x", contentBase64: "QUJD" })).toBeNull();
+  });
+});

@@ -43,8 +43,12 @@ export interface Kind<P = Record<string, unknown>, O = unknown> {
   /** Pure. Human-readable differences ("mode 0644 → 0640"); empty when converged. */
   diff(props: P, observed: O): string[];
   apply(props: P, observed: O, ctx: KindContext): Promise<void>;
-  /** Called when a resource this one depends on through `notifies` changed. Returns what it did. */
+  /** Called when a resource that `notifies` this one changed. Returns what it did. */
   refresh?(props: P, ctx: KindContext): Promise<string[]>;
+  /** Whether refresh does anything for these props (default true), so noop promises only real refreshes. */
+  refreshes?(props: P): boolean;
+  /** Seconds an apply may take when the resource sets no timeoutSeconds (default 120). */
+  readonly defaultTimeoutSeconds?: number;
 }
 
 export type AnyKind = Kind<any, any>;

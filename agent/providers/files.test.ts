@@ -89,6 +89,12 @@ describe("createFiles", () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it("setuid/setgid bits survive a write that also sets the owner (chown clears them, so chmod comes last)", async () => {
+    const p = join(dir, "helper");
+    await files.writeFileAtomic(p, "#!/bin/sh\n", { mode: 0o6755, uid: 0, gid: 0 });
+    expect(fs.statSync(p).mode & 0o7777).toBe(0o6755);
+  });
+
   it("immutable target (rename refused after the temp was written) → old file intact, no temp left", async () => {
     const p = join(dir, "old.conf");
     fs.writeFileSync(p, "old content");

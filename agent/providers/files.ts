@@ -108,8 +108,9 @@ async function writeFileAtomic(target: string, data: string | Uint8Array, opts: 
     const handle = await fs.open(temp, "wx", 0o600);
     try {
       await handle.writeFile(data);
-      await handle.chmod(opts.mode);
       if (opts.uid !== undefined || opts.gid !== undefined) await handle.chown(opts.uid ?? -1, opts.gid ?? -1);
+      // chmod after chown: chown(2) clears setuid/setgid bits.
+      await handle.chmod(opts.mode);
       await handle.sync();
     } finally {
       await handle.close();

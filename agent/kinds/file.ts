@@ -12,7 +12,7 @@ export const FilePropsSchema = Type.Object(
     path: AbsolutePath,
     /** UTF-8 text. Without content or contentBase64 only existence, mode and owner are managed. */
     content: Type.Optional(Type.String()),
-        // Strict base64: Node decodes sloppy input leniently and would write short content.
+    // Strict base64: Node decodes sloppy input leniently and would write short content.
     contentBase64: Type.Optional(Type.String({ pattern: "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$" })),
     mode: Type.Optional(Mode),
     owner: Type.Optional(Principal),

@@ -4,12 +4,17 @@ import { defaultKinds } from "./index.js";
 
 describe("defaultKinds", () => {
   it("registers each kind under its own name", () => {
-    expect([...defaultKinds].map(([name, kind]) => [name, kind.name])).toEqual([
-      ["file", "file"],
-      ["directory", "directory"],
-      ["symlink", "symlink"],
-      ["exec", "exec"],
-    ]);
+    for (const [name, kind] of defaultKinds) expect(kind.name).toBe(name);
+    expect([...defaultKinds.keys()]).toEqual(expect.arrayContaining(["file", "directory", "symlink", "exec", "pem-bundle"]));
+  });
+
+  it("documents every kind it registers", async () => {
+    const { readFileSync } = await import("node:fs");
+    const index = readFileSync(new URL("../../docs/resources/README.md", import.meta.url), "utf8");
+    for (const name of defaultKinds.keys()) {
+      expect(index, `docs/resources/README.md lists ${name}`).toContain(`[${name}.md](${name}.md)`);
+      expect(() => readFileSync(new URL(`../../docs/resources/${name}.md`, import.meta.url)), `docs/resources/${name}.md`).not.toThrow();
+    }
   });
 
   it.each<[string, string, Record<string, unknown>, string | null]>([

@@ -5,10 +5,11 @@ import { execKind } from "./exec.js";
 import { fileKind } from "./file.js";
 import type { AnyKind } from "./kind.js";
 import { symlinkKind } from "./symlink.js";
+import { pemBundleKind } from "./pem-bundle.js";
 
 export type KindRegistry = ReadonlyMap<string, AnyKind>;
 
-export const defaultKinds: KindRegistry = new Map<string, AnyKind>([fileKind, directoryKind, symlinkKind, execKind].map((k) => [k.name, k]));
+export const defaultKinds: KindRegistry = new Map<string, AnyKind>([fileKind, directoryKind, symlinkKind, execKind, pemBundleKind].map((k) => [k.name, k]));
 
 export type { AnyKind, Kind, KindContext } from "./kind.js";
-export { directoryKind, execKind, fileKind, symlinkKind };
+export { directoryKind, execKind, fileKind, pemBundleKind, symlinkKind };

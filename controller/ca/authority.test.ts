@@ -1,0 +1,85 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CA_CERT_FILE, CA_KEY_FILE, CertificateAuthority } from "./authority.js";
+import { rfc2253, type Subject } from "../compile/pki.js";
+
+const dir = fs.mkdtempSync(join(tmpdir(), "kf-ca-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const openssl = (...args: string[]) => execFileSync("openssl", args, { encoding: "utf8" });
+
+/** A CSR made the way an agent makes one: its own key, whatever subject it likes. */
+function csr(cn: string): string {
+  const key = join(dir, `${cn}.key`);
+  const out = join(dir, `${cn}.csr`);
+  openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", out, "-subj", `/CN=${cn}`);
+  return fs.readFileSync(out, "utf8");
+}
+function inspect(pem: string, name: string) {
+  const file = join(dir, `${name}.crt`);
+  fs.writeFileSync(file, pem);
+  return {
+    verify: openssl("verify", "-CAfile", join(dir, "ca", CA_CERT_FILE), file).trim(),
+    text: openssl("x509", "-in", file, "-noout", "-text"),
+    subject: openssl("x509", "-in", file, "-noout", "-subject", "-nameopt", "RFC2253").trim(),
+  };
+}
+
+const CA_SUBJECT: Subject = [["O", "mx-os-koji"], ["CN", "Koji CA"]];
+let ca: CertificateAuthority;
+beforeAll(async () => {
+  ca = await CertificateAuthority.init(join(dir, "ca"), { subject: CA_SUBJECT, keyBits: 2048 });
+});
+
+describe("fleet CA", () => {
+  it("init writes the CA certificate and a 0600 key in a 0700 directory, and refuses a second init", async () => {
+    expect(fs.statSync(join(dir, "ca", CA_KEY_FILE)).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(join(dir, "ca", "private")).mode & 0o777).toBe(0o700);
+    expect(openssl("x509", "-in", join(dir, "ca", CA_CERT_FILE), "-noout", "-text")).toMatch(/CA:TRUE, pathlen:0/);
+    await expect(CertificateAuthority.init(join(dir, "ca"), { subject: CA_SUBJECT })).rejects.toThrow(/already exists/);
+  });
+
+  it("the kojiweb certificate: verifies, SHA-256, server+client EKU, SANs, and its RFC 2253 subject is exactly what ProxyDNs holds", async () => {
+    const subject: Subject = [["O", "mx-os-koji"], ["OU", "kojiweb"], ["CN", "cs10-koji-00.mx-os"]];
+    const issued = ca.issue(csr("web"), { subject, dnsNames: ["cs10-koji-00.mx-os", "cs10-koji-00"], usage: "server-client", days: 90 });
+    const c = inspect(issued.pem, "web");
+    expect(c.verify).toMatch(/: OK$/);
+    expect(c.text).toContain("Signature Algorithm: sha256WithRSAEncryption");
+    expect(c.text).toContain("TLS Web Server Authentication, TLS Web Client Authentication");
+    expect(c.text).toContain("DNS:cs10-koji-00.mx-os, DNS:cs10-koji-00");
+    expect(c.subject).toBe("subject=CN=cs10-koji-00.mx-os,OU=kojiweb,O=mx-os-koji");
+    expect(c.subject).toBe(`subject=${rfc2253(subject)}`);
+    expect(issued.subject).toBe(rfc2253(subject));
+  });
+
+  it("the subject comes from policy, not from the CSR: a CSR asking for another name gets the policy's", () => {
+    const issued = ca.issue(csr("evil-admin"), { subject: [["O", "mx-os-koji"], ["OU", "kojid"], ["CN", "cs10-koji-03.mx-os"]], usage: "client", days: 30 });
+    const c = inspect(issued.pem, "builder");
+    expect(c.subject).toBe("subject=CN=cs10-koji-03.mx-os,OU=kojid,O=mx-os-koji");
+    expect(c.text).toContain("TLS Web Client Authentication");
+    expect(c.text).not.toContain("TLS Web Server Authentication");
+  });
+
+  it("a server certificate without SANs is refused (urllib3 2 ignores the CN)", () => {
+    expect(() => ca.issue(csr("nosan"), { subject: [["CN", "hub"]], usage: "server", days: 30 })).toThrow(/needs at least one DNS or IP SAN/);
+  });
+
+  it("a CSR whose signature does not verify is refused", () => {
+    const good = csr("tamper");
+    const b64 = good.split("\n").filter((l) => !l.startsWith("-----")).join("");
+    const der = Buffer.from(b64, "base64");
+    der[der.length - 5] ^= 0xff; // flip a byte inside the signature
+    const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE REQUEST-----\n`;
+    expect(() => ca.issue(bad, { subject: [["CN", "x"]], usage: "client", days: 1 })).toThrow(/signature does not verify/);
+  });
+
+  it("load reads the CA back and refuses a key readable by others", async () => {
+    const again = await CertificateAuthority.load(join(dir, "ca"));
+    expect(again.certificatePem).toBe(ca.certificatePem);
+    fs.chmodSync(join(dir, "ca", CA_KEY_FILE), 0o644);
+    await expect(CertificateAuthority.load(join(dir, "ca"))).rejects.toThrow(/readable by group or others/);
+    fs.chmodSync(join(dir, "ca", CA_KEY_FILE), 0o600);
+  });
+});

@@ -70,7 +70,7 @@ describe("fleet CA", () => {
     const good = csr("tamper");
     const b64 = good.split("\n").filter((l) => !l.startsWith("-----")).join("");
     const der = Buffer.from(b64, "base64");
-    der[der.length - 5] ^= 0xff; // flip a byte inside the signature
+    der.writeUInt8(der.readUInt8(der.length - 5) ^ 0xff, der.length - 5); // flip a byte inside the signature
     const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE REQUEST-----\n`;
     expect(() => ca.issue(bad, { subject: [["CN", "x"]], usage: "client", days: 1 })).toThrow(/signature does not verify/);
   });

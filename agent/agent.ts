@@ -2,12 +2,13 @@
 // One loop converges the newest accepted catalog (or re-converges the last one on a timer);
 // NATS only feeds it catalogs and carries its reports, so it keeps working while NATS is down.
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
 import { agentInboxPrefix } from "../shared/names.js";
 import type { Catalog, Condition, EventType, FleetEvent, HostStatus, ProbeResult, ResourceResult } from "../shared/protocol.js";
 import { decodeCatalog } from "../shared/validate.js";
+import { Verifier } from "../shared/signing.js";
 import { silentLogger, type Logger } from "../shared/log.js";
 import { iso, systemClock, type Clock } from "../shared/time.js";
 import type { AgentConfig } from "./config.js";
@@ -51,6 +52,7 @@ export class Agent {
   private rejected: string | null = null;
   private converging = false;
   private hostFacts: HostFacts = UNKNOWN_FACTS;
+  private verifier: Verifier | null = null;
   private lastFailed = false;
   private statusDirty = false;
   private timers: NodeJS.Timeout[] = [];
@@ -82,6 +84,7 @@ export class Agent {
     this.state = "running";
     await mkdir(this.config.root, { recursive: true });
     this.hostFacts = await readFacts(this.deps.files, this.config.root);
+    await this.loadVerifier();
     this.pending = this.local.catalog;
     this.timers.push(setInterval(() => this.report(), this.config.heartbeatSeconds * 1000));
     this.timers.push(setInterval(() => void this.probe(), this.config.probeSeconds * 1000));
@@ -136,6 +139,14 @@ export class Agent {
     }
   }
 
+  /** The pinned public key; without one every catalog is refused (enrollment writes it). */
+  private async loadVerifier(): Promise<void> {
+    const pem = await readFile(this.config.catalogKeyFile, "utf8").catch(() => null);
+    this.verifier = pem ? new Verifier(pem) : null;
+    if (!pem) this.log.warn({ file: this.config.catalogKeyFile }, "no catalog-signing key pinned: every catalog will be refused");
+  }
+
+  /** Order matters: nothing in a catalog is trusted before its signature verifies. */
   private onDesired(e: DesiredEntry): void {
     if (e.deleted) {
       this.log.warn("this host was removed from the fleet; keeping its files as they are");
@@ -145,21 +156,34 @@ export class Agent {
     try {
       catalog = decodeCatalog(e.data);
     } catch (err) {
-      return this.reject((err as Error).message);
+      return this.reject("catalog-rejected", (err as Error).message);
     }
-    const known = this.pending?.generation ?? this.local.catalog?.generation ?? 0;
-    if (catalog.host !== this.config.host) return this.reject(`catalog for host ${catalog.host} refused by ${this.config.host}`, catalog);
-    if (catalog.generation === known && catalog.digest === (this.pending ?? this.local.catalog)?.digest) return;
-    if (catalog.generation <= known) return this.reject(`catalog generation ${catalog.generation} is not newer than ${known}`, catalog);
+    const unsigned = this.verifier ? this.verifier.check(catalog) : `no catalog-signing key is pinned (expected in ${this.config.catalogKeyFile}); enroll this host`;
+    if (unsigned) return this.reject("security", unsigned, catalog);
+    const current = this.pending ?? this.local.catalog;
+    const known = current?.generation ?? 0;
+    if (catalog.host !== this.config.host) return this.reject("security", `catalog for host ${catalog.host} refused by ${this.config.host}`, catalog);
+    if (catalog.generation === known && catalog.digest === current?.digest) {
+      // The catalog in force is back (after a refused one): nothing to apply, the alarm ends.
+      if (this.rejected) this.clearRejection();
+      return;
+    }
+    if (catalog.generation <= known) return this.reject("security", `catalog generation ${catalog.generation} is not newer than ${known} (a replay?)`, catalog);
     this.rejected = null;
     this.pending = catalog;
     this.wake.fire();
   }
 
-  private reject(reason: string, catalog?: Catalog): void {
+  private clearRejection(): void {
+    this.rejected = null;
+    this.statusDirty = true;
+    this.report();
+  }
+
+  private reject(type: "catalog-rejected" | "security", reason: string, catalog?: Catalog): void {
     this.log.warn({ reason }, "catalog rejected");
     this.rejected = reason;
-    this.emit("catalog-rejected", "error", reason, catalog?.revision);
+    this.emit(type, "error", reason, catalog?.revision);
     this.statusDirty = true;
     this.report();
   }

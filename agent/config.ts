@@ -17,6 +17,8 @@ export const AgentConfigSchema = Type.Object(
     /** Report what would change, change nothing. */
     noop: Type.Optional(Type.Boolean()),
     stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    /** The controller's catalog-signing public key (PEM), pinned at enrollment. */
+    catalogKeyFile: Type.Optional(Type.String({ pattern: "^/" })),
     /** Secret values referenced by catalogs, one 0600 file per secret name. */
     secretsDir: Type.Optional(Type.String({ pattern: "^/" })),
     heartbeatSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
@@ -39,6 +41,7 @@ export function withDefaults(c: AgentConfigFile): AgentConfig {
     noop: c.noop ?? false,
     stateDir: c.stateDir ?? "/var/lib/koji-fleet",
     secretsDir: c.secretsDir ?? "/etc/koji-fleet/secrets",
+    catalogKeyFile: c.catalogKeyFile ?? "/etc/koji-fleet/catalog-signing.pub",
     heartbeatSeconds: c.heartbeatSeconds ?? 15,
     reconvergeSeconds: c.reconvergeSeconds ?? 300,
     probeSeconds: c.probeSeconds ?? 30,

@@ -11,6 +11,8 @@ import { FleetState } from "./fleet-state.js";
 import { GitSource } from "./git/source.js";
 import { Reconciler } from "./reconciler.js";
 import { buildApp } from "./http/app.js";
+import { loadOrCreateSigner } from "./signing-key.js";
+import type { Signer } from "../shared/signing.js";
 
 export type ControllerState = "initialized" | "running" | "stopping" | "stopped" | "failed";
 
@@ -31,6 +33,7 @@ export class Controller {
   private poll: NodeJS.Timeout | null = null;
   private natsUp = false;
   private reconciledOnce = false;
+  private signer: Signer | null = null;
 
   constructor(
     readonly config: ControllerConfig,
@@ -52,7 +55,8 @@ export class Controller {
       await this.bus.followStatus((host, s) => (s ? this.fleet.status.set(host, s) : this.fleet.status.delete(host)));
       this.bus.followEvents((e) => this.fleet.addEvent(e));
       const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
-      this.reconciler = new Reconciler({ git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock });
+      this.signer = await loadOrCreateSigner(this.config.stateDir);
+      this.reconciler = new Reconciler({ git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer });
       await this.reconciler.restore();
       this.state = "running";
       await this.sync();
@@ -81,6 +85,11 @@ export class Controller {
     } catch (err) {
       this.log.error({ err }, "reconcile failed; will retry on the next poll or webhook");
     }
+  }
+
+  /** The public key agents pin to verify catalogs (PEM); null before start(). */
+  get catalogPublicKeyPem(): string | null {
+    return this.signer?.publicKeyPem ?? null;
   }
 
   readiness(): { ready: boolean; reason: string } {

@@ -7,6 +7,7 @@ import type { Logger } from "../shared/log.js";
 import { iso, type Clock } from "../shared/time.js";
 import { singleFlight } from "../shared/single-flight.js";
 import { CONTROLLER_KEYS } from "../shared/names.js";
+import type { Signer } from "../shared/signing.js";
 import type { GitSource } from "./git/source.js";
 import type { ControllerBus } from "./bus.js";
 import { loadFleet } from "./config/load-fleet.js";
@@ -21,6 +22,7 @@ export interface ReconcilerDeps {
   fleetPath: string;
   log: Logger;
   clock: Clock;
+  signer: Signer;
 }
 
 export type ReconcileOutcome =
@@ -77,7 +79,8 @@ export class Reconciler {
     }
     const compiled = compileFleet(loaded.fleet);
     const plan = planPublication(compiled, revision.sha, state.desired, state.reportedGenerations(), iso(clock()));
-    for (const catalog of plan.put) {
+    for (const unsigned of plan.put) {
+      const catalog = this.d.signer.sign(unsigned);
       await bus.putCatalog(catalog);
       state.desired.set(catalog.host, catalog);
     }

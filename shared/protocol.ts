@@ -50,6 +50,13 @@ export const CatalogSchema = Type.Object(
     roles: Type.Array(Type.String()),
     resources: Type.Array(ResourceSchema),
     probes: Type.Array(ProbeSchema),
+    /** Ed25519 over the canonical JSON of every other member (shared/signing.ts). */
+    signature: Type.Optional(
+      Type.Object(
+        { alg: Type.Literal("ed25519"), keyId: Type.String({ pattern: "^[0-9a-f]{16}$" }), value: Type.String({ maxLength: 200 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -161,6 +168,8 @@ export const EventType = Type.Union([
   Type.Literal("revision-rejected"),
   Type.Literal("published"),
   Type.Literal("host-removed"),
+  /** Something on the bus tried to make an agent run what the controller did not sign for it. */
+  Type.Literal("security"),
 ]);
 export type EventType = Static<typeof EventType>;
 

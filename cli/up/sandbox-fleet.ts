@@ -51,6 +51,8 @@ export class SandboxFleet {
     );
     if (this.o.onEvent) this.controller.fleet.onEvent(this.o.onEvent);
     this.apiUrl = await this.controller.start();
+    // What enrollment does on a real host: pin the controller's catalog-signing key.
+    await writeFile(join(dir, "catalog-signing.pub"), this.controller.catalogPublicKeyPem!);
     await this.installCommitHook();
     this.startAgents();
     // Hosts added to fleet.yaml later get an agent as soon as their catalog exists.
@@ -89,6 +91,7 @@ export class SandboxFleet {
           root: join(dir, "hosts", host),
           sandbox: true,
           stateDir: join(dir, "state", host),
+          catalogKeyFile: join(dir, "catalog-signing.pub"),
           heartbeatSeconds: 5,
           reconvergeSeconds: 60,
         }),

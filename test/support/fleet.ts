@@ -1,6 +1,6 @@
 // A whole fleet in one test process: a real nats-server, a real bare git repository fed by
 // real `git push`, the controller, and one sandboxed agent per host with its own NATS connection.
-import { readFile, readdir, lstat, readlink } from "node:fs/promises";
+import { readFile, readdir, lstat, readlink, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Controller } from "../../controller/controller.js";
@@ -56,6 +56,12 @@ export class TestFleet {
       { log: silentLogger() },
     );
     this.apiUrl = await this.controller.start();
+    // What enrollment does on a real host: pin the controller's catalog-signing key.
+    await writeFile(this.catalogKeyFile, this.controller.catalogPublicKeyPem!);
+  }
+
+  get catalogKeyFile(): string {
+    return join(this.dir, "catalog-signing.pub");
   }
 
   root(host: string): string {
@@ -70,6 +76,7 @@ export class TestFleet {
       sandbox: true,
       stateDir: join(this.dir, "state", host),
       heartbeatSeconds: 2,
+      catalogKeyFile: this.catalogKeyFile,
       ...extra,
     });
   }

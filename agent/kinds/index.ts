@@ -6,10 +6,11 @@ import { fileKind } from "./file.js";
 import type { AnyKind } from "./kind.js";
 import { symlinkKind } from "./symlink.js";
 import { pemBundleKind } from "./pem-bundle.js";
+import { packageKind } from "./package.js";
 
 export type KindRegistry = ReadonlyMap<string, AnyKind>;
 
-export const defaultKinds: KindRegistry = new Map<string, AnyKind>([fileKind, directoryKind, symlinkKind, execKind, pemBundleKind].map((k) => [k.name, k]));
+export const defaultKinds: KindRegistry = new Map<string, AnyKind>([fileKind, directoryKind, symlinkKind, execKind, pemBundleKind, packageKind].map((k) => [k.name, k]));
 
 export type { AnyKind, Kind, KindContext } from "./kind.js";
-export { directoryKind, execKind, fileKind, pemBundleKind, symlinkKind };
+export { directoryKind, execKind, fileKind, packageKind, pemBundleKind, symlinkKind };

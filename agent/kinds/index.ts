@@ -7,10 +7,25 @@ import type { AnyKind } from "./kind.js";
 import { symlinkKind } from "./symlink.js";
 import { pemBundleKind } from "./pem-bundle.js";
 import { packageKind } from "./package.js";
+import { postgresClusterKind } from "./postgres-cluster.js";
+import { postgresDatabaseKind } from "./postgres-database.js";
+import { postgresRoleKind } from "./postgres-role.js";
+import { postgresSqlKind } from "./postgres-sql.js";
 
 export type KindRegistry = ReadonlyMap<string, AnyKind>;
 
-export const defaultKinds: KindRegistry = new Map<string, AnyKind>([fileKind, directoryKind, symlinkKind, execKind, pemBundleKind, packageKind].map((k) => [k.name, k]));
+export const defaultKinds: KindRegistry = new Map<string, AnyKind>([
+  fileKind,
+  directoryKind,
+  symlinkKind,
+  execKind,
+  pemBundleKind,
+  packageKind,
+  postgresClusterKind,
+  postgresRoleKind,
+  postgresDatabaseKind,
+  postgresSqlKind,
+].map((k) => [k.name, k]));
 
 export type { AnyKind, Kind, KindContext } from "./kind.js";
 export { directoryKind, execKind, fileKind, packageKind, pemBundleKind, symlinkKind };

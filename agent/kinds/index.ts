@@ -11,6 +11,7 @@ import { postgresClusterKind } from "./postgres-cluster.js";
 import { postgresDatabaseKind } from "./postgres-database.js";
 import { postgresRoleKind } from "./postgres-role.js";
 import { postgresSqlKind } from "./postgres-sql.js";
+import { secretFileKind } from "./secret-file.js";
 
 export type KindRegistry = ReadonlyMap<string, AnyKind>;
 
@@ -20,6 +21,7 @@ export const defaultKinds: KindRegistry = new Map<string, AnyKind>([
   symlinkKind,
   execKind,
   pemBundleKind,
+  secretFileKind,
   packageKind,
   postgresClusterKind,
   postgresRoleKind,

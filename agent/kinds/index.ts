@@ -12,6 +12,13 @@ import { postgresDatabaseKind } from "./postgres-database.js";
 import { postgresRoleKind } from "./postgres-role.js";
 import { postgresSqlKind } from "./postgres-sql.js";
 import { secretFileKind } from "./secret-file.js";
+import { groupKind } from "./group.js";
+import { userKind } from "./user.js";
+import { firewallKind } from "./firewall.js";
+import { selinuxBooleanKind } from "./selinux-boolean.js";
+import { selinuxFcontextKind } from "./selinux-fcontext.js";
+import { mountKind } from "./mount.js";
+import { nfsExportKind } from "./nfs-export.js";
 
 export type KindRegistry = ReadonlyMap<string, AnyKind>;
 
@@ -27,6 +34,13 @@ export const defaultKinds: KindRegistry = new Map<string, AnyKind>([
   postgresRoleKind,
   postgresDatabaseKind,
   postgresSqlKind,
+  groupKind,
+  userKind,
+  firewallKind,
+  selinuxBooleanKind,
+  selinuxFcontextKind,
+  mountKind,
+  nfsExportKind,
 ].map((k) => [k.name, k]));
 
 export type { AnyKind, Kind, KindContext } from "./kind.js";

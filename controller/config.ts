@@ -2,8 +2,13 @@
 import { readFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
 import { NatsConfigSchema } from "../shared/nats.js";
-import { loadYaml, formatConfigError } from "../shared/yaml-config.js";
+import { loadYaml, formatConfigError, type ConfigError } from "../shared/yaml-config.js";
 import { FleetError } from "../shared/errors.js";
+import { READ_ACCESS, type ReadAccess } from "./http/api-auth.js";
+
+// Secrets (webhook secret, API tokens, TLS key) are named by file, never inline: this file is
+// often world-readable or kept in git. The controller reads them when it starts.
+const AbsolutePath = Type.String({ pattern: "^/" });
 
 export const ControllerConfigSchema = Type.Object(
   {
@@ -21,7 +26,20 @@ export const ControllerConfigSchema = Type.Object(
     nats: NatsConfigSchema,
     http: Type.Optional(
       Type.Object(
-        { host: Type.Optional(Type.String()), port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })) },
+        {
+          host: Type.Optional(Type.String()),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
+          webhookSecretFile: Type.Optional(AbsolutePath),
+          apiTokensFile: Type.Optional(AbsolutePath),
+          readAccess: Type.Optional(Type.Union(READ_ACCESS.map((a) => Type.Literal(a)))),
+          adminCommonNames: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+          tls: Type.Optional(
+            Type.Object(
+              { certFile: AbsolutePath, keyFile: AbsolutePath, clientCaFile: Type.Optional(AbsolutePath) },
+              { additionalProperties: false },
+            ),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -35,7 +53,15 @@ export type ControllerConfigFile = Static<typeof ControllerConfigSchema>;
 export interface ControllerConfig {
   readonly git: { readonly url: string; readonly branch: string; readonly path: string; readonly pollSeconds: number };
   readonly nats: ControllerConfigFile["nats"];
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly webhookSecretFile?: string;
+    readonly apiTokensFile?: string;
+    readonly readAccess: ReadAccess;
+    readonly adminCommonNames: readonly string[];
+    readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string };
+  };
   readonly stateDir: string;
   readonly logLevel: string;
 }
@@ -44,7 +70,13 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
   return Object.freeze({
     git: { url: c.git.url, branch: c.git.branch ?? "main", path: c.git.path ?? "fleet.yaml", pollSeconds: c.git.pollSeconds ?? 30 },
     nats: c.nats,
-    http: { host: c.http?.host ?? "127.0.0.1", port: c.http?.port ?? 8470 },
+    http: {
+      ...c.http,
+      host: c.http?.host ?? "127.0.0.1",
+      port: c.http?.port ?? 8470,
+      readAccess: c.http?.readAccess ?? "loopback",
+      adminCommonNames: c.http?.adminCommonNames ?? [],
+    },
     stateDir: c.stateDir ?? "/var/lib/koji-fleet-controller",
     logLevel: c.logLevel ?? "info",
   });
@@ -53,5 +85,15 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
 export function readControllerConfig(file: string): ControllerConfig {
   const res = loadYaml(readFileSync(file), file, ControllerConfigSchema);
   if (!res.ok) throw new FleetError("KF_ERR_CONFIG_INVALID", res.errors.map(formatConfigError).join("\n"));
+  const http = res.value.http ?? {};
+  // Combinations the schema cannot express, each of which would lock everyone out or do nothing.
+  const errors: ConfigError[] = [];
+  if (http.readAccess === "token" && !http.apiTokensFile && !http.adminCommonNames?.length) {
+    errors.push(res.doc.error(["http", "readAccess"], "readAccess: token needs http.apiTokensFile or http.adminCommonNames"));
+  }
+  if (http.adminCommonNames?.length && !http.tls?.clientCaFile) {
+    errors.push(res.doc.error(["http", "adminCommonNames"], "adminCommonNames needs http.tls.clientCaFile to verify client certificates"));
+  }
+  if (errors.length) throw new FleetError("KF_ERR_CONFIG_INVALID", errors.map(formatConfigError).join("\n"));
   return withDefaults(res.value);
 }

@@ -11,6 +11,7 @@ import { FleetState } from "./fleet-state.js";
 import { GitSource } from "./git/source.js";
 import { Reconciler } from "./reconciler.js";
 import { buildApp } from "./http/app.js";
+import { readHttpAuth } from "./http/secrets.js";
 import { loadOrCreateSigner } from "./signing-key.js";
 import type { Signer } from "../shared/signing.js";
 
@@ -47,6 +48,8 @@ export class Controller {
   /** Connects, restores state, reconciles once, starts polling and serves HTTP. Returns the API URL. */
   async start(): Promise<string> {
     try {
+      // Secret files first: a missing or unreadable one should fail before anything connects.
+      const httpAuth = readHttpAuth(this.config.http);
       this.nc = await connectNats(this.config.nats, "koji-fleet-controller");
       this.natsUp = true;
       void this.watchNats(this.nc);
@@ -67,6 +70,7 @@ export class Controller {
         log: this.log,
         requestSync: () => void this.sync(),
         readiness: () => this.readiness(),
+        ...httpAuth,
       });
       return await this.app.listen({ host: this.config.http.host, port: this.config.http.port });
     } catch (err) {

@@ -3,12 +3,22 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "../../shared/log.js";
 import type { Clock } from "../../shared/time.js";
 import type { FleetState } from "../fleet-state.js";
+import { apiAccessHook, type ReadAccess } from "./api-auth.js";
 import { sendError } from "./errors.js";
+import type { RateLimit } from "./rate-limit.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { hostRoutes } from "./routes/hosts.js";
 import { eventRoutes } from "./routes/events.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { healthRoutes } from "./routes/health.js";
+import { syncRoutes } from "./routes/sync.js";
+
+/** PEM material for serving HTTPS; with `ca`, clients are asked for a certificate issued by it. */
+export interface HttpsMaterial {
+  key: string | Buffer;
+  cert: string | Buffer;
+  ca?: string | Buffer;
+}
 
 export interface AppDeps {
   state: FleetState;
@@ -17,28 +27,54 @@ export interface AppDeps {
   /** Ask for a git sync now (coalesced with any running one). */
   requestSync(): void;
   readiness(): { ready: boolean; reason: string };
+  /** Shared secret of the git webhook. Undefined: the hook takes unsigned calls, from loopback only. */
+  webhookSecret?: string;
+  /** Webhook calls allowed per client address and window; default 60 a minute. */
+  webhookRateLimit?: RateLimit;
+  /** Bearer tokens that may change state and read from anywhere. None: writes from loopback only. */
+  apiTokens?: readonly string[];
+  /** CNs of verified client certificates (HTTPS with `https.ca`) that count as admin. */
+  adminCommonNames?: readonly string[];
+  /** Who may GET /api/v1 without credentials; default loopback. */
+  readAccess?: ReadAccess;
+  /** Serve HTTPS instead of HTTP. */
+  https?: HttpsMaterial;
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+function createServer(deps: AppDeps): FastifyInstance {
+  const options = {
     // fastify's logger type is narrower than pino's Logger; they are the same object at runtime.
     ...(deps.log ? { loggerInstance: deps.log as unknown as FastifyBaseLogger } : { logger: false }),
     return503OnClosing: true,
     forceCloseConnections: true,
-  });
+  };
+  if (!deps.https) return Fastify(options);
+  // A certificate is requested, never required: forges and token holders have none. The
+  // socket's `authorized` then says whether the one sent verified against `ca` (and only `ca`:
+  // without it nothing is requested, so a publicly trusted certificate can never be admin).
+  const https = { ...deps.https, requestCert: deps.https.ca !== undefined, rejectUnauthorized: false };
+  // The route and request types are the same for an https server; only the generic differs.
+  return Fastify({ ...options, https }) as unknown as FastifyInstance;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createServer(deps);
   app.setNotFoundHandler((req, reply) => sendError(reply, "KF_ERR_NOT_FOUND", `no route ${req.method} ${req.url}`));
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
     if (err.validation || err.statusCode === 400) return sendError(reply, "KF_ERR_USAGE", err.message);
     app.log.error({ err }, "request failed");
     return sendError(reply, "KF_ERR_INTERNAL", "internal error");
   });
+  // /healthz and /readyz stay open: probes and load balancers carry no credentials.
   await app.register(healthRoutes, { deps });
   await app.register(hookRoutes, { prefix: "/hooks", deps });
   await app.register(
     async (api) => {
+      api.addHook("onRequest", apiAccessHook(deps));
       await api.register(fleetRoutes, { deps });
       await api.register(hostRoutes, { deps });
       await api.register(eventRoutes, { deps });
+      await api.register(syncRoutes, { deps });
     },
     { prefix: "/api/v1" },
   );

@@ -24,6 +24,10 @@ function convergedCondition(f: AgentFacts): Draft {
   if (f.rejected) return { type: "Converged", status: "False", reason: "CatalogRejected", message: f.rejected };
   if (!f.lastConverge) return { type: "Converged", status: "Unknown", reason: "NoCatalog", message: "waiting for a catalog" };
   const failed = f.resources.filter((r) => r.outcome === "failed");
+  if (failed.length > 0 && failed.every((r) => r.errorCode === "KF_ERR_NOT_READY")) {
+    // Only waiting (a closed gate): nothing is broken, something else must happen first.
+    return { type: "Converged", status: "False", reason: "Waiting", message: failed.map((r) => r.error ?? r.id).join("; ") };
+  }
   if (failed.length > 0) {
     const first = failed[0]!;
     const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : "";

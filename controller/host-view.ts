@@ -2,7 +2,7 @@
 // and what the agent reported. Every state that is not Ready carries a reason and a since.
 import type { Catalog, Condition, HostStatus } from "../shared/protocol.js";
 
-export type HostPhase = "Ready" | "Progressing" | "Failed" | "Unknown";
+export type HostPhase = "Ready" | "Progressing" | "Blocked" | "Failed" | "Unknown";
 
 export interface HostView {
   host: string;
@@ -60,7 +60,11 @@ export function hostView(i: HostInputs): HostView {
   const results = s?.resources ?? [];
   const inSync = Boolean(i.desired && s?.applied?.digest === i.desired.digest);
   const phase: HostPhase =
-    ready.status === "True" ? "Ready" : ready.status === "Unknown" ? "Unknown" : ready.reason === "Converging" ? "Progressing" : "Failed";
+    ready.status === "True" ? "Ready"
+    : ready.status === "Unknown" ? "Unknown"
+    : ready.reason === "Converging" ? "Progressing"
+    : ready.reason === "Waiting" ? "Blocked"
+    : "Failed";
   return {
     host: i.host,
     roles: i.desired?.roles ?? [],

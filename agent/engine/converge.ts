@@ -124,6 +124,12 @@ export async function converge(resources: readonly Resource[], opts: ConvergeOpt
   return report([...results, ...pruned.results], [...inventory, ...pruned.kept], pending);
 }
 
+/** The error catalogue code an error carries (FleetError, GateClosedError…), if any. */
+function catalogueCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("KF_ERR_") ? code : undefined;
+}
+
 function skippedResult(resource: Resource, error: string): ResourceResult {
   return { id: resource.id, kind: resource.kind, outcome: "skipped", changes: [], error, durationMs: 0 };
 }
@@ -196,7 +202,7 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions, state: Run
     }
     return { result: finish(outcome, step.error), entry: entryFor(track.createdNow, track.goneNow) };
   } catch (err) {
-    return { result: finish("failed", toError(err).message), entry: entryFor(track.createdNow, track.goneNow) };
+    return { result: finish("failed", toError(err).message, catalogueCode(err)), entry: entryFor(track.createdNow, track.goneNow) };
   } finally {
     clear();
   }

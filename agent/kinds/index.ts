@@ -12,6 +12,7 @@ import { postgresDatabaseKind } from "./postgres-database.js";
 import { postgresRoleKind } from "./postgres-role.js";
 import { postgresSqlKind } from "./postgres-sql.js";
 import { secretFileKind } from "./secret-file.js";
+import { gateKind } from "./gate.js";
 import { groupKind } from "./group.js";
 import { userKind } from "./user.js";
 import { firewallKind } from "./firewall.js";
@@ -41,6 +42,7 @@ export const defaultKinds: KindRegistry = new Map<string, AnyKind>([
   selinuxFcontextKind,
   mountKind,
   nfsExportKind,
+  gateKind,
 ].map((k) => [k.name, k]));
 
 export type { AnyKind, Kind, KindContext } from "./kind.js";

@@ -39,7 +39,7 @@ describe("HTTP API", () => {
     const body = (await app.inject("/api/v1/fleet")).json();
     expect(body.revision.sha).toBe("abc1234");
     expect(body.validation.state).toBe("valid");
-    expect(body.hosts).toEqual({ total: 1, ready: 0, progressing: 0, failed: 0, unknown: 1 });
+    expect(body.hosts).toEqual({ total: 1, ready: 0, progressing: 0, blocked: 0, failed: 0, unknown: 1 });
   });
 
   it("GET /api/v1/fleet shows a rejected revision's errors as file:line:col", async () => {

@@ -22,6 +22,7 @@ export const fleetRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { 
         total: hosts.length,
         ready: count("Ready"),
         progressing: count("Progressing"),
+        blocked: count("Blocked"),
         failed: count("Failed"),
         unknown: count("Unknown"),
       },

@@ -13,6 +13,8 @@ import { postgresRoleKind } from "./postgres-role.js";
 import { postgresSqlKind } from "./postgres-sql.js";
 import { secretFileKind } from "./secret-file.js";
 import { gateKind } from "./gate.js";
+import { serviceKind } from "./service.js";
+import { systemdDropinKind } from "./systemd-dropin.js";
 import { groupKind } from "./group.js";
 import { userKind } from "./user.js";
 import { firewallKind } from "./firewall.js";
@@ -43,6 +45,8 @@ export const defaultKinds: KindRegistry = new Map<string, AnyKind>([
   mountKind,
   nfsExportKind,
   gateKind,
+  serviceKind,
+  systemdDropinKind,
 ].map((k) => [k.name, k]));
 
 export type { AnyKind, Kind, KindContext } from "./kind.js";

@@ -22,6 +22,7 @@ import { createFiles, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";
 import { Wakeup } from "./wakeup.js";
 import { directorySecrets, type SecretSource } from "./secrets.js";
+import { noIssuer } from "./certificates.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
 export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
@@ -204,6 +205,7 @@ export class Agent {
       pendingRefresh: this.local.pendingRefresh,
       facts: this.hostFacts,
       secrets: this.deps.secrets,
+      certificates: { request: (name, csr) => (this.bus ? this.bus.requestCertificate(name, csr) : noIssuer.request(name, csr)) },
       shouldContinue: () => this.state === "running",
     });
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };

@@ -3,7 +3,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
-import { BUCKET_DESIRED, BUCKET_STATUS, commandSubject, desiredKey, eventSubject, statusKey } from "../shared/names.js";
+import { BUCKET_DESIRED, BUCKET_STATUS, commandSubject, csrSubject, desiredKey, eventSubject, statusKey } from "../shared/names.js";
 import type { FleetEvent, HostStatus } from "../shared/protocol.js";
 import type { Logger } from "../shared/log.js";
 
@@ -51,6 +51,14 @@ export class AgentBus {
       }
       await new Promise((r) => setTimeout(r, retryMs));
     }
+  }
+
+  /** Asks the controller's CA to sign a CSR for the catalog's certificate `name`. */
+  async requestCertificate(name: string, csrPem: string): Promise<{ certificatePem: string; caPem: string }> {
+    const m = await this.nc.request(csrSubject(this.host), JSON.stringify({ name, csr: csrPem }), { timeout: 15_000 });
+    const reply = m.json<{ ok: boolean; certificatePem?: string; caPem?: string; error?: string }>();
+    if (!reply.ok || !reply.certificatePem || !reply.caPem) throw new Error(`the controller refused certificate ${name}: ${reply.error ?? "no certificate in the reply"}`);
+    return { certificatePem: reply.certificatePem, caPem: reply.caPem };
   }
 
   async putStatus(s: HostStatus): Promise<void> {

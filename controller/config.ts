@@ -44,6 +44,8 @@ export const ControllerConfigSchema = Type.Object(
       ),
     ),
     stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    /** The fleet CA (koji-fleet ca init); without it certificate resources cannot be signed. */
+    ca: Type.Optional(Type.Object({ dir: Type.String({ pattern: "^/" }) }, { additionalProperties: false })),
     logLevel: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error", "silent"].map((l) => Type.Literal(l)))),
   },
   { additionalProperties: false },
@@ -63,6 +65,7 @@ export interface ControllerConfig {
     readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string };
   };
   readonly stateDir: string;
+  readonly ca?: { readonly dir: string };
   readonly logLevel: string;
 }
 
@@ -78,6 +81,7 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
       adminCommonNames: c.http?.adminCommonNames ?? [],
     },
     stateDir: c.stateDir ?? "/var/lib/koji-fleet-controller",
+    ...(c.ca && { ca: c.ca }),
     logLevel: c.logLevel ?? "info",
   });
 }

@@ -13,6 +13,8 @@ import { Reconciler } from "./reconciler.js";
 import { buildApp } from "./http/app.js";
 import { readHttpAuth } from "./http/secrets.js";
 import { loadOrCreateSigner } from "./signing-key.js";
+import { CertificateAuthority } from "./ca/authority.js";
+import { serveCsrs } from "./ca/csr-service.js";
 import type { Signer } from "../shared/signing.js";
 
 export type ControllerState = "initialized" | "running" | "stopping" | "stopped" | "failed";
@@ -59,6 +61,10 @@ export class Controller {
       this.bus.followEvents((e) => this.fleet.addEvent(e));
       const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
       this.signer = await loadOrCreateSigner(this.config.stateDir);
+      if (this.config.ca) {
+        const ca = await CertificateAuthority.load(this.config.ca.dir);
+        serveCsrs(this.nc, ca, (host) => this.fleet.desired.get(host), this.log);
+      }
       this.reconciler = new Reconciler({ git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer });
       await this.reconciler.restore();
       this.state = "running";

@@ -26,6 +26,9 @@ export const eventSubject = (host: string): string => `kf.events.${checkHost(hos
 /** Events raised by the controller about the fleet as a whole; `_` cannot start a host name. */
 export const FLEET_EVENT_SUBJECT = "kf.events._fleet";
 export const commandSubject = (host: string, command: "plan" | "converge"): string => `kf.cmd.${checkHost(host)}.${command}`;
+/** Certificate signing requests of a host's `certificate` resources (request/reply). */
+export const csrSubject = (host: string): string => `kf.csr.${checkHost(host)}`;
+export const CSR_WILDCARD = "kf.csr.*";
 export const agentInboxPrefix = (host: string): string => `_INBOX_${checkHost(host)}`;
 
 /** Keys of the controller's own bucket. */

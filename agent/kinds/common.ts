@@ -4,11 +4,7 @@ import * as path from "node:path";
 import { resolveUnderRoot, type FileStat } from "../providers/files.js";
 import type { KindContext } from "./kind.js";
 
-export const AbsolutePath = Type.String({ pattern: "^/", minLength: 1, maxLength: 4096 });
-/** Octal permission string: "0644", "644", "02775". */
-export const Mode = Type.String({ pattern: "^0?[0-7]{3,4}$" });
-/** A user or group name, or a numeric id. */
-export const Principal = Type.String({ pattern: "^([a-z_][a-zA-Z0-9_.-]{0,31}\\$?|[0-9]{1,10})$" });
+export { AbsolutePath, Mode, Principal } from "../../shared/props-schema.js";
 export const Ensure = Type.Union([Type.Literal("present"), Type.Literal("absent")]);
 
 export const parseMode = (mode: string): number => parseInt(mode, 8);

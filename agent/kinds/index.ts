@@ -13,6 +13,7 @@ import { postgresRoleKind } from "./postgres-role.js";
 import { postgresSqlKind } from "./postgres-sql.js";
 import { secretFileKind } from "./secret-file.js";
 import { gateKind } from "./gate.js";
+import { certificateKind } from "./certificate.js";
 import { serviceKind } from "./service.js";
 import { systemdDropinKind } from "./systemd-dropin.js";
 import { groupKind } from "./group.js";
@@ -45,6 +46,7 @@ export const defaultKinds: KindRegistry = new Map<string, AnyKind>([
   mountKind,
   nfsExportKind,
   gateKind,
+  certificateKind,
   serviceKind,
   systemdDropinKind,
 ].map((k) => [k.name, k]));

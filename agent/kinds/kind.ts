@@ -7,6 +7,7 @@ import type { Executor } from "../providers/executor.js";
 import type { Files } from "../providers/files.js";
 import type { HostFacts, OsFamily } from "../facts.js";
 import type { SecretSource } from "../secrets.js";
+import type { CertificateIssuer } from "../certificates.js";
 
 export interface KindContext {
   /** Every absolute path in props is resolved under this root ("/" in production). */
@@ -14,6 +15,8 @@ export interface KindContext {
   /** Sandbox: file-like kinds apply under `root`; kinds that manage the OS run as noop. */
   readonly sandbox: boolean;
   readonly files: Files;
+  /** Signs this host's certificate requests (the controller's CA). */
+  readonly certificates: CertificateIssuer;
   /** Secret values by name (database passwords…); never logged or reported. */
   readonly secrets: SecretSource;
   /** The managed OS (os-release); kinds pick their provider from it. */

@@ -12,6 +12,7 @@ import { withDefaults as agentDefaults } from "../../agent/config.js";
 import { Agent } from "../../agent/agent.js";
 import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
 import { packageRoot } from "./package-root.js";
+import { CA_CERT_FILE, CertificateAuthority } from "../../controller/ca/authority.js";
 
 export interface SandboxFleetOptions {
   dir: string;
@@ -40,12 +41,15 @@ export class SandboxFleet {
     await mkdir(dir, { recursive: true });
     await this.seedRepository();
     this.nats = await startNatsServer({ storeDir: join(dir, "nats") });
+    const caDir = join(dir, "ca");
+    if (!existsSync(join(caDir, CA_CERT_FILE))) await CertificateAuthority.init(caDir, { subject: [["O", "koji-fleet up"], ["CN", "Koji CA"]] });
     this.controller = new Controller(
       controllerDefaults({
         git: { url: this.repoDir, branch: "main", path: "fleet.yaml", pollSeconds: this.o.pollSeconds },
         nats: { servers: [this.nats.url], reconnectWaitMs: 250 },
         http: { host: "127.0.0.1", port: this.o.httpPort },
         stateDir: join(dir, "controller"),
+        ca: { dir: caDir },
       }),
       { log: this.o.log.child({ svc: "controller" }) },
     );

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import forge from "node-forge";
 import { FleetError } from "../../shared/errors.js";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
-import { rfc2253, type Subject } from "../compile/pki.js";
+import { rfc2253, type Subject } from "../../shared/dn.js";
 
 const { pki, md } = forge;
 

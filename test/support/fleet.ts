@@ -3,7 +3,9 @@
 import { readFile, readdir, lstat, readlink, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { Controller } from "../../controller/controller.js";
+import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { withDefaults as controllerDefaults } from "../../controller/config.js";
 import { Agent } from "../../agent/agent.js";
 import { withDefaults as agentDefaults, type AgentConfigFile } from "../../agent/config.js";
@@ -45,6 +47,8 @@ export class TestFleet {
   }
 
   async startController(): Promise<void> {
+    const caDir = join(this.dir, "ca");
+    if (!existsSync(caDir)) await CertificateAuthority.init(caDir, { subject: [["O", "koji-fleet test"], ["CN", "Koji CA"]], keyBits: 2048 });
     this.controller = new Controller(
       controllerDefaults({
         // Long poll: tests drive syncs through the webhook route, as a git server would.
@@ -52,6 +56,7 @@ export class TestFleet {
         nats: { servers: [this.nats.url], reconnectWaitMs: 100 },
         http: { host: "127.0.0.1", port: 0 },
         stateDir: join(this.dir, "controller"),
+        ca: { dir: caDir },
       }),
       { log: silentLogger() },
     );

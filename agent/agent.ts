@@ -25,6 +25,8 @@ import { directorySecrets, type SecretSource } from "./secrets.js";
 import { noIssuer } from "./certificates.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
+const LOOP_TICK_MS = 5_000;
+
 export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
 
 export interface AgentDeps {
@@ -58,6 +60,10 @@ export class Agent {
   private statusDirty = false;
   private timers: NodeJS.Timeout[] = [];
   private reporting: Promise<void> = Promise.resolve();
+  private lastLoopAt = Date.now();
+  private markReady!: () => void;
+  /** Resolves once local state is loaded and NATS is connected (sd_notify READY=1). */
+  readonly ready: Promise<void> = new Promise((resolve) => (this.markReady = resolve));
 
   constructor(
     readonly config: AgentConfig,
@@ -96,7 +102,7 @@ export class Agent {
         this.pending = null;
         if (catalog) await this.convergeCatalog(catalog);
         if (this.state !== "running") break;
-        if (!this.pending) await this.wake.wait(this.config.reconvergeSeconds * 1000);
+        await this.idle();
       }
     } catch (err) {
       this.state = "failed";
@@ -105,6 +111,36 @@ export class Agent {
     } finally {
       await this.shutdown();
     }
+  }
+
+  /**
+   * Sleeps until a catalog, a command or stop() wakes the loop, or the re-converge interval
+   * ends; ticks every 5 s so healthy() can tell a live loop from a hung one (the watchdog).
+   */
+  private async idle(): Promise<void> {
+    const until = Date.now() + this.config.reconvergeSeconds * 1000;
+    while (this.state === "running" && !this.pending) {
+      this.lastLoopAt = Date.now();
+      if (await this.wake.wait(Math.min(LOOP_TICK_MS, until - Date.now()))) return;
+      if (Date.now() >= until) return;
+    }
+  }
+
+  /** True while the loop is alive and NATS is connected: what the systemd watchdog pings for. */
+  healthy(): boolean {
+    const loopAlive = this.converging || Date.now() - this.lastLoopAt < 3 * LOOP_TICK_MS;
+    return this.state === "running" && loopAlive && this.nc !== null && !this.nc.isClosed();
+  }
+
+  /** One line for `systemctl status`: "converged rev abc123, 0 failing probes". */
+  summary(): string {
+    const rev = this.local.applied?.revision.slice(0, 12);
+    const failing = this.probes.filter((p) => !p.healthy).length;
+    const failed = this.resources.filter((r) => r.outcome === "failed").length;
+    if (this.rejected) return `catalog rejected: ${this.rejected}`.slice(0, 200);
+    if (this.converging) return `converging rev ${this.pending?.revision.slice(0, 12) ?? this.local.catalog?.revision.slice(0, 12) ?? "?"}`;
+    if (!rev) return this.local.catalog ? `${failed} resource(s) failing` : "waiting for a catalog";
+    return `converged rev ${rev}, ${failed} failing resource(s), ${failing} failing probe(s)`;
   }
 
   /** Graceful: the resource being applied finishes, the status is reported, NATS drains. */
@@ -128,6 +164,7 @@ export class Agent {
       this.nc = await connectNats(this.config.nats, `koji-fleet-agent-${this.config.host}`, agentInboxPrefix(this.config.host));
       if (this.state !== "running") return;
       this.bus = await AgentBus.open(this.nc, this.config.host, this.log);
+      this.markReady();
       this.bus.onCommand("converge", async () => {
         this.requestConverge();
         return { accepted: true };

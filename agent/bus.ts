@@ -71,11 +71,18 @@ export class AgentBus {
   }
 
   onCommand(command: "converge" | "plan", handler: (data: Uint8Array) => Promise<unknown>): void {
-    const sub = this.nc.subscribe(commandSubject(this.host, command));
+    const subject = commandSubject(this.host, command);
+    const sub = this.nc.subscribe(subject);
     this.subs.push(sub);
     sub.closed.catch((err: unknown) => this.log.warn({ err, command }, "command subscription closed"));
     void (async () => {
       for await (const m of sub) {
+        // NATS 2.9 cannot stop another host's consumer from delivering to our command
+        // subject; such messages keep their original subject. Only our own are commands.
+        if (m.subject !== subject) {
+          this.log.warn({ subject: m.subject }, "message delivered to our command subject from elsewhere; dropped");
+          continue;
+        }
         try {
           m.respond(JSON.stringify({ ok: true, result: await handler(m.data) }));
         } catch (err) {

@@ -8,20 +8,21 @@ export class Wakeup {
     this.resolve?.();
   }
 
-  /** Resolves when fired (immediately if it was fired since the last wait) or after `ms`. */
-  async wait(ms: number): Promise<void> {
+  /** Resolves true when fired (at once if fired since the last wait), false after `ms`. */
+  async wait(ms: number): Promise<boolean> {
     if (this.fired) {
       this.fired = false;
-      return;
+      return true;
     }
-    await new Promise<void>((res) => {
-      const t = setTimeout(res, ms);
+    const fired = await new Promise<boolean>((res) => {
+      const t = setTimeout(() => res(false), Math.max(0, ms));
       this.resolve = () => {
         clearTimeout(t);
-        res();
+        res(true);
       };
     });
     this.resolve = null;
     this.fired = false;
+    return fired;
   }
 }

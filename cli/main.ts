@@ -6,8 +6,9 @@ import { agentCommand } from "./commands/agent.js";
 import { controllerCommand } from "./commands/controller.js";
 import { upCommand } from "./commands/up.js";
 import { validateCommand } from "./commands/validate.js";
+import { natsConfigCommand } from "./commands/nats-config.js";
 
-const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand];
+const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand, natsConfigCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -26,6 +26,16 @@ export const eventSubject = (host: string): string => `kf.events.${checkHost(hos
 /** Events raised by the controller about the fleet as a whole; `_` cannot start a host name. */
 export const FLEET_EVENT_SUBJECT = "kf.events._fleet";
 export const commandSubject = (host: string, command: "plan" | "converge"): string => `kf.cmd.${checkHost(host)}.${command}`;
+export const commandWildcard = (host: string): string => `kf.cmd.${checkHost(host)}.*`;
+/** Agents ask for enrollment here, as the restricted enrollment user. */
+export const ENROLL_SUBJECT = "kf.enroll";
+/** The enrollment client connects with this inbox prefix: it may subscribe to nothing else. */
+export const ENROLL_INBOX_PREFIX = "_INBOX_enroll";
+/** The rest of an agent certificate's subject (RFC 2253 order); the CN is the host name. */
+export const AGENT_DN_SUFFIX = "OU=agents,O=koji-fleet";
+/** KV buckets are streams KV_<bucket>; a key's subject is $KV.<bucket>.<key>. */
+export const kvStream = (bucket: string): string => `KV_${bucket}`;
+export const kvSubject = (bucket: string, key: string): string => `$KV.${bucket}.${key}`;
 /** Certificate signing requests of a host's `certificate` resources (request/reply). */
 export const csrSubject = (host: string): string => `kf.csr.${checkHost(host)}`;
 export const CSR_WILDCARD = "kf.csr.*";

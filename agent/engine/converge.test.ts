@@ -79,7 +79,7 @@ describe("converge: failures stay with their resource", () => {
         res("needs-blocked", "file", { path: "/etc/a.conf", content: "a" }, { requires: ["blocked"] }),
         res("needs-skipped", "file", { path: "/etc/b.conf", content: "b" }, { requires: ["needs-blocked"] }),
         res("independent", "file", { path: "/etc/c.conf", content: "c" }),
-        res("pkg", "package", { name: "koji" }),
+        res("pkg", "flatpak", { name: "koji" }),
         res("bad-mode", "file", { path: "/etc/d.conf", content: "d", mode: "rw-r--r--", colour: "red" }),
       ],
       options(root),
@@ -89,7 +89,7 @@ describe("converge: failures stay with their resource", () => {
       "needs-blocked": ["! dependency blocked failed"],
       "needs-skipped": ["! dependency needs-blocked was skipped"],
       independent: ["absent → present"],
-      pkg: ["! unsupported resource kind 'package'"],
+      pkg: ["! unsupported resource kind 'flatpak'"],
       "bad-mode": ["! invalid props: / must NOT have additional properties ('colour'); /mode must match pattern \"^0?[0-7]{3,4}$\""],
     });
     expect(outcomes(report)).toMatchObject({ blocked: "failed", "needs-blocked": "skipped", independent: "changed" });

@@ -1,0 +1,88 @@
+// `koji-fleet nats-config` on the example fleet: flags, the passwords side file, and a config
+// that a real nats-server accepts.
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { connect } from "@nats-io/transport-node";
+import { startNatsServer } from "../../controller/embedded/nats-server.js";
+import { natsConfigCommand } from "./nats-config.js";
+
+const FLEET = join(import.meta.dirname, "../../gitops/fleet.yaml");
+const SD = ["--store-dir", "/var/lib/nats/js"];
+const HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"];
+
+describe("koji-fleet nats-config", () => {
+  let dir: string;
+  let stderr: string[];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "kf-natscli-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => vi.restoreAllMocks());
+  const run = async (...args: string[]): Promise<{ code: number; out: string }> => {
+    let out = "";
+    stderr = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+    vi.spyOn(console, "log").mockImplementation((s: unknown) => void (out += `${String(s)}\n`));
+    vi.spyOn(console, "error").mockImplementation((s: unknown) => void stderr.push(String(s)));
+    const code = await natsConfigCommand.run(args[0] === "--help" || args.includes("--store-dir") ? args : [...args, ...SD]);
+    vi.restoreAllMocks();
+    return { code, out };
+  };
+
+  it("password mode: generates a 0600 passwords file, writes a 0640 config nats-server accepts", async () => {
+    const pwFile = join(dir, "passwords.json");
+    const out = join(dir, "nats.conf");
+    const first = await run("--fleet", FLEET, "--passwords-file", pwFile, "--revoke", "cs10-koji-04", "--out", out);
+    expect(first.code).toBe(0);
+    expect(stderr.join("\n")).toMatch(/tests and sandboxes only/);
+    const pw = JSON.parse(await readFile(pwFile, "utf8")) as Record<string, string>;
+    expect(Object.keys(pw).sort()).toEqual(["controller", "enroll", ...HOSTS.slice(0, 4)].sort());
+    expect((await stat(pwFile)).mode & 0o777).toBe(0o600);
+    expect((await stat(out)).mode & 0o777).toBe(0o640);
+    const text = await readFile(out, "utf8");
+    expect(text).toContain(`{ user: "cs10-koji-03", password: "${pw["cs10-koji-03"]}"`);
+    expect(text).not.toContain("cs10-koji-04");
+
+    // the same passwords on a second run: the output is stable
+    expect((await run("--fleet", FLEET, "--passwords-file", pwFile, "--revoke", "cs10-koji-04")).out).toBe(text);
+
+    expect(text).toContain('jetstream { store_dir: "/var/lib/nats/js" }');
+    // the embedded launcher brings its own -js -sd, which may not be repeated in the file
+    const server = await startNatsServer({ storeDir: join(dir, "store"), config: text.replace(/^jetstream \{.*\n/m, "") });
+    try {
+      const nc = await connect({ servers: server.url, user: "cs10-koji-03", pass: pw["cs10-koji-03"], maxReconnectAttempts: 0 });
+      await nc.close();
+      await expect(connect({ servers: server.url, user: "cs10-koji-04", pass: "x", maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization/i);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("TLS mode: DN users, no passwords, defaults documented in --help", async () => {
+    const { code, out } = await run("--fleet", FLEET, "--tls-cert", "/s.pem", "--tls-key", "/s.key", "--tls-ca", "/ca.pem", "--listen", "0.0.0.0:4222");
+    expect(code).toBe(0);
+    expect(out).toContain("verify_and_map: true");
+    expect(out).toContain('{ user: "CN=cs10-koji-00,OU=agents,O=koji-fleet"');
+    expect(out).toContain('{ user: "CN=controller,OU=controller,O=koji-fleet" }');
+    expect(out).toContain('listen: "0.0.0.0:4222"');
+    expect(out).not.toContain("password:");
+    expect((await run("--help")).out).toContain("--passwords-file");
+  });
+
+  it("usage and fleet errors", async () => {
+    expect((await run("--fleet", FLEET)).code).toBe(2); // no TLS, no passwords file
+    expect((await run("--fleet", FLEET, "--tls-cert", "/s.pem")).code).toBe(2);
+    expect((await run("--fleet", FLEET, "--bogus")).code).toBe(2);
+    expect((await run("--fleet", FLEET, "--passwords-file", join(dir, "p1.json"), "--store-dir", "")).code).toBe(2);
+    expect((await run("--fleet", FLEET, "--passwords-file", join(dir, "p2.json"), "--listen", "nowhere")).code).toBe(2);
+    expect((await run("--fleet", FLEET, "--passwords-file", join(dir, "p3.json"), "--controller-user", "cs10-koji-00")).code).toBe(2);
+    expect(stderr.join("\n")).toMatch(/defined twice/);
+    const bad = join(dir, "bad.yaml");
+    await writeFile(bad, "apiVersion: nope\n");
+    expect((await run("--fleet", bad, "--passwords-file", join(dir, "p4.json"))).code).toBe(1);
+    await writeFile(join(dir, "p5.json"), "[1]");
+    expect((await run("--fleet", FLEET, "--passwords-file", join(dir, "p5.json"))).code).toBe(1);
+  });
+});

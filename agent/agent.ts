@@ -21,8 +21,9 @@ import { defaultKinds, type KindRegistry } from "./kinds/index.js";
 import { createFiles, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";
 import { Wakeup } from "./wakeup.js";
-import { directorySecrets, type SecretSource } from "./secrets.js";
+import { directorySecrets, firstOf, sealedSecrets, type SecretSource } from "./secrets.js";
 import { noIssuer } from "./certificates.js";
+import { enrollIfNeeded, identityFiles } from "./enroll.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
 const LOOP_TICK_MS = 5_000;
@@ -89,14 +90,15 @@ export class Agent {
   /** Runs until stop(); converges the remembered catalog first, then whatever NATS brings. */
   async run(): Promise<void> {
     this.state = "running";
-    await mkdir(this.config.root, { recursive: true });
-    this.hostFacts = await readFacts(this.deps.files, this.config.root);
-    await this.loadVerifier();
-    this.pending = this.local.catalog;
-    this.timers.push(setInterval(() => this.report(), this.config.heartbeatSeconds * 1000));
-    this.timers.push(setInterval(() => void this.probe(), this.config.probeSeconds * 1000));
-    void this.connect();
     try {
+      await mkdir(this.config.root, { recursive: true });
+      this.hostFacts = await readFacts(this.deps.files, this.config.root);
+      await enrollIfNeeded(this.config, this.log, () => this.state === "running");
+      await this.loadVerifier();
+      this.pending = this.local.catalog;
+      this.timers.push(setInterval(() => this.report(), this.config.heartbeatSeconds * 1000));
+      this.timers.push(setInterval(() => void this.probe(), this.config.probeSeconds * 1000));
+      void this.connect();
       while (this.state === "running") {
         const catalog = this.pending ?? this.local.catalog;
         this.pending = null;
@@ -106,7 +108,7 @@ export class Agent {
       }
     } catch (err) {
       this.state = "failed";
-      this.log.error({ err }, "agent loop failed");
+      this.log.error({ err }, "agent failed");
       throw err;
     } finally {
       await this.shutdown();
@@ -241,7 +243,7 @@ export class Agent {
       previousInventory: this.local.inventory,
       pendingRefresh: this.local.pendingRefresh,
       facts: this.hostFacts,
-      secrets: this.deps.secrets,
+      secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets),
       certificates: { request: (name, csr) => (this.bus ? this.bus.requestCertificate(name, csr) : noIssuer.request(name, csr)) },
       shouldContinue: () => this.state === "running",
     });
@@ -280,6 +282,10 @@ export class Agent {
       this.emit("drift-repaired", "warning", `repaired drift in ${changed.map((x) => x.id).join(", ")}`, revision, data);
     }
     this.lastFailed = r.failed > 0;
+  }
+
+  private async identityKey(): Promise<string | null> {
+    return readFile(identityFiles(this.config.identityDir).key, "utf8").catch(() => null);
   }
 
   private async probe(): Promise<void> {

@@ -17,6 +17,15 @@ export const AgentConfigSchema = Type.Object(
     /** Report what would change, change nothing. */
     noop: Type.Optional(Type.Boolean()),
     stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    /** The host's key and NATS client certificate, written by enrollment. */
+    identityDir: Type.Optional(Type.String({ pattern: "^/" })),
+    /** First start: a one-time token (koji-fleet token create HOST) and how to reach kf.enroll. */
+    enrollment: Type.Optional(
+      Type.Object(
+        { tokenFile: Type.String({ pattern: "^/" }), nats: Type.Optional(NatsConfigSchema) },
+        { additionalProperties: false },
+      ),
+    ),
     /** The controller's catalog-signing public key (PEM), pinned at enrollment. */
     catalogKeyFile: Type.Optional(Type.String({ pattern: "^/" })),
     /** Secret values referenced by catalogs, one 0600 file per secret name. */
@@ -30,7 +39,10 @@ export const AgentConfigSchema = Type.Object(
 );
 export type AgentConfigFile = Static<typeof AgentConfigSchema>;
 
-export type AgentConfig = Readonly<Required<Omit<AgentConfigFile, "nats">>> & { readonly nats: AgentConfigFile["nats"] };
+export type AgentConfig = Readonly<Required<Omit<AgentConfigFile, "nats" | "enrollment">>> & {
+  readonly nats: AgentConfigFile["nats"];
+  readonly enrollment?: AgentConfigFile["enrollment"];
+};
 
 export function withDefaults(c: AgentConfigFile): AgentConfig {
   return Object.freeze({
@@ -42,6 +54,8 @@ export function withDefaults(c: AgentConfigFile): AgentConfig {
     stateDir: c.stateDir ?? "/var/lib/koji-fleet",
     secretsDir: c.secretsDir ?? "/etc/koji-fleet/secrets",
     catalogKeyFile: c.catalogKeyFile ?? "/etc/koji-fleet/catalog-signing.pub",
+    identityDir: c.identityDir ?? "/etc/koji-fleet/identity",
+    ...(c.enrollment && { enrollment: c.enrollment }),
     heartbeatSeconds: c.heartbeatSeconds ?? 15,
     reconvergeSeconds: c.reconvergeSeconds ?? 300,
     probeSeconds: c.probeSeconds ?? 30,

@@ -2,6 +2,7 @@
 // For now a root-only directory on the host; sealed delivery inside catalogs replaces it.
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { unseal, type SealedValue } from "../shared/sealed.js";
 
 export interface SecretSource {
   /** The secret's value; rejects with a message naming the secret when it is not available. */
@@ -30,6 +31,39 @@ export function staticSecrets(values: Record<string, string>): SecretSource {
       const v = values[name];
       if (v === undefined) throw new Error(`secret '${name}' is not available on this host`);
       return v;
+    },
+  };
+}
+
+/** Secrets the catalog carries, sealed to this host's key (its enrollment key). */
+export function sealedSecrets(sealed: Readonly<Record<string, SealedValue>>, privateKeyPem: string | null): SecretSource {
+  return {
+    async get(name) {
+      const value = sealed[name];
+      if (!value) throw new Error(`secret '${name}' is not available on this host`);
+      if (!privateKeyPem) throw new Error(`secret '${name}' is sealed to this host's key, but the host has no key (not enrolled)`);
+      try {
+        return unseal(value, privateKeyPem);
+      } catch {
+        throw new Error(`secret '${name}' cannot be unsealed with this host's key (sealed to another key?)`);
+      }
+    },
+  };
+}
+
+/** The first source that has the secret; the error of the last one otherwise. */
+export function firstOf(...sources: SecretSource[]): SecretSource {
+  return {
+    async get(name) {
+      let last: unknown;
+      for (const s of sources) {
+        try {
+          return await s.get(name);
+        } catch (err) {
+          last = err;
+        }
+      }
+      throw last;
     },
   };
 }

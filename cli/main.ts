@@ -7,8 +7,10 @@ import { controllerCommand } from "./commands/controller.js";
 import { upCommand } from "./commands/up.js";
 import { validateCommand } from "./commands/validate.js";
 import { natsConfigCommand } from "./commands/nats-config.js";
+import { tokenCommand } from "./commands/token.js";
+import { caCommand } from "./commands/ca.js";
 
-const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand, natsConfigCommand];
+const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand, caCommand, tokenCommand, natsConfigCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -15,6 +15,12 @@ import { readHttpAuth } from "./http/secrets.js";
 import { loadOrCreateSigner } from "./signing-key.js";
 import { CertificateAuthority } from "./ca/authority.js";
 import { serveCsrs } from "./ca/csr-service.js";
+import { serveEnrollment } from "./ca/enrollment.js";
+import { TokenStore, tokenFile } from "./ca/tokens.js";
+import { controllerEvent } from "./events.js";
+import { HostKeys } from "./host-keys.js";
+import { SecretVault } from "./secrets-vault.js";
+import type { FleetEvent } from "../shared/protocol.js";
 import type { Signer } from "../shared/signing.js";
 
 export type ControllerState = "initialized" | "running" | "stopping" | "stopped" | "failed";
@@ -61,12 +67,11 @@ export class Controller {
       this.bus.followEvents((e) => this.fleet.addEvent(e));
       const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
       this.signer = await loadOrCreateSigner(this.config.stateDir);
-      if (this.config.ca) {
-        const ca = await CertificateAuthority.load(this.config.ca.dir);
-        serveCsrs(this.nc, ca, (host) => this.fleet.desired.get(host), this.log);
-      }
-      this.reconciler = new Reconciler({ git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer });
+      const hostKeys = new HostKeys(join(this.config.stateDir, "hosts"));
+      const vault = await SecretVault.open(this.config.stateDir);
+      this.reconciler = new Reconciler({ git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys });
       await this.reconciler.restore();
+      if (this.config.ca) this.serveTrust(this.nc, await CertificateAuthority.load(this.config.ca.dir), hostKeys, this.signer, this.reconciler);
       this.state = "running";
       await this.sync();
       this.poll = setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000);
@@ -100,6 +105,29 @@ export class Controller {
   /** The public key agents pin to verify catalogs (PEM); null before start(). */
   get catalogPublicKeyPem(): string | null {
     return this.signer?.publicKeyPem ?? null;
+  }
+
+  /** Enrollment and certificate requests, answered with the fleet CA. */
+  private serveTrust(nc: NatsConnection, ca: CertificateAuthority, hostKeys: HostKeys, signer: Signer, reconciler: Reconciler): void {
+    serveCsrs(nc, ca, (host) => this.fleet.desired.get(host), this.log);
+    serveEnrollment(nc, {
+      ca,
+      tokens: new TokenStore(tokenFile(this.config.stateDir)),
+      inFleet: (host) => this.fleet.desired.has(host),
+      catalogPublicKeyPem: signer.publicKeyPem,
+      onRefused: (host, reason) => this.emit(controllerEvent(this.clock, "security", "error", `enrollment of ${host} refused: ${reason}`, { host })),
+      onEnrolled: async (host, certificatePem) => {
+        await hostKeys.save(host, certificatePem);
+        // Its secrets can be sealed now; publishing waits for nothing else.
+        void reconciler.republish(host).catch((err: unknown) => this.log.error({ err, host }, "republish after enrollment failed"));
+      },
+    }, this.log);
+  }
+
+  private emit(event: FleetEvent): void {
+    this.log.warn({ event: event.type, host: event.host }, event.message);
+    this.fleet.addEvent(event);
+    this.bus?.publishFleetEvent(event);
   }
 
   readiness(): { ready: boolean; reason: string } {

@@ -1,6 +1,5 @@
 // One reconcile = fetch → validate → compile → publish, as a fixed list of small steps.
 // An invalid commit is never published: the last good revision stays in force.
-import { randomUUID } from "node:crypto";
 import type { EventType, FleetEvent } from "../shared/protocol.js";
 import { formatConfigError, type ConfigError } from "../shared/yaml-config.js";
 import type { Logger } from "../shared/log.js";
@@ -8,8 +7,13 @@ import { iso, type Clock } from "../shared/time.js";
 import { singleFlight } from "../shared/single-flight.js";
 import { CONTROLLER_KEYS } from "../shared/names.js";
 import type { Signer } from "../shared/signing.js";
+import { seal, secretRefs } from "../shared/sealed.js";
+import type { Catalog } from "../shared/protocol.js";
+import type { SecretVault } from "./secrets-vault.js";
+import type { HostKeys } from "./host-keys.js";
 import type { GitSource } from "./git/source.js";
 import type { ControllerBus } from "./bus.js";
+import { controllerEvent } from "./events.js";
 import { loadFleet } from "./config/load-fleet.js";
 import { compileFleet } from "./compile/compile.js";
 import { planPublication } from "./publication.js";
@@ -23,6 +27,8 @@ export interface ReconcilerDeps {
   log: Logger;
   clock: Clock;
   signer: Signer;
+  vault: SecretVault;
+  hostKeys: HostKeys;
 }
 
 export type ReconcileOutcome =
@@ -35,8 +41,42 @@ export class Reconciler {
   /** Webhooks and poll ticks call this; concurrent calls coalesce. */
   readonly trigger: () => Promise<ReconcileOutcome>;
 
+  /** Every write to kf-desired happens under this lock, in order. */
+  private lock: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly d: ReconcilerDeps) {
-    this.trigger = singleFlight(() => this.reconcile());
+    this.trigger = singleFlight(() => this.locked(() => this.reconcile()));
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Publishes a host's current content again as a new generation, e.g. after it enrolled:
+   * its secrets can only be sealed once its key is known.
+   */
+  republish(host: string): Promise<void> {
+    return this.locked(async () => {
+      const current = this.d.state.desired.get(host);
+      if (!current) return;
+      const { signature: _s, sealedSecrets: _x, ...content } = current;
+      await this.publish({ ...content, generation: current.generation + 1, issuedAt: iso(this.d.clock()) });
+    });
+  }
+
+  /** Seals the secrets the catalog references to the host's key, signs, and puts it. */
+  private async publish(unsigned: Catalog): Promise<void> {
+    const { state, bus, signer, vault, hostKeys, log } = this.d;
+    const names = secretRefs(unsigned.resources);
+    const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
+    if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
+    const sealedSecrets = key ? Object.fromEntries(await Promise.all(names.map(async (n) => [n, seal(await vault.ensure(n), key)] as const))) : undefined;
+    const catalog = signer.sign({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) });
+    await bus.putCatalog(catalog);
+    state.desired.set(catalog.host, catalog);
   }
 
   /** Restores the last good and last rejected revisions recorded in kf-controller. */
@@ -79,11 +119,7 @@ export class Reconciler {
     }
     const compiled = compileFleet(loaded.fleet);
     const plan = planPublication(compiled, revision.sha, state.desired, state.reportedGenerations(), iso(clock()));
-    for (const unsigned of plan.put) {
-      const catalog = this.d.signer.sign(unsigned);
-      await bus.putCatalog(catalog);
-      state.desired.set(catalog.host, catalog);
-    }
+    for (const unsigned of plan.put) await this.publish(unsigned);
     for (const host of plan.remove) {
       await bus.removeHost(host);
       state.desired.delete(host);
@@ -99,10 +135,7 @@ export class Reconciler {
   }
 
   private emit(type: EventType, severity: FleetEvent["severity"], message: string, revision: string, data?: Record<string, unknown>): void {
-    const event: FleetEvent = {
-      protocol: "kf.v1.event", id: randomUUID(), at: iso(this.d.clock()), source: "controller",
-      type, severity, message, revision, ...(data ? { data } : {}),
-    };
+    const event = controllerEvent(this.d.clock, type, severity, message, { revision, ...(data && { data }) });
     this.d.state.addEvent(event);
     this.d.bus.publishFleetEvent(event);
   }

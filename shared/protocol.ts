@@ -2,6 +2,7 @@
 // Every message carries a `protocol` tag; every message received is validated (see validate.ts).
 import { Type, type Static } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "./names.js";
+import { SealedValueSchema } from "./sealed.js";
 
 const HostName = Type.String({ pattern: HOST_NAME_PATTERN });
 const IsoTime = Type.String({ minLength: 20, maxLength: 40 });
@@ -50,6 +51,8 @@ export const CatalogSchema = Type.Object(
     roles: Type.Array(Type.String()),
     resources: Type.Array(ResourceSchema),
     probes: Type.Array(ProbeSchema),
+    /** Secret values the resources reference, each sealed to this host's key (shared/sealed.ts). */
+    sealedSecrets: Type.Optional(Type.Record(Type.String({ pattern: "^[a-z0-9][a-z0-9._-]{0,127}$" }), SealedValueSchema)),
     /** Ed25519 over the canonical JSON of every other member (shared/signing.ts). */
     signature: Type.Optional(
       Type.Object(

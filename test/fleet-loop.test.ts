@@ -74,8 +74,9 @@ describe("the fleet loop", () => {
     await waitFor(() => agent.currentStatus().lastConverge !== null, { message: "a converge after restart" });
     const s = agent.currentStatus();
     expect(s.lastConverge?.changed).toBe(0);
-    expect(s.resources.length).toBeGreaterThan(3);
-    expect(s.resources.every((r) => r.outcome === "unchanged")).toBe(true);
+    expect(s.resources.filter((r) => r.outcome === "changed" || r.outcome === "pruned" || r.outcome === "failed")).toEqual([]);
+    // Files really apply in sandbox; OS kinds only report there (would-change).
+    expect(s.resources.filter((r) => r.kind === "file" && r.outcome === "unchanged").length).toBeGreaterThan(3);
   });
 
   it("a file edited by hand and a deleted directory are restored on the next converge", async () => {
@@ -125,6 +126,7 @@ describe("an agent started while NATS is down", () => {
     expect(agent.currentStatus().lastConverge).toBeNull();
     await fleet.nats.start();
     await fleet.waitReady(head, ["cs10-koji-02"]);
-    expect((await snapshot(fleet.root("cs10-koji-02"))).has("/etc/exports.d/koji.exports")).toBe(true);
+    // The export itself is an OS resource (reported in sandbox); the tree it exports is written.
+    expect((await snapshot(fleet.root("cs10-koji-02"))).has("/mnt/koji/repos")).toBe(true);
   });
 });

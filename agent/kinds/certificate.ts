@@ -1,8 +1,8 @@
 // `certificate`: a private key made on this host (never sent anywhere) and a certificate the
 // controller's CA signed for it. The CSR carries only the public key: subject, SANs and usage
 // come from the controller's copy of this host's catalog. Renewal at 2/3 of the lifetime.
-import { X509Certificate, createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import forge from "node-forge";
+import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
+import { createCsr, generateKeyPem } from "../csr.js";
 import { nodeSubject } from "../../shared/dn.js";
 import { resolveUnderRoot } from "../providers/files.js";
 import { desiredOwnership, parseMode, requireParent } from "./common.js";
@@ -57,15 +57,6 @@ export function reissueReason(props: CertificateProps, key: KeyObject | null, ce
   return null;
 }
 
-function csrFor(key: KeyObject, props: CertificateProps): string {
-  const forgeKey = forge.pki.privateKeyFromPem(key.export({ type: "pkcs8", format: "pem" }).toString()) as forge.pki.rsa.PrivateKey;
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
-  csr.setSubject(props.subject.map(([shortName, value]) => ({ shortName, value })));
-  csr.sign(forgeKey, forge.md.sha256.create());
-  return forge.pki.certificationRequestToPem(csr);
-}
-
 export const certificateKind: Kind<CertificateProps, CertificateObserved> = {
   name: "certificate",
   schema: CertificatePropsSchema,
@@ -94,14 +85,14 @@ export const certificateKind: Kind<CertificateProps, CertificateObserved> = {
   async apply(props, o, ctx) {
     let key = o.key;
     if (!key) {
-      const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+      const pem = generateKeyPem();
       const own = await desiredOwnership({ owner: props.keyOwner, group: props.keyGroup }, ctx);
       await requireParent(props.keyFile, ctx);
       await ctx.files.writeFileAtomic(resolveUnderRoot(ctx.root, props.keyFile), pem, { mode: 0o600, ...own });
       key = createPrivateKey(pem);
     }
     if (!o.reissue && !o.caMissing && o.key) return;
-    const issued = await ctx.certificates.request(props.name, csrFor(key, props));
+    const issued = await ctx.certificates.request(props.name, createCsr(key, props.subject));
     const cert = new X509Certificate(issued.certificatePem);
     // Trust the controller, but check: a certificate that is not for this key or policy is refused.
     const wrong = reissueReason(props, key, cert, Date.now());

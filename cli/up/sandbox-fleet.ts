@@ -13,6 +13,7 @@ import { Agent } from "../../agent/agent.js";
 import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
 import { packageRoot } from "./package-root.js";
 import { CA_CERT_FILE, CertificateAuthority } from "../../controller/ca/authority.js";
+import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
 
 export interface SandboxFleetOptions {
   dir: string;
@@ -28,6 +29,7 @@ export class SandboxFleet {
   private controller: Controller | null = null;
   private readonly agents = new Map<string, { agent: Agent; done: Promise<void> }>();
   private hostWatch: NodeJS.Timeout | null = null;
+  private readonly starting = new Set<string>();
   apiUrl = "";
 
   constructor(private readonly o: SandboxFleetOptions) {}
@@ -55,8 +57,6 @@ export class SandboxFleet {
     );
     if (this.o.onEvent) this.controller.fleet.onEvent(this.o.onEvent);
     this.apiUrl = await this.controller.start();
-    // What enrollment does on a real host: pin the controller's catalog-signing key.
-    await writeFile(join(dir, "catalog-signing.pub"), this.controller.catalogPublicKeyPem!);
     await this.installCommitHook();
     this.startAgents();
     // Hosts added to fleet.yaml later get an agent as soon as their catalog exists.
@@ -85,25 +85,42 @@ export class SandboxFleet {
 
   private startAgents(): void {
     if (!this.controller || !this.nats) return;
-    const dir = resolve(this.o.dir);
     for (const host of this.controller.fleet.desired.keys()) {
-      if (this.agents.has(host)) continue;
-      const agent = new Agent(
-        agentDefaults({
-          host,
-          nats: { servers: [this.nats.url], reconnectWaitMs: 250 },
-          root: join(dir, "hosts", host),
-          sandbox: true,
-          stateDir: join(dir, "state", host),
-          catalogKeyFile: join(dir, "catalog-signing.pub"),
-          heartbeatSeconds: 5,
-          reconvergeSeconds: 60,
-        }),
-        { log: this.o.log.child({ svc: "agent", host }) },
-      );
-      const done = agent.run().catch((err: unknown) => this.o.log.error({ err, host }, "agent stopped with an error"));
-      this.agents.set(host, { agent, done });
+      if (this.agents.has(host) || this.starting.has(host)) continue;
+      this.starting.add(host);
+      void this.startAgent(host).finally(() => this.starting.delete(host));
     }
+  }
+
+  /** Like a new VM: a one-time token, then the agent enrolls itself on first start. */
+  private async startAgent(host: string): Promise<void> {
+    if (!this.nats) return;
+    const natsUrl = this.nats.url;
+    const dir = resolve(this.o.dir);
+    const identity = join(dir, "identity", host);
+    const tokenPath = join(identity, "token");
+    if (!existsSync(join(identity, "agent.crt"))) {
+      await mkdir(identity, { recursive: true, mode: 0o700 });
+      await writeFile(tokenPath, await new TokenStore(tokenFile(join(dir, "controller"))).create(host, 3600), { mode: 0o600 });
+    }
+    const agent = new Agent(
+      agentDefaults({
+        host,
+        nats: { servers: [natsUrl], reconnectWaitMs: 250 },
+        root: join(dir, "hosts", host),
+        sandbox: true,
+        stateDir: join(dir, "state", host),
+        identityDir: identity,
+        catalogKeyFile: join(identity, "catalog.pub"),
+        enrollment: { tokenFile: tokenPath },
+        heartbeatSeconds: 5,
+        reconvergeSeconds: 60,
+      }),
+      // Catalogs name secrets (DB password, kojiweb Secret); sandbox hosts get stand-ins.
+      { log: this.o.log.child({ svc: "agent", host }), secrets: { get: async (name: string) => `sandbox-${name}` } },
+    );
+    const done = agent.run().catch((err: unknown) => this.o.log.error({ err, host }, "agent stopped with an error"));
+    this.agents.set(host, { agent, done });
   }
 
   async stop(): Promise<void> {

@@ -93,6 +93,16 @@ export class CertificateAuthority {
     return pki.certificateToPem(this.cert);
   }
 
+  /** The CN a CSR asks for, if any: only to refuse requests that name someone else. */
+  static requestedCommonName(csrPem: string): string | null {
+    try {
+      const value = pki.certificationRequestFromPem(csrPem).subject.getField("CN")?.value;
+      return typeof value === "string" ? value : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Signs a CSR under `policy`. The CSR only contributes its (verified) public key. */
   issue(csrPem: string, policy: IssuePolicy, now: Date = new Date()): IssuedCertificate {
     let csr: forge.pki.CertificateSigningRequest;

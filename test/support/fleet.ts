@@ -1,15 +1,17 @@
 // A whole fleet in one test process: a real nats-server, a real bare git repository fed by
 // real `git push`, the controller, and one sandboxed agent per host with its own NATS connection.
-import { readFile, readdir, lstat, readlink, writeFile } from "node:fs/promises";
+import { readFile, readdir, lstat, readlink, writeFile, mkdir } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { Controller } from "../../controller/controller.js";
 import { CertificateAuthority } from "../../controller/ca/authority.js";
+import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
 import { withDefaults as controllerDefaults } from "../../controller/config.js";
 import { Agent } from "../../agent/agent.js";
 import { withDefaults as agentDefaults, type AgentConfigFile } from "../../agent/config.js";
-import { silentLogger } from "../../shared/log.js";
+import { createLogger, silentLogger } from "../../shared/log.js";
+import { Writable } from "node:stream";
 import type { HostView } from "../../controller/host-view.js";
 import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
 import { createRemote, type Remote } from "./git.js";
@@ -17,6 +19,9 @@ import { makeTmpDir, removeDir } from "./tmp.js";
 import { waitFor } from "./wait.js";
 
 export const EXAMPLE_FLEET = new URL("../../gitops/fleet.yaml", import.meta.url);
+/** Sandbox hosts get a stand-in for every secret their catalogs name (DB password, kojiweb Secret). */
+export const SANDBOX_SECRETS = { get: async (name: string): Promise<string> => `sandbox-${name}` };
+
 export const HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"] as const;
 
 export interface RunningAgent {
@@ -35,13 +40,19 @@ export class TestFleet {
     readonly remote: Remote,
   ) {}
 
-  static async start(opts: { fleetYaml?: string; startAgents?: boolean } = {}): Promise<TestFleet> {
+  /** Every log line of the controller and agents when started with `captureLogs` (debug level). */
+  readonly logs: string[] = [];
+  private log = silentLogger();
+
+  static async start(opts: { fleetYaml?: string; startAgents?: boolean; captureLogs?: boolean } = {}): Promise<TestFleet> {
     const dir = await makeTmpDir("kf-fleet-");
     const nats = await startNatsServer({ storeDir: join(dir, "nats") });
     const remote = await createRemote();
     await remote.commitAll("initial fleet", { "fleet.yaml": opts.fleetYaml ?? (await readFile(EXAMPLE_FLEET, "utf8")) });
     const fleet = new TestFleet(dir, nats, remote);
+    if (opts.captureLogs) fleet.log = createLogger("test", { level: "debug", destination: new Writable({ write: (chunk, _enc, done) => (fleet.logs.push(String(chunk)), done()) }) });
     await fleet.startController();
+    await fleet.issueTokens(HOSTS);
     if (opts.startAgents !== false) for (const h of HOSTS) fleet.startAgent(h);
     return fleet;
   }
@@ -58,15 +69,22 @@ export class TestFleet {
         stateDir: join(this.dir, "controller"),
         ca: { dir: caDir },
       }),
-      { log: silentLogger() },
+      { log: this.log },
     );
     this.apiUrl = await this.controller.start();
-    // What enrollment does on a real host: pin the controller's catalog-signing key.
-    await writeFile(this.catalogKeyFile, this.controller.catalogPublicKeyPem!);
   }
 
-  get catalogKeyFile(): string {
-    return join(this.dir, "catalog-signing.pub");
+  /** One-time enrollment tokens, as `koji-fleet token create HOST` makes them. */
+  async issueTokens(hosts: readonly string[]): Promise<void> {
+    const tokens = new TokenStore(tokenFile(join(this.dir, "controller")));
+    for (const host of hosts) {
+      await mkdir(this.identityDir(host), { recursive: true });
+      await writeFile(join(this.identityDir(host), "token"), await tokens.create(host, 3600));
+    }
+  }
+
+  identityDir(host: string): string {
+    return join(this.dir, "identity", host);
   }
 
   root(host: string): string {
@@ -81,13 +99,15 @@ export class TestFleet {
       sandbox: true,
       stateDir: join(this.dir, "state", host),
       heartbeatSeconds: 2,
-      catalogKeyFile: this.catalogKeyFile,
+      identityDir: this.identityDir(host),
+      catalogKeyFile: join(this.identityDir(host), "catalog.pub"),
+      enrollment: { tokenFile: join(this.identityDir(host), "token") },
       ...extra,
     });
   }
 
   startAgent(host: string, extra: Partial<AgentConfigFile> = {}): Agent {
-    const agent = new Agent(this.agentConfig(host, extra), { log: silentLogger() });
+    const agent = new Agent(this.agentConfig(host, extra), { log: this.log.child({ host }), secrets: SANDBOX_SECRETS });
     this.agents.set(host, { agent, done: agent.run() });
     return agent;
   }

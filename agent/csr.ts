@@ -1,0 +1,17 @@
+// Keys and certificate requests made on the host. node-forge builds the CSR (Node's crypto
+// cannot); the RSA key itself comes from Node's native generator.
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import forge from "node-forge";
+import type { Subject } from "../shared/dn.js";
+
+export const generateKeyPem = (): string =>
+  generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+
+export function createCsr(key: KeyObject, subject: Subject): string {
+  const forgeKey = forge.pki.privateKeyFromPem(key.export({ type: "pkcs8", format: "pem" }).toString()) as forge.pki.rsa.PrivateKey;
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  csr.setSubject(subject.map(([shortName, value]) => ({ shortName, value })));
+  csr.sign(forgeKey, forge.md.sha256.create());
+  return forge.pki.certificationRequestToPem(csr);
+}

@@ -20,6 +20,7 @@ import { TokenStore, tokenFile } from "./ca/tokens.js";
 import { controllerEvent } from "./events.js";
 import { HostKeys } from "./host-keys.js";
 import { SecretVault } from "./secrets-vault.js";
+import { RolloutDriver } from "./rollout/driver.js";
 import type { FleetEvent } from "../shared/protocol.js";
 import type { Signer } from "../shared/signing.js";
 
@@ -43,6 +44,9 @@ export class Controller {
   private natsUp = false;
   private reconciledOnce = false;
   private signer: Signer | null = null;
+  private rolloutTimer: NodeJS.Timeout | null = null;
+  /** Publishes each revision's changed catalogs in dependency order; null before start(). */
+  rollouts: RolloutDriver | null = null;
 
   constructor(
     readonly config: ControllerConfig,
@@ -63,24 +67,38 @@ export class Controller {
       void this.watchNats(this.nc);
       this.bus = await ControllerBus.open(this.nc, this.log);
       for (const [host, c] of await this.bus.readDesired()) this.fleet.desired.set(host, c);
-      await this.bus.followStatus((host, s) => (s ? this.fleet.status.set(host, s) : this.fleet.status.delete(host)));
+      await this.bus.followStatus((host, s) => {
+        if (s) this.fleet.status.set(host, s);
+        else this.fleet.status.delete(host);
+        void this.rollouts?.tick();
+      });
       this.bus.followEvents((e) => this.fleet.addEvent(e));
       const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
       this.signer = await loadOrCreateSigner(this.config.stateDir);
       const hostKeys = new HostKeys(join(this.config.stateDir, "hosts"));
       const vault = await SecretVault.open(this.config.stateDir);
-      this.reconciler = new Reconciler({ git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys });
+      const reconciler = new Reconciler({
+        git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys,
+        startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
+      });
+      this.reconciler = reconciler;
+      this.rollouts = new RolloutDriver({
+        state: this.fleet, publish: (c) => reconciler.publishLocked(c), emit: (e) => this.emit(e), clock: this.clock, log: this.log, maxUnavailable: 1,
+      });
       await this.reconciler.restore();
       if (this.config.ca) this.serveTrust(this.nc, await CertificateAuthority.load(this.config.ca.dir), hostKeys, this.signer, this.reconciler);
       this.state = "running";
       await this.sync();
       this.poll = setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000);
+      // Statuses drive the rollout; the timer covers hosts that fell silent.
+      this.rolloutTimer = setInterval(() => void this.rollouts?.tick(), 1_000);
       this.app = await buildApp({
         state: this.fleet,
         clock: this.clock,
         log: this.log,
         requestSync: () => void this.sync(),
         readiness: () => this.readiness(),
+        rollouts: this.rollouts,
         ...httpAuth,
       });
       return await this.app.listen({ host: this.config.http.host, port: this.config.http.port });
@@ -113,7 +131,8 @@ export class Controller {
     serveEnrollment(nc, {
       ca,
       tokens: new TokenStore(tokenFile(this.config.stateDir)),
-      inFleet: (host) => this.fleet.desired.has(host),
+      // git's revision in force, not what is published yet: a rollout may still hold a new host back.
+      inFleet: (host) => this.fleet.intended.has(host),
       catalogPublicKeyPem: signer.publicKeyPem,
       onRefused: (host, reason) => this.emit(controllerEvent(this.clock, "security", "error", `enrollment of ${host} refused: ${reason}`, { host })),
       onEnrolled: async (host, certificatePem) => {
@@ -149,6 +168,7 @@ export class Controller {
     if (this.state === "stopped") return;
     if (this.state !== "failed") this.state = "stopping";
     if (this.poll) clearInterval(this.poll);
+    if (this.rolloutTimer) clearInterval(this.rolloutTimer);
     await this.app?.close();
     this.bus?.stop();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());

@@ -28,6 +28,10 @@ export class FleetState {
   readonly desired = new Map<string, Catalog>();
   readonly status = new Map<string, HostStatus>();
   readonly events: FleetEvent[] = [];
+  /** host → content digest compiled at the revision in force: what "at that revision" means. */
+  readonly intended = new Map<string, string>();
+  /** Hosts a rollout holds back, with why and since when (set by the rollout driver). */
+  readonly waiting = new Map<string, { message: string; since: string }>();
   private readonly eventIds = new Set<string>();
   private readonly listeners = new Set<(e: FleetEvent) => void>();
 
@@ -63,6 +67,6 @@ export class FleetState {
     const desired = this.desired.get(host) ?? null;
     const status = this.status.get(host) ?? null;
     if (!desired && !status) return null;
-    return hostView({ host, desired, status, fleetRevision: this.lastGood?.sha ?? null, now, watchingSince: this.watchingSince });
+    return hostView({ host, desired, status, fleetRevision: this.lastGood?.sha ?? null, now, watchingSince: this.watchingSince, waiting: this.waiting.get(host) ?? null, intendedDigest: this.intended.get(host) ?? null });
   }
 }

@@ -57,4 +57,15 @@ describe("host view", () => {
     expect(v.phase).toBe("Failed");
     expect(v.conditions[0]?.reason).toBe("ProbeFailing");
   });
+
+  it("the revision in force compiles new content the rollout has not published yet → Progressing (Queued), not at the new revision", () => {
+    const v = view({ intendedDigest: "sha256:newer" });
+    expect([v.phase, v.revision, v.conditions[0]?.reason]).toEqual(["Progressing", "bbbbbbb", "Queued"]);
+  });
+
+  it("a host the rollout holds back → Blocked with the rollout's reason and since", () => {
+    const v = view({ intendedDigest: "sha256:newer", waiting: { message: "waiting for hub on cs10-koji-00 (Failed: …)", since: "2026-11-26T12:00:05.000Z" } });
+    expect(v.phase).toBe("Blocked");
+    expect(v.conditions[0]).toMatchObject({ reason: "WaitingForDependency", message: "waiting for hub on cs10-koji-00 (Failed: …)", lastTransitionTime: "2026-11-26T12:00:05.000Z" });
+  });
 });

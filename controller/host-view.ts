@@ -27,6 +27,10 @@ export interface HostInputs {
   now: Date;
   /** When the controller started watching; the "since" of hosts never heard from. */
   watchingSince: string;
+  /** Content digest compiled for this host at the fleet revision (null: the desired one). */
+  intendedDigest?: string | null;
+  /** Set while a rollout holds this host's new catalog back. */
+  waiting?: { message: string; since: string } | null;
 }
 
 const cond = (status: Condition["status"], reason: string, message: string, since: string): Condition => ({
@@ -43,6 +47,10 @@ function readiness(i: HostInputs): Condition {
   if (!desired) return cond("Unknown", "NotInFleet", "no desired catalog for this host", i.watchingSince);
   const agentReady = status.conditions.find((c) => c.type === "Ready");
   const converged = status.conditions.find((c) => c.type === "Converged");
+  const target = i.intendedDigest ?? desired.digest;
+  if (status.applied?.digest !== target && desired.digest !== target) {
+    return cond("False", "Queued", `the rollout has not published revision ${i.fleetRevision?.slice(0, 12) ?? "?"} to this host yet`, desired.issuedAt);
+  }
   if (status.applied?.digest !== desired.digest) {
     if (converged?.reason === "CatalogRejected") return cond("False", "CatalogRejected", converged.message, converged.lastTransitionTime);
     if (status.observed?.generation === desired.generation && converged?.status === "False") {
@@ -55,15 +63,20 @@ function readiness(i: HostInputs): Condition {
 }
 
 export function hostView(i: HostInputs): HostView {
-  const ready = readiness(i);
+  const own = readiness(i);
+  // A host the rollout holds back is not at the fleet's revision; unless it is broken or
+  // silent anyway, the wait is the reason it is not there yet.
+  const ready = i.waiting && (own.status === "True" || own.reason === "Converging" || own.reason === "Queued")
+    ? cond("False", "WaitingForDependency", i.waiting.message, i.waiting.since)
+    : own;
   const s = i.status;
   const results = s?.resources ?? [];
-  const inSync = Boolean(i.desired && s?.applied?.digest === i.desired.digest);
+  const inSync = Boolean(i.desired && s?.applied?.digest === (i.intendedDigest ?? i.desired.digest));
   const phase: HostPhase =
     ready.status === "True" ? "Ready"
     : ready.status === "Unknown" ? "Unknown"
-    : ready.reason === "Converging" ? "Progressing"
-    : ready.reason === "Waiting" ? "Blocked"
+    : ready.reason === "Converging" || ready.reason === "Queued" ? "Progressing"
+    : ready.reason === "Waiting" || ready.reason === "WaitingForDependency" ? "Blocked"
     : "Failed";
   return {
     host: i.host,

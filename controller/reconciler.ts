@@ -16,7 +16,7 @@ import type { ControllerBus } from "./bus.js";
 import { controllerEvent } from "./events.js";
 import { loadFleet } from "./config/load-fleet.js";
 import { compileFleet } from "./compile/compile.js";
-import { planPublication } from "./publication.js";
+import { contentDigest, planPublication } from "./publication.js";
 import type { FleetState, RevisionInfo } from "./fleet-state.js";
 
 export interface ReconcilerDeps {
@@ -29,6 +29,8 @@ export interface ReconcilerDeps {
   signer: Signer;
   vault: SecretVault;
   hostKeys: HostKeys;
+  /** Hands a revision's changed catalogs to the rollout, which publishes them in order. */
+  startRollout(revision: string, catalogs: readonly Catalog[]): void;
 }
 
 export type ReconcileOutcome =
@@ -65,6 +67,11 @@ export class Reconciler {
       const { signature: _s, sealedSecrets: _x, ...content } = current;
       await this.publish({ ...content, generation: current.generation + 1, issuedAt: iso(this.d.clock()) });
     });
+  }
+
+  /** Publishes one catalog of a rollout, in order with reconciles. */
+  publishLocked(unsigned: Catalog): Promise<void> {
+    return this.locked(() => this.publish(unsigned));
   }
 
   /** Seals the secrets the catalog references to the host's key, signs, and puts it. */
@@ -119,7 +126,9 @@ export class Reconciler {
     }
     const compiled = compileFleet(loaded.fleet);
     const plan = planPublication(compiled, revision.sha, state.desired, state.reportedGenerations(), iso(clock()));
-    for (const unsigned of plan.put) await this.publish(unsigned);
+    state.intended.clear();
+    for (const c of compiled) state.intended.set(c.host, contentDigest(c));
+    this.d.startRollout(revision.sha, plan.put);
     for (const host of plan.remove) {
       await bus.removeHost(host);
       state.desired.delete(host);
@@ -130,7 +139,7 @@ export class Reconciler {
     await bus.controller.put(CONTROLLER_KEYS.lastGoodRevision, revision.sha);
     const put = plan.put.map((c) => c.host);
     log.info({ revision: revision.sha, published: put, unchanged: plan.unchanged.length }, "revision accepted");
-    this.emit("revision-accepted", "info", `revision ${revision.shortSha} accepted: ${put.length} host(s) get a new catalog, ${plan.unchanged.length} unchanged`, revision.sha, { published: put, removed: plan.remove });
+    this.emit("revision-accepted", "info", `revision ${revision.shortSha} accepted: ${put.length} host(s) get a new catalog (rolled out in dependency order), ${plan.unchanged.length} unchanged`, revision.sha, { published: put, removed: plan.remove });
     return { kind: "published", head: revision.sha, put, removed: plan.remove, unchanged: plan.unchanged };
   }
 

@@ -173,6 +173,11 @@ export const EventType = Type.Union([
   Type.Literal("host-removed"),
   /** Something on the bus tried to make an agent run what the controller did not sign for it. */
   Type.Literal("security"),
+  Type.Literal("rollout-started"),
+  Type.Literal("rollout-halted"),
+  Type.Literal("rollout-resumed"),
+  Type.Literal("rollout-completed"),
+  Type.Literal("rollout-aborted"),
 ]);
 export type EventType = Static<typeof EventType>;
 

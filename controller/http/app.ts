@@ -10,6 +10,8 @@ import { fleetRoutes } from "./routes/fleet.js";
 import { hostRoutes } from "./routes/hosts.js";
 import { eventRoutes } from "./routes/events.js";
 import { hookRoutes } from "./routes/hooks.js";
+import { rolloutRoutes } from "./routes/rollouts.js";
+import type { Rollout } from "../rollout/plan.js";
 import { healthRoutes } from "./routes/health.js";
 import { syncRoutes } from "./routes/sync.js";
 
@@ -39,6 +41,8 @@ export interface AppDeps {
   readAccess?: ReadAccess;
   /** Serve HTTPS instead of HTTP. */
   https?: HttpsMaterial;
+  /** The rollout driver: the current rollout, resume, abort. */
+  rollouts?: { readonly current: Rollout | null; resume(): boolean; abort(): boolean } | null;
 }
 
 function createServer(deps: AppDeps): FastifyInstance {
@@ -75,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(hostRoutes, { deps });
       await api.register(eventRoutes, { deps });
       await api.register(syncRoutes, { deps });
+      await api.register(rolloutRoutes, { deps });
     },
     { prefix: "/api/v1" },
   );

@@ -1,0 +1,117 @@
+// Drives the rollout of one revision: holds the catalogs not published yet, publishes them as
+// the pure step allows, and records who waits for whom. A failed host halts the rollout until
+// a person resumes (after fixing it) or aborts (the rest keep their current catalog).
+import type { Catalog, FleetEvent } from "../../shared/protocol.js";
+import type { Logger } from "../../shared/log.js";
+import { iso, type Clock } from "../../shared/time.js";
+import { singleFlight } from "../../shared/single-flight.js";
+import type { FleetState } from "../fleet-state.js";
+import { controllerEvent } from "../events.js";
+import { hostDependencies, type RoleDependencies } from "./graph.js";
+import { stepRollout, type HostHealth, type Rollout } from "./plan.js";
+
+export interface RolloutDeps {
+  state: FleetState;
+  /** Seals, signs and puts one catalog (under the reconciler's lock). */
+  publish(unsigned: Catalog): Promise<void>;
+  emit(e: FleetEvent): void;
+  clock: Clock;
+  log: Logger;
+  maxUnavailable: number;
+  roleDependencies?: RoleDependencies;
+}
+
+export class RolloutDriver {
+  current: Rollout | null = null;
+  private pending = new Map<string, Catalog>();
+  readonly tick: () => Promise<void>;
+
+  constructor(private readonly d: RolloutDeps) {
+    this.tick = singleFlight(() => this.step());
+  }
+
+  /** A new revision's changed catalogs; supersedes a rollout still in progress. */
+  start(revision: string, catalogs: readonly Catalog[]): void {
+    if (this.current && (this.current.phase === "Progressing" || this.current.phase === "Halted")) this.current.phase = "Superseded";
+    this.pending = new Map(catalogs.map((c) => [c.host, c]));
+    this.current = {
+      revision,
+      startedAt: iso(this.d.clock()),
+      targets: catalogs.map((c) => ({ host: c.host, digest: c.digest, batched: c.roles.includes("builder") })),
+      published: {},
+      phase: catalogs.length > 0 ? "Progressing" : "Complete",
+      halt: null,
+      maxUnavailable: this.d.maxUnavailable,
+      excused: [],
+    };
+    this.d.state.waiting.clear();
+    if (catalogs.length > 0) this.emit("rollout-started", "info", `rollout of ${revision.slice(0, 12)} started: ${catalogs.length} host(s) get a new catalog`);
+    // Not awaited: publishing needs the reconciler's lock, which our caller holds.
+    setImmediate(() => void this.tick());
+  }
+
+  resume(): boolean {
+    const r = this.current;
+    if (!r || r.phase !== "Halted") return false;
+    if (r.halt) r.excused.push(r.halt.host);
+    r.phase = "Progressing";
+    r.halt = null;
+    this.emit("rollout-resumed", "info", `rollout of ${r.revision.slice(0, 12)} resumed`);
+    void this.tick();
+    return true;
+  }
+
+  abort(): boolean {
+    const r = this.current;
+    if (!r || (r.phase !== "Progressing" && r.phase !== "Halted")) return false;
+    r.phase = "Aborted";
+    const kept = r.targets.filter((t) => r.published[t.host] === undefined).map((t) => t.host);
+    this.pending.clear();
+    this.d.state.waiting.clear();
+    this.emit("rollout-aborted", "warning", `rollout of ${r.revision.slice(0, 12)} aborted; ${kept.length} host(s) keep their current catalog: ${kept.join(", ") || "none"}`);
+    return true;
+  }
+
+  private health(): Map<string, HostHealth> {
+    const out = new Map<string, HostHealth>();
+    for (const v of this.d.state.hosts(this.d.clock())) {
+      const ready = v.conditions[0];
+      out.set(v.host, { phase: v.phase, appliedDigest: v.applied?.digest ?? null, reason: ready?.reason ?? "", message: ready?.message ?? "", since: ready?.lastTransitionTime ?? "" });
+    }
+    return out;
+  }
+
+  private async step(): Promise<void> {
+    const r = this.current;
+    if (!r || r.phase === "Complete" || r.phase === "Aborted" || r.phase === "Superseded") return;
+    const hosts = [...this.d.state.desired.values()].map((c) => ({ host: c.host, roles: c.roles }));
+    const s = stepRollout(r, this.health(), hostDependencies(hosts, this.d.roleDependencies));
+    const since = r.startedAt;
+    this.d.state.waiting.clear();
+    for (const [host, message] of s.waiting) this.d.state.waiting.set(host, { message, since });
+    if (s.complete) {
+      r.phase = "Complete";
+      this.emit("rollout-completed", "info", `rollout of ${r.revision.slice(0, 12)} complete: ${r.targets.length} host(s) at the new revision`);
+      return;
+    }
+    if (s.halt && r.phase === "Progressing") {
+      r.phase = "Halted";
+      r.halt = { ...s.halt, since: iso(this.d.clock()) };
+      this.emit("rollout-halted", "error", `rollout of ${r.revision.slice(0, 12)} halted: ${s.halt.message}`, s.halt.host);
+      return;
+    }
+    for (const host of s.publish) {
+      const catalog = this.pending.get(host);
+      if (!catalog || this.current !== r || r.phase !== "Progressing") return;
+      await this.d.publish(catalog);
+      r.published[host] = iso(this.d.clock());
+      this.pending.delete(host);
+      this.d.state.waiting.delete(host);
+    }
+  }
+
+  private emit(type: FleetEvent["type"], severity: FleetEvent["severity"], message: string, host?: string): void {
+    this.d.log.info({ event: type, host }, message);
+    this.d.emit(controllerEvent(this.d.clock, type, severity, message, { ...(host && { host }), ...(this.current && { revision: this.current.revision }) }));
+  }
+}

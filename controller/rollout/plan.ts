@@ -1,0 +1,80 @@
+// Pure: one step of a rollout. Given what was published and how hosts are doing, which hosts
+// get their new catalog now, which wait (and for whom), and whether the rollout halts.
+
+export type RolloutPhase = "Progressing" | "Halted" | "Complete" | "Aborted" | "Superseded";
+
+export interface RolloutTarget {
+  host: string;
+  /** Content digest of the host's new catalog: the host is done when it applied this. */
+  digest: string;
+  /** Builders roll in batches of maxUnavailable; other roles go as soon as they may. */
+  batched: boolean;
+}
+
+export interface Rollout {
+  revision: string;
+  startedAt: string;
+  targets: RolloutTarget[];
+  /** host → when its new catalog was published */
+  published: Record<string, string>;
+  phase: RolloutPhase;
+  halt: { host: string; message: string; since: string } | null;
+  maxUnavailable: number;
+  /** Hosts a person resumed past: they count as done and their failure no longer halts. */
+  excused: string[];
+}
+
+export interface HostHealth {
+  phase: "Ready" | "Progressing" | "Blocked" | "Failed" | "Unknown";
+  appliedDigest: string | null;
+  /** The host's Ready condition: why it is not ready, and since when. */
+  reason: string;
+  message: string;
+  since: string;
+}
+
+export interface RolloutStep {
+  publish: string[];
+  /** host → why it waits, e.g. "waiting for database on cs10-koji-01 (probe … failing since …)" */
+  waiting: Map<string, string>;
+  halt: { host: string; message: string } | null;
+  complete: boolean;
+}
+
+export const isDone = (t: RolloutTarget, r: Rollout, h: HostHealth | undefined): boolean =>
+  r.published[t.host] !== undefined && (r.excused.includes(t.host) || (h?.phase === "Ready" && h.appliedDigest === t.digest));
+
+export function stepRollout(r: Rollout, health: ReadonlyMap<string, HostHealth>, deps: ReadonlyMap<string, readonly { host: string; role: string }[]>): RolloutStep {
+  const step: RolloutStep = { publish: [], waiting: new Map(), halt: null, complete: false };
+  const targets = new Map(r.targets.map((t) => [t.host, t]));
+  const done = (host: string): boolean => {
+    const t = targets.get(host);
+    return t ? isDone(t, r, health.get(host)) : health.get(host)?.phase === "Ready";
+  };
+  if (r.targets.every((t) => isDone(t, r, health.get(t.host)))) return { ...step, complete: true };
+  for (const t of r.targets) {
+    const h = health.get(t.host);
+    if (r.published[t.host] !== undefined && h?.phase === "Failed" && !r.excused.includes(t.host)) {
+      return { ...step, halt: { host: t.host, message: `${t.host} failed after its new catalog: ${h.reason}: ${h.message}` } };
+    }
+  }
+  if (r.phase !== "Progressing") return step;
+  let inFlight = r.targets.filter((t) => t.batched && r.published[t.host] !== undefined && !isDone(t, r, health.get(t.host))).length;
+  for (const t of r.targets) {
+    if (r.published[t.host] !== undefined) continue;
+    const blocker = (deps.get(t.host) ?? []).find((d) => !done(d.host));
+    if (blocker) {
+      const h = health.get(blocker.host);
+      const why = h ? `${h.phase}: ${h.message}${h.since ? ` since ${h.since}` : ""}` : "no status";
+      step.waiting.set(t.host, `waiting for ${blocker.role} on ${blocker.host} (${why})`);
+      continue;
+    }
+    if (t.batched && inFlight >= r.maxUnavailable) {
+      step.waiting.set(t.host, `waiting for its batch: ${inFlight} builder(s) of this rollout are not Ready yet (maxUnavailable ${r.maxUnavailable})`);
+      continue;
+    }
+    if (t.batched) inFlight++;
+    step.publish.push(t.host);
+  }
+  return step;
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { checkRoleGraph, hostDependencies, DependencyCycleError } from "./graph.js";
+import { stepRollout, type HostHealth, type Rollout } from "./plan.js";
+
+const SEED = [
+  { host: "cs10-koji-00", roles: ["hub", "web", "kojira"] },
+  { host: "cs10-koji-01", roles: ["database"] },
+  { host: "cs10-koji-02", roles: ["nfs"] },
+  { host: "cs10-koji-03", roles: ["builder"] },
+  { host: "cs10-koji-04", roles: ["lookaside"] },
+];
+const deps = hostDependencies(SEED);
+const T0 = "2026-11-26T12:00:00.000Z";
+const ready = (digest = "old"): HostHealth => ({ phase: "Ready", appliedDigest: digest, reason: "Converged", message: "ok", since: T0 });
+const rollout = (over: Partial<Rollout> = {}): Rollout => ({
+  revision: "r2", startedAt: T0, phase: "Progressing", halt: null, maxUnavailable: 1, published: {}, excused: [],
+  targets: SEED.map((h) => ({ host: h.host, digest: `new-${h.host}`, batched: h.roles.includes("builder") })),
+  ...over,
+});
+const allReady = () => new Map(SEED.map((h) => [h.host, ready()]));
+
+describe("role dependency graph", () => {
+  it("the seed's layout: hub host waits for database and NFS; builder for hub and NFS; lookaside for nobody", () => {
+    expect(Object.fromEntries([...deps].map(([h, d]) => [h, d.map((x) => `${x.role}@${x.host}`)]))).toEqual({
+      "cs10-koji-00": ["database@cs10-koji-01", "nfs@cs10-koji-02"],
+      "cs10-koji-01": [],
+      "cs10-koji-02": [],
+      "cs10-koji-03": ["hub@cs10-koji-00", "nfs@cs10-koji-02"],
+      "cs10-koji-04": [],
+    });
+  });
+
+  it("a cycle in declared dependencies is named", () => {
+    expect(() => checkRoleGraph({ hub: ["database"], database: ["builder"], builder: ["hub"] })).toThrow(DependencyCycleError);
+    expect(() => checkRoleGraph({ hub: ["database"], database: ["builder"], builder: ["hub"] })).toThrow("role dependency cycle: builder → hub → database → builder");
+  });
+});
+
+describe("rollout steps", () => {
+  it("first step: the hosts nobody waits on go first (a failing one too: its new catalog may be the fix); the others say who they wait for and why", () => {
+    const health = allReady();
+    health.set("cs10-koji-01", { phase: "Failed", appliedDigest: "old", reason: "ProbeFailing", message: "probe postgres-login failing: password authentication failed", since: T0 });
+    const step = stepRollout(rollout(), health, deps);
+    expect(step.publish).toEqual(["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"]);
+    expect(step.waiting.get("cs10-koji-00")).toBe(`waiting for database on cs10-koji-01 (Failed: probe postgres-login failing: password authentication failed since ${T0})`);
+  });
+
+  it("the database applied its new catalog and is Ready → the hub host goes; builders still wait for the hub", () => {
+    const health = allReady();
+    health.set("cs10-koji-01", ready("new-cs10-koji-01"));
+    health.set("cs10-koji-02", ready("new-cs10-koji-02"));
+    const step = stepRollout(rollout({ published: { "cs10-koji-01": T0, "cs10-koji-02": T0, "cs10-koji-04": T0 } }), health, deps);
+    expect(step.publish).toEqual(["cs10-koji-00"]);
+    expect(step.waiting.get("cs10-koji-03")).toMatch(/^waiting for hub on cs10-koji-00 \(Ready: ok/);
+  });
+
+  it("a dependency whose catalog did not change only has to be Ready", () => {
+    const r = rollout({ targets: [{ host: "cs10-koji-03", digest: "new", batched: true }] });
+    expect(stepRollout(r, allReady(), deps).publish).toEqual(["cs10-koji-03"]);
+  });
+
+  it("builders roll one batch at a time (maxUnavailable 1)", () => {
+    const builders = ["b1", "b2", "b3"].map((host) => ({ host, digest: `new-${host}`, batched: true }));
+    const noDeps = new Map<string, { host: string; role: string }[]>();
+    const health = new Map(builders.map((b) => [b.host, ready()]));
+    const first = stepRollout(rollout({ targets: builders }), health, noDeps);
+    expect(first.publish).toEqual(["b1"]);
+    expect(first.waiting.get("b2")).toMatch(/^waiting for its batch/);
+    health.set("b1", ready("new-b1"));
+    expect(stepRollout(rollout({ targets: builders, published: { b1: T0 } }), health, noDeps).publish).toEqual(["b2"]);
+    expect(stepRollout(rollout({ targets: builders, maxUnavailable: 2 }), new Map(builders.map((b) => [b.host, ready()])), noDeps).publish).toEqual(["b1", "b2"]);
+  });
+
+  it("a published builder that fails halts the rollout: nothing more is published, with host and reason", () => {
+    const builders = ["b1", "b2"].map((host) => ({ host, digest: `new-${host}`, batched: true }));
+    const health = new Map([["b1", { phase: "Failed", appliedDigest: "old", reason: "ProbeFailing", message: "probe kojid failing", since: T0 } as HostHealth], ["b2", ready()]]);
+    const step = stepRollout(rollout({ targets: builders, published: { b1: T0 }, maxUnavailable: 2 }), health, new Map());
+    expect(step.halt).toEqual({ host: "b1", message: "b1 failed after its new catalog: ProbeFailing: probe kojid failing" });
+    expect(step.publish).toEqual([]);
+  });
+
+  it("a halted rollout publishes nothing until resumed; every target done → complete", () => {
+    expect(stepRollout(rollout({ phase: "Halted" }), allReady(), deps).publish).toEqual([]);
+    const done = new Map(SEED.map((h) => [h.host, ready(`new-${h.host}`)]));
+    const published = Object.fromEntries(SEED.map((h) => [h.host, T0]));
+    expect(stepRollout(rollout({ published }), done, deps).complete).toBe(true);
+  });
+});

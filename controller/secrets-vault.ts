@@ -15,6 +15,8 @@ interface Stored {
 
 export class SecretVault {
   private cache: Record<string, Stored> | null = null;
+  /** One operation at a time: concurrent first uses must not each generate and overwrite. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly file: string,
@@ -38,7 +40,13 @@ export class SecretVault {
   }
 
   /** The secret's value, generated (32 random bytes, base64url) the first time it is asked for. */
-  async ensure(name: string): Promise<string> {
+  ensure(name: string): Promise<string> {
+    const run = this.chain.then(() => this.ensureNow(name));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async ensureNow(name: string): Promise<string> {
     const all = await this.load();
     const stored = all[name];
     if (stored) {

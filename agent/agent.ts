@@ -292,7 +292,7 @@ export class Agent {
     const catalog = this.local.catalog;
     if (!catalog || this.state !== "running") return;
     const before = JSON.stringify(this.probes.map((p) => [p.id, p.healthy]));
-    this.probes = await runProbes(catalog.probes, { root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock });
+    this.probes = await runProbes(catalog.probes, { root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock, secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets) });
     if (JSON.stringify(this.probes.map((p) => [p.id, p.healthy])) !== before) {
       this.statusDirty = true;
       this.report();

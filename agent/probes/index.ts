@@ -6,13 +6,22 @@ import type { Executor } from "../providers/executor.js";
 import type { Files } from "../providers/files.js";
 import { deadline, raceAbort, toError } from "../engine/deadline.js";
 import { checkProps } from "../engine/props.js";
+import type { SecretSource } from "../secrets.js";
+import { commandProbe } from "./command.js";
+import { httpProbe } from "./http.js";
+import { pathAccessProbe } from "./path-access.js";
 import { pathProbe } from "./path.js";
+import { postgresLoginProbe } from "./postgres-login.js";
+import { serviceActiveProbe } from "./service-active.js";
+import { xmlrpcProbe } from "./xmlrpc.js";
 
 export interface ProbeContext {
   readonly root: string;
   readonly files: Files;
   readonly exec: Executor;
   readonly signal: AbortSignal;
+  /** Secrets by name (postgres-login's password); absent in callers that have none. */
+  readonly secrets?: SecretSource;
 }
 
 export interface ProbeKind<P = Record<string, unknown>> {
@@ -26,7 +35,9 @@ export interface ProbeKind<P = Record<string, unknown>> {
 export type AnyProbeKind = ProbeKind<any>;
 export type ProbeRegistry = ReadonlyMap<string, AnyProbeKind>;
 
-export const defaultProbes: ProbeRegistry = new Map<string, AnyProbeKind>([pathProbe].map((p) => [p.name, p]));
+export const defaultProbes: ProbeRegistry = new Map<string, AnyProbeKind>(
+  [pathProbe, commandProbe, serviceActiveProbe, httpProbe, xmlrpcProbe, postgresLoginProbe, pathAccessProbe].map((p) => [p.name, p]),
+);
 
 export const MAX_PROBE_OUTPUT = 4096;
 const PROBE_TIMEOUT_SECONDS = 30;
@@ -44,6 +55,7 @@ export interface RunProbesOptions {
   now?: () => Date;
   /** Defaults to defaultProbes. */
   kinds?: ProbeRegistry;
+  secrets?: SecretSource;
 }
 
 async function check(probe: Probe, kinds: ProbeRegistry, opts: RunProbesOptions): Promise<{ healthy: boolean; output: string }> {
@@ -53,7 +65,7 @@ async function check(probe: Probe, kinds: ProbeRegistry, opts: RunProbesOptions)
   if (invalid) return { healthy: false, output: invalid };
   const { signal, clear } = deadline(PROBE_TIMEOUT_SECONDS * 1000, `timed out after ${PROBE_TIMEOUT_SECONDS} s`);
   try {
-    return await raceAbort(kind.check(probe.props, { root: opts.root, files: opts.files, exec: opts.exec, signal }), signal);
+    return await raceAbort(kind.check(probe.props, { root: opts.root, files: opts.files, exec: opts.exec, signal, ...(opts.secrets && { secrets: opts.secrets }) }), signal);
   } catch (err) {
     return { healthy: false, output: toError(err).message };
   } finally {

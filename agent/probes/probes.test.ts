@@ -53,9 +53,9 @@ describe("runProbes", () => {
       ["boom", { name: "boom", schema: Type.Object({}), check: async () => Promise.reject(new Error("connection refused")) }],
       ["chatty", { name: "chatty", schema: Type.Object({}), check: async () => ({ healthy: true, output: "x".repeat(10_000) }) }],
     ]);
-    const results = await run([probe("a", {}, "http"), probe("b", {}, "boom"), probe("c", {}, "chatty")], [], T0, kinds);
+    const results = await run([probe("a", {}, "smtp"), probe("b", {}, "boom"), probe("c", {}, "chatty")], [], T0, kinds);
     expect(results.map((r) => [r.id, r.healthy, r.output.slice(0, 40)])).toEqual([
-      ["a", false, "unsupported probe kind 'http'"],
+      ["a", false, "unsupported probe kind 'smtp'"],
       ["b", false, "connection refused"],
       ["c", true, "x".repeat(40)],
     ]);

@@ -1,0 +1,160 @@
+// The xmlrpc probe against a fake Koji hub on a real HTTPS port with a private CA.
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createExecutor } from "../providers/executor.js";
+import { createFiles } from "../providers/files.js";
+import { runProbes } from "./index.js";
+import { includes } from "./xmlrpc.js";
+import { PKI, makePki, startFakeHub, type FakeHub, type HubOptions, type TestPki } from "./testing-hub.js";
+
+let root: string;
+let pki: TestPki;
+const hubs: FakeHub[] = [];
+const outputs: string[] = [];
+let hub: FakeHub;
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(join(tmpdir(), "kf-xmlrpc-probe-"));
+  pki = await makePki(root);
+  hub = await start();
+});
+afterAll(async () => {
+  // No session key ever reaches an output, whatever the test.
+  for (const key of hubs.flatMap((h) => h.keys)) for (const out of outputs) expect(out).not.toContain(key);
+  await Promise.all(hubs.map((h) => h.close()));
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function start(opts?: HubOptions): Promise<FakeHub> {
+  const h = await startFakeHub(pki, opts);
+  hubs.push(h);
+  return h;
+}
+
+async function check(props: Record<string, unknown>) {
+  const [r] = await runProbes([{ id: "p", kind: "xmlrpc", props }], { root, files: createFiles(), exec: createExecutor(), previous: [] });
+  outputs.push(r!.output);
+  return { healthy: r!.healthy, output: r!.output };
+}
+const admin = { caFile: PKI.ca, clientCert: { pemFile: PKI.adminPem }, sslLogin: true };
+
+describe("xmlrpc probe: anonymous calls", () => {
+  it("getAPIVersion → 1 is healthy", async () => {
+    expect(await check({ url: `${hub.base}/kojihub`, method: "getAPIVersion", expect: 1, caFile: PKI.ca })).toEqual({ healthy: true, output: "getAPIVersion → 1" });
+    const req = hub.requests.at(-1)!;
+    expect(req).toMatchObject({ method: "POST", path: "/kojihub", query: "", headers: { "content-type": "text/xml" } });
+    expect(req.body).toBe('<?xml version="1.0"?>\n<methodCall><methodName>getAPIVersion</methodName><params></params></methodCall>\n');
+  });
+
+  it("a different answer → unhealthy, says what came back", async () => {
+    expect(await check({ url: `${hub.base}/kojihub`, method: "getAPIVersion", expect: 2, caFile: PKI.ca })).toEqual({ healthy: false, output: "getAPIVersion: returned 1, expected 2" });
+  });
+
+  it("a fault → unhealthy with its faultString", async () => {
+    expect(await check({ url: `${hub.base}/kojihub`, method: "getUserPerms", params: ["nobody"], caFile: PKI.ca })).toEqual({
+      healthy: false,
+      output: `getUserPerms at ${hub.base}/kojihub: fault 1000: No such user: 'nobody'`,
+    });
+    const offline = await start({ offline: true });
+    expect(await check({ url: `${offline.base}/kojihub`, method: "getAPIVersion", caFile: PKI.ca })).toEqual({ healthy: false, output: `getAPIVersion at ${offline.base}/kojihub: fault 1014: database outage` });
+  });
+
+  it("getUserPerms('kojira') includes repo; kojiweb's empty list does not", async () => {
+    const perms = (user: string) => ({ url: `${hub.base}/kojihub`, method: "getUserPerms", params: [user], expectIncludes: ["repo"], caFile: PKI.ca });
+    expect(await check(perms("kojira"))).toEqual({ healthy: true, output: 'getUserPerms → ["repo"]' });
+    expect(await check(perms("kojiweb"))).toEqual({ healthy: false, output: 'getUserPerms: returned [], which lacks ["repo"]' });
+  });
+
+  it("getHost: enabled, ready and a fresh update_ts; stale, disabled or unknown hosts are unhealthy", async () => {
+    const host = (name: string) => ({ url: `${hub.base}/kojihub`, method: "getHost", params: [name], expectIncludes: { enabled: true, ready: true }, fresh: { field: "update_ts", maxAgeSeconds: 60 }, caFile: PKI.ca });
+    expect(await check(host("builder1"))).toMatchObject({ healthy: true, output: expect.stringMatching(/^getHost → \{"id":2,"name":"builder1",/) });
+    expect(await check(host("builder2"))).toMatchObject({ healthy: false, output: expect.stringMatching(/^getHost: update_ts is 360\d s old \(limit 60 s\): /) });
+    expect(await check(host("builder3"))).toMatchObject({ healthy: false, output: expect.stringMatching(/^getHost: returned .*"enabled":false.*, which lacks \{"enabled":true,"ready":true\}$/) });
+    expect(await check(host("nosuch"))).toEqual({ healthy: false, output: 'getHost: returned null, which lacks {"enabled":true,"ready":true}' });
+  });
+
+  it("listHosts with kwargs sends Koji's __starstar struct; resultMatches reads the JSON", async () => {
+    const r = await check({ url: `${hub.base}/kojihub`, method: "listHosts", kwargs: { enabled: true, ready: true }, expectIncludes: [{ name: "builder1" }], resultMatches: '"name":"builder2"', caFile: PKI.ca });
+    expect(r.healthy).toBe(true);
+    expect(hub.requests.at(-1)!.body).toContain("<member><name>__starstar</name><value><boolean>1</boolean></value></member>");
+    const none = await check({ url: `${hub.base}/kojihub`, method: "listHosts", kwargs: { enabled: true }, resultMatches: '"name":"builder3"', caFile: PKI.ca });
+    expect(none.output).toMatch(/^listHosts: returned \[\{"id":2,.*…, which does not match \/"name":"builder3"\/$/);
+  });
+
+  it("not XML-RPC, HTTP errors, unreachable hub", async () => {
+    expect(await check({ url: `${hub.base}/broken`, method: "getAPIVersion", caFile: PKI.ca })).toEqual({
+      healthy: false,
+      output: `getAPIVersion at ${hub.base}/broken: not an XML-RPC answer (expected <methodResponse>, got <html>): <html>Internal Server Error</html>`,
+    });
+    expect(await check({ url: `${hub.base}/nothing`, method: "getAPIVersion", caFile: PKI.ca })).toEqual({ healthy: false, output: `getAPIVersion at ${hub.base}/nothing: HTTP 404 Not Found: Not Found` });
+    expect(await check({ url: "https://127.0.0.1:1/kojihub", method: "getAPIVersion" })).toEqual({ healthy: false, output: "getAPIVersion at https://127.0.0.1:1/kojihub: connect ECONNREFUSED 127.0.0.1:1" });
+  });
+
+  it("only read methods: a write call is refused by the schema, never sent", async () => {
+    const before = hub.requests.length;
+    for (const method of ["deleteBuild", "sslLogin", "logout", "grantPermission", "repo.request"]) {
+      expect((await check({ url: `${hub.base}/kojihub`, method, caFile: PKI.ca })).output).toMatch(/^invalid props: \/method must match pattern/);
+    }
+    expect(hub.requests.length).toBe(before);
+  });
+});
+
+describe("xmlrpc probe: sslLogin with the admin certificate", () => {
+  it("logs in over TLS 1.2, calls with the session in headers, then logs out", async () => {
+    const r = await check({ url: `${hub.base}/kojihub`, method: "getLoggedInUser", expectIncludes: { name: "kojiadmin" }, ...admin });
+    expect(r).toEqual({ healthy: true, output: 'getLoggedInUser (after sslLogin) → {"id":1,"name":"kojiadmin","status":0,"usertype":0,"authtype":2,"krb_principals":[]}' });
+    const [login, call, logout] = hub.requests.slice(-3);
+    expect(login).toMatchObject({ path: "/kojihub/ssllogin", tls: "TLSv1.2" });
+    expect(login!.body).toContain("<methodName>sslLogin</methodName>");
+    const key = hub.keys.at(-1)!;
+    expect(call).toMatchObject({ path: "/kojihub", query: "", headers: { "koji-session-key": key, "koji-session-callnum": "0" } });
+    expect(logout).toMatchObject({ headers: { "koji-session-callnum": "1" } });
+    expect(logout!.body).toContain("<methodName>logout</methodName>");
+    expect(hub.loggedOut).toContain(Number(call!.headers["koji-session-id"]));
+  });
+
+  it("an old hub (no header-auth) gets the session in the query string", async () => {
+    const old = await start({ oldHub: true });
+    expect(await check({ url: `${old.base}/kojihub`, method: "getLoggedInUser", expectIncludes: { name: "kojiadmin" }, ...admin })).toMatchObject({ healthy: true });
+    const call = old.requests.at(-2)!;
+    expect(new URLSearchParams(call.query).get("session-key")).toBe(old.keys.at(-1));
+    expect(new URLSearchParams(call.query).get("callnum")).toBe("0");
+  });
+
+  it("httpd asking for the cert per location: TLS 1.2 (the default) logs in, TLS 1.3 gets 403 with a hint", async () => {
+    const strict = await start({ perLocationClientAuth: true });
+    const props = { url: `${strict.base}/kojihub`, method: "getLoggedInUser", expectIncludes: { name: "kojiadmin" }, ...admin };
+    expect(await check(props)).toMatchObject({ healthy: true });
+    expect(await check({ ...props, tlsMaxVersion: "TLSv1.3" })).toEqual({
+      healthy: false,
+      output: `sslLogin at ${strict.base}/kojihub/ssllogin: HTTP 403 Forbidden (over TLS 1.3: a hub asking for the cert per location needs tlsMaxVersion TLSv1.2): Forbidden: You don't have permission to access this resource.`,
+    });
+  });
+
+  it("a certificate from another CA is refused by the hub: AuthError", async () => {
+    expect(await check({ url: `${hub.base}/kojihub`, method: "getLoggedInUser", caFile: PKI.ca, clientCert: { pemFile: PKI.strangerPem }, sslLogin: true })).toEqual({
+      healthy: false,
+      output: `sslLogin at ${hub.base}/kojihub/ssllogin: fault 1002: could not verify client: UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
+    });
+  });
+
+  it("without a client cert the probe says so before calling", async () => {
+    expect(await check({ url: `${hub.base}/kojihub`, method: "getLoggedInUser", caFile: PKI.ca, sslLogin: true })).toEqual({ healthy: false, output: "getLoggedInUser (after sslLogin): sslLogin needs an https url and a clientCert" });
+  });
+});
+
+describe("includes: what expectIncludes means", () => {
+  it.each<[string, unknown, unknown, boolean]>([
+    ["array element present", ["admin", "repo"], ["repo"], true],
+    ["array element absent", ["admin"], ["repo"], false],
+    ["struct subset", { enabled: true, ready: true, id: 2 }, { enabled: true }, true],
+    ["struct value differs", { enabled: false }, { enabled: true }, false],
+    ["nested: a struct inside an array", [{ name: "b1", ready: true }], [{ name: "b1" }], true],
+    ["type mismatch", "repo", ["repo"], false],
+    ["null wants null", null, null, true],
+  ])("%s", (_name, got, want, ok) => {
+    expect(includes(got, want)).toBe(ok);
+  });
+});

@@ -219,7 +219,43 @@ export interface DnfContext {
   root: string;
   facts: HostFacts;
   signal: AbortSignal;
+  /** Run transactions that touch the agent's own package in a transient unit (see below); default: agentUnderSystemd(). */
+  selfUpdateUnit?: boolean;
 }
+
+// ── self-update ──────────────────────────────────────────────────────────────
+// Upgrading koji-fleet-agent from inside the agent is a trap (stack.md §9): a dnf child of the
+// agent lives in the agent's cgroup, so anything that stops the unit mid-transaction (a
+// scriptlet's try-restart, the watchdog, an admin's `systemctl restart`) kills dnf with it and
+// leaves a half-done rpm transaction. Such a transaction therefore runs in a transient unit of
+// its own (systemd-run --wait --pipe: the agent still waits for it and reads its output), and
+// the agent's restart onto the new code is queued only after dnf has finished.
+
+export const AGENT_PACKAGE = "koji-fleet-agent";
+export const AGENT_UNIT = "koji-fleet-agent.service";
+const SYSTEMD_RUN = "/usr/bin/systemd-run";
+const SYSTEMCTL = "/usr/bin/systemctl";
+
+/** "koji-fleet-agent" or a versioned spec of it ("koji-fleet-agent-0.2.0-1.el10", "…-1:0.2"). */
+export const isAgentPackage = (spec: string): boolean => spec === AGENT_PACKAGE || /^koji-fleet-agent-(\d+:)?\d/.test(spec);
+
+/**
+ * systemd sets INVOCATION_ID in every service it starts; NOTIFY_SOCKET cannot tell, because
+ * agent/sd-notify.ts removes it from the environment. Only a host agent ("/") qualifies:
+ * an installroot is not the system the agent runs on.
+ */
+export const agentUnderSystemd = (root: string, env: NodeJS.ProcessEnv = process.env): boolean => root === "/" && Boolean(env.INVOCATION_ID);
+
+export const selfUpdateArgv = {
+  /** dnf's argv run as koji-fleet-dnf-<id>.service; the unit does not inherit our environment. */
+  transient: (id: string, args: readonly string[]): string[] => [
+    SYSTEMD_RUN, `--unit=koji-fleet-dnf-${id}`, "--collect", "--wait", "--pipe", "--quiet",
+    ...Object.entries(ENV).map(([k, v]) => `--setenv=${k}=${v}`),
+    ...args,
+  ],
+  /** --no-block: queue the job and return, so this agent stops gracefully (SIGTERM) after the resource. */
+  restartAgent: (): string[] => [SYSTEMCTL, "--no-block", "try-restart", AGENT_UNIT],
+};
 
 /** The operations the `package` kind uses, bound to one host (or installroot). */
 export function dnfProvider(ctx: DnfContext) {
@@ -231,6 +267,12 @@ export function dnfProvider(ctx: DnfContext) {
   };
   const exit0 = (r: ExecResult) => r.exitCode === 0;
   const change = async (args: string[]) => void (await run(args, TRANSACTION_TIMEOUT_MS, exit0));
+  const selfUpdateUnit = ctx.selfUpdateUnit ?? agentUnderSystemd(ctx.root);
+  const transaction = async (args: string[], specs: readonly string[], restart: boolean) => {
+    if (!selfUpdateUnit || !specs.some(isAgentPackage)) return change(args);
+    await change(selfUpdateArgv.transient(Date.now().toString(36), args));
+    if (restart) await change(selfUpdateArgv.restartAgent());
+  };
   return {
     /** rpm exits with the number of missing names: its parser judges the exit code. */
     async installed(names: readonly string[]): Promise<Map<string, Installed[]>> {
@@ -254,7 +296,8 @@ export function dnfProvider(ctx: DnfContext) {
       if (reset.length) await change(argv.moduleReset(t, reset));
       if (enable.length) await change(argv.moduleEnable(t, enable));
     },
-    install: (specs: readonly string[]) => change(argv.install(t, specs)),
-    remove: (names: readonly string[]) => change(argv.remove(t, names)),
+    install: (specs: readonly string[]) => transaction(argv.install(t, specs), specs, true),
+    // Removing the agent stops it (%preun): nothing to restart.
+    remove: (names: readonly string[]) => transaction(argv.remove(t, names), names, false),
   };
 }

@@ -1,15 +1,45 @@
 import { parseArgs } from "node:util";
-import { createLogger } from "../../shared/log.js";
-import { readControllerConfig } from "../../controller/config.js";
+import { readControllerConfig, type ControllerConfig } from "../../controller/config.js";
 import { Controller } from "../../controller/controller.js";
-import { untilSignal } from "../signals.js";
+import { SdNotify } from "../../agent/sd-notify.js";
+import { runDaemon, type DaemonSpec } from "../daemon.js";
 import { wantsHelp, type Command } from "../command.js";
 
 const usage = `usage: koji-fleet controller --config FILE
 
 Runs the controller: watches the desired-state git repository (poll + POST /hooks/git),
 validates and compiles it, publishes one catalog per host to NATS, serves the API.
-Default config: /etc/koji-fleet/controller.yaml. SIGTERM/SIGINT stop it cleanly.`;
+Default config: /etc/koji-fleet/controller.yaml. Under systemd (Type=notify) it reports
+READY once serving, its status line, and watchdog pings. SIGTERM/SIGINT stop it cleanly;
+SIGHUP re-reads the config file and restarts the controller in place if it changed.`;
+
+const controllerDaemon: DaemonSpec<ControllerConfig> = {
+  name: "koji-fleet-controller",
+  read: readControllerConfig,
+  logLevel: (c) => c.logLevel,
+  start(config, log) {
+    const controller = new Controller(config, { log });
+    let url = "";
+    let stopped!: () => void;
+    const ended = new Promise<void>((resolve) => (stopped = resolve));
+    const ready = controller.start().then((u) => void log.info({ url: (url = u) }, "controller running"));
+    return {
+      ready,
+      done: ready.then(() => ended),
+      // Not readiness(): a git or NATS outage is waited out (both retry forever), and a
+      // restart would not end it sooner. The pings prove the event loop is alive.
+      healthy: () => controller.state === "running",
+      summary() {
+        const r = controller.readiness();
+        return r.ready ? `serving ${url}, ${controller.fleet.desired.size} host catalog(s)` : `${url || "starting"}: ${r.reason}`;
+      },
+      stop: async () => {
+        await controller.stop();
+        stopped();
+      },
+    };
+  },
+};
 
 export const controllerCommand: Command = {
   name: "controller",
@@ -17,14 +47,8 @@ export const controllerCommand: Command = {
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;
+    const notify = new SdNotify(); // first: hides NOTIFY_SOCKET from git and other children
     const { values } = parseArgs({ args, options: { config: { type: "string", default: "/etc/koji-fleet/controller.yaml" } } });
-    const config = readControllerConfig(values.config!);
-    const log = createLogger("koji-fleet-controller", { level: config.logLevel });
-    const controller = new Controller(config, { log });
-    const url = await controller.start();
-    log.info({ url }, "controller running");
-    await untilSignal();
-    await controller.stop();
-    return 0;
+    process.exit(await runDaemon(controllerDaemon, values.config!, { notify }));
   },
 };

@@ -1,17 +1,12 @@
 // The controller's in-memory picture of the fleet. Rebuilt from git and KV on start;
 // nothing here is the source of truth.
 import type { Catalog, FleetEvent, HostStatus } from "../shared/protocol.js";
+import type { CommitInfo } from "./git/source.js";
 import type { ConfigError } from "../shared/yaml-config.js";
 import { hostView, type HostView } from "./host-view.js";
 
-export interface RevisionInfo {
-  sha: string;
-  shortSha: string;
-  message: string;
-  author: string;
-  authorEmail: string;
-  date: string;
-}
+/** A git commit as the API shows it: the one in force, or a rejected one. */
+export type RevisionInfo = CommitInfo;
 
 export interface Rejection {
   revision: RevisionInfo;

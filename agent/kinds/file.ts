@@ -68,6 +68,24 @@ function plan(props: FileProps, obs: FileObserved): Plan {
   return { lines, action: rewrite ? "write" : lines.length > 0 ? "attributes" : "none" };
 }
 
+/**
+ * The `file` props of a kind whose file content is derived (pem-bundle, secret-file):
+ * private by default (0600) because such files hold keys or secrets.
+ */
+export function derivedFileProps(
+  props: { path: string; mode?: string; owner?: string; group?: string; ensure?: "present" | "absent" },
+  content: string | null,
+): FileProps {
+  return {
+    path: props.path,
+    mode: props.mode ?? "0600",
+    ...(props.owner !== undefined && { owner: props.owner }),
+    ...(props.group !== undefined && { group: props.group }),
+    ...(props.ensure !== undefined && { ensure: props.ensure }),
+    ...(content !== null && { content }),
+  };
+}
+
 export const fileKind: Kind<FileProps, FileObserved> = {
   name: "file",
   schema: FilePropsSchema,

@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { Type, type Static } from "@sinclair/typebox";
 import { resolveUnderRoot } from "../providers/files.js";
 import { AbsolutePath, Ensure, Mode, Principal } from "./common.js";
-import { fileKind, type FileObserved, type FileProps } from "./file.js";
+import { derivedFileProps, fileKind, type FileObserved } from "./file.js";
 import type { Kind, KindContext } from "./kind.js";
 
 const Part = Type.Union([
@@ -61,14 +61,6 @@ export function assemble(texts: readonly string[], names: readonly string[]): st
   return blocks.map((b) => `${b.text}\n`).join("");
 }
 
-const asFile = (props: PemBundleProps, content: string | null): FileProps => ({
-  path: props.path,
-  mode: props.mode ?? "0600",
-  ...(props.owner !== undefined && { owner: props.owner }),
-  ...(props.group !== undefined && { group: props.group }),
-  ...(props.ensure !== undefined && { ensure: props.ensure }),
-  ...(content !== null && { content }),
-});
 
 export const pemBundleKind: Kind<PemBundleProps, PemBundleObserved> = {
   name: "pem-bundle",
@@ -82,11 +74,11 @@ export const pemBundleKind: Kind<PemBundleProps, PemBundleObserved> = {
       const names = props.parts.map((p) => ("file" in p ? p.file : "inline certificate"));
       content = assemble(await Promise.all(props.parts.map((p) => readPart(p, ctx))), names);
     }
-    return { content, file: await fileKind.observe(asFile(props, content), ctx) };
+    return { content, file: await fileKind.observe(derivedFileProps(props, content), ctx) };
   },
 
   // The file kind's lines name content only by digest, so no key material reaches a report.
-  diff: (props, observed) => fileKind.diff(asFile(props, observed.content), observed.file),
+  diff: (props, observed) => fileKind.diff(derivedFileProps(props, observed.content), observed.file),
 
-  apply: (props, observed, ctx) => fileKind.apply(asFile(props, observed.content), observed.file, ctx),
+  apply: (props, observed, ctx) => fileKind.apply(derivedFileProps(props, observed.content), observed.file, ctx),
 };

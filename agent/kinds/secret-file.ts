@@ -4,7 +4,7 @@
 // kind, whose reports name content only by digest.
 import { Type, type Static } from "@sinclair/typebox";
 import { AbsolutePath, Ensure, Mode, Principal } from "./common.js";
-import { fileKind, type FileObserved, type FileProps } from "./file.js";
+import { derivedFileProps, fileKind, type FileObserved } from "./file.js";
 import type { Kind, KindContext } from "./kind.js";
 
 export const SecretFilePropsSchema = Type.Object(
@@ -35,14 +35,6 @@ async function render(template: string, ctx: KindContext): Promise<string> {
   return template.replace(PLACEHOLDER, (_m, name: string) => values.get(name)!);
 }
 
-const asFile = (props: SecretFileProps, content: string | null): FileProps => ({
-  path: props.path,
-  mode: props.mode ?? "0600",
-  ...(props.owner !== undefined && { owner: props.owner }),
-  ...(props.group !== undefined && { group: props.group }),
-  ...(props.ensure !== undefined && { ensure: props.ensure }),
-  ...(content !== null && { content }),
-});
 
 export interface SecretFileObserved {
   content: string | null;
@@ -58,8 +50,8 @@ export const secretFileKind: Kind<SecretFileProps, SecretFileObserved> = {
 
   async observe(props, ctx) {
     const content = props.ensure === "absent" ? null : await render(props.template, ctx);
-    return { content, file: await fileKind.observe(asFile(props, content), ctx) };
+    return { content, file: await fileKind.observe(derivedFileProps(props, content), ctx) };
   },
-  diff: (props, observed) => fileKind.diff(asFile(props, observed.content), observed.file),
-  apply: (props, observed, ctx) => fileKind.apply(asFile(props, observed.content), observed.file, ctx),
+  diff: (props, observed) => fileKind.diff(derivedFileProps(props, observed.content), observed.file),
+  apply: (props, observed, ctx) => fileKind.apply(derivedFileProps(props, observed.content), observed.file, ctx),
 };

@@ -1,11 +1,17 @@
 // Keys and certificate requests made on the host. node-forge builds the CSR (Node's crypto
 // cannot); the RSA key itself comes from Node's native generator.
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { generateKeyPair, type KeyObject } from "node:crypto";
+import { promisify } from "node:util";
 import forge from "node-forge";
 import type { Subject } from "../shared/dn.js";
 
-export const generateKeyPem = (): string =>
-  generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const generate = promisify(generateKeyPair);
+
+/** Off the event loop (the thread pool): one process may run many agents. */
+export async function generateKeyPem(): Promise<string> {
+  const { privateKey } = await generate("rsa", { modulusLength: 2048 });
+  return privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+}
 
 export function createCsr(key: KeyObject, subject: Subject): string {
   const forgeKey = forge.pki.privateKeyFromPem(key.export({ type: "pkcs8", format: "pem" }).toString()) as forge.pki.rsa.PrivateKey;

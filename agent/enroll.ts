@@ -36,7 +36,7 @@ export async function enrollIfNeeded(cfg: AgentConfig, log: Logger, running: () 
   // Keep an existing key: a refused attempt must not make the next one use a different key.
   let keyPem = await readFile(files.key, "utf8").catch(() => null);
   if (!keyPem) {
-    keyPem = generateKeyPem();
+    keyPem = await generateKeyPem();
     await writeFileAtomic(files.key, keyPem, 0o600);
   }
   const csr = createCsr(createPrivateKey(keyPem), [["CN", cfg.host]]);

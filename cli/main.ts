@@ -9,8 +9,9 @@ import { validateCommand } from "./commands/validate.js";
 import { natsConfigCommand } from "./commands/nats-config.js";
 import { tokenCommand } from "./commands/token.js";
 import { caCommand } from "./commands/ca.js";
+import { planCommand } from "./commands/plan.js";
 
-const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand, caCommand, tokenCommand, natsConfigCommand];
+const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand, planCommand, caCommand, tokenCommand, natsConfigCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

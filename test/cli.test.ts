@@ -22,7 +22,7 @@ function run(args: string[], cwd?: string): Promise<{ code: number; stdout: stri
 }
 
 describe("koji-fleet CLI", () => {
-  it.each(["up", "controller", "agent", "validate", "ca", "token", "nats-config"])("%s --help prints usage and exits 0", async (cmd) => {
+  it.each(["up", "controller", "agent", "validate", "plan", "ca", "token", "nats-config"])("%s --help prints usage and exits 0", async (cmd) => {
     const r = await run([cmd, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^usage: koji-fleet ${cmd}`));

@@ -85,7 +85,7 @@ export const certificateKind: Kind<CertificateProps, CertificateObserved> = {
   async apply(props, o, ctx) {
     let key = o.key;
     if (!key) {
-      const pem = generateKeyPem();
+      const pem = await generateKeyPem();
       const own = await desiredOwnership({ owner: props.keyOwner, group: props.keyGroup }, ctx);
       await requireParent(props.keyFile, ctx);
       await ctx.files.writeFileAtomic(resolveUnderRoot(ctx.root, props.keyFile), pem, { mode: 0o600, ...own });

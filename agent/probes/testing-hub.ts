@@ -32,7 +32,7 @@ export interface TestPki {
 }
 
 async function issue(ca: CertificateAuthority, subject: Subject, policy: Omit<IssuePolicy, "subject" | "days">): Promise<{ cert: string; key: string }> {
-  const key = generateKeyPem();
+  const key = await generateKeyPem();
   return { cert: ca.issue(createCsr(createPrivateKey(key), subject), { subject, days: 1, ...policy }).pem, key };
 }
 

@@ -117,7 +117,7 @@ export class SandboxFleet {
         reconvergeSeconds: 60,
       }),
       // Catalogs name secrets (DB password, kojiweb Secret); sandbox hosts get stand-ins.
-      { log: this.o.log.child({ svc: "agent", host }), secrets: { get: async (name: string) => `sandbox-${name}` } },
+      { log: this.o.log.child({ svc: "agent", host }) },
     );
     const done = agent.run().catch((err: unknown) => this.o.log.error({ err, host }, "agent stopped with an error"));
     this.agents.set(host, { agent, done });

@@ -1,12 +1,17 @@
 // What every host gets whatever its roles: a koji client profile named after the fleet, so admins
 // and health checks on any host can run `koji -p <fleet> ...`, and a `<fleet>` command for it
-// (the koji CLI picks the profile named like the command it was started as: docs/profiles.rst).
+// (the koji CLI picks the profile named like the command it was started as: docs/profiles.rst);
+// the farm CA in the system trust store (builders fetch topurl over HTTPS, pitfall 10's cousin);
+// and apache with uid/gid 48 wherever the Koji tree is used, so NFS ownership agrees (pitfall 7).
+import type { Resource } from "../../shared/protocol.js";
 import type { ResolvedHost } from "../config/defaults.js";
-import { PATHS, type Farm } from "./farm.js";
+import { APACHE_ID, PATHS, usesTree, type Farm } from "./farm.js";
 import { renderIni } from "./ini.js";
-import { fileIn, pathProbe, symlink, type RolePart } from "./resources.js";
+import { execRefreshOnly, group, pemBundle, user } from "./kinds.js";
+import { file, fileIn, parentDirs, pathProbe, ROOT_CONFIG, symlink, type RolePart } from "./resources.js";
 
 export const clientProfilePath = (farm: Farm): string => `${PATHS.clientConfD}/${farm.fleet.name}.conf`;
+export const UPDATE_CA_TRUST = "exec:update-ca-trust";
 
 export function clientProfile(farm: Farm): string {
   return renderIni(
@@ -29,12 +34,40 @@ export function clientProfile(farm: Farm): string {
   );
 }
 
-export function commonPart(farm: Farm, _host: ResolvedHost): RolePart {
+/** apache exactly as httpd's sysusers creates it on EL, so hub, kojira and builders agree on 48. */
+export function apacheAccount(): Resource[] {
+  const id = Number(APACHE_ID);
+  return [
+    group("apache", id),
+    user("apache", { uid: id, group: "apache", home: "/usr/share/httpd", shell: "/sbin/nologin", comment: "Apache", system: true, createHome: false }, { requires: ["group:apache"] }),
+  ];
+}
+
+/**
+ * The CA in the system trust store. Its source is the CA file the host's certificate resources
+ * write; a host without any (database, nfs) gets it only when the compiler was given the CA.
+ */
+function trustAnchor(farm: Farm, certIds: readonly string[]): Resource[] {
+  const pem = farm.opts.caCertPem;
+  if (certIds.length === 0 && pem === undefined) return [];
+  const source = certIds.length > 0 ? [] : [...parentDirs(PATHS.caCert), file(PATHS.caCert, pem!)];
+  return [
+    ...source,
+    pemBundle(PATHS.caAnchor, [PATHS.caCert], ROOT_CONFIG, { requires: certIds.length > 0 ? certIds : [`file:${PATHS.caCert}`], notifies: [UPDATE_CA_TRUST] }),
+    execRefreshOnly("update-ca-trust", ["/usr/bin/update-ca-trust", "extract"]),
+  ];
+}
+
+/** `certIds`: the certificate resources the host's roles declared (each writes the CA file). */
+export function commonPart(farm: Farm, host: ResolvedHost, certIds: readonly string[]): RolePart {
   const profile = clientProfilePath(farm);
   return {
+    packages: ["koji"],
     resources: [
       ...fileIn(profile, clientProfile(farm)),
       symlink(`${PATHS.localBin}/${farm.fleet.name}`, PATHS.kojiBin),
+      ...trustAnchor(farm, certIds),
+      ...(usesTree(host) ? apacheAccount() : []),
     ],
     probes: [pathProbe(profile, "file")],
   };

@@ -1,36 +1,28 @@
-import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { digestOf } from "../../shared/canonical.js";
 import { ProbeSchema, ResourceSchema, type CatalogContent } from "../../shared/protocol.js";
+import { contentDigest } from "../publication.js";
 import { defaultsApplied } from "../config/defaults.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
-import { loadFleet } from "../config/load-fleet.js";
-import { compileFleet } from "./compile.js";
+import { compileFleet, type CompileOptions } from "./compile.js";
 import { opensslSubj, rfc2253, webCertSubject } from "./pki.js";
+import { BUILDER, compiled, DB, NFS, reference, withExtraBuilders } from "./testing.js";
 
-function reference(): FleetConfig {
-  const result = loadFleet(readFileSync(new URL("../../gitops/fleet.yaml", import.meta.url)), "fleet.yaml");
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.fleet;
-}
-
-const digests = (catalogs: CatalogContent[]) => Object.fromEntries(catalogs.map((c) => [c.host, digestOf(c)]));
+const digests = (catalogs: CatalogContent[]) => Object.fromEntries(catalogs.map((c) => [c.host, contentDigest(c)]));
 
 /** Hosts whose catalog digest differs between two compilations (added hosts count as changed). */
-function changedHosts(before: FleetConfig, after: FleetConfig): string[] {
-  const a = digests(compileFleet(before));
-  const b = digests(compileFleet(after));
+function changedHosts(before: FleetConfig, after: FleetConfig, opts?: CompileOptions): string[] {
+  const a = digests(compileFleet(before, opts));
+  const b = digests(compileFleet(after, opts));
   return Object.keys(b).filter((h) => a[h] !== b[h]).sort();
 }
 
-/** The reference farm grown to `n` builders (cs10-koji-03 plus builder-001...). */
-function withBuilders(n: number): FleetConfig {
-  const fleet = reference();
-  for (let i = 1; i < n; i++) {
-    fleet.hosts.push({ name: `builder-${String(i).padStart(3, "0")}`, address: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`, roles: ["builder"] });
-  }
-  return fleet;
+/** Resource ids of `host` whose content differs between two compilations. */
+function changedResources(before: FleetConfig, after: FleetConfig, host: string): string[] {
+  const index = (f: FleetConfig) => new Map(compileFleet(f).find((c) => c.host === host)!.resources.map((r) => [r.id, digestOf(r)]));
+  const [a, b] = [index(before), index(after)];
+  return [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id)).sort();
 }
 
 describe("compileFleet", () => {
@@ -51,55 +43,75 @@ describe("compileFleet", () => {
     expect(digests(compileFleet(reference()))).toEqual(digests(compileFleet(reference())));
   });
 
-  it("emits only file/directory/symlink resources and path probes that match the wire schemas", () => {
+  it("emits resources and path probes that match the wire schemas: unique sorted `kind:key` ids, sorted edges", () => {
     const ajv = new Ajv({ strict: false });
     const resourceOk = ajv.compile(ResourceSchema);
     const probeOk = ajv.compile(ProbeSchema);
-    for (const c of compileFleet(withBuilders(3))) {
+    for (const c of compileFleet(withExtraBuilders(2))) {
       const ids = c.resources.map((r) => r.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).toEqual([...ids].sort());
       for (const r of c.resources) {
         expect(resourceOk(r), JSON.stringify(resourceOk.errors)).toBe(true);
-        expect(["file", "directory", "symlink"]).toContain(r.kind);
-        expect(r.id).toBe(`${r.kind}:${String(r.props.path)}`);
-        for (const dep of r.requires) expect(ids).toContain(dep);
+        expect(r.id.startsWith(`${r.kind}:`), r.id).toBe(true);
+        expect(r.requires).toEqual([...new Set(r.requires)].sort());
+        expect(r.notifies).toEqual([...new Set(r.notifies)].sort());
       }
-      for (const p of c.probes) {
-        expect(probeOk(p), JSON.stringify(probeOk.errors)).toBe(true);
-        expect(p.kind).toBe("path");
-      }
+      for (const p of c.probes) expect(probeOk(p), JSON.stringify(probeOk.errors)).toBe(true);
     }
   });
 
-  it("changing one builder's settings.maxjobs changes only that host's catalog", () => {
-    const after = withBuilders(3);
+  it("changing one builder's settings.maxjobs changes only that host's kojid.conf", () => {
+    const after = withExtraBuilders(2);
     after.hosts.find((h) => h.name === "builder-001")!.settings = { maxjobs: 4 };
-    expect(changedHosts(withBuilders(3), after)).toEqual(["builder-001"]);
+    expect(changedHosts(withExtraBuilders(2), after)).toEqual(["builder-001"]);
+    expect(changedResources(withExtraBuilders(2), after, "builder-001")).toEqual(["file:/etc/kojid/kojid.conf"]);
   });
 
-  it("changing a builder's hub-side capacity touches no kojid.conf", () => {
+  it("changing a builder's hub-side capacity touches no host", () => {
     const after = reference();
     after.hosts[3]!.settings = { capacity: 8 };
     expect(changedHosts(reference(), after)).toEqual([]);
   });
 
-  it("adding a second builder changes only the new host and the NFS exports", () => {
+  it("adding a second builder changes only the new host and the NFS export (not the database: only hubs are its clients)", () => {
     const after = reference();
     after.hosts.push({ name: "cs10-koji-05", address: "192.168.122.15", roles: ["builder"] });
-    expect(changedHosts(reference(), after)).toEqual(["cs10-koji-02", "cs10-koji-05"]);
-    const before = compileFleet(reference()).find((c) => c.host === "cs10-koji-02")!;
-    const nfs = compileFleet(after).find((c) => c.host === "cs10-koji-02")!;
-    const changed = nfs.resources.filter((r, i) => digestOf(r) !== digestOf(before.resources[i]));
-    expect(changed.map((r) => r.id)).toEqual(["file:/etc/exports.d/koji.exports"]);
+    expect(changedHosts(reference(), after)).toEqual([NFS, "cs10-koji-05"]);
+    expect(changedResources(reference(), after, NFS)).toEqual(["nfs-export:/mnt/koji"]);
+    const clients = compiled(after).resource(NFS, "nfs-export:/mnt/koji").props.clients as { host: string; options: string[] }[];
+    expect(clients.at(-1)).toEqual({ host: "192.168.122.15", options: ["ro", "sync", "no_subtree_check", "root_squash"] });
   });
 
-  it("compiles a 50-builder fleet in under a second", () => {
-    const fleet = withBuilders(50);
+  it("scales: 50 builders compile well under a second; one more changes exactly the new host and the NFS host", () => {
+    const fleet = withExtraBuilders(49);
+    compileFleet(fleet); // warm up the JIT, as a long-running controller is
     const start = performance.now();
     const catalogs = compileFleet(fleet);
-    expect(performance.now() - start).toBeLessThan(1000);
-    expect(catalogs).toHaveLength(54);
+    const ms = performance.now() - start;
+    console.log(`compileFleet: ${catalogs.length} hosts (50 builders) in ${ms.toFixed(1)} ms`);
+    expect(catalogs.filter((c) => c.roles.includes("builder"))).toHaveLength(50);
+    expect(ms).toBeLessThan(1000);
+    expect(changedHosts(fleet, withExtraBuilders(50))).toEqual(["builder-050", NFS]);
+  });
+
+  it("opens a builder's registration gate only when the controller says it is registered", () => {
+    const gate = (opts?: CompileOptions) => compiled(reference(), opts).resource(BUILDER, "gate:koji-host-registered").props;
+    expect(gate()).toEqual({ name: "koji-host-registered", open: false, waitingFor: "koji add-host cs10-koji-03.mx-os (the controller registers this builder in Koji)" });
+    expect(gate({ registeredBuilders: new Set([BUILDER]) }).open).toBe(true);
+    expect(gate({ registeredBuilders: new Set(["cs10-koji-03.mx-os"]) }).open).toBe(true);
+    expect(changedHosts(reference(), reference(), { registeredBuilders: new Set(["nobody"]) })).toEqual([]);
+  });
+
+  it("gives hosts without a certificate the CA only when it is given to the compiler", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    expect(compiled().find(DB, "pem-bundle:/etc/pki/ca-trust/source/anchors/koji_ca_cert.crt")).toBeUndefined();
+    const c = compiled(reference(), { caCertPem: pem });
+    expect(c.resource(DB, "file:/etc/pki/koji/koji_ca_cert.crt").props).toMatchObject({ content: pem, mode: "0644" });
+    expect(c.resource(DB, "pem-bundle:/etc/pki/ca-trust/source/anchors/koji_ca_cert.crt").requires).toContain("file:/etc/pki/koji/koji_ca_cert.crt");
+    // Hosts with certificates keep getting the CA from them, not from a second writer.
+    expect(c.find(BUILDER, "file:/etc/pki/koji/koji_ca_cert.crt")).toBeUndefined();
+    expect(() => compileFleet(reference(), { caCertPem: "junk" })).toThrow(/not a PEM certificate/);
   });
 
   it("refuses a fleet that skipped validation", () => {

@@ -5,8 +5,14 @@ import { hostsWith, type ResolvedFleet, type ResolvedHost } from "../config/defa
 import type { Role } from "../config/fleet-schema.js";
 
 export const PATHS = {
-  /** Where the certificate stage installs the farm CA on every host. */
+  /** Where every certificate resource writes the farm CA (Koji's serverca, httpd's SSLCACertificateFile). */
   caCert: "/etc/pki/koji/koji_ca_cert.crt",
+  pkiDir: "/etc/pki/koji",
+  pkiCerts: "/etc/pki/koji/certs",
+  /** Keys: 0700 root, each key 0600 (the certificate kind writes them). */
+  pkiPrivate: "/etc/pki/koji/private",
+  /** The CA in the system trust store: builders fetch topurl over HTTPS, curl/dnf trust the farm. */
+  caAnchor: "/etc/pki/ca-trust/source/anchors/koji_ca_cert.crt",
   hubConfDir: "/etc/koji-hub",
   hubConf: "/etc/koji-hub/hub.conf",
   /** Read before hub.conf; the DB password drop-in goes here. */
@@ -30,9 +36,19 @@ export const PATHS = {
   clientConfD: "/etc/koji.conf.d",
   /** The CLI's per-user certificate (PEM with key); `~` is expanded by the koji library. */
   clientCert: "~/.koji/client.crt",
+  /** root's koji directory on the hub: the admin certificate for the fleet profile. */
+  rootKojiDir: "/root/.koji",
+  adminPem: "/root/.koji/client.crt",
   kojiBin: "/usr/bin/koji",
   localBin: "/usr/local/bin",
   httpdConfD: "/etc/httpd/conf.d",
+  /** mod_ssl's file, managed whole: one vhost per host whatever roles share it. */
+  sslConf: "/etc/httpd/conf.d/ssl.conf",
+  mpmConf: "/etc/httpd/conf.d/koji-fleet-mpm.conf",
+  /** SQL files koji-fleet writes for postgres-sql (inside the agent's own state directory). */
+  sqlDir: "/var/lib/koji-fleet/sql",
+  /** dist-git's upload CGI (package dist-git), which the lookaside vhost exposes. */
+  uploadCgi: "/var/lib/dist-git/web/upload.cgi",
   exportsD: "/etc/exports.d",
   /** Created by initdb: files here must be applied after it (a later stage orders that). */
   pgdata: "/var/lib/pgsql/data",
@@ -43,8 +59,23 @@ export const PATHS = {
 /** uid/gid of apache on Fedora/EL (fixed by the setup package); NFS clients must agree on it. */
 export const APACHE_ID = "48";
 
+/** Inputs of a compilation besides fleet.yaml (controller state); all optional. */
+export interface CompileOptions {
+  /**
+   * Builders already registered in Koji (koji add-host done), by host name or FQDN: their
+   * `koji-host-registered` gate opens and kojid may start (pitfall 2). Default: none.
+   */
+  readonly registeredBuilders?: ReadonlySet<string>;
+  /**
+   * The fleet CA certificate (PEM). Hosts with a certificate resource get the CA with it; hosts
+   * without one (database, nfs) get it only from here, as a plain file. Default: not given.
+   */
+  readonly caCertPem?: string;
+}
+
 export interface Farm {
   readonly fleet: ResolvedFleet;
+  readonly opts: CompileOptions;
   readonly hub: ResolvedHost;
   readonly database: ResolvedHost;
   readonly nfs: ResolvedHost;
@@ -66,11 +97,13 @@ function single(fleet: ResolvedFleet, role: Role): ResolvedHost {
   return host;
 }
 
-export function farmOf(fleet: ResolvedFleet): Farm {
+export function farmOf(fleet: ResolvedFleet, opts: CompileOptions = {}): Farm {
   const hub = single(fleet, "hub");
   const webs = hostsWith(fleet, "web");
+  if (opts.caCertPem !== undefined && !opts.caCertPem.startsWith("-----BEGIN CERTIFICATE-----")) throw new Error("caCertPem is not a PEM certificate");
   return {
     fleet,
+    opts,
     hub,
     database: single(fleet, "database"),
     nfs: single(fleet, "nfs"),
@@ -82,3 +115,14 @@ export function farmOf(fleet: ResolvedFleet): Farm {
     webUrl: webs[0] ? `https://${webs[0].fqdn}/koji` : undefined,
   };
 }
+
+const has = (host: ResolvedHost, ...roles: Role[]): boolean => roles.some((r) => host.roles.includes(r));
+
+/** Reads or writes koji.topdir: hub and kojira write (rw), builders read (ro). */
+export const usesTree = (host: ResolvedHost): boolean => has(host, "hub", "kojira", "builder");
+export const writesTree = (host: ResolvedHost): boolean => has(host, "hub", "kojira");
+/** On the NFS server the tree is local: nothing to mount, and local SELinux labels apply. */
+export const treeIsLocal = (host: ResolvedHost): boolean => has(host, "nfs");
+/** Runs httpd (one service and one TLS vhost whatever roles share it). */
+export const runsHttpd = (host: ResolvedHost): boolean => has(host, "hub", "web", "lookaside");
+export { has as hasRole };

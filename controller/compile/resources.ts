@@ -1,5 +1,6 @@
-// Constructors for the resource and probe kinds this stage emits (file, directory, symlink; path
-// probes) and the assembler that turns role parts into one host's catalog content.
+// The resource envelope (`kind:<natural key>` ids, sorted edges), the file-like builders, and
+// the assembler that turns a host's role parts into its catalog content. The ordering rules
+// that hold for every host live here, in one place, instead of being repeated by each role.
 import { posix } from "node:path";
 import { canonicalJson } from "../../shared/canonical.js";
 import type { CatalogContent, Probe, Resource } from "../../shared/protocol.js";
@@ -14,25 +15,41 @@ export interface Ownership {
   readonly group?: Owner;
 }
 
+export interface Edges {
+  readonly requires?: readonly string[];
+  readonly notifies?: readonly string[];
+  readonly timeoutSeconds?: number;
+}
+
+/** What one role (or the common part) contributes to a host. */
 export interface RolePart {
   readonly resources: readonly Resource[];
   readonly probes: readonly Probe[];
+  /** RPMs the role needs; merged into the host's one `package:roles` transaction. */
+  readonly packages?: readonly string[];
+  /** firewalld services the role serves; merged into the host's one `firewall:public`. */
+  readonly firewall?: readonly string[];
 }
 
-const ROOT_CONFIG: Ownership = { mode: "0644", owner: "root", group: "root" };
+export const ROOT_CONFIG: Ownership = { mode: "0644", owner: "root", group: "root" };
 export const ROOT_DIR: Ownership = { mode: "0755", owner: "root", group: "root" };
+/** Readable by httpd's workers (they drop to apache), e.g. hub.conf and kojiweb.pem. */
+export const APACHE_READABLE: Ownership = { mode: "0640", owner: "root", group: "apache" };
 
-const resource = (kind: string, path: string, props: Record<string, unknown>): Resource => ({
-  id: `${kind}:${path}`,
+const sorted = (ids: readonly string[] | undefined): string[] => [...new Set(ids ?? [])].sort();
+
+export const res = (kind: string, key: string, props: Record<string, unknown>, edges: Edges = {}): Resource => ({
+  id: `${kind}:${key}`,
   kind,
-  props: { path, ...props },
-  requires: [],
-  notifies: [],
+  props,
+  requires: sorted(edges.requires),
+  notifies: sorted(edges.notifies),
+  ...(edges.timeoutSeconds !== undefined && { timeoutSeconds: edges.timeoutSeconds }),
 });
 
-export const file = (path: string, content: string, own: Ownership = ROOT_CONFIG): Resource => resource("file", path, { content, ...own });
-export const directory = (path: string, own: Ownership = ROOT_DIR): Resource => resource("directory", path, { ...own });
-export const symlink = (path: string, target: string): Resource => resource("symlink", path, { target });
+export const file = (path: string, content: string, own: Ownership = ROOT_CONFIG, edges?: Edges): Resource => res("file", path, { path, content, ...own }, edges);
+export const directory = (path: string, own: Ownership = ROOT_DIR, edges?: Edges): Resource => res("directory", path, { path, ...own }, edges);
+export const symlink = (path: string, target: string): Resource => res("symlink", path, { path, target });
 
 export const pathProbe = (path: string, type: "file" | "directory" | "symlink"): Probe => ({
   id: `path:${path}`,
@@ -40,8 +57,15 @@ export const pathProbe = (path: string, type: "file" | "directory" | "symlink"):
   props: { path, type },
 });
 
-/** Directories every host has; never managed, so pruning can never touch them. */
-const SYSTEM_DIRS = new Set(["/", "/etc", "/mnt", "/srv", "/opt", "/home", "/tmp", "/run", "/usr", "/usr/local", "/usr/local/bin", "/var", "/var/lib", "/var/log", "/var/tmp"]);
+/**
+ * Directories every host has, or that belong to someone else (the agent's own state directory),
+ * so they are never managed and pruning can never touch them.
+ */
+const SYSTEM_DIRS = new Set([
+  "/", "/etc", "/mnt", "/srv", "/opt", "/home", "/root", "/tmp", "/run", "/usr", "/usr/local", "/usr/local/bin",
+  "/var", "/var/lib", "/var/log", "/var/tmp", "/etc/pki", "/etc/pki/ca-trust", "/etc/pki/ca-trust/source",
+  "/etc/pki/ca-trust/source/anchors", "/var/lib/koji-fleet",
+]);
 
 /** Root-owned 0755 directories for every non-system ancestor of `path`, outermost first. */
 export function parentDirs(path: string): Resource[] {
@@ -50,7 +74,29 @@ export function parentDirs(path: string): Resource[] {
 }
 
 /** A file plus the directories above it (identical duplicates across roles are merged by assemble). */
-export const fileIn = (path: string, content: string, own?: Ownership): Resource[] => [...parentDirs(path), file(path, content, own)];
+export const fileIn = (path: string, content: string, own?: Ownership, edges?: Edges): Resource[] => [...parentDirs(path), file(path, content, own, edges)];
+
+export const PACKAGES_ID = "package:roles";
+export const REPOS_ID = "package:epel";
+export const FIREWALL_ID = "firewall:public";
+
+/**
+ * EPEL (koji, mock) needs CRB on EL. The package kind cannot enable a repo that a package of
+ * the same resource defines, so epel-release (and CRB) come first, the packages second.
+ */
+function packageResources(parts: readonly RolePart[]): Resource[] {
+  const names = [...new Set(parts.flatMap((p) => p.packages ?? []))].sort();
+  if (names.length === 0) return [];
+  return [
+    res("package", "epel", { packages: [{ name: "epel-release" }], repos: [{ id: "crb", enabled: true }] }, { timeoutSeconds: 1800 }),
+    res("package", "roles", { packages: names.map((name) => ({ name })), repos: [{ id: "epel", enabled: true }] }, { requires: [REPOS_ID], timeoutSeconds: 1800 }),
+  ];
+}
+
+function firewallResources(parts: readonly RolePart[]): Resource[] {
+  const services = [...new Set(parts.flatMap((p) => p.firewall ?? []))].sort();
+  return services.length === 0 ? [] : [res("firewall", "public", { zone: "public", services })];
+}
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -65,18 +111,33 @@ function merged<T extends { id: string }>(items: readonly T[], host: string): T[
   return [...out.values()].sort(byId);
 }
 
+/** Props naming a path whose directory, when the catalog manages it, must exist first. */
+const PATH_PROPS = ["path", "file", "keyFile", "certFile", "caFile"] as const;
+
 /**
- * One host's catalog content: duplicates merged, each path resource made to require the
- * directory resource of its parent when the catalog has one, everything sorted by id.
+ * The rules every host follows, so no role can forget them:
+ * - packages first: every resource but the package sets and gates requires `package:roles`
+ *   (one dnf transaction creates the users, directories and units the rest refers to);
+ * - a path resource requires the directory resource of its parent, when the catalog has one;
+ * - a service requires whatever notifies it (its config, certificates, drop-ins): it starts
+ *   only once everything it reads is in place, and restarts when any of it changes.
  */
 export function assemble(host: string, roles: readonly string[], parts: readonly RolePart[]): CatalogContent {
-  const resources = merged(parts.flatMap((p) => p.resources), host);
+  const resources = merged([...parts.flatMap((p) => p.resources), ...packageResources(parts), ...firewallResources(parts)], host);
   const ids = new Set(resources.map((r) => r.id));
-  const withParents = resources.map((r) => {
-    const path = r.props.path;
-    if (typeof path !== "string" || path === "/") return r;
-    const parent = `directory:${posix.dirname(path)}`;
-    return ids.has(parent) && !r.requires.includes(parent) ? { ...r, requires: [...r.requires, parent].sort() } : r;
+  const notifiers = new Map<string, string[]>();
+  for (const r of resources) for (const target of r.notifies) notifiers.set(target, [...(notifiers.get(target) ?? []), r.id]);
+  const withRules = resources.map((r) => {
+    const extra: string[] = [];
+    if (r.kind !== "package" && r.kind !== "gate" && ids.has(PACKAGES_ID)) extra.push(PACKAGES_ID);
+    for (const key of PATH_PROPS) {
+      const value = r.props[key];
+      if (typeof value !== "string" || value === "/") continue;
+      const parent = `directory:${posix.dirname(value)}`;
+      if (ids.has(parent) && parent !== r.id) extra.push(parent);
+    }
+    if (r.kind === "service") extra.push(...(notifiers.get(r.id) ?? []));
+    return extra.every((id) => r.requires.includes(id)) ? r : { ...r, requires: sorted([...r.requires, ...extra]) };
   });
-  return { host, roles: [...roles], resources: withParents, probes: merged(parts.flatMap((p) => p.probes), host) };
+  return { host, roles: [...roles], resources: withRules, probes: merged(parts.flatMap((p) => p.probes), host) };
 }

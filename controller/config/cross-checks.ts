@@ -83,6 +83,11 @@ export function crossCheck(fleet: FleetConfig, doc: LocatedDocument): ConfigErro
     if (DERIVED_EXPORT_OPTIONS.has(o)) at(["koji", "nfs", "exportOptions", i], `'${o}' is derived from each client's roles (rw for hub and kojira, ro for builders); remove it`);
   });
 
+  // Two secrets for two jobs: the kojiweb cookie key must not be the database password.
+  if (resolved.koji.web.secret === resolved.koji.database.passwordSecret) {
+    at(fleet.koji?.web?.secret !== undefined ? ["koji", "web", "secret"] : ["koji", "database", "passwordSecret"], `koji.web.secret and koji.database.passwordSecret are both '${resolved.koji.web.secret}'; kojiweb's session key must not be the database password`);
+  }
+
   const { adminUser, kojiraUser } = resolved.koji;
   if (adminUser === kojiraUser) at(["koji", "kojiraUser"], `kojira must not log in as the admin user '${adminUser}'`);
   for (const user of [adminUser, kojiraUser]) {

@@ -25,6 +25,7 @@ export type ResolvedKoji = DeepReadonly<{
   topdir: string;
   adminUser: string;
   kojiraUser: string;
+  certificateDays: number;
   hub: Filled<KojiInput["hub"]>;
   web: Filled<KojiInput["web"]>;
   kojira: Filled<KojiInput["kojira"]>;
@@ -61,6 +62,7 @@ export function defaultsApplied(fleet: FleetConfig): ResolvedFleet {
     topdir: k.topdir ?? d.topdir,
     adminUser: k.adminUser ?? d.adminUser,
     kojiraUser: k.kojiraUser ?? d.kojiraUser,
+    certificateDays: k.certificateDays ?? d.certificateDays,
     hub: { ...d.hub, emailDomain: fleet.fleet.domain, ...k.hub } as Filled<KojiInput["hub"]>,
     web: { ...d.web, siteName: fleet.fleet.name, ...k.web } as Filled<KojiInput["web"]>,
     kojira: { ...d.kojira, ...k.kojira } as Filled<KojiInput["kojira"]>,

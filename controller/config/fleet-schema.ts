@@ -15,8 +15,9 @@ export const KOJI_DEFAULTS = {
   topdir: "/mnt/koji",
   adminUser: "kojiadmin",
   kojiraUser: "kojira",
+  certificateDays: 365,
   hub: { maxConnectionsPerChild: 100, disableNotifications: true, checkClientIP: false, loginCreatesUser: true },
-  web: { loginTimeoutHours: 72 },
+  web: { loginTimeoutHours: 72, secret: "kojiweb-session-secret" },
   kojira: { checkExternalRepos: true, maxDeleteProcesses: 4 },
   builders: {
     maxjobs: 10,
@@ -37,6 +38,8 @@ const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
 const ABS_PATH = "^(/(?!\\.{1,2}(/|$))[A-Za-z0-9_.+@-]+)+$";
 /** Koji user names (CN of a client cert); a subset of hub RegexUserName `^[A-Za-z0-9/_.@-]+$`. */
 const USER_NAME = "^[A-Za-z0-9_.@-]{1,64}$";
+/** A secret's name on the agent (a file name in its secrets directory). */
+const SECRET_NAME = "^[a-z0-9][a-z0-9-]{0,62}$";
 
 const obj = <P extends Record<string, TSchema>>(properties: P, description: string) =>
   Type.Object(properties, { additionalProperties: false, description });
@@ -65,6 +68,7 @@ const WebSchema = obj(
   {
     siteName: opt(Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\n\\r%]*$", description: "web.conf SiteName shown in the page title; defaults to fleet.name." })),
     loginTimeoutHours: opt(Type.Integer({ minimum: 1, maximum: 8760, default: d.web.loginTimeoutHours, description: "web.conf LoginTimeout (hours)." })),
+    secret: opt(Type.String({ pattern: SECRET_NAME, default: d.web.secret, description: "Name of the secret holding web.conf Secret (the session cookie key; never in git)." })),
   },
   "Settings of kojiweb (/etc/kojiweb/web.conf).",
 );
@@ -96,7 +100,7 @@ const DatabaseSchema = obj(
     name: opt(Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$", default: d.database.name, description: "PostgreSQL database (hub.conf DBName)." })),
     user: opt(Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$", default: d.database.user, description: "PostgreSQL role the hub logs in as (hub.conf DBUser)." })),
     port: opt(Type.Integer({ minimum: 1, maximum: 65535, default: d.database.port, description: "PostgreSQL port (hub.conf DBPort, postgresql.conf port)." })),
-    passwordSecret: opt(Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,62}$", default: d.database.passwordSecret, description: "Name of the secret holding the koji role's password (never in git)." })),
+    passwordSecret: opt(Type.String({ pattern: SECRET_NAME, default: d.database.passwordSecret, description: "Name of the secret holding the koji role's password (never in git)." })),
   },
   "The Koji PostgreSQL database.",
 );
@@ -125,6 +129,7 @@ export const KojiSchema = obj(
     topdir: opt(path("Koji's top directory (hub KojiDir, kojid/kojira topdir), exported by the nfs host.", d.topdir)),
     adminUser: opt(Type.String({ pattern: USER_NAME, default: d.adminUser, description: "Bootstrap admin user (CN of the admin certificate)." })),
     kojiraUser: opt(Type.String({ pattern: USER_NAME, default: d.kojiraUser, description: "User kojira logs in as (CN of its certificate; hub RepoQueueUser)." })),
+    certificateDays: opt(Type.Integer({ minimum: 1, maximum: 3650, default: d.certificateDays, description: "Lifetime of every certificate the fleet CA issues for the farm (renewed at 2/3 of it)." })),
     hub: opt(HubSchema),
     web: opt(WebSchema),
     kojira: opt(KojiraSchema),

@@ -47,6 +47,7 @@ describe("loadFleet reports each mistake at file:line:col", () => {
     ["workdir inside topdir", `${BASE}koji:\n  topdir: /var/tmp\n`, ["fleet.yaml:9:11: /koji/topdir: builder workdir /var/tmp/koji overlaps koji.topdir /var/tmp; kojid needs local scratch space outside the shared tree"]],
     ["derived NFS option written by hand", `${BASE}koji:\n  nfs:\n    exportOptions: [rw, sync]\n`, ["fleet.yaml:10:21: /koji/nfs/exportOptions/0: 'rw' is derived from each client's roles (rw for hub and kojira, ro for builders); remove it"]],
     ["kojira as the admin", `${BASE}koji:\n  kojiraUser: kojiadmin\n`, ["fleet.yaml:9:15: /koji/kojiraUser: kojira must not log in as the admin user 'kojiadmin'"]],
+    ["web secret = database password", `${BASE}koji:\n  web:\n    secret: koji-db-password\n`, ["fleet.yaml:10:13: /koji/web/secret: koji.web.secret and koji.database.passwordSecret are both 'koji-db-password'; kojiweb's session key must not be the database password"]],
     ["invalid UTF-8", invalidUtf8, ["fleet.yaml:2:18: invalid UTF-8 byte sequence"]],
     ["empty file", "", ["fleet.yaml:1:1: file is empty: expected apiVersion, fleet and hosts"]],
     ["only comments", "# yaml-language-server: $schema=./fleet.schema.json\n", ["fleet.yaml:1:1: file is empty: expected apiVersion, fleet and hosts"]],

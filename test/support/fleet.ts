@@ -20,7 +20,6 @@ import { waitFor } from "./wait.js";
 
 export const EXAMPLE_FLEET = new URL("../../gitops/fleet.yaml", import.meta.url);
 /** Sandbox hosts get a stand-in for every secret their catalogs name (DB password, kojiweb Secret). */
-export const SANDBOX_SECRETS = { get: async (name: string): Promise<string> => `sandbox-${name}` };
 
 export const HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"] as const;
 
@@ -107,7 +106,7 @@ export class TestFleet {
   }
 
   startAgent(host: string, extra: Partial<AgentConfigFile> = {}): Agent {
-    const agent = new Agent(this.agentConfig(host, extra), { log: this.log.child({ host }), secrets: SANDBOX_SECRETS });
+    const agent = new Agent(this.agentConfig(host, extra), { log: this.log.child({ host }) });
     this.agents.set(host, { agent, done: agent.run() });
     return agent;
   }
@@ -142,7 +141,9 @@ export class TestFleet {
   }
 
   /** Waits until every listed host is Ready at `revision`. */
-  async waitReady(revision: string, hosts: readonly string[] = HOSTS, timeoutMs = 15_000): Promise<HostView[]> {
+  // 30 s: a first converge generates every host's keys (7 RSA keys in one process for the
+  // reference farm) and waits for the CA; under a loaded CI run that exceeded 15 s.
+  async waitReady(revision: string, hosts: readonly string[] = HOSTS, timeoutMs = 30_000): Promise<HostView[]> {
     return waitFor(
       async () => {
         const views = await this.hosts();

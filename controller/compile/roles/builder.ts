@@ -1,39 +1,74 @@
-// kojid: /etc/kojid/kojid.conf (koji.md §2.6), one per builder with its own overrides. Arches,
-// capacity and channels are hub-side host settings, converged through the hub API later.
+// kojid: /etc/kojid/kojid.conf (koji.md §2.6), one per builder with its own overrides, its client
+// certificate (CN = the host's FQDN = the koji add-host name), the tree mounted ro, kojibuilder
+// in group mock, and kojid itself, which REQUIRES the `koji-host-registered` gate: kojid never
+// logs in before the controller has run add-host (pitfall 2: the first login would create a
+// normal user of that name). Arches, capacity and channels are hub-side host settings,
+// converged through the hub API, so changing them never touches this host.
 import type { ResolvedHost } from "../../config/defaults.js";
-import { PATHS, type Farm } from "../farm.js";
+import { PATHS, treeIsLocal, type Farm } from "../farm.js";
+import { certificateParts, clientPem, hostSubject } from "../certs.js";
 import { renderIni } from "../ini.js";
+import { gate, service, serviceId, user } from "../kinds.js";
 import { fileIn, pathProbe, type RolePart } from "../resources.js";
+import { UPDATE_CA_TRUST } from "../common.js";
+import { treeFor } from "./tree.js";
+
+const KOJID = "kojid.service";
+export const KOJID_ID = serviceId(KOJID);
+export const REGISTERED_GATE = "koji-host-registered";
 
 export function kojidConf(farm: Farm, host: ResolvedHost): string {
   const b = host.builder;
   if (!b) throw new Error(`${host.name} is not a builder`);
   // Arches, capacity and channels stay out of this file: changing them must not restart kojid.
   return renderIni([
-      {
-        name: "kojid",
-        entries: [
-          ["server", farm.hubUrl],
-          { comment: "Buildroots download packages over HTTPS; the farm CA must be in the system trust store." },
-          ["topurl", farm.filesUrl],
-          ["topdir", farm.fleet.koji.topdir],
-          { comment: "Local scratch space; must not be inside topdir." },
-          ["workdir", b.workdir],
-          ["mockdir", PATHS.mockdir],
-          ["mockuser", PATHS.mockuser],
-          { comment: `PEM with certificate and key; CN = ${host.fqdn}, the name given to koji add-host.` },
-          ["cert", PATHS.kojidCert],
-          ["serverca", PATHS.caCert],
-          ["maxjobs", b.maxjobs],
-          { comment: `MB free in ${PATHS.mockdir} below which this builder takes no task.` },
-          ["minspace", b.minspace],
-          ["allowed_scms", b.allowedScms],
-          ["use_createrepo_c", true],
-        ],
-      },
-    ]);
+    {
+      name: "kojid",
+      entries: [
+        ["server", farm.hubUrl],
+        { comment: "Buildroots download packages over HTTPS; the farm CA is in the system trust store." },
+        ["topurl", farm.filesUrl],
+        ["topdir", farm.fleet.koji.topdir],
+        { comment: "Local scratch space; must not be inside topdir." },
+        ["workdir", b.workdir],
+        ["mockdir", PATHS.mockdir],
+        ["mockuser", PATHS.mockuser],
+        { comment: `PEM with certificate and key; CN = ${host.fqdn}, the name given to koji add-host.` },
+        ["cert", PATHS.kojidCert],
+        ["serverca", PATHS.caCert],
+        ["maxjobs", b.maxjobs],
+        { comment: `MB free in ${PATHS.mockdir} below which this builder takes no task.` },
+        ["minspace", b.minspace],
+        ["allowed_scms", b.allowedScms],
+        ["use_createrepo_c", true],
+      ],
+    },
+  ]);
+}
+
+/** Open once the controller registered the host in Koji (by host name or FQDN). */
+export function registered(farm: Farm, host: ResolvedHost): boolean {
+  const set = farm.opts.registeredBuilders;
+  return set !== undefined && (set.has(host.name) || set.has(host.fqdn));
 }
 
 export function builderPart(farm: Farm, host: ResolvedHost): RolePart {
-  return { resources: fileIn(PATHS.kojidConf, kojidConf(farm, host)), probes: [pathProbe(PATHS.kojidConf, "file")] };
+  // reload = SIGUSR1: kojid finishes its running tasks before it restarts (koji.md §11).
+  const restart = { notifies: [KOJID_ID] };
+  const tree = treeFor(farm, host, KOJID);
+  const registration = gate(REGISTERED_GATE, registered(farm, host), `koji add-host ${host.fqdn} (the controller registers this builder in Koji)`);
+  return {
+    packages: ["koji-builder", ...(treeIsLocal(host) ? [] : ["nfs-utils"])],
+    resources: [
+      ...certificateParts(farm, host, "kojid", hostSubject(farm, "kojid", host), "client"),
+      ...fileIn(PATHS.kojidConf, kojidConf(farm, host), undefined, restart),
+      clientPem(PATHS.kojidCert, "kojid", { mode: "0600", owner: "root", group: "root" }, restart),
+      // koji-builder's %pre makes kojibuilder a member of mock; mock refuses it otherwise.
+      user(PATHS.mockuser, { groups: ["mock"], groupsMembership: "minimum", system: true }),
+      ...tree.resources,
+      registration,
+      service(KOJID, { reload: true }, { requires: [...tree.requires, registration.id, `user:${PATHS.mockuser}`, UPDATE_CA_TRUST] }),
+    ],
+    probes: [pathProbe(PATHS.kojidConf, "file")],
+  };
 }

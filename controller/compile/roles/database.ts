@@ -1,45 +1,90 @@
-// PostgreSQL for the hub (koji.md §2.7). Two fragments in PGDATA, not whole files, so initdb's
-// own postgresql.conf/pg_hba.conf stay as packaged. They only take effect once included:
-//   postgresql.conf: include_if_exists = 'koji-fleet.conf'
-//   pg_hba.conf (PostgreSQL >= 16, as on CentOS Stream 10): include_if_exists pg_hba-koji-fleet.conf
-// PGDATA is created by initdb, which refuses a non-empty directory: a later stage orders these
-// files after initdb and adds the include lines.
+// PostgreSQL for the hub (koji.md §2.7, §3.2): initdb, server settings and client rules
+// (postgres-cluster), the service, the koji role with its password secret, the koji database it
+// owns, Koji's schema loaded AS koji (pitfall 6) exactly once, and the bootstrap admin row.
+// Client rules are derived from the fleet: the hub is the only Koji component with DB access.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { canonicalAddress } from "../../config/cross-checks.js";
 import { PATHS, type Farm } from "../farm.js";
-import { managedHeader } from "../ini.js";
-import { file, pathProbe, type Ownership, type RolePart } from "../resources.js";
+import { res, type RolePart } from "../resources.js";
+import { service, serviceId } from "../kinds.js";
+import { adminSqlParts } from "./database-admin.js";
 
-export const PG_SETTINGS_FILE = `${PATHS.pgdata}/koji-fleet.conf`;
-export const PG_HBA_FILE = `${PATHS.pgdata}/pg_hba-koji-fleet.conf`;
-const POSTGRES_PRIVATE: Ownership = { mode: "0600", owner: "postgres", group: "postgres" };
+export const PGDATA = PATHS.pgdata;
+export const CLUSTER_ID = `postgres-cluster:${PGDATA}`;
+const POSTGRESQL = "postgresql.service";
 
 /** `addr/32` or `addr/128`: exactly one client address. */
 export const hostCidr = (address: string): string => (address.includes(":") ? `${canonicalAddress(address)}/128` : `${address}/32`);
 
-export function postgresqlSettings(farm: Farm, host: ResolvedHost): string {
-  const db = farm.fleet.koji.database;
-  return (
-    managedHeader("Koji database server settings, included from postgresql.conf.") +
-    // Only where the hub can reach it; never '*'.
-    `listen_addresses = 'localhost,${host.address}'\n` +
-    `port = ${db.port}\n` +
-    `password_encryption = 'scram-sha-256'\n` +
-    "# kojira's external repo checks misbehave unless the database runs in UTC (koji issue 2159).\n" +
-    "timezone = 'UTC'\n"
-  );
+export interface HbaRule {
+  type: "local" | "host";
+  database: string;
+  user: string;
+  address?: string;
+  method: "peer" | "scram-sha-256";
 }
 
-export function pgHba(farm: Farm): string {
-  const db = farm.fleet.koji.database;
-  // The hub is the only Koji component that talks to the database.
-  const lines = [farm.hub].map((h) => `host    ${db.name}    ${db.user}    ${hostCidr(h.address)}    scram-sha-256    # ${h.fqdn}`);
-  return `${managedHeader("Koji hub access, included from pg_hba.conf.", "TYPE  DATABASE  USER  ADDRESS  METHOD")}${lines.join("\n")}\n`;
+/**
+ * pg_hba, first match wins: the agent (as postgres) by peer; koji over 127.0.0.1 for the schema
+ * load on this host; koji from each hub address. Derived from the hosts, never typed twice.
+ */
+export function hbaRules(farm: Farm): HbaRule[] {
+  const { name, user } = farm.fleet.koji.database;
+  const cidrs = [...new Set(["127.0.0.1/32", ...[farm.hub].map((h) => hostCidr(h.address))])];
+  return [
+    { type: "local", database: "all", user: "postgres", method: "peer" },
+    ...cidrs.map((address): HbaRule => ({ type: "host", database: name, user, address, method: "scram-sha-256" })),
+  ];
 }
 
-export function databasePart(farm: Farm, host: ResolvedHost): RolePart {
+/** How pg_hba.conf shows a rule (what the agent writes into its managed block). */
+export const hbaLine = (r: HbaRule): string => [r.type, r.database, r.user, ...(r.address ? [r.address] : []), r.method].join(" ");
+
+export function postgresSettings(farm: Farm, host: ResolvedHost): Record<string, string | number> {
   return {
-    resources: [file(PG_SETTINGS_FILE, postgresqlSettings(farm, host), POSTGRES_PRIVATE), file(PG_HBA_FILE, pgHba(farm), POSTGRES_PRIVATE)],
-    probes: [pathProbe(PG_SETTINGS_FILE, "file"), pathProbe(PG_HBA_FILE, "file")],
+    // Only where the hub can reach it, and localhost for the schema load; never '*'.
+    listen_addresses: `localhost,${host.address}`,
+    port: farm.fleet.koji.database.port,
+    password_encryption: "scram-sha-256",
+    // kojira's external repo checks misbehave unless the database runs in UTC (koji issue 2159).
+    timezone: "UTC",
   };
 }
+
+/** Koji >= 1.34 installs /usr/share/koji/schema.sql; before, it sat in the versioned doc dir. */
+export function schemaSource(version: string): { file: string } | { sqlGlob: string } {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 1 || (major === 1 && minor >= 34) ? { file: "/usr/share/koji/schema.sql" } : { sqlGlob: "/usr/share/doc/koji*/docs/schema.sql" };
+}
+
+/** Superuser work over the local socket as the postgres OS user (peer). */
+export const adminConnection = (farm: Farm) => ({ host: "/run/postgresql", port: farm.fleet.koji.database.port, runAs: "postgres" });
+/** Koji's own work as the koji role over TCP with its password, like the hub. */
+export const kojiConnection = (farm: Farm) => ({ host: "127.0.0.1", port: farm.fleet.koji.database.port });
+
+export function databasePart(farm: Farm, host: ResolvedHost): RolePart {
+  const db = farm.fleet.koji.database;
+  const asKoji = { role: db.user, passwordSecret: db.passwordSecret };
+  const roleId = `postgres-role:${db.user}`;
+  const dbId = `postgres-database:${db.name}`;
+  return {
+    // koji (python3-koji) ships the schema file.
+    packages: ["postgresql-server", "postgresql", "koji"],
+    firewall: ["postgresql"],
+    resources: [
+      res("postgres-cluster", PGDATA, { dataDir: PGDATA, settings: postgresSettings(farm, host), hba: hbaRules(farm), service: "postgresql" }, { timeoutSeconds: 600 }),
+      service(POSTGRESQL, {}, { requires: [CLUSTER_ID] }),
+      res("postgres-role", db.user, { name: db.user, login: true, passwordSecret: db.passwordSecret, connection: adminConnection(farm) }, { requires: [serviceId(POSTGRESQL)] }),
+      res("postgres-database", db.name, { name: db.name, owner: db.user, connection: adminConnection(farm) }, { requires: [roleId] }),
+      res(
+        "postgres-sql",
+        "koji-schema",
+        { ...schemaSource(farm.fleet.koji.version), database: db.name, runAs: asKoji, check: "SELECT to_regclass('public.users')", connection: kojiConnection(farm) },
+        { requires: [dbId, CLUSTER_ID], timeoutSeconds: 600 },
+      ),
+      ...adminSqlParts(farm, asKoji),
+    ],
+    probes: [],
+  };
+}
+

@@ -1,9 +1,17 @@
-// kojira: /etc/kojira/kojira.conf (koji.md §2.5). Since 1.35 the repo-generation limits live in
-// hub.conf; the pre-1.35 keys (max_repo_tasks, queue_file, ...) are deliberately absent.
+// kojira: /etc/kojira/kojira.conf (koji.md §2.5), its client certificate (CN = koji.kojiraUser),
+// the tree mounted rw, and the service. Since 1.35 the repo-generation limits live in hub.conf;
+// the pre-1.35 keys (max_repo_tasks, queue_file, ...) are deliberately absent. kojira runs as
+// root and deletes apache-owned repos: its NFS export has no root squashing (pitfall 7).
 import type { ResolvedHost } from "../../config/defaults.js";
-import { PATHS, type Farm } from "../farm.js";
+import { PATHS, treeIsLocal, type Farm } from "../farm.js";
+import { certificateParts, clientPem } from "../certs.js";
 import { renderIni } from "../ini.js";
+import { service, serviceId } from "../kinds.js";
+import { certSubject } from "../pki.js";
 import { fileIn, pathProbe, type RolePart } from "../resources.js";
+import { treeFor } from "./tree.js";
+
+const KOJIRA = "kojira.service";
 
 export function kojiraConf(farm: Farm): string {
   const { koji } = farm.fleet;
@@ -25,6 +33,19 @@ export function kojiraConf(farm: Farm): string {
   ]);
 }
 
-export function kojiraPart(farm: Farm, _host: ResolvedHost): RolePart {
-  return { resources: fileIn(PATHS.kojiraConf, kojiraConf(farm)), probes: [pathProbe(PATHS.kojiraConf, "file")] };
+export function kojiraPart(farm: Farm, host: ResolvedHost): RolePart {
+  const restart = { notifies: [serviceId(KOJIRA)] };
+  const tree = treeFor(farm, host, KOJIRA);
+  const subject = certSubject(farm.fleet, "kojira", farm.fleet.koji.kojiraUser);
+  return {
+    packages: ["koji-utils", ...(treeIsLocal(host) ? [] : ["nfs-utils"])],
+    resources: [
+      ...certificateParts(farm, host, "kojira", subject, "client"),
+      ...fileIn(PATHS.kojiraConf, kojiraConf(farm), undefined, restart),
+      clientPem(PATHS.kojiraCert, "kojira", { mode: "0600", owner: "root", group: "root" }, restart),
+      ...tree.resources,
+      service(KOJIRA, {}, { requires: tree.requires }),
+    ],
+    probes: [pathProbe(PATHS.kojiraConf, "file")],
+  };
 }

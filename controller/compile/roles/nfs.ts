@@ -1,44 +1,51 @@
 // NFS server: the Koji tree skeleton and its export (koji.md §2.8, §3.3). Client options are
-// derived from roles: hub and kojira write (rw), builders only read (ro). kojira runs as root and
-// must delete apache-owned repos, so only its export skips root squashing (pitfall 7).
+// derived from roles: hub and kojira write (rw, no root squashing: kojira runs as root and
+// deletes apache-owned repos, admins import and clean up as root on the hub, pitfall 7),
+// builders only read (ro, root squashed). NFSv4 only: clients mount with fstype nfs4, so
+// port 2049 (firewalld `nfs`) is all it needs; rpc-bind and mountd stay closed.
 import type { ResolvedHost } from "../../config/defaults.js";
-import { APACHE_ID, PATHS, type Farm } from "../farm.js";
-import { managedHeader } from "../ini.js";
-import { directory, fileIn, parentDirs, pathProbe, type Ownership, type RolePart } from "../resources.js";
+import { APACHE_ID, usesTree, writesTree, type Farm } from "../farm.js";
+import { directory, parentDirs, pathProbe, res, type Ownership, type RolePart } from "../resources.js";
+import { service } from "../kinds.js";
 
 /** Subdirectories Koji expects under topdir (server_howto "Koji filesystem skeleton"). */
 export const TOPDIR_SUBDIRS = ["packages", "repos", "work", "scratch", "repos-dist"] as const;
-export const EXPORTS_FILE = `${PATHS.exportsD}/koji.exports`;
+/** /etc/exports.d/koji.exports */
+export const EXPORTS_NAME = "koji";
 
-/** Numeric: the NFS server runs no httpd, so it may have no apache user; clients map uid 48 to apache. */
+/**
+ * Numeric: the NFS server runs no httpd and needs no apache account; NFS carries numbers, and
+ * every client that uses the tree has apache = 48 (common.ts). The top directory is owned by
+ * 48 too: the packaged kojihub.conf serves it with SymLinksIfOwnerMatch (pitfall 7).
+ */
 const APACHE_TREE: Ownership = { mode: "0755", owner: APACHE_ID, group: APACHE_ID };
 
-/** exports(5) options of one client, or undefined if the host needs no access to the tree. */
+/** exports(5) options of one client, or undefined if the host does not use the tree. */
 export function exportOptionsFor(farm: Farm, host: ResolvedHost): string[] | undefined {
-  const writes = host.roles.includes("hub") || host.roles.includes("kojira");
-  if (!writes && !host.roles.includes("builder")) return undefined;
-  const squash = host.roles.includes("kojira") ? "no_root_squash" : "root_squash";
-  return [writes ? "rw" : "ro", ...farm.fleet.koji.nfs.exportOptions, squash];
+  if (!usesTree(host)) return undefined;
+  const writes = writesTree(host);
+  return [writes ? "rw" : "ro", ...farm.fleet.koji.nfs.exportOptions, writes ? "no_root_squash" : "root_squash"];
 }
 
-export function exportsFile(farm: Farm): string {
-  const clients = farm.fleet.hosts.flatMap((h) => {
+/** Clients in host-name order (the fleet's order), so adding a builder appends nothing else. */
+export const exportClients = (farm: Farm) =>
+  farm.fleet.hosts.flatMap((h) => {
     const options = exportOptionsFor(farm, h);
-    return options ? [`    ${h.address}(${options.join(",")})`] : [];
+    return options ? [{ host: h.address, options }] : [];
   });
-  const header = managedHeader("rw: hub and kojira (kojira without root squashing), ro: builders; clients in host-name order");
-  return `${header}${farm.fleet.koji.topdir} \\\n${clients.join(" \\\n")}\n`;
-}
 
 export function nfsPart(farm: Farm, _host: ResolvedHost): RolePart {
   const topdir = farm.fleet.koji.topdir;
+  const tree = [directory(topdir, APACHE_TREE), ...TOPDIR_SUBDIRS.map((d) => directory(`${topdir}/${d}`, APACHE_TREE))];
   return {
+    packages: ["nfs-utils"],
+    firewall: ["nfs"],
     resources: [
       ...parentDirs(topdir),
-      directory(topdir, APACHE_TREE),
-      ...TOPDIR_SUBDIRS.map((d) => directory(`${topdir}/${d}`, APACHE_TREE)),
-      ...fileIn(EXPORTS_FILE, exportsFile(farm)),
+      ...tree,
+      res("nfs-export", topdir, { path: topdir, file: EXPORTS_NAME, clients: exportClients(farm) }, { requires: tree.map((d) => d.id), notifies: [] }),
+      service("nfs-server.service"),
     ],
-    probes: [pathProbe(`${topdir}/repos`, "directory"), pathProbe(EXPORTS_FILE, "file")],
+    probes: [pathProbe(`${topdir}/repos`, "directory")],
   };
 }

@@ -1,0 +1,163 @@
+// `koji-fleet plan`: what the controller would publish, offline. Prints each host's catalog in
+// the order the agent converges it, or, with --against REV, what changes per host between
+// fleet.yaml at REV (read with `git show`) and the one in DIR.
+import { execFile } from "node:child_process";
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import type { CatalogContent } from "../../shared/protocol.js";
+import { formatConfigError } from "../../shared/yaml-config.js";
+import { loadFleet } from "../../controller/config/load-fleet.js";
+import { compileFleet } from "../../controller/compile/compile.js";
+import { diffCatalogs, lineDiff, type HostDiff, type PropChange } from "../../controller/compile/catalog-diff.js";
+import { summarize } from "../../controller/compile/summary.js";
+import { orderResources } from "../../agent/engine/order.js";
+import { wantsHelp, type Command } from "../command.js";
+
+const usage = `usage: koji-fleet plan DIR|FILE [--host HOST] [--json] [--against REV]
+
+Compiles fleet.yaml offline and prints every host's catalog: one line per resource, in the
+order the agent converges it (kind, id, key props; no secret values: catalogs carry only
+secret names). Builders are shown as not yet registered in Koji (their kojid gate closed).
+
+  --host HOST     only this host
+  --json          machine-readable output
+  --against REV   print what changes per host between fleet.yaml at git revision REV and the
+                  one in DIR (DIR must be in a git work tree); resources added (+), removed
+                  (-) and changed (~) with the props that changed
+
+Exit 0 ok, 1 invalid fleet.yaml, 2 usage error, 3 no such host, 5 git error.`;
+
+class PlanError extends Error {
+  constructor(message: string, readonly exit: number) {
+    super(message);
+  }
+}
+
+const run = promisify(execFile);
+
+async function load(source: Buffer | string, name: string): Promise<CatalogContent[]> {
+  const res = loadFleet(source, name);
+  if (!res.ok) throw new PlanError(res.errors.map(formatConfigError).join("\n"), 1);
+  return compileFleet(res.fleet);
+}
+
+/** fleet.yaml as committed at `rev`, relative to the directory it lives in. */
+async function atRevision(dir: string, file: string, rev: string): Promise<Buffer> {
+  if (rev.startsWith("-")) throw new PlanError(`invalid revision '${rev}'`, 2);
+  try {
+    const { stdout } = await run("git", ["-C", dir, "show", `${rev}:./${file}`], { encoding: "buffer", maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim();
+    throw new PlanError(`git show ${rev}:${file} in ${dir} failed: ${stderr}`, 5);
+  }
+}
+
+function renderCatalog(c: CatalogContent): string[] {
+  const ordered = orderResources(c.resources);
+  const width = Math.min(60, Math.max(...ordered.map((r) => r.id.length)));
+  return [
+    `${c.host} (${c.roles.join(", ")}): ${c.resources.length} resources, ${c.probes.length} probes`,
+    ...ordered.map((r) => `  ${r.kind.padEnd(17)} ${r.id.padEnd(width)}  ${summarize(r)}`.trimEnd()),
+    ...c.probes.map((p) => `  ${"probe".padEnd(17)} ${p.id}`),
+  ];
+}
+
+const short = (v: unknown): string => {
+  const text = v === undefined ? "(unset)" : JSON.stringify(v);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+};
+
+const canon = (v: unknown): string => JSON.stringify(v);
+
+function renderProp(p: PropChange): string[] {
+  if (Array.isArray(p.before) && Array.isArray(p.after)) {
+    // Lists (export clients, packages, pg_hba rules): the items that came and went.
+    const [a, b] = [p.before.map(canon), p.after.map(canon)];
+    return [`      ${p.key}:`, ...a.filter((x) => !b.includes(x)).map((x) => `        - ${x}`), ...b.filter((x) => !a.includes(x)).map((x) => `        + ${x}`)];
+  }
+  if (typeof p.before === "string" && typeof p.after === "string" && (p.before.includes("\n") || p.after.includes("\n"))) {
+    return [`      ${p.key}:`, ...lineDiff(p.before, p.after).filter((l) => !l.startsWith("  ")).map((l) => `        ${l}`)];
+  }
+  return [`      ${p.key}: ${short(p.before)} → ${short(p.after)}`];
+}
+
+function renderHostDiff(d: HostDiff): string[] {
+  const roles = (d.roles.after ?? d.roles.before ?? []).join(", ");
+  if (d.status === "unchanged") return [`${d.host} (${roles}): unchanged`];
+  if (d.status === "removed") return [`${d.host} (${roles}): host removed, ${d.removed.length} resources no longer managed`];
+  const head =
+    d.status === "added"
+      ? `${d.host} (${roles}): new host, ${d.added.length} resources`
+      : `${d.host} (${roles}): ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`;
+  const roleLine = d.status === "changed" && JSON.stringify(d.roles.before) !== JSON.stringify(d.roles.after) ? [`  roles: ${d.roles.before?.join(", ")} → ${d.roles.after?.join(", ")}`] : [];
+  return [
+    head,
+    ...roleLine,
+    ...d.added.map((r) => `  + ${r.id}  ${summarize(r)}`.trimEnd()),
+    ...d.removed.map((r) => `  - ${r.id}`),
+    ...d.changed.flatMap((c) => [
+      `  ~ ${c.id}`,
+      ...c.props.flatMap(renderProp),
+      ...(c.requires ? [`      requires: ${[...c.requires.added.map((x) => `+${x}`), ...c.requires.removed.map((x) => `-${x}`)].join(" ")}`] : []),
+      ...(c.notifies ? [`      notifies: ${[...c.notifies.added.map((x) => `+${x}`), ...c.notifies.removed.map((x) => `-${x}`)].join(" ")}`] : []),
+      ...(c.timeoutSeconds ? [`      timeoutSeconds: ${short(c.timeoutSeconds.before)} → ${short(c.timeoutSeconds.after)}`] : []),
+    ]),
+    ...d.probes.added.map((p) => `  + ${p}`),
+    ...d.probes.removed.map((p) => `  - ${p}`),
+    ...d.probes.changed.map((p) => `  ~ ${p}`),
+  ];
+}
+
+function parse(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { host: { type: "string" }, json: { type: "boolean" }, against: { type: "string" } } });
+  if (positionals.length !== 1) throw new PlanError("expected exactly one DIR|FILE", 2);
+  return { target: positionals[0]!, host: values.host, json: values.json === true, against: values.against };
+}
+
+async function plan(args: string[]): Promise<void> {
+  let opts: ReturnType<typeof parse>;
+  try {
+    opts = parse(args);
+  } catch (err) {
+    throw err instanceof PlanError ? err : new PlanError((err as Error).message, 2);
+  }
+  const isDir = (await stat(opts.target).catch(() => null))?.isDirectory() === true;
+  const file = isDir ? join(opts.target, "fleet.yaml") : opts.target;
+  const source = await readFile(file).catch(() => null);
+  if (!source) throw new PlanError(`${file}:1:1: cannot read file`, 1);
+  const now = await load(source, file);
+  const only = <T extends { host: string }>(xs: T[]): T[] => (opts.host === undefined ? xs : xs.filter((x) => x.host === opts.host));
+
+  if (opts.against === undefined) {
+    const catalogs = only(now);
+    if (catalogs.length === 0) throw new PlanError(`no host '${opts.host}' in ${file}`, 3);
+    if (opts.json) console.log(JSON.stringify({ hosts: catalogs.map((c) => ({ ...c, resources: orderResources(c.resources).map((r) => ({ ...r, summary: summarize(r) })) })) }, null, 2));
+    else console.log(catalogs.map((c) => renderCatalog(c).join("\n")).join("\n\n"));
+    return;
+  }
+  const old = await atRevision(dirname(file), basename(file), opts.against);
+  const diffs = only(diffCatalogs(await load(old, `${opts.against}:${basename(file)}`), now));
+  if (diffs.length === 0) throw new PlanError(`no host '${opts.host}' in either revision`, 3);
+  if (opts.json) return console.log(JSON.stringify({ against: opts.against, hosts: diffs }, null, 2));
+  const changing = diffs.filter((d) => d.status !== "unchanged").length;
+  console.log([`plan against ${opts.against}: ${changing} host(s) change, ${diffs.length - changing} unchanged`, ...diffs.flatMap(renderHostDiff)].join("\n"));
+}
+
+export const planCommand: Command = {
+  name: "plan",
+  summary: "print each host's compiled catalog, or its changes against a git revision (offline)",
+  usage,
+  async run(args) {
+    if (wantsHelp(args)) return console.log(usage), 0;
+    try {
+      await plan(args);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof PlanError)) throw err;
+      console.error(err.exit === 2 ? `${err.message}\n\n${usage}` : err.message);
+      return err.exit;
+    }
+  },
+};

@@ -1,0 +1,74 @@
+// httpd on hub, web and lookaside hosts: ONE service, ONE TLS vhost, built from the host's roles
+// so roles sharing a host cannot collide. mod_ssl's ssl.conf is managed whole: its packaged
+// vhost would point at a self-signed localhost certificate. Client certificates are requested
+// in the initial handshake for the whole vhost (`SSLVerifyClient optional`), never by a
+// per-Location `require` (pitfall 9: TLS 1.3 post-handshake auth and renegotiation break
+// non-PHA clients and large POSTs). The packaged kojihub.conf/kojiweb.conf keep their
+// ssllogin / login Location blocks commented out, which is then exactly right.
+import type { ResolvedHost } from "../../config/defaults.js";
+import { hasRole, PATHS, type Farm } from "../farm.js";
+import { certFileOf, certId, keyFileOf, vhostCertName } from "../certs.js";
+import { managedHeader } from "../ini.js";
+import { serviceId, service } from "../kinds.js";
+import { fileIn, type RolePart } from "../resources.js";
+import { treeFor } from "./tree.js";
+
+export const HTTPD = "httpd.service";
+export const HTTPD_ID = serviceId(HTTPD);
+
+export function sslConf(host: ResolvedHost): string {
+  const cert = vhostCertName(host);
+  return [
+    managedHeader("mod_ssl: the one TLS vhost of this host (koji-fleet replaces the packaged ssl.conf).").trimEnd(),
+    "Listen 443 https",
+    "SSLPassPhraseDialog exec:/usr/libexec/httpd-ssl-pass-dialog",
+    "SSLSessionCache shmcb:/run/httpd/sslcache(512000)",
+    "SSLSessionCacheTimeout 300",
+    "SSLCryptoDevice builtin",
+    "",
+    "<VirtualHost _default_:443>",
+    `    ServerName ${host.fqdn}`,
+    `    ServerAlias ${host.name}`,
+    "    ErrorLog logs/ssl_error_log",
+    "    TransferLog logs/ssl_access_log",
+    "    LogLevel warn",
+    "    SSLEngine on",
+    "    SSLHonorCipherOrder on",
+    "    SSLCipherSuite PROFILE=SYSTEM",
+    "    SSLProxyCipherSuite PROFILE=SYSTEM",
+    `    SSLCertificateFile ${certFileOf(cert)}`,
+    `    SSLCertificateKeyFile ${keyFileOf(cert)}`,
+    "    # The CA that issued the farm's user, host and service certificates.",
+    `    SSLCACertificateFile ${PATHS.caCert}`,
+    "    # Ask for a client certificate in the handshake, on the whole vhost: Koji's ssllogin,",
+    "    # kojiweb's login and the lookaside upload CGI read SSL_CLIENT_* from StdEnvVars.",
+    "    SSLVerifyClient optional",
+    "    SSLVerifyDepth 10",
+    "    SSLOptions +StdEnvVars",
+    "</VirtualHost>",
+    "",
+  ].join("\n");
+}
+
+/** hub and web WSGI processes grow (koji server_howto): recycle httpd children. */
+export const mpmConf = (farm: Farm): string =>
+  `${managedHeader("hub and web WSGI processes grow: recycle httpd children (koji server_howto).")}MaxConnectionsPerChild ${farm.fleet.koji.hub.maxConnectionsPerChild}\n`;
+
+export function httpdPart(farm: Farm, host: ResolvedHost): RolePart {
+  const notify = { notifies: [HTTPD_ID] };
+  const python = hasRole(host, "hub", "web");
+  // The hub serves /kojifiles from the tree: httpd must not start before it is mounted.
+  const tree = hasRole(host, "hub") ? treeFor(farm, host, HTTPD) : { resources: [], requires: [] };
+  return {
+    packages: ["httpd", "mod_ssl"],
+    firewall: ["https"],
+    resources: [
+      ...fileIn(PATHS.sslConf, sslConf(host), undefined, { requires: [certId(vhostCertName(host))], ...notify }),
+      ...(python ? fileIn(PATHS.mpmConf, mpmConf(farm), undefined, notify) : []),
+      ...tree.resources,
+      // reload = graceful: running requests finish, children re-read config and certificates.
+      service(HTTPD, { reload: true }, { requires: tree.requires }),
+    ],
+    probes: [],
+  };
+}

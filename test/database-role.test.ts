@@ -1,0 +1,110 @@
+// The compiled database role converged FOR REAL: the postgres-* resources of cs10-koji-01's
+// catalog, run twice by the agent's engine against a throwaway PostgreSQL cluster, then the
+// hub's view: its hub.conf.d password logs in as koji over TCP with SCRAM and finds the admin.
+// Adjusted for the test cluster, and nothing else: the data directory and pg_ctl (no systemd
+// here), socket directory and port, and the two SQL file paths (under a temp directory, with
+// a small schema of our own standing in for Koji's). The package set and the systemd service
+// are left out: the test cluster is installed and started by postgres-testing.
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Resource } from "../shared/protocol.js";
+import { silentLogger } from "../shared/log.js";
+import { converge, type ConvergeReport } from "../agent/engine/converge.js";
+import { defaultKinds } from "../agent/kinds/index.js";
+import { EL10 } from "../agent/kinds/testing.js";
+import { loginOverTcp, startCluster, type TestCluster } from "../agent/kinds/postgres-testing.js";
+import { createExecutor } from "../agent/providers/executor.js";
+import { createFiles } from "../agent/providers/files.js";
+import { staticSecrets } from "../agent/secrets.js";
+import { compiled } from "../controller/compile/testing.js";
+import { parseIni } from "../controller/compile/ini.js";
+
+const SCHEMA_FIXTURE = fileURLToPath(new URL("./testdata/koji-mini-schema.sql", import.meta.url));
+const PASSWORD = "k0ji-db 'secret' %with quotes";
+const secrets = staticSecrets({ "koji-db-password": PASSWORD });
+const c = compiled();
+const DB = "cs10-koji-01";
+
+let pg: TestCluster;
+let tmp: string;
+let resources: Resource[];
+
+/** The catalog's database resources, pointed at the test cluster and temp paths. */
+function forTestCluster(): Resource[] {
+  const sqlDir = join(tmp, "sql");
+  const schema = join(tmp, "schema.sql");
+  copyFileSync(SCHEMA_FIXTURE, schema);
+  const paths: Record<string, string> = { "/var/lib/koji-fleet/sql": sqlDir, "/var/lib/koji-fleet/sql/bootstrap-admin.sql": join(sqlDir, "bootstrap-admin.sql"), "/usr/share/koji/schema.sql": schema };
+  const moved = (p: unknown) => paths[String(p)] ?? p;
+  const keep = c.host(DB).resources.filter((r) => r.kind.startsWith("postgres-") || r.id.includes("/var/lib/koji-fleet/sql"));
+  const ids = new Set(keep.map((r) => r.id));
+  return keep.map((r) => {
+    const props: Record<string, unknown> = { ...r.props };
+    if (r.kind === "postgres-cluster") {
+      delete props.service;
+      Object.assign(props, { dataDir: pg.dataDir, pgCtl: pg.pgCtl });
+    }
+    if (r.kind === "postgres-role" || r.kind === "postgres-database") props.connection = { ...(props.connection as object), host: pg.sockDir, port: pg.port };
+    if (r.kind === "postgres-sql") Object.assign(props, { file: moved(props.file), connection: { ...(props.connection as object), port: pg.port } });
+    if (r.kind === "file" || r.kind === "directory") props.path = moved(props.path);
+    const id = r.kind === "file" || r.kind === "directory" ? `${r.kind}:${String(props.path)}` : r.id;
+    const edge = (x: string) => (x.includes("/var/lib/koji-fleet/sql") ? `${x.split(":")[0]}:${String(moved(x.slice(x.indexOf(":") + 1)))}` : x);
+    return { ...r, id, props, requires: r.requires.filter((x) => ids.has(x)).map(edge), notifies: r.notifies.filter((x) => ids.has(x)).map(edge) };
+  });
+}
+
+const run = (previous: ConvergeReport["inventory"] = []) =>
+  converge(resources, { kinds: defaultKinds, root: "/", sandbox: false, noop: false, files: createFiles(), exec: createExecutor(), log: silentLogger(), previousInventory: previous, secrets, facts: EL10 });
+
+beforeAll(async () => {
+  pg = await startCluster();
+  tmp = mkdtempSync(join(tmpdir(), "kf-dbrole-"));
+  resources = forTestCluster();
+}, 60_000);
+afterAll(() => {
+  pg?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("database role on a real PostgreSQL", () => {
+  let first: ConvergeReport;
+
+  it("converges the compiled cluster, role, database, schema and admin in one run", async () => {
+    expect(resources.map((r) => r.id).sort()).toEqual([
+      `directory:${tmp}/sql`, `file:${tmp}/sql/bootstrap-admin.sql`, "postgres-cluster:/var/lib/pgsql/data",
+      "postgres-database:koji", "postgres-role:koji", "postgres-sql:koji-bootstrap-admin", "postgres-sql:koji-schema",
+    ]);
+    first = await run();
+    expect(first.results.filter((r) => r.outcome !== "changed").map((r) => `${r.id}: ${r.outcome} ${r.error ?? ""}`)).toEqual([]);
+    expect(pg.sql("SELECT name || ' ' || status || ' ' || usertype FROM users", "koji")).toBe("kojiadmin 0 0\n");
+    expect(pg.sql("SELECT u.name || ' ' || p.name FROM user_perms up JOIN users u ON u.id = up.user_id JOIN permissions p ON p.id = up.perm_id", "koji")).toBe("kojiadmin admin\n");
+  }, 120_000);
+
+  it("the second run changes nothing (schema and admin guarded, settings and rules in place)", async () => {
+    const second = await run(first.inventory);
+    expect(second.results.map((r) => `${r.id}: ${r.outcome}`)).toEqual(second.results.map((r) => `${r.id}: unchanged`));
+    expect(pg.sql("SELECT count(*) FROM user_perms", "koji")).toBe("1\n");
+  }, 120_000);
+
+  it("every schema object is owned by koji (pitfall 6); the server runs in UTC with the hub's scram rule", () => {
+    expect(pg.sql("SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace", "koji")).toBe("koji\n");
+    expect(pg.sql("SHOW timezone")).toBe("UTC\n");
+    const rules = pg.sql("SELECT type || ' ' || array_to_string(database, ',') || ' ' || array_to_string(user_name, ',') || ' ' || coalesce(address, '') || ' ' || auth_method FROM pg_hba_file_rules ORDER BY line_number LIMIT 3");
+    expect(rules).toBe("local all postgres  peer\nhost koji koji 127.0.0.1 scram-sha-256\nhost koji koji 192.168.122.10 scram-sha-256\n");
+  });
+
+  it("the hub's DBPass (its secret-file rendered with the same secret) logs in as koji over TCP with SCRAM", async () => {
+    const dropIn = c.resource("cs10-koji-00", "secret-file:/etc/koji-hub/hub.conf.d/koji-fleet-secrets.conf");
+    const template = String(dropIn.props.template);
+    const rendered = template.replace(/\{\{secret:([a-z0-9-]+)\}\}/g, (_m, name: string) => (name === "koji-db-password" ? PASSWORD : "?"));
+    const hubConf = parseIni(c.content("cs10-koji-00", "/etc/koji-hub/hub.conf")).hub!;
+    const dbPass = parseIni(rendered).hub!.DBPass!;
+    expect(dbPass).toBe(PASSWORD);
+    expect(loginOverTcp(pg, hubConf.DBUser!, dbPass, hubConf.DBName!, "SELECT current_user || ' ' || count(*) FROM users WHERE name = 'kojiadmin'")).toEqual({ ok: true, out: "koji 1" });
+    expect(pg.sql("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'koji'")).toBe("t\n");
+    expect(loginOverTcp(pg, "koji", "wrong", "koji").ok).toBe(false);
+  });
+});

@@ -1,11 +1,10 @@
 // The sd_notify wrapper against a real AF_UNIX datagram socket, as systemd's NOTIFY_SOCKET
-// is, with the real /usr/bin/systemd-notify. node-unix-socket (a test-only native addon)
-// binds the listener, since Node's own dgram cannot. systemd-notify also sends BARRIER=1
-// datagrams and waits on them; the kernel closes the fds we do not take, which releases it.
+// is, with the real /usr/bin/systemd-notify. A small python3 listener binds it, since Node's
+// own dgram cannot; it closes the BARRIER fds systemd-notify passes, which releases it.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DgramSocket } from "node-unix-socket";
+import { NotifyListener } from "../test/support/notify-listener.js";
 import { createExecutor, RecordingExecutor } from "./providers/executor.js";
 import { SdNotify, SYSTEMD_NOTIFY } from "./sd-notify.js";
 import { makeTmpDir, removeDir } from "../test/support/tmp.js";
@@ -13,18 +12,15 @@ import { sleep, waitFor } from "../test/support/wait.js";
 
 let dir: string;
 let path: string;
-let listener: DgramSocket;
-let got: string[] = [];
+let listener: NotifyListener;
 /** What arrived since the last call, BARRIER=1 left out. */
-const take = (): string[] => got.splice(0).filter((m) => m !== "BARRIER=1");
+const take = (): string[] => listener.messages.splice(0).filter((m) => m !== "BARRIER=1");
 
 beforeAll(async () => {
   if (!existsSync(SYSTEMD_NOTIFY)) throw new Error(`${SYSTEMD_NOTIFY} is missing: install systemd (Debian: apt-get install systemd)`);
   dir = await makeTmpDir("kf-notify-");
   path = join(dir, "notify.sock");
-  listener = new DgramSocket();
-  listener.on("data", (b: Buffer) => got.push(b.toString("utf8").trim()));
-  listener.bind(path);
+  listener = await NotifyListener.bind(path);
 });
 afterAll(async () => {
   listener?.close();
@@ -65,7 +61,7 @@ describe("SdNotify", () => {
     expect(await n.status("converging rev def456")).toBe(true);
     expect(await n.reloading()).toBe(true);
     expect(await n.stopping()).toBe(true);
-    await waitFor(() => got.filter((m) => m !== "BARRIER=1").length >= 4, { message: "4 notifications" });
+    await waitFor(() => listener.messages.filter((m) => m !== "BARRIER=1").length >= 4, { message: "4 notifications" });
     expect(take()).toEqual([
       "READY=1\nSTATUS=converged rev abc123",
       "STATUS=converging rev def456",
@@ -83,14 +79,14 @@ describe("SdNotify", () => {
     let healthy = true;
     take();
     const stop = n.startWatchdog(() => healthy);
-    await waitFor(() => got.filter((m) => m === "WATCHDOG=1").length >= 3, { timeoutMs: 4_000, message: "3 watchdog pings" });
+    await waitFor(() => listener.messages.filter((m) => m === "WATCHDOG=1").length >= 3, { timeoutMs: 4_000, message: "3 watchdog pings" });
     healthy = false;
     await sleep(600); // a ping already spawned may still land
     take();
     await sleep(1_200);
     expect(take()).toEqual([]);
     healthy = true;
-    await waitFor(() => got.includes("WATCHDOG=1"), { timeoutMs: 2_000, message: "pings again once healthy" });
+    await waitFor(() => listener.messages.includes("WATCHDOG=1"), { timeoutMs: 2_000, message: "pings again once healthy" });
     stop();
     await sleep(600);
     take();

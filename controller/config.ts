@@ -44,6 +44,20 @@ export const ControllerConfigSchema = Type.Object(
       ),
     ),
     stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    /** Converge Koji objects (kojira, builders) through the hub's API as the admin user. */
+    koji: Type.Optional(
+      Type.Object(
+        {
+          /** Default: https://<hub FQDN>/kojihub from fleet.yaml. */
+          hubUrl: Type.Optional(Type.String({ pattern: "^https://" })),
+          caFile: Type.String({ pattern: "^/" }),
+          /** The admin's client certificate and key in one PEM (CN = koji.adminUser). */
+          adminCertFile: Type.String({ pattern: "^/" }),
+          intervalSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** The fleet CA (koji-fleet ca init); without it certificate resources cannot be signed. */
     ca: Type.Optional(Type.Object({ dir: Type.String({ pattern: "^/" }) }, { additionalProperties: false })),
     logLevel: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error", "silent"].map((l) => Type.Literal(l)))),
@@ -66,6 +80,7 @@ export interface ControllerConfig {
   };
   readonly stateDir: string;
   readonly ca?: { readonly dir: string };
+  readonly koji?: { readonly hubUrl?: string; readonly caFile: string; readonly adminCertFile: string; readonly intervalSeconds?: number };
   readonly logLevel: string;
 }
 
@@ -82,6 +97,7 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
     },
     stateDir: c.stateDir ?? "/var/lib/koji-fleet-controller",
     ...(c.ca && { ca: c.ca }),
+    ...(c.koji && { koji: c.koji }),
     logLevel: c.logLevel ?? "info",
   });
 }

@@ -21,6 +21,7 @@ import { controllerEvent } from "./events.js";
 import { HostKeys } from "./host-keys.js";
 import { SecretVault } from "./secrets-vault.js";
 import { RolloutDriver } from "./rollout/driver.js";
+import { KojiObjectsSync } from "./koji-sync.js";
 import type { FleetEvent } from "../shared/protocol.js";
 import type { Signer } from "../shared/signing.js";
 
@@ -40,11 +41,12 @@ export class Controller {
   private bus: ControllerBus | null = null;
   private reconciler: Reconciler | null = null;
   private app: FastifyInstance | null = null;
-  private poll: NodeJS.Timeout | null = null;
   private natsUp = false;
   private reconciledOnce = false;
   private signer: Signer | null = null;
-  private rolloutTimer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  /** Koji objects through the hub's API, when configured; null otherwise. */
+  kojiSync: KojiObjectsSync | null = null;
   /** Publishes each revision's changed catalogs in dependency order; null before start(). */
   rollouts: RolloutDriver | null = null;
 
@@ -75,23 +77,36 @@ export class Controller {
       this.bus.followEvents((e) => this.fleet.addEvent(e));
       const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
       this.signer = await loadOrCreateSigner(this.config.stateDir);
+      const ca = this.config.ca ? await CertificateAuthority.load(this.config.ca.dir) : null;
       const hostKeys = new HostKeys(join(this.config.stateDir, "hosts"));
       const vault = await SecretVault.open(this.config.stateDir);
       const reconciler = new Reconciler({
         git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys,
         startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
+        compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), registeredBuilders: this.kojiSync?.registered ?? new Set() }),
       });
       this.reconciler = reconciler;
       this.rollouts = new RolloutDriver({
         state: this.fleet, publish: (c) => reconciler.publishLocked(c), emit: (e) => this.emit(e), clock: this.clock, log: this.log, maxUnavailable: 1,
       });
       await this.reconciler.restore();
-      if (this.config.ca) this.serveTrust(this.nc, await CertificateAuthority.load(this.config.ca.dir), hostKeys, this.signer, this.reconciler);
+      if (ca) this.serveTrust(this.nc, ca, hostKeys, this.signer, reconciler);
+      if (this.config.koji) {
+        const k = this.config.koji;
+        this.kojiSync = new KojiObjectsSync({
+          fleet: () => reconciler.fleet, caFile: k.caFile, adminCertFile: k.adminCertFile, ...(k.hubUrl && { hubUrl: k.hubUrl }),
+          ownedFile: join(this.config.stateDir, "koji-owned.json"),
+          // A builder registered in Koji: its gate opens, so its catalog changes.
+          onRegisteredChanged: () => void reconciler.recompile().catch((err: unknown) => this.log.error({ err }, "recompile failed")),
+          log: this.log,
+        });
+        this.timers.push(setInterval(() => void this.syncKoji(), (k.intervalSeconds ?? 60) * 1000));
+      }
       this.state = "running";
       await this.sync();
-      this.poll = setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000);
+      this.timers.push(setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000));
       // Statuses drive the rollout; the timer covers hosts that fell silent.
-      this.rolloutTimer = setInterval(() => void this.rollouts?.tick(), 1_000);
+      this.timers.push(setInterval(() => void this.rollouts?.tick(), 1_000));
       this.app = await buildApp({
         state: this.fleet,
         clock: this.clock,
@@ -99,6 +114,7 @@ export class Controller {
         requestSync: () => void this.sync(),
         readiness: () => this.readiness(),
         rollouts: this.rollouts,
+        koji: this.kojiSync,
         ...httpAuth,
       });
       return await this.app.listen({ host: this.config.http.host, port: this.config.http.port });
@@ -118,6 +134,13 @@ export class Controller {
     } catch (err) {
       this.log.error({ err }, "reconcile failed; will retry on the next poll or webhook");
     }
+    await this.syncKoji();
+  }
+
+  /** Koji objects after each revision and on a timer; a hub that is not up yet is retried. */
+  private async syncKoji(): Promise<void> {
+    if (!this.kojiSync || this.state !== "running") return;
+    await this.kojiSync.run().catch((err: unknown) => this.log.warn({ err }, "Koji objects not converged yet; retrying later"));
   }
 
   /** The public key agents pin to verify catalogs (PEM); null before start(). */
@@ -167,8 +190,7 @@ export class Controller {
   async stop(): Promise<void> {
     if (this.state === "stopped") return;
     if (this.state !== "failed") this.state = "stopping";
-    if (this.poll) clearInterval(this.poll);
-    if (this.rolloutTimer) clearInterval(this.rolloutTimer);
+    for (const t of this.timers) clearInterval(t);
     await this.app?.close();
     this.bus?.stop();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());

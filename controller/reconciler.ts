@@ -16,6 +16,8 @@ import type { ControllerBus } from "./bus.js";
 import { controllerEvent } from "./events.js";
 import { loadFleet } from "./config/load-fleet.js";
 import { compileFleet } from "./compile/compile.js";
+import type { CompileOptions } from "./compile/farm.js";
+import type { FleetConfig } from "./config/fleet-schema.js";
 import { contentDigest, planPublication } from "./publication.js";
 import type { FleetState, RevisionInfo } from "./fleet-state.js";
 
@@ -29,6 +31,8 @@ export interface ReconcilerDeps {
   signer: Signer;
   vault: SecretVault;
   hostKeys: HostKeys;
+  /** Inputs of the compiler beyond git: the CA certificate, builders registered in Koji. */
+  compileOptions(): CompileOptions;
   /** Hands a revision's changed catalogs to the rollout, which publishes them in order. */
   startRollout(revision: string, catalogs: readonly Catalog[]): void;
 }
@@ -40,6 +44,8 @@ export type ReconcileOutcome =
 
 export class Reconciler {
   private processedHead: string | null = null;
+  /** The fleet of the revision in force. */
+  fleet: FleetConfig | null = null;
   /** Webhooks and poll ticks call this; concurrent calls coalesce. */
   readonly trigger: () => Promise<ReconcileOutcome>;
 
@@ -66,6 +72,17 @@ export class Reconciler {
       if (!current) return;
       const { signature: _s, sealedSecrets: _x, ...content } = current;
       await this.publish({ ...content, generation: current.generation + 1, issuedAt: iso(this.d.clock()) });
+    });
+  }
+
+  /**
+   * Compiles the revision in force again because an input other than git changed (a builder
+   * got registered in Koji, so its gate opens); what changes is rolled out as usual.
+   */
+  recompile(): Promise<void> {
+    return this.locked(async () => {
+      const sha = this.d.state.lastGood?.sha;
+      if (sha) await this.apply(await this.d.git.commitInfo(sha));
     });
   }
 
@@ -124,7 +141,8 @@ export class Reconciler {
       this.emit("revision-rejected", "error", `revision ${revision.shortSha} rejected: ${lines[0]}${lines.length > 1 ? ` (+${lines.length - 1} more)` : ""}`, revision.sha, { errors: lines });
       return { kind: "rejected", head: revision.sha, errors: loaded.errors };
     }
-    const compiled = compileFleet(loaded.fleet);
+    this.fleet = loaded.fleet;
+    const compiled = compileFleet(loaded.fleet, this.d.compileOptions());
     const plan = planPublication(compiled, revision.sha, state.desired, state.reportedGenerations(), iso(clock()));
     state.intended.clear();
     for (const c of compiled) state.intended.set(c.host, contentDigest(c));

@@ -11,6 +11,8 @@ import { hostRoutes } from "./routes/hosts.js";
 import { eventRoutes } from "./routes/events.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { rolloutRoutes } from "./routes/rollouts.js";
+import { kojiRoutes } from "./routes/koji.js";
+import type { ResourceResult } from "../../shared/protocol.js";
 import type { Rollout } from "../rollout/plan.js";
 import { healthRoutes } from "./routes/health.js";
 import { syncRoutes } from "./routes/sync.js";
@@ -41,6 +43,8 @@ export interface AppDeps {
   readAccess?: ReadAccess;
   /** Serve HTTPS instead of HTTP. */
   https?: HttpsMaterial;
+  /** Koji objects converged through the hub's API (null: not configured). */
+  koji?: { readonly results: readonly ResourceResult[]; readonly registered: ReadonlySet<string>; readonly lastRunAt: string | null } | null;
   /** The rollout driver: the current rollout, resume, abort. */
   rollouts?: { readonly current: Rollout | null; resume(): boolean; abort(): boolean } | null;
 }
@@ -80,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(eventRoutes, { deps });
       await api.register(syncRoutes, { deps });
       await api.register(rolloutRoutes, { deps });
+      await api.register(kojiRoutes, { deps });
     },
     { prefix: "/api/v1" },
   );

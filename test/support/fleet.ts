@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { Controller } from "../../controller/controller.js";
 import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
-import { withDefaults as controllerDefaults } from "../../controller/config.js";
+import { withDefaults as controllerDefaults, type ControllerConfigFile } from "../../controller/config.js";
 import { Agent } from "../../agent/agent.js";
 import { withDefaults as agentDefaults, type AgentConfigFile } from "../../agent/config.js";
 import { createLogger, silentLogger } from "../../shared/log.js";
@@ -43,12 +43,15 @@ export class TestFleet {
   readonly logs: string[] = [];
   private log = silentLogger();
 
-  static async start(opts: { fleetYaml?: string; startAgents?: boolean; captureLogs?: boolean } = {}): Promise<TestFleet> {
+  private controllerExtra: Partial<ControllerConfigFile> = {};
+
+  static async start(opts: { fleetYaml?: string; startAgents?: boolean; captureLogs?: boolean; controller?: Partial<ControllerConfigFile> } = {}): Promise<TestFleet> {
     const dir = await makeTmpDir("kf-fleet-");
     const nats = await startNatsServer({ storeDir: join(dir, "nats") });
     const remote = await createRemote();
     await remote.commitAll("initial fleet", { "fleet.yaml": opts.fleetYaml ?? (await readFile(EXAMPLE_FLEET, "utf8")) });
     const fleet = new TestFleet(dir, nats, remote);
+    fleet.controllerExtra = opts.controller ?? {};
     if (opts.captureLogs) fleet.log = createLogger("test", { level: "debug", destination: new Writable({ write: (chunk, _enc, done) => (fleet.logs.push(String(chunk)), done()) }) });
     await fleet.startController();
     await fleet.issueTokens(HOSTS);
@@ -67,6 +70,7 @@ export class TestFleet {
         http: { host: "127.0.0.1", port: 0 },
         stateDir: join(this.dir, "controller"),
         ca: { dir: caDir },
+        ...this.controllerExtra,
       }),
       { log: this.log },
     );

@@ -1,0 +1,64 @@
+// Converges the Koji objects git implies (kojira's user and permission, the builders' host
+// entries) through the hub's API, and tells the controller when the set of registered
+// builders changes: each registration opens that builder's gate, so kojid starts only after
+// addHost (pitfall 2).
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { ResourceResult } from "../shared/protocol.js";
+import type { Logger } from "../shared/log.js";
+import { writeFileAtomic } from "../shared/atomic-file.js";
+import { singleFlight } from "../shared/single-flight.js";
+import type { FleetConfig } from "./config/fleet-schema.js";
+import { defaultsApplied } from "./config/defaults.js";
+import { farmOf } from "./compile/farm.js";
+import { KojiSession } from "./koji/session.js";
+import { convergeKojiObjects, registeredBuilders } from "./koji/converge.js";
+import { desiredKojiObjects } from "./koji/objects.js";
+
+export interface KojiSyncDeps {
+  /** The fleet of the revision in force, or null before the first good revision. */
+  fleet(): FleetConfig | null;
+  hubUrl?: string;
+  caFile: string;
+  adminCertFile: string;
+  /** Builders koji-fleet registered, kept across restarts so removed ones can be disabled. */
+  ownedFile: string;
+  onRegisteredChanged(registered: ReadonlySet<string>): void;
+  log: Logger;
+}
+
+export class KojiObjectsSync {
+  results: ResourceResult[] = [];
+  registered: ReadonlySet<string> = new Set();
+  lastRunAt: string | null = null;
+  readonly run: () => Promise<void>;
+
+  constructor(private readonly d: KojiSyncDeps) {
+    this.run = singleFlight(() => this.once());
+  }
+
+  private async owned(): Promise<Set<string>> {
+    return new Set(JSON.parse(await readFile(this.d.ownedFile, "utf8").catch(() => "[]")) as string[]);
+  }
+
+  private async once(): Promise<void> {
+    const fleet = this.d.fleet();
+    if (!fleet) return;
+    const resolved = defaultsApplied(fleet);
+    const session = new KojiSession({ hubUrl: this.d.hubUrl ?? farmOf(resolved).hubUrl, caFile: this.d.caFile, certFile: this.d.adminCertFile });
+    const owned = await this.owned();
+    const report = await convergeKojiObjects(session, desiredKojiObjects(resolved), { owned });
+    this.results = report.results;
+    this.lastRunAt = new Date().toISOString();
+    const next = registeredBuilders(report.results, this.registered);
+    for (const failed of report.results.filter((r) => r.outcome === "failed")) this.d.log.warn({ id: failed.id, error: failed.error }, "Koji object not converged");
+    const grown = [...next].filter((h) => !owned.has(h));
+    if (grown.length > 0) {
+      await mkdir(dirname(this.d.ownedFile), { recursive: true });
+      await writeFileAtomic(this.d.ownedFile, JSON.stringify([...owned, ...grown].sort()), 0o600);
+    }
+    const changed = next.size !== this.registered.size || [...next].some((h) => !this.registered.has(h));
+    this.registered = next;
+    if (changed) this.d.onRegisteredChanged(next);
+  }
+}

@@ -8,7 +8,8 @@ import { singleFlight } from "../shared/single-flight.js";
 import { CONTROLLER_KEYS } from "../shared/names.js";
 import type { Signer } from "../shared/signing.js";
 import { seal, secretRefs } from "../shared/sealed.js";
-import type { Catalog } from "../shared/protocol.js";
+import type { Catalog, CatalogContent } from "../shared/protocol.js";
+import type { Pins } from "./pins.js";
 import type { SecretVault } from "./secrets-vault.js";
 import type { HostKeys } from "./host-keys.js";
 import type { GitSource } from "./git/source.js";
@@ -35,7 +36,14 @@ export interface ReconcilerDeps {
   compileOptions(): CompileOptions;
   /** Hands a revision's changed catalogs to the rollout, which publishes them in order. */
   startRollout(revision: string, catalogs: readonly Catalog[]): void;
+  /** Hosts pinned to a revision and the fleet-wide rollback; none when absent. */
+  pins?: Pins;
 }
+
+/** A revision compiled the way apply() compiles it: what a live plan sends to agents. */
+export type CompiledRevision =
+  | { ok: true; revision: RevisionInfo; catalogs: CatalogContent[] }
+  | { ok: false; revision: RevisionInfo; errors: ConfigError[] };
 
 export type ReconcileOutcome =
   | { kind: "unchanged"; head: string }
@@ -93,14 +101,73 @@ export class Reconciler {
 
   /** Seals the secrets the catalog references to the host's key, signs, and puts it. */
   private async publish(unsigned: Catalog): Promise<void> {
-    const { state, bus, signer, vault, hostKeys, log } = this.d;
+    const catalog = await this.seal(unsigned);
+    await this.d.bus.putCatalog(catalog);
+    this.d.state.desired.set(catalog.host, catalog);
+  }
+
+  /** Seals the secrets the catalog references to the host's key and signs it. */
+  async seal(unsigned: Catalog): Promise<Catalog> {
+    const { signer, vault, hostKeys, log } = this.d;
     const names = secretRefs(unsigned.resources);
     const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
     if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
     const sealedSecrets = key ? Object.fromEntries(await Promise.all(names.map(async (n) => [n, seal(await vault.ensure(n), key)] as const))) : undefined;
-    const catalog = signer.sign({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) });
-    await bus.putCatalog(catalog);
-    state.desired.set(catalog.host, catalog);
+    return signer.sign({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) });
+  }
+
+  /** Reads and compiles fleet.yaml at any revision the mirror holds (no publication). */
+  async compileAt(rev: string): Promise<CompiledRevision> {
+    const { git, fleetPath } = this.d;
+    const revision = await git.commitInfo(rev);
+    const source = await git.readFile(revision.sha, fleetPath);
+    const loaded = source
+      ? loadFleet(source, fleetPath)
+      : { ok: false as const, errors: [{ file: fleetPath, line: 1, col: 1, message: `file not found at revision ${revision.shortSha}` }] };
+    if (!loaded.ok) return { ok: false, revision, errors: loaded.errors };
+    return { ok: true, revision, catalogs: compileFleet(loaded.fleet, this.d.compileOptions()) };
+  }
+
+  /**
+   * The catalogs a revision would publish now (hosts whose content differs from kf-desired),
+   * sealed and signed like published ones, for a live plan; nothing is published.
+   */
+  async candidates(rev: string): Promise<{ revision: RevisionInfo; catalogs: Catalog[]; unchanged: string[]; removed: string[] } | { revision: RevisionInfo; errors: ConfigError[] }> {
+    const compiled = await this.compileAt(rev);
+    if (!compiled.ok) return { revision: compiled.revision, errors: compiled.errors };
+    const { state, clock } = this.d;
+    const plan = planPublication(compiled.catalogs, compiled.revision.sha, state.desired, state.reportedGenerations(), iso(clock()));
+    return { revision: compiled.revision, catalogs: await Promise.all(plan.put.map((c) => this.seal(c))), unchanged: plan.unchanged, removed: plan.remove };
+  }
+
+  /** Pinned hosts (and, during a rollback, every host) get their revision's content instead of head's. */
+  private async applyPins(head: string, compiled: CatalogContent[]): Promise<{ contents: CatalogContent[]; revisionOf: Map<string, string> }> {
+    const pins = this.d.pins;
+    const revisionOf = new Map<string, string>();
+    if (!pins) return { contents: compiled, revisionOf };
+    const ended = await pins.headAccepted(head);
+    if (ended) this.d.log.info({ rollback: ended.revision, head }, "a newer commit landed: the fleet-wide rollback ends");
+    if (!pins.active) return { contents: compiled, revisionOf };
+    const byRevision = new Map<string, CompiledRevision>();
+    const contents: CatalogContent[] = [];
+    for (const c of compiled) {
+      const rev = pins.revisionFor(c.host);
+      if (!rev || rev === head) {
+        contents.push(c);
+        continue;
+      }
+      let at = byRevision.get(rev);
+      if (!at) byRevision.set(rev, (at = await this.compileAt(rev)));
+      const pinned = at.ok ? at.catalogs.find((x) => x.host === c.host) : undefined;
+      if (!pinned) {
+        this.d.log.warn({ host: c.host, revision: rev }, "pinned revision is invalid or lacks this host: it follows head");
+        contents.push(c);
+        continue;
+      }
+      contents.push(pinned);
+      revisionOf.set(c.host, rev);
+    }
+    return { contents, revisionOf };
   }
 
   /** Restores the last good and last rejected revisions recorded in kf-controller. */
@@ -134,16 +201,19 @@ export class Reconciler {
       ? loadFleet(source, fleetPath)
       : { ok: false as const, errors: [{ file: fleetPath, line: 1, col: 1, message: `file not found at revision ${revision.shortSha}` }] };
     if (!loaded.ok) {
-      state.rejected = { revision, errors: loaded.errors, at: iso(clock()) };
-      await bus.controller.put(CONTROLLER_KEYS.lastRejectedRevision, revision.sha);
       const lines = loaded.errors.map(formatConfigError);
       log.warn({ revision: revision.sha, errors: lines }, "revision rejected, last good revision stays in force");
       this.emit("revision-rejected", "error", `revision ${revision.shortSha} rejected: ${lines[0]}${lines.length > 1 ? ` (+${lines.length - 1} more)` : ""}`, revision.sha, { errors: lines });
+      await bus.controller.put(CONTROLLER_KEYS.lastRejectedRevision, revision.sha);
+      // Last: once the API shows the rejection, its event and record exist too.
+      state.rejected = { revision, errors: loaded.errors, at: iso(clock()) };
       return { kind: "rejected", head: revision.sha, errors: loaded.errors };
     }
     this.fleet = loaded.fleet;
-    const compiled = compileFleet(loaded.fleet, this.d.compileOptions());
+    const { contents: compiled, revisionOf } = await this.applyPins(revision.sha, compileFleet(loaded.fleet, this.d.compileOptions()));
     const plan = planPublication(compiled, revision.sha, state.desired, state.reportedGenerations(), iso(clock()));
+    // A pinned host's new catalog names its pinned revision, with a new (higher) generation.
+    plan.put = plan.put.map((c) => ({ ...c, revision: revisionOf.get(c.host) ?? c.revision }));
     state.intended.clear();
     for (const c of compiled) state.intended.set(c.host, contentDigest(c));
     this.d.startRollout(revision.sha, plan.put);

@@ -87,3 +87,33 @@ describe("koji-fleet up (what npm start runs)", () => {
     expect(out).toContain("stopping…");
   });
 });
+
+describe("koji-fleet ca", () => {
+  it("init, export, revoke (with a CRL openssl reads), revoked, user bundle", async () => {
+    const dir = await tmp();
+    const config = join(dir, "controller.yaml");
+    await writeFile(config, `git:\n  url: ${dir}/repo\nnats:\n  servers: [nats://127.0.0.1:4222]\nstateDir: ${dir}/state\nca:\n  dir: ${dir}/ca\n`);
+    expect((await run(["ca", "init", "--org", "mx-os-koji", "--config", config])).code).toBe(0);
+    expect((await run(["ca", "init", "--config", config])).stderr).toContain("already exists");
+    expect((await run(["ca", "export", "--config", config])).stdout).toMatch(/^-----BEGIN CERTIFICATE-----/);
+
+    // what the controller records when it signs a host's certificate
+    const { CertificateAuthority } = await import("../controller/ca/authority.js");
+    const { CaRegistry } = await import("../controller/ca/registry.js");
+    const { createCsr, generateKeyPem } = await import("../agent/csr.js");
+    const { createPrivateKey } = await import("node:crypto");
+    const ca = await CertificateAuthority.load(join(dir, "ca"));
+    const issued = ca.issue(createCsr(createPrivateKey(await generateKeyPem()), [["CN", "cs10-koji-03"]]), { subject: [["CN", "cs10-koji-03"]], usage: "client", days: 30 });
+    await new CaRegistry(join(dir, "ca")).record("cs10-koji-03", "agent", issued);
+
+    const revoke = await run(["ca", "revoke", "cs10-koji-03", "--config", config]);
+    expect(revoke).toMatchObject({ code: 0, stdout: expect.stringContaining("revoked 1 certificate(s) of cs10-koji-03") });
+    const { execFileSync } = await import("node:child_process");
+    expect(execFileSync("openssl", ["crl", "-in", join(dir, "ca/koji_ca.crl"), "-noout", "-text"], { encoding: "utf8" })).toContain(issued.serial.toUpperCase());
+    expect((await run(["ca", "revoked", "--config", config])).stdout).toBe("cs10-koji-03\n");
+
+    await writeFile(join(dir, "pw"), "correct horse\n");
+    expect((await run(["ca", "user", "alice", "--password-file", join(dir, "pw"), "--out", join(dir, "alice.p12"), "--config", config])).code).toBe(0);
+    expect(execFileSync("openssl", ["pkcs12", "-in", join(dir, "alice.p12"), "-passin", "pass:correct horse", "-nokeys"], { encoding: "utf8" })).toContain("CN = alice");
+  });
+});

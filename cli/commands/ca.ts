@@ -1,21 +1,35 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { readControllerConfig } from "../../controller/config.js";
 import { CertificateAuthority } from "../../controller/ca/authority.js";
+import { CaRegistry } from "../../controller/ca/registry.js";
+import { isHostName } from "../../shared/names.js";
 import { wantsHelp, type Command } from "../command.js";
 
 const usage = `usage: koji-fleet ca init [--org NAME] [--cn NAME] [--days N] [--config FILE]
        koji-fleet ca export [--config FILE]
+       koji-fleet ca revoke HOST [--config FILE]
+       koji-fleet ca revoked [--config FILE]
+       koji-fleet ca user NAME --password-file FILE --out FILE.p12 [--org NAME] [--config FILE]
 
-init    creates the fleet CA in the controller's ca.dir (koji_ca_cert.crt and
-        private/koji_ca_cert.key, 0600): RSA 3072, SHA-256, 10 years by default.
-        Refuses to replace an existing CA. --org defaults to "koji-fleet".
-export  prints the CA certificate, for workstations and browsers to trust
-        (/etc/pki/ca-trust/source/anchors/ + update-ca-trust).
+init     creates the fleet CA in the controller's ca.dir (koji_ca_cert.crt and
+         private/koji_ca_cert.key, 0600): RSA 3072, SHA-256, 10 years by default.
+         Refuses to replace an existing CA. --org defaults to "koji-fleet".
+export   prints the CA certificate, for workstations and browsers to trust
+         (/etc/pki/ca-trust/source/anchors/ + update-ca-trust).
+revoke   revokes every certificate issued to HOST and writes the CRL to
+         <ca.dir>/koji_ca.crl (point httpd's SSLCARevocationFile at it). Then regenerate the
+         NATS config without the host (koji-fleet nats-config --revoke HOST) and reload
+         nats-server: nats-server 2.9 checks no CRL, removing the user is what cuts it off.
+revoked  prints the revoked hosts, one per line.
+user     makes a PKCS#12 bundle (key, certificate CN=NAME, CA) for a person's browser
+         login to kojiweb, protected by the password in --password-file.
 --config defaults to /etc/koji-fleet/controller.yaml; it must set ca.dir.`;
 
 export const caCommand: Command = {
   name: "ca",
-  summary: "create the fleet CA or print its certificate",
+  summary: "create the fleet CA, print it, revoke a host, make a user's browser bundle",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;
@@ -27,20 +41,49 @@ export const caCommand: Command = {
         cn: { type: "string", default: "Koji CA" },
         days: { type: "string", default: "3650" },
         config: { type: "string", default: "/etc/koji-fleet/controller.yaml" },
+        "password-file": { type: "string" },
+        out: { type: "string" },
       },
     });
-    const [verb] = positionals;
-    if ((verb !== "init" && verb !== "export") || positionals.length !== 1) return console.error(usage), 2;
+    const [verb, arg] = positionals;
+    const arity: Record<string, number> = { init: 1, export: 1, revoked: 1, revoke: 2, user: 2 };
+    if (!verb || arity[verb] !== positionals.length) return console.error(usage), 2;
     const config = readControllerConfig(values.config!);
     if (!config.ca) return console.error(`koji-fleet ca: ${values.config} sets no ca.dir`), 2;
-    if (verb === "export") {
-      process.stdout.write((await CertificateAuthority.load(config.ca.dir)).certificatePem);
-      return 0;
+    const dir = config.ca.dir;
+    const registry = new CaRegistry(dir);
+    switch (verb) {
+      case "init": {
+        const days = Number(values.days);
+        if (!Number.isInteger(days) || days < 1) return console.error("koji-fleet ca: --days must be a positive integer"), 2;
+        const ca = await CertificateAuthority.init(dir, { subject: [["O", values.org!], ["CN", values.cn!]], days });
+        console.log(`CA created in ${ca.dir}`);
+        return 0;
+      }
+      case "export":
+        process.stdout.write((await CertificateAuthority.load(dir)).certificatePem);
+        return 0;
+      case "revoked":
+        for (const host of await registry.revokedHosts()) console.log(host);
+        return 0;
+      case "revoke": {
+        if (!isHostName(arg!)) return console.error(`koji-fleet ca: invalid host name '${arg}'`), 2;
+        const now = await registry.revokeHost(arg!);
+        const crl = (await CertificateAuthority.load(dir)).crl((await registry.revoked()).map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt!) })));
+        await writeFile(join(dir, "koji_ca.crl"), crl, { mode: 0o644 });
+        console.log(`revoked ${now.length} certificate(s) of ${arg}; CRL written to ${join(dir, "koji_ca.crl")}`);
+        console.log(`now: koji-fleet nats-config … --revoke ${arg}, and reload nats-server`);
+        return 0;
+      }
+      default: {
+        if (!values["password-file"] || !values.out) return console.error("koji-fleet ca user: --password-file and --out are required"), 2;
+        const password = (await readFile(values["password-file"], "utf8")).replace(/\n$/, "");
+        if (password.length < 8) return console.error("koji-fleet ca user: the password must have at least 8 characters"), 2;
+        const bundle = (await CertificateAuthority.load(dir)).userBundle([["O", values.org!], ["OU", "users"], ["CN", arg!]], password);
+        await writeFile(values.out, bundle, { mode: 0o600 });
+        console.log(`wrote ${values.out}: import it in the browser to log in to kojiweb as ${arg}`);
+        return 0;
+      }
     }
-    const days = Number(values.days);
-    if (!Number.isInteger(days) || days < 1) return console.error("koji-fleet ca: --days must be a positive integer"), 2;
-    const ca = await CertificateAuthority.init(config.ca.dir, { subject: [["O", values.org!], ["CN", values.cn!]], days });
-    console.log(`CA created in ${ca.dir}`);
-    return 0;
   },
 };

@@ -83,3 +83,39 @@ describe("fleet CA", () => {
     fs.chmodSync(join(dir, "ca", CA_KEY_FILE), 0o600);
   });
 });
+
+describe("revocation and user bundles", () => {
+  it("a CRL listing revoked serials verifies against the CA with openssl and names them", () => {
+    const a = ca.issue(csr("rev-a"), { subject: [["CN", "rev-a"]], usage: "client", days: 30 });
+    const b = ca.issue(csr("rev-b"), { subject: [["CN", "rev-b"]], usage: "client", days: 30 });
+    const file = join(dir, "koji_ca.crl");
+    fs.writeFileSync(file, ca.crl([{ serial: a.serial, revokedAt: new Date() }]));
+    const text = openssl("crl", "-in", file, "-CAfile", join(dir, "ca", CA_CERT_FILE), "-noout", "-text");
+    expect(text).toContain(`Serial Number: ${a.serial.toUpperCase()}`);
+    expect(text).not.toContain(b.serial.toUpperCase());
+    expect(text).toContain("Signature Algorithm: sha256WithRSAEncryption");
+    const verify = execFileSync("openssl", ["crl", "-in", file, "-CAfile", join(dir, "ca", CA_CERT_FILE), "-noout"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(verify).toBe("");
+    // and openssl verify with CRL checking refuses the revoked certificate, accepts the other
+    fs.writeFileSync(join(dir, "a.crt"), a.pem);
+    fs.writeFileSync(join(dir, "b.crt"), b.pem);
+    const check = (crt: string) => {
+      try {
+        return execFileSync("openssl", ["verify", "-crl_check", "-CAfile", join(dir, "ca", CA_CERT_FILE), "-CRLfile", file, join(dir, crt)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+      } catch (err) {
+        const e = err as { stdout?: string; stderr?: string };
+        return `${e.stdout ?? ""}${e.stderr ?? ""}`;
+      }
+    };
+    expect(check("a.crt")).toMatch(/certificate revoked/);
+    expect(check("b.crt")).toMatch(/: OK$/);
+  });
+
+  it("a user's PKCS#12 bundle opens with its password and holds a client certificate for the user", () => {
+    const p12 = join(dir, "alice.p12");
+    fs.writeFileSync(p12, ca.userBundle([["O", "mx-os-koji"], ["OU", "users"], ["CN", "alice"]], "s3cret-pass"));
+    const certs = openssl("pkcs12", "-in", p12, "-passin", "pass:s3cret-pass", "-nokeys");
+    expect(certs).toContain("subject=O = mx-os-koji, OU = users, CN = alice");
+    expect(() => openssl("pkcs12", "-in", p12, "-passin", "pass:wrong", "-nokeys")).toThrow();
+  });
+});

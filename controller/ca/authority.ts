@@ -93,6 +93,45 @@ export class CertificateAuthority {
     return pki.certificateToPem(this.cert);
   }
 
+  /**
+   * A CRL (X.509 v2) listing `revoked`, signed like the certificates (SHA-256 with RSA).
+   * node-forge has no CRL writer, so it is built from forge's ASN.1 primitives.
+   */
+  crl(revoked: readonly { serial: string; revokedAt: Date }[], now = new Date(), days = 7): string {
+    const { asn1 } = forge;
+    const seq = (...v: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, v);
+    const time = (d: Date) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTCTIME, false, asn1.dateToUtcTime(d));
+    const sha256WithRsa = () => seq(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer("1.2.840.113549.1.1.11").getBytes()), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ""));
+    const serial = (hex: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, forge.util.hexToBytes(hex));
+    const tbs = seq(
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, String.fromCharCode(1)), // v2
+      sha256WithRsa(),
+      pki.distinguishedNameToAsn1(this.cert.subject),
+      time(now),
+      time(new Date(now.getTime() + days * 86_400_000)),
+      ...(revoked.length > 0 ? [seq(...revoked.map((r) => seq(serial(r.serial), time(r.revokedAt))))] : []),
+    );
+    const digest = md.sha256.create();
+    digest.update(asn1.toDer(tbs).getBytes());
+    const signature = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + this.key.sign(digest));
+    const der = asn1.toDer(seq(tbs, sha256WithRsa(), signature)).getBytes();
+    return `-----BEGIN X509 CRL-----\n${forge.util.encode64(der).replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END X509 CRL-----\n`;
+  }
+
+  /**
+   * A PKCS#12 bundle (key, certificate, CA) for a person's browser login to kojiweb. The one
+   * place a key is made centrally: it is for a human, who imports it and keeps the file.
+   */
+  userBundle(subject: Subject, password: string, days = 365): Buffer {
+    const key = pki.privateKeyFromPem(generateRsaKeyPem(2048)) as forge.pki.rsa.PrivateKey;
+    const csr = pki.createCertificationRequest();
+    csr.publicKey = pki.setRsaPublicKey(key.n, key.e);
+    csr.sign(key, md.sha256.create());
+    const issued = this.issue(pki.certificationRequestToPem(csr), { subject, usage: "client", days });
+    const p12 = forge.pkcs12.toPkcs12Asn1(key, [pki.certificateFromPem(issued.pem), this.cert], password, { algorithm: "aes256", friendlyName: subject.at(-1)?.[1] ?? "koji user" });
+    return Buffer.from(forge.asn1.toDer(p12).getBytes(), "binary");
+  }
+
   /** The CN a CSR asks for, if any: only to refuse requests that name someone else. */
   static requestedCommonName(csrPem: string): string | null {
     try {

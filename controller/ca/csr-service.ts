@@ -7,6 +7,7 @@ import type { Catalog } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
 import { CertificatePropsSchema, type CertificateProps } from "../../shared/certificate-props.js";
 import type { CertificateAuthority, IssuedCertificate } from "./authority.js";
+import type { CaRegistry } from "./registry.js";
 
 export interface CsrRequest {
   name: string;
@@ -49,7 +50,7 @@ export function handleCsr(
   }
 }
 
-export function serveCsrs(nc: NatsConnection, ca: CertificateAuthority, catalogOf: (host: string) => Catalog | undefined, log: Logger): Subscription {
+export function serveCsrs(nc: NatsConnection, ca: CertificateAuthority, catalogOf: (host: string) => Catalog | undefined, log: Logger, registry?: CaRegistry): Subscription {
   const sub = nc.subscribe(CSR_WILDCARD);
   void (async () => {
     for await (const m of sub) {
@@ -61,6 +62,7 @@ export function serveCsrs(nc: NatsConnection, ca: CertificateAuthority, catalogO
         // answered as malformed below
       }
       const { reply, issued } = handleCsr(ca, catalogOf(host), host, body);
+      if (issued) await registry?.record(host, (body as CsrRequest).name, issued);
       if (issued) log.info({ host, name: (body as CsrRequest).name, serial: issued.serial, subject: issued.subject, notAfter: issued.notAfter }, "certificate issued");
       else log.warn({ host, error: reply.ok ? undefined : reply.error }, "certificate request refused");
       m.respond(JSON.stringify(reply));

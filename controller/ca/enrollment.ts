@@ -7,6 +7,7 @@ import type { Logger } from "../../shared/log.js";
 import type { Subject } from "../../shared/dn.js";
 import { CertificateAuthority } from "./authority.js";
 import type { TokenStore } from "./tokens.js";
+import type { CaRegistry } from "./registry.js";
 
 export interface EnrollRequest {
   host: string;
@@ -25,6 +26,8 @@ export interface EnrollmentDeps {
   /** Days an agent's NATS client certificate lives; renewed through its catalog later. */
   days?: number;
   onRefused?(host: string, reason: string): void;
+  /** Where issued certificates are recorded (for revocation). */
+  registry?: CaRegistry;
   /** The host's new certificate: its public key is what the host's secrets are sealed to. */
   onEnrolled?(host: string, certificatePem: string): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function enroll(d: EnrollmentDeps, request: unknown): Promise<Enrol
   if (!check.ok) return refuse(d, req.host, check.reason);
   try {
     const issued = d.ca.issue(req.csr, { subject: agentSubject(req.host), usage: "client", days: d.days ?? 90 });
+    await d.registry?.record(req.host, "agent", issued);
     await d.onEnrolled?.(req.host, issued.pem);
     return { ok: true, certificatePem: issued.pem, caPem: d.ca.certificatePem, catalogPublicKeyPem: d.catalogPublicKeyPem };
   } catch (err) {

@@ -109,7 +109,7 @@ export class Reconciler {
   /** Seals the secrets the catalog references to the host's key and signs it. */
   async seal(unsigned: Catalog): Promise<Catalog> {
     const { signer, vault, hostKeys, log } = this.d;
-    const names = secretRefs(unsigned.resources);
+    const names = secretRefs([...unsigned.resources, ...unsigned.probes]);
     const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
     if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
     const sealedSecrets = key ? Object.fromEntries(await Promise.all(names.map(async (n) => [n, seal(await vault.ensure(n), key)] as const))) : undefined;
@@ -133,7 +133,9 @@ export class Reconciler {
    * sealed and signed like published ones, for a live plan; nothing is published.
    */
   async candidates(rev: string): Promise<{ revision: RevisionInfo; catalogs: Catalog[]; unchanged: string[]; removed: string[] } | { revision: RevisionInfo; errors: ConfigError[] }> {
-    const compiled = await this.compileAt(rev);
+    // A revision the branch does not hold yet (a pull request's) is fetched first.
+    const sha = await this.d.git.commitInfo(rev).then((c) => c.sha, () => this.d.git.fetchRevision(rev));
+    const compiled = await this.compileAt(sha);
     if (!compiled.ok) return { revision: compiled.revision, errors: compiled.errors };
     const { state, clock } = this.d;
     const plan = planPublication(compiled.catalogs, compiled.revision.sha, state.desired, state.reportedGenerations(), iso(clock()));

@@ -42,10 +42,10 @@ export function unseal(sealed: SealedValue, privateKey: KeyLike): string {
 const PLACEHOLDER = /\{\{secret:([a-z0-9][a-z0-9._-]*)\}\}/g;
 
 /**
- * The secret names a catalog's resources reference: `{{secret:NAME}}` in any string prop and
+ * The secret names a catalog's resources and probes reference: `{{secret:NAME}}` in any string prop and
  * any prop named `passwordSecret`, at any depth. Pure, so the controller seals exactly these.
  */
-export function secretRefs(resources: readonly Resource[]): string[] {
+export function secretRefs(items: readonly Pick<Resource, "props">[]): string[] {
   const names = new Set<string>();
   const walk = (v: unknown, key?: string): void => {
     if (typeof v === "string") {
@@ -54,6 +54,6 @@ export function secretRefs(resources: readonly Resource[]): string[] {
     } else if (Array.isArray(v)) v.forEach((x) => walk(x));
     else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
   };
-  for (const r of resources) walk(r.props);
+  for (const r of items) walk(r.props);
   return [...names].sort();
 }

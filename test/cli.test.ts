@@ -71,7 +71,7 @@ describe("koji-fleet up (what npm start runs)", () => {
     p.stderr!.on("data", (b: Buffer) => (out += b.toString()));
     const api = await waitFor(() => /API:\s+(http:\/\/\S+)\/api\/v1\/fleet/.exec(out)?.[1], { timeoutMs: 15_000, message: `API line in:\n${out}` });
     const hosts = async () => ((await (await fetch(`${api}/api/v1/hosts`)).json()) as { hosts: HostView[] }).hosts;
-    await waitFor(async () => (await hosts()).filter((h) => h.phase === "Ready").length === 5, { timeoutMs: 15_000, message: "5 hosts Ready" });
+    await waitFor(async () => (await hosts()).filter((h) => h.phase === "Ready").length === 5, { timeoutMs: 30_000, message: "5 hosts Ready" });
 
     const repo = join(cwd, ".koji-fleet/gitops");
     const yaml = await readFile(join(repo, "fleet.yaml"), "utf8");

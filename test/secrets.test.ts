@@ -32,7 +32,7 @@ describe("fleet secrets", () => {
   it("each host's catalog carries exactly the secrets its resources reference, and only its own key opens them", () => {
     for (const host of HOSTS) {
       const c = fleet.controller.fleet.desired.get(host)!;
-      expect({ host, sealed: Object.keys(c.sealedSecrets ?? {}).sort() }).toEqual({ host, sealed: secretRefs(c.resources) });
+      expect({ host, sealed: Object.keys(c.sealedSecrets ?? {}).sort() }).toEqual({ host, sealed: secretRefs([...c.resources, ...c.probes]) });
     }
     const hub = fleet.controller.fleet.desired.get("cs10-koji-00")!;
     const own = readFileSync(identityFiles(fleet.identityDir("cs10-koji-00")).key, "utf8");

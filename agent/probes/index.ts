@@ -28,6 +28,12 @@ export interface ProbeKind<P = Record<string, unknown>> {
   readonly name: string;
   /** JSON Schema of `props`; a probe whose props do not match is unhealthy. */
   readonly schema: TSchema;
+  /**
+   * Whether the probe means anything in sandbox mode (paths under the root do). Probes of live
+   * services (HTTP, XML-RPC, PostgreSQL, units) would check the machine running the sandbox,
+   * so there they report "not checked" instead.
+   */
+  readonly appliesInSandbox?: boolean;
   /** Read-only. `output` says what was found, healthy or not. */
   check(props: P, ctx: ProbeContext): Promise<{ healthy: boolean; output: string }>;
 }
@@ -56,6 +62,7 @@ export interface RunProbesOptions {
   /** Defaults to defaultProbes. */
   kinds?: ProbeRegistry;
   secrets?: SecretSource;
+  sandbox?: boolean;
 }
 
 async function check(probe: Probe, kinds: ProbeRegistry, opts: RunProbesOptions): Promise<{ healthy: boolean; output: string }> {
@@ -63,6 +70,7 @@ async function check(probe: Probe, kinds: ProbeRegistry, opts: RunProbesOptions)
   if (!kind) return { healthy: false, output: `unsupported probe kind '${probe.kind}'` };
   const invalid = checkProps(kind.schema, probe.props);
   if (invalid) return { healthy: false, output: invalid };
+  if (opts.sandbox && !kind.appliesInSandbox) return { healthy: true, output: `sandbox: ${probe.kind} probe not checked here` };
   const { signal, clear } = deadline(PROBE_TIMEOUT_SECONDS * 1000, `timed out after ${PROBE_TIMEOUT_SECONDS} s`);
   try {
     return await raceAbort(kind.check(probe.props, { root: opts.root, files: opts.files, exec: opts.exec, signal, ...(opts.secrets && { secrets: opts.secrets }) }), signal);

@@ -17,6 +17,7 @@ export type PathProbeProps = Static<typeof PathProbeSchema>;
 export const pathProbe: ProbeKind<PathProbeProps> = {
   name: "path",
   schema: PathProbeSchema,
+  appliesInSandbox: true,
   async check(props, ctx) {
     const stat = await ctx.files.lstat(resolveUnderRoot(ctx.root, props.path));
     if (!stat) return { healthy: false, output: `${props.path}: absent` };

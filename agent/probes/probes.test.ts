@@ -63,3 +63,24 @@ describe("runProbes", () => {
     expect(results[2]!.output.endsWith("…[truncated]")).toBe(true);
   });
 });
+
+describe("probes in sandbox mode", () => {
+  it("a live-service probe is not checked (it would check the machine running the sandbox); a path probe still is", async () => {
+    const { runProbes } = await import("./index.js");
+    const { createFiles } = await import("../providers/files.js");
+    const { RecordingExecutor } = await import("../providers/executor.js");
+    const exec = new RecordingExecutor([]);
+    const results = await runProbes(
+      [
+        { id: "kojid", kind: "service-active", props: { unit: "kojid.service" } },
+        { id: "conf", kind: "path", props: { path: "/nope" } },
+      ],
+      { root: "/tmp", files: createFiles(), exec, previous: [], sandbox: true },
+    );
+    expect(results.map((r) => [r.id, r.healthy, r.output])).toEqual([
+      ["kojid", true, "sandbox: service-active probe not checked here"],
+      ["conf", false, "/nope: absent"],
+    ]);
+    expect(exec.calls).toEqual([]);
+  });
+});

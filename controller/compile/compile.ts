@@ -4,6 +4,7 @@ import { defaultsApplied, type ResolvedHost } from "../config/defaults.js";
 import type { FleetConfig, Role } from "../config/fleet-schema.js";
 import type { CatalogContent } from "../../shared/protocol.js";
 import { commonPart } from "./common.js";
+import { roleProbes } from "./probes.js";
 import { farmOf, runsHttpd, type CompileOptions, type Farm } from "./farm.js";
 import { assemble, type RolePart } from "./resources.js";
 import { builderPart } from "./roles/builder.js";
@@ -31,6 +32,7 @@ function hostCatalog(farm: Farm, host: ResolvedHost): CatalogContent {
   const parts = host.roles.map((role) => ROLE_PARTS[role](farm, host));
   // hub, web and lookaside share one httpd: built once from the host's roles.
   if (runsHttpd(host)) parts.push(httpdPart(farm, host));
+  parts.push({ resources: [], probes: roleProbes(farm, host) });
   const certIds = [...new Set(parts.flatMap((p) => p.resources.filter((r) => r.kind === "certificate").map((r) => r.id)))].sort();
   return assemble(host.name, host.roles, [commonPart(farm, host, certIds), ...parts]);
 }

@@ -1,0 +1,71 @@
+import type { HostView } from "../../controller/host-view.js";
+import { isHostName } from "../../shared/names.js";
+import { FleetError } from "../../shared/errors.js";
+import { wantsHelp, type Command } from "../command.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
+
+const usage = `usage: koji-fleet hosts [HOST] [--api URL] [--token FILE] [--json]
+
+Without HOST: every host with its roles, phase, revision, agent version and last heartbeat.
+With HOST: that host's detail: conditions, desired and applied catalog, resource counts,
+failing resources with their errors and failing probes with their output.
+--json prints GET /api/v1/hosts (or /api/v1/hosts/HOST) as it is.
+
+${API_OPTIONS_HELP}
+
+${API_EXIT_HELP}`;
+
+interface HostDetail extends HostView {
+  catalog: { revision: string; generation: number; digest: string; resources: { id: string; kind: string }[]; probes: string[] } | null;
+  results: { id: string; kind: string; outcome: string; error?: string; durationMs: number }[];
+  probes: { id: string; healthy: boolean; output: string; since: string }[];
+}
+
+function detail(h: HostDetail): string {
+  const out: string[] = [];
+  const ready = h.conditions[0];
+  out.push(`host:      ${h.host}`, `roles:     ${h.roles.join(", ") || "-"}`, `phase:     ${phaseText(h.phase)}${ready && h.phase !== "Ready" ? ` (${ready.reason}: ${ready.message}, since ${ready.lastTransitionTime})` : ""}`);
+  out.push(`revision:  ${short(h.revision)}`);
+  out.push(`desired:   ${h.desired ? `generation ${h.desired.generation}, revision ${short(h.desired.revision)}, issued ${h.desired.issuedAt}` : "-"}`);
+  out.push(`applied:   ${h.applied ? `generation ${h.applied.generation}, revision ${short(h.applied.revision)}` : "-"}`);
+  out.push(`agent:     ${h.agentVersion ?? "-"}, last seen ${h.lastSeen ?? "never"}`);
+  out.push(`resources: ${h.resources.total} total, ${h.resources.changed} changed, ${h.resources.failed} failed, ${h.resources.wouldChange} would change`);
+  out.push("", "conditions:");
+  for (const c of h.conditions) out.push(`  ${c.type} ${c.status === "True" ? colour.green(c.status) : c.status === "False" ? colour.red(c.status) : c.status} ${c.reason}${c.message ? `: ${c.message}` : ""} (since ${c.lastTransitionTime})`);
+  if (h.failing.resources.length > 0) {
+    out.push("", "failing resources:");
+    for (const r of h.failing.resources) out.push(`  ${colour.red(r.id)}: ${r.error}`);
+  }
+  if (h.failing.probes.length > 0) {
+    out.push("", "failing probes:");
+    for (const p of h.failing.probes) out.push(`  ${colour.red(p.id)} (since ${p.since}): ${p.output.trim()}`);
+  }
+  if (h.failing.resources.length === 0 && h.failing.probes.length === 0) out.push("", `no failing resources or probes (${h.probes.length} probe(s))`);
+  return out.join("\n");
+}
+
+export const hostsCommand: Command = {
+  name: "hosts",
+  summary: "list hosts, or show one host's detail (API)",
+  usage,
+  async run(args) {
+    if (wantsHelp(args)) return console.log(usage), 0;
+    const { values, positionals } = parseApiArgs(args, {});
+    if (positionals.length > 1) return console.error(usage), 2;
+    const o = apiOptions(values);
+    const host = positionals[0];
+    if (host !== undefined) {
+      if (!isHostName(host)) throw new FleetError("KF_ERR_USAGE", `invalid host name '${host}'`);
+      const h = await apiRequest<HostDetail>(o, "GET", `/api/v1/hosts/${encodeURIComponent(host)}`);
+      if (values.json) return printJson(h), 0;
+      console.log(detail(h));
+      return 0;
+    }
+    const body = await apiRequest<{ hosts: HostView[] }>(o, "GET", "/api/v1/hosts");
+    if (values.json) return printJson(body), 0;
+    console.log(table(["HOST", "ROLES", "PHASE", "REVISION", "AGENT", "LAST SEEN"], body.hosts.map((h) => [
+      h.host, h.roles.join(",") || "-", phaseText(h.phase), short(h.revision), h.agentVersion ?? "-", h.lastSeen ?? "never",
+    ])));
+    return 0;
+  },
+};

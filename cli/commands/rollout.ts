@@ -1,0 +1,63 @@
+import type { Rollout } from "../../controller/rollout/plan.js";
+import { wantsHelp, type Command } from "../command.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
+
+const usage = `usage: koji-fleet rollout status|resume|abort [--api URL] [--token FILE] [--json]
+
+  status   the current rollout: revision, phase, why it halted, and each host's state
+           (published, waiting and for whom, or not yet)
+  resume   continue a Halted rollout past the host that failed (needs an admin token
+           unless the controller allows unauthenticated writes from loopback)
+  abort    stop the current rollout; hosts not published yet keep their current catalog
+
+--json prints the API's answer as it is (GET /api/v1/rollouts/current; {"phase"} for
+resume and abort). No rollout since the controller started: exit 3. Resuming a rollout that
+is not Halted, or aborting one that is over: exit 12 (KF_ERR_CONFLICT).
+
+${API_OPTIONS_HELP}
+
+${API_EXIT_HELP}`;
+
+type Current = Rollout & { waiting: Record<string, { message: string; since: string }> };
+
+function describe(r: Current): string {
+  const out = [
+    `revision:  ${short(r.revision)}`,
+    `phase:     ${phaseText(r.phase)}`,
+    `started:   ${r.startedAt}`,
+  ];
+  if (r.halt) out.push(`halted:    ${colour.red(r.halt.message)} (since ${r.halt.since})`, "           fix the host, then `koji-fleet rollout resume`, or `koji-fleet rollout abort`");
+  if (r.excused.length > 0) out.push(`excused:   ${r.excused.join(", ")}`);
+  out.push("");
+  out.push(table(["HOST", "STATE", "SINCE", "DETAIL"], r.targets.map((t) => {
+    const published = r.published[t.host];
+    const waiting = r.waiting[t.host];
+    if (published) return [t.host, "published", published, t.batched ? "builder batch" : ""];
+    if (waiting) return [t.host, colour.yellow("waiting"), waiting.since, waiting.message];
+    return [t.host, colour.dim("pending"), "-", ""];
+  })));
+  return out.join("\n");
+}
+
+export const rolloutCommand: Command = {
+  name: "rollout",
+  summary: "show, resume or abort the current rollout (API)",
+  usage,
+  async run(args) {
+    if (wantsHelp(args)) return console.log(usage), 0;
+    const { values, positionals } = parseApiArgs(args, {});
+    const [verb, ...extra] = positionals;
+    if (!verb || extra.length > 0 || !["status", "resume", "abort"].includes(verb)) return console.error(usage), 2;
+    const o = apiOptions(values);
+    if (verb === "status") {
+      const r = await apiRequest<Current>(o, "GET", "/api/v1/rollouts/current");
+      if (values.json) return printJson(r), 0;
+      console.log(describe(r));
+      return 0;
+    }
+    const r = await apiRequest<{ phase: string }>(o, "POST", `/api/v1/rollouts/current/${verb}`);
+    if (values.json) return printJson(r), 0;
+    console.log(`rollout ${verb === "resume" ? "resumed" : "aborted"}: now ${phaseText(r.phase)}`);
+    return 0;
+  },
+};

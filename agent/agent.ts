@@ -3,6 +3,8 @@
 // NATS only feeds it catalogs and carries its reports, so it keeps working while NATS is down.
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
+import { watch, type FSWatcher } from "node:fs";
+import { dirname } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
 import { agentInboxPrefix } from "../shared/names.js";
@@ -18,7 +20,7 @@ import { buildStatus } from "./status.js";
 import { converge, type ConvergeReport } from "./engine/converge.js";
 import { runProbes } from "./probes/index.js";
 import { defaultKinds, type KindRegistry } from "./kinds/index.js";
-import { createFiles, type Files } from "./providers/files.js";
+import { createFiles, resolveUnderRoot, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";
 import { Wakeup } from "./wakeup.js";
 import { directorySecrets, firstOf, sealedSecrets, type SecretSource } from "./secrets.js";
@@ -27,6 +29,8 @@ import { enrollIfNeeded, identityFiles } from "./enroll.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
 const LOOP_TICK_MS = 5_000;
+/** A managed path changed: wait this long for more changes before re-converging. */
+const WATCH_DEBOUNCE_MS = 500;
 
 export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
 
@@ -62,6 +66,10 @@ export class Agent {
   private timers: NodeJS.Timeout[] = [];
   private reporting: Promise<void> = Promise.resolve();
   private lastLoopAt = Date.now();
+  /** fs watchers on the parent directories of managed paths, by directory. */
+  private watchers = new Map<string, FSWatcher>();
+  private watchedPaths = new Set<string>();
+  private watchTimer: NodeJS.Timeout | null = null;
   private markReady!: () => void;
   /** Resolves once local state is loaded and NATS is connected (sd_notify READY=1). */
   readonly ready: Promise<void> = new Promise((resolve) => (this.markReady = resolve));
@@ -171,6 +179,7 @@ export class Agent {
         this.requestConverge();
         return { accepted: true };
       });
+      this.bus.onCommand("plan", (data) => this.planCatalog(data));
       void this.bus.watchDesired((e) => this.onDesired(e));
       this.statusDirty = true;
       this.report();
@@ -212,6 +221,90 @@ export class Agent {
     this.rejected = null;
     this.pending = catalog;
     this.wake.fire();
+  }
+
+  /**
+   * `kf.cmd.<host>.plan`: a noop converge of a candidate catalog against the live state.
+   * Verified like a desired catalog (signature, host) except for the generation: a plan
+   * applies nothing, so any generation will do.
+   */
+  private async planCatalog(data: Uint8Array): Promise<{ ok: true; revision: string; results: ResourceResult[] }> {
+    const catalog = decodeCatalog(data);
+    const unsigned = this.verifier ? this.verifier.check(catalog) : "no catalog-signing key is pinned; enroll this host";
+    if (unsigned) throw new Error(`candidate catalog refused: ${unsigned}`);
+    if (catalog.host !== this.config.host) throw new Error(`candidate catalog for host ${catalog.host} refused by ${this.config.host}`);
+    const { files, exec, kinds, log } = this.deps;
+    const report = await converge(catalog.resources, {
+      kinds, files, exec, log: log.child({ plan: catalog.revision }),
+      root: this.config.root,
+      sandbox: this.config.sandbox,
+      noop: true,
+      previousInventory: this.local.inventory,
+      pendingRefresh: this.local.pendingRefresh,
+      facts: this.hostFacts,
+      secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets),
+      // A plan never asks for certificates: an unissued one shows as a change.
+      certificates: noIssuer,
+      shouldContinue: () => this.state === "running",
+    });
+    return { ok: true, revision: catalog.revision, results: report.results };
+  }
+
+  /**
+   * Watches the parent directories of every managed path (the inventory's and the file
+   * resources' paths); a change to one re-converges after WATCH_DEBOUNCE_MS. Changes the
+   * converge itself makes are seen too: they end in a converge with nothing to do.
+   */
+  private watchManaged(catalog: Catalog): void {
+    if (!this.config.watch || this.state !== "running") return;
+    const paths = new Set<string>();
+    for (const e of this.local.inventory) paths.add(e.path);
+    for (const r of catalog.resources) {
+      const path = this.deps.kinds.get(r.kind)?.managedPath?.(r.props as never);
+      if (typeof path === "string") paths.add(path);
+    }
+    const full = new Set<string>();
+    for (const p of paths) {
+      try {
+        full.add(resolveUnderRoot(this.config.root, p));
+      } catch {
+        // not under root: never managed, never watched
+      }
+    }
+    this.watchedPaths = full;
+    const dirs = new Set([...full].map((p) => dirname(p)));
+    // Watched afresh after every converge: a directory deleted and re-created is a new inode.
+    this.unwatchAll();
+    for (const dir of dirs) {
+      try {
+        const w = watch(dir, { persistent: false }, (_event, name) => this.onWatched(dir, name === null ? null : String(name)));
+        w.on("error", () => {
+          w.close();
+          this.watchers.delete(dir);
+        });
+        this.watchers.set(dir, w);
+      } catch {
+        // The directory does not exist (yet): the next converge creates it and watches again.
+      }
+    }
+  }
+
+  private onWatched(dir: string, name: string | null): void {
+    if (name !== null && !this.watchedPaths.has(`${dir}/${name}`) && !this.watchedPaths.has(dir)) return;
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = null;
+      if (this.state !== "running") return;
+      this.log.info({ dir, name }, "a managed path changed: re-converging");
+      this.requestConverge();
+    }, WATCH_DEBOUNCE_MS);
+    this.watchTimer.unref();
+  }
+
+  private unwatchAll(): void {
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
   }
 
   private clearRejection(): void {
@@ -263,6 +356,7 @@ export class Agent {
     this.lastConverge = { startedAt: iso(started), durationMs: report.durationMs, changed: report.changed, failed: report.failed, noop: report.noop };
     this.converging = false;
     this.noteTransition(report, isNew, catalog.revision);
+    this.watchManaged(catalog);
     await this.probe();
     this.statusDirty = true;
     this.report();
@@ -292,7 +386,11 @@ export class Agent {
     const catalog = this.local.catalog;
     if (!catalog || this.state !== "running") return;
     const before = JSON.stringify(this.probes.map((p) => [p.id, p.healthy]));
-    this.probes = await runProbes(catalog.probes, { root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock, secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets) });
+    this.probes = await runProbes(catalog.probes, {
+      root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock,
+      secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets),
+      sandbox: this.config.sandbox,
+    });
     if (JSON.stringify(this.probes.map((p) => [p.id, p.healthy])) !== before) {
       this.statusDirty = true;
       this.report();
@@ -343,6 +441,7 @@ export class Agent {
 
   private async shutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.unwatchAll();
     this.report();
     await this.reporting;
     this.bus?.stop();

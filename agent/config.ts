@@ -33,6 +33,8 @@ export const AgentConfigSchema = Type.Object(
     heartbeatSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     reconvergeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     probeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    /** Re-converge when a managed path changes (fs watch on their directories); default true. */
+    watch: Type.Optional(Type.Boolean()),
     logLevel: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error", "silent"].map((l) => Type.Literal(l)))),
   },
   { additionalProperties: false },
@@ -59,6 +61,7 @@ export function withDefaults(c: AgentConfigFile): AgentConfig {
     heartbeatSeconds: c.heartbeatSeconds ?? 15,
     reconvergeSeconds: c.reconvergeSeconds ?? 300,
     probeSeconds: c.probeSeconds ?? 30,
+    watch: c.watch ?? true,
     logLevel: c.logLevel ?? "info",
   });
 }

@@ -10,8 +10,15 @@ import { natsConfigCommand } from "./commands/nats-config.js";
 import { tokenCommand } from "./commands/token.js";
 import { caCommand } from "./commands/ca.js";
 import { planCommand } from "./commands/plan.js";
+import { pinCommand } from "./commands/pin.js";
+import { rollbackCommand } from "./commands/rollback.js";
+import { statusCommand } from "./commands/status.js";
+import { hostsCommand } from "./commands/hosts.js";
+import { eventsCommand } from "./commands/events.js";
+import { rolloutCommand } from "./commands/rollout.js";
 
-const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand, planCommand, caCommand, tokenCommand, natsConfigCommand];
+const commands: Command[] = [upCommand, controllerCommand, agentCommand, validateCommand, planCommand, pinCommand, rollbackCommand, caCommand, tokenCommand, natsConfigCommand];
+commands.push(statusCommand, hostsCommand, eventsCommand, rolloutCommand);
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

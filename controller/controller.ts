@@ -16,12 +16,16 @@ import { loadOrCreateSigner } from "./signing-key.js";
 import { CertificateAuthority } from "./ca/authority.js";
 import { serveCsrs } from "./ca/csr-service.js";
 import { serveEnrollment } from "./ca/enrollment.js";
+import { CaRegistry } from "./ca/registry.js";
 import { TokenStore, tokenFile } from "./ca/tokens.js";
 import { controllerEvent } from "./events.js";
 import { HostKeys } from "./host-keys.js";
 import { SecretVault } from "./secrets-vault.js";
 import { RolloutDriver } from "./rollout/driver.js";
 import { KojiObjectsSync } from "./koji-sync.js";
+import { Pins, pinControl } from "./pins.js";
+import { planRevision } from "./live-plan.js";
+import { fleetMetrics } from "./metrics.js";
 import type { FleetEvent } from "../shared/protocol.js";
 import type { Signer } from "../shared/signing.js";
 
@@ -64,12 +68,14 @@ export class Controller {
     try {
       // Secret files first: a missing or unreadable one should fail before anything connects.
       const httpAuth = readHttpAuth(this.config.http);
-      this.nc = await connectNats(this.config.nats, "koji-fleet-controller");
+      const nc = (this.nc = await connectNats(this.config.nats, "koji-fleet-controller"));
       this.natsUp = true;
       void this.watchNats(this.nc);
       this.bus = await ControllerBus.open(this.nc, this.log);
       for (const [host, c] of await this.bus.readDesired()) this.fleet.desired.set(host, c);
+      fleetMetrics(this.fleet).natsConnected = () => this.natsUp;
       await this.bus.followStatus((host, s) => {
+        fleetMetrics(this.fleet).observeStatus(host, s, this.clock());
         if (s) this.fleet.status.set(host, s);
         else this.fleet.status.delete(host);
         void this.rollouts?.tick();
@@ -80,8 +86,10 @@ export class Controller {
       const ca = this.config.ca ? await CertificateAuthority.load(this.config.ca.dir) : null;
       const hostKeys = new HostKeys(join(this.config.stateDir, "hosts"));
       const vault = await SecretVault.open(this.config.stateDir);
+      const pins = new Pins(this.bus.controller);
+      await pins.load();
       const reconciler = new Reconciler({
-        git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys,
+        git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys, pins,
         startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
         compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), registeredBuilders: this.kojiSync?.registered ?? new Set() }),
       });
@@ -115,6 +123,11 @@ export class Controller {
         readiness: () => this.readiness(),
         rollouts: this.rollouts,
         koji: this.kojiSync,
+        livePlan: (rev) => planRevision(nc, (r) => reconciler.candidates(r), rev),
+        pins: pinControl({
+          pins, compileAt: (rev) => reconciler.compileAt(rev), recompile: () => reconciler.recompile(),
+          head: () => this.fleet.lastGood?.sha ?? null, inFleet: (host) => this.fleet.intended.has(host) || this.fleet.desired.has(host), now: () => iso(this.clock()),
+        }),
         ...httpAuth,
       });
       return await this.app.listen({ host: this.config.http.host, port: this.config.http.port });
@@ -134,6 +147,7 @@ export class Controller {
     } catch (err) {
       this.log.error({ err }, "reconcile failed; will retry on the next poll or webhook");
     }
+    fleetMetrics(this.fleet).observeSync(this.fleet.lastSync);
     await this.syncKoji();
   }
 
@@ -150,9 +164,11 @@ export class Controller {
 
   /** Enrollment and certificate requests, answered with the fleet CA. */
   private serveTrust(nc: NatsConnection, ca: CertificateAuthority, hostKeys: HostKeys, signer: Signer, reconciler: Reconciler): void {
-    serveCsrs(nc, ca, (host) => this.fleet.desired.get(host), this.log);
+    const registry = new CaRegistry(ca.dir);
+    serveCsrs(nc, ca, (host) => this.fleet.desired.get(host), this.log, registry);
     serveEnrollment(nc, {
       ca,
+      registry,
       tokens: new TokenStore(tokenFile(this.config.stateDir)),
       // git's revision in force, not what is published yet: a rollout may still hold a new host back.
       inFleet: (host) => this.fleet.intended.has(host),

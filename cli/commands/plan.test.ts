@@ -35,7 +35,7 @@ describe("koji-fleet plan", () => {
     expect(r.code).toBe(0);
     const blocks = r.out.trim().split("\n\n");
     expect(blocks.map((b) => b.split("\n")[0])).toEqual([
-      expect.stringMatching(/^cs10-koji-00 \(hub, web, kojira\): \d+ resources, 4 probes$/),
+      expect.stringMatching(/^cs10-koji-00 \(hub, web, kojira\): \d+ resources, \d+ probes$/),
       expect.stringMatching(/^cs10-koji-01 \(database\): /),
       expect.stringMatching(/^cs10-koji-02 \(nfs\): /),
       expect.stringMatching(/^cs10-koji-03 \(builder\): /),

@@ -13,8 +13,12 @@ import { diffCatalogs, lineDiff, type HostDiff, type PropChange } from "../../co
 import { summarize } from "../../controller/compile/summary.js";
 import { orderResources } from "../../agent/engine/order.js";
 import { wantsHelp, type Command } from "../command.js";
+import { renderLivePlan, type LivePlan } from "../../controller/live-plan.js";
+import { DEFAULT_API, apiOptions, apiRequest } from "../api-client.js";
+import { exitCodeOf } from "../../shared/errors.js";
 
 const usage = `usage: koji-fleet plan DIR|FILE [--host HOST] [--json] [--against REV]
+       koji-fleet plan --live REV [--host HOST] [--json] [--api URL] [--token FILE]
 
 Compiles fleet.yaml offline and prints every host's catalog: one line per resource, in the
 order the agent converges it (kind, id, key props; no secret values: catalogs carry only
@@ -25,6 +29,12 @@ secret names). Builders are shown as not yet registered in Koji (their kojid gat
   --against REV   print what changes per host between fleet.yaml at git revision REV and the
                   one in DIR (DIR must be in a git work tree); resources added (+), removed
                   (-) and changed (~) with the props that changed
+  --live REV      live plan through the controller: every host whose catalog REV changes
+                  converges it in noop against its live state and reports what would
+                  change (files edited by hand included); --json gives the same per-host
+                  changes as JSON, e.g. for posting on a pull request
+  --api URL       the controller's API for --live (default $KOJI_FLEET_API or ${DEFAULT_API})
+  --token FILE    a file whose first line is the API token, for --live (default $KOJI_FLEET_TOKEN_FILE)
 
 Exit 0 ok, 1 invalid fleet.yaml, 2 usage error, 3 no such host, 5 git error.`;
 
@@ -111,9 +121,11 @@ function renderHostDiff(d: HostDiff): string[] {
 }
 
 function parse(args: string[]) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { host: { type: "string" }, json: { type: "boolean" }, against: { type: "string" } } });
-  if (positionals.length !== 1) throw new PlanError("expected exactly one DIR|FILE", 2);
-  return { target: positionals[0]!, host: values.host, json: values.json === true, against: values.against };
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { host: { type: "string" }, json: { type: "boolean" }, against: { type: "string" }, live: { type: "string" }, api: { type: "string" }, token: { type: "string" } } });
+  if (values.live !== undefined) {
+    if (positionals.length !== 0 || values.against !== undefined) throw new PlanError("--live REV takes no DIR|FILE and no --against", 2);
+  } else if (positionals.length !== 1) throw new PlanError("expected exactly one DIR|FILE", 2);
+  return { target: positionals[0] ?? "", host: values.host, json: values.json === true, against: values.against, live: values.live, api: values.api, token: values.token };
 }
 
 async function plan(args: string[]): Promise<void> {
@@ -123,6 +135,7 @@ async function plan(args: string[]): Promise<void> {
   } catch (err) {
     throw err instanceof PlanError ? err : new PlanError((err as Error).message, 2);
   }
+  if (opts.live !== undefined) return live(opts);
   const isDir = (await stat(opts.target).catch(() => null))?.isDirectory() === true;
   const file = isDir ? join(opts.target, "fleet.yaml") : opts.target;
   const source = await readFile(file).catch(() => null);
@@ -145,9 +158,23 @@ async function plan(args: string[]): Promise<void> {
   console.log([`plan against ${opts.against}: ${changing} host(s) change, ${diffs.length - changing} unchanged`, ...diffs.flatMap(renderHostDiff)].join("\n"));
 }
 
+/** `--live REV`: POST /api/v1/plan and print per-host changes (or the JSON). */
+async function live(opts: ReturnType<typeof parse>): Promise<void> {
+  let p: LivePlan;
+  try {
+    p = await apiRequest<LivePlan>(apiOptions({ api: opts.api, token: opts.token }), "POST", "/api/v1/plan", { revision: opts.live });
+  } catch (err) {
+    throw new PlanError((err as Error).message, exitCodeOf(err));
+  }
+  if (opts.host !== undefined) {
+    p = { ...p, hosts: p.hosts.filter((h) => h.host === opts.host), unchanged: p.unchanged.filter((h) => h === opts.host), removed: p.removed.filter((h) => h === opts.host) };
+  }
+  console.log(opts.json ? JSON.stringify(p, null, 2) : renderLivePlan(p));
+}
+
 export const planCommand: Command = {
   name: "plan",
-  summary: "print each host's compiled catalog, or its changes against a git revision (offline)",
+  summary: "print each host's compiled catalog, its changes against a git revision, or a live plan (--live REV)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

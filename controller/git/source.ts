@@ -172,6 +172,16 @@ export class GitSource {
     return (await this.read("ls-tree", (g) => g.raw(args))).split("\0").filter(Boolean);
   }
 
+  /**
+   * Fetches a revision the tracked branch does not hold (a pull request's branch or commit)
+   * so it can be read, e.g. for a live plan; returns its sha. Nothing is published from it.
+   */
+  async fetchRevision(rev: string): Promise<string> {
+    const r = checkRev(rev);
+    await this.read("fetch", (g) => g.raw(["fetch", "--no-tags", "--no-write-fetch-head", "origin", `+${r}:refs/kf-plan/candidate`]));
+    return (await this.read("rev-parse", (g) => g.raw(["rev-parse", "--verify", "refs/kf-plan/candidate^{commit}"]))).trim();
+  }
+
   async commitInfo(rev: string): Promise<CommitInfo> {
     const out = await this.read("log", (g) =>
       g.raw(["log", "-1", "--no-walk", "--format=%H%x00%h%x00%s%x00%an%x00%ae%x00%aI", checkRev(rev), "--"]),

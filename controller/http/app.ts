@@ -16,6 +16,13 @@ import type { ResourceResult } from "../../shared/protocol.js";
 import type { Rollout } from "../rollout/plan.js";
 import { healthRoutes } from "./routes/health.js";
 import { syncRoutes } from "./routes/sync.js";
+import { planRoutes, type LivePlanService } from "./routes/plan.js";
+import { pinRoutes } from "./routes/pins.js";
+import type { PinControl } from "../pins.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
+import { eventStreamRoutes } from "./routes/events-stream.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { openApiRoutes } from "./openapi.js";
 
 /** PEM material for serving HTTPS; with `ca`, clients are asked for a certificate issued by it. */
 export interface HttpsMaterial {
@@ -47,6 +54,10 @@ export interface AppDeps {
   koji?: { readonly results: readonly ResourceResult[]; readonly registered: ReadonlySet<string>; readonly lastRunAt: string | null } | null;
   /** The rollout driver: the current rollout, resume, abort. */
   rollouts?: { readonly current: Rollout | null; resume(): boolean; abort(): boolean } | null;
+  /** Live plans of a revision (POST /plan); null: not available. */
+  livePlan?: LivePlanService | null;
+  /** Pins and the fleet-wide rollback; null: not available. */
+  pins?: PinControl | null;
 }
 
 function createServer(deps: AppDeps): FastifyInstance {
@@ -75,16 +86,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // /healthz and /readyz stay open: probes and load balancers carry no credentials.
   await app.register(healthRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
   await app.register(hookRoutes, { prefix: "/hooks", deps });
+  await app.register(dashboardRoutes);
   await app.register(
     async (api) => {
       api.addHook("onRequest", apiAccessHook(deps));
       await api.register(fleetRoutes, { deps });
       await api.register(hostRoutes, { deps });
       await api.register(eventRoutes, { deps });
+      await api.register(eventStreamRoutes, { deps });
       await api.register(syncRoutes, { deps });
       await api.register(rolloutRoutes, { deps });
       await api.register(kojiRoutes, { deps });
+      await api.register(planRoutes, { deps });
+      await api.register(pinRoutes, { deps });
+      await api.register(openApiRoutes, { deps });
     },
     { prefix: "/api/v1" },
   );

@@ -1,0 +1,143 @@
+// Pins and the fleet-wide rollback: a pinned host is kept at the catalog compiled from its
+// revision (published as a new generation) until the pin is removed; a rollback does the
+// same for every host until a commit newer than the head it was made at is accepted.
+// Kept in the kf-controller bucket so a restarted controller still respects them.
+import type { KV } from "@nats-io/kv";
+
+/** Key in kf-controller (beside CONTROLLER_KEYS). */
+export const PINS_KEY = "pins";
+
+export interface RollbackState {
+  /** The revision every host is kept at. */
+  revision: string;
+  /** The head when the rollback was made: a commit other than this one ends it. */
+  atHead: string;
+  since: string;
+}
+
+export interface PinsState {
+  /** host → revision (full sha) */
+  hosts: Record<string, { revision: string; since: string }>;
+  rollback: RollbackState | null;
+}
+
+export class Pins {
+  private data: PinsState = { hosts: {}, rollback: null };
+
+  constructor(private readonly kv: KV | null) {}
+
+  async load(): Promise<void> {
+    const e = await this.kv?.get(PINS_KEY);
+    if (!e || e.operation !== "PUT") return;
+    try {
+      const v = e.json<PinsState>();
+      this.data = { hosts: v.hosts ?? {}, rollback: v.rollback ?? null };
+    } catch {
+      // An unreadable record pins nothing.
+    }
+  }
+
+  private async save(): Promise<void> {
+    await this.kv?.put(PINS_KEY, JSON.stringify(this.data));
+  }
+
+  get state(): PinsState {
+    return this.data;
+  }
+
+  /** The revision a host is held at (its pin first, then the rollback), or null: head. */
+  revisionFor(host: string): string | null {
+    return this.data.hosts[host]?.revision ?? this.data.rollback?.revision ?? null;
+  }
+
+  get active(): boolean {
+    return Object.keys(this.data.hosts).length > 0 || this.data.rollback !== null;
+  }
+
+  async pin(host: string, revision: string, since: string): Promise<void> {
+    this.data.hosts[host] = { revision, since };
+    await this.save();
+  }
+
+  /** False when the host was not pinned. */
+  async unpin(host: string): Promise<boolean> {
+    if (!this.data.hosts[host]) return false;
+    delete this.data.hosts[host];
+    await this.save();
+    return true;
+  }
+
+  async rollback(revision: string, atHead: string, since: string): Promise<void> {
+    this.data.rollback = { revision, atHead, since };
+    await this.save();
+  }
+
+  /** Ends the rollback when `head` is a newer commit than the one it was made at. */
+  async headAccepted(head: string): Promise<RollbackState | null> {
+    const r = this.data.rollback;
+    if (!r || r.atHead === head) return null;
+    this.data.rollback = null;
+    await this.save();
+    return r;
+  }
+}
+
+/** What the HTTP API does with pins; each answer is a result or an error with its code. */
+export type PinResult = { ok: true; state: PinsState } | { ok: false; code: "KF_ERR_NOT_FOUND" | "KF_ERR_CONFIG_INVALID" | "KF_ERR_CONFLICT" | "KF_ERR_GIT"; message: string };
+
+export interface PinControl {
+  state(): PinsState;
+  pin(host: string, rev: string): Promise<PinResult>;
+  unpin(host: string): Promise<PinResult>;
+  rollback(rev: string): Promise<PinResult>;
+}
+
+export interface PinControlDeps {
+  pins: Pins;
+  /** The reconciler's compiler and "apply the revision in force again". */
+  compileAt(rev: string): Promise<{ ok: true; revision: { sha: string }; catalogs: { host: string }[] } | { ok: false; revision: { sha: string; shortSha: string }; errors: unknown[] }>;
+  recompile(): Promise<void>;
+  /** The head in force (last good revision), null before the first accepted one. */
+  head(): string | null;
+  inFleet(host: string): boolean;
+  now(): string;
+}
+
+export function pinControl(d: PinControlDeps): PinControl {
+  const resolve = async (rev: string, host?: string): Promise<{ sha: string } | Exclude<PinResult, { ok: true }>> => {
+    let compiled: Awaited<ReturnType<PinControlDeps["compileAt"]>>;
+    try {
+      compiled = await d.compileAt(rev);
+    } catch (err) {
+      return { ok: false, code: "KF_ERR_NOT_FOUND", message: `no revision ${rev} in the controller's mirror: ${(err as Error).message}` };
+    }
+    if (!compiled.ok) return { ok: false, code: "KF_ERR_CONFIG_INVALID", message: `fleet.yaml at ${compiled.revision.shortSha} is invalid` };
+    if (host && !compiled.catalogs.some((c) => c.host === host)) return { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not in the fleet at ${rev}` };
+    return { sha: compiled.revision.sha };
+  };
+  return {
+    state: () => d.pins.state,
+    async pin(host, rev) {
+      if (!d.inFleet(host)) return { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not in the fleet` };
+      const r = await resolve(rev, host);
+      if (!("sha" in r)) return r;
+      await d.pins.pin(host, r.sha, d.now());
+      await d.recompile();
+      return { ok: true, state: d.pins.state };
+    },
+    async unpin(host) {
+      if (!(await d.pins.unpin(host))) return { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not pinned` };
+      await d.recompile();
+      return { ok: true, state: d.pins.state };
+    },
+    async rollback(rev) {
+      const head = d.head();
+      if (!head) return { ok: false, code: "KF_ERR_CONFLICT", message: "no revision has been accepted yet" };
+      const r = await resolve(rev);
+      if (!("sha" in r)) return r;
+      await d.pins.rollback(r.sha, head, d.now());
+      await d.recompile();
+      return { ok: true, state: d.pins.state };
+    },
+  };
+}

@@ -22,6 +22,7 @@ import { controllerEvent } from "./events.js";
 import { HostKeys } from "./host-keys.js";
 import { SecretVault } from "./secrets-vault.js";
 import { RolloutDriver } from "./rollout/driver.js";
+import { KOJI_ROLE_DEPENDENCIES } from "./rollout/graph.js";
 import { KojiObjectsSync } from "./koji-sync.js";
 import { Pins, pinControl } from "./pins.js";
 import { planRevision } from "./live-plan.js";
@@ -95,7 +96,11 @@ export class Controller {
       });
       this.reconciler = reconciler;
       this.rollouts = new RolloutDriver({
-        state: this.fleet, publish: (c) => reconciler.publishLocked(c), emit: (e) => this.emit(e), clock: this.clock, log: this.log, maxUnavailable: 1,
+        state: this.fleet, publish: (c) => reconciler.publishLocked(c), emit: (e) => this.emit(e), clock: this.clock, log: this.log,
+        settings: () => ({
+          maxUnavailable: reconciler.fleet?.rollout?.maxUnavailable ?? 1,
+          roleDependencies: { ...KOJI_ROLE_DEPENDENCIES, ...reconciler.fleet?.rollout?.dependencies },
+        }),
       });
       await this.reconciler.restore();
       if (ca) this.serveTrust(this.nc, ca, hostKeys, this.signer, reconciler);

@@ -1,5 +1,6 @@
 // Rules the schema cannot express: uniqueness across hosts, how many hosts may carry a role, and
 // the Koji facts an experienced admin checks before a farm is built (see shared/reference/koji.md).
+import { checkRoleGraph, DependencyCycleError, KOJI_ROLE_DEPENDENCIES } from "../rollout/graph.js";
 import { isIP } from "node:net";
 import type { ConfigError, LocatedDocument, PathSegment } from "../../shared/yaml-config.js";
 import { defaultsApplied } from "./defaults.js";
@@ -93,6 +94,17 @@ export function crossCheck(fleet: FleetConfig, doc: LocatedDocument): ConfigErro
   for (const user of [adminUser, kojiraUser]) {
     const clash = resolved.hosts.find((h) => h.fqdn === user && h.builder);
     if (clash) at(["koji", user === adminUser ? "adminUser" : "kojiraUser"], `'${user}' is the Koji host user of builder '${clash.name}'`);
+  }
+
+  const dependencies = fleet.rollout?.dependencies;
+  if (dependencies) {
+    try {
+      checkRoleGraph({ ...KOJI_ROLE_DEPENDENCIES, ...dependencies });
+    } catch (err) {
+      if (!(err instanceof DependencyCycleError)) throw err;
+      const role = err.cycle.find((r) => r in dependencies) ?? err.cycle[0]!;
+      at(["rollout", "dependencies", role], err.message, true);
+    }
   }
 
   return errors.sort((a, b) => a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1));

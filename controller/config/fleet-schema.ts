@@ -1,7 +1,7 @@
 // Schema of gitops/fleet.yaml: the one file that says what the Koji farm looks like.
 // Every object is closed (additionalProperties: false) so a typo is an error, not a silent default.
 // Defaults live in KOJI_DEFAULTS only: the schema shows them to editors, defaults.ts applies them.
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { type TOptional, type TArray, Type, type Static, type TSchema } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "../../shared/names.js";
 
 export const API_VERSION = "koji-fleet/v1" as const;
@@ -163,6 +163,20 @@ export const FleetSchema = Type.Object(
       "Identity of the farm.",
     ),
     koji: opt(KojiSchema),
+    rollout: opt(
+      obj(
+        {
+          maxUnavailable: opt(Type.Integer({ minimum: 1, maximum: 1000, description: "Builders that may take a new catalog at once (a batch). Default 1." })),
+          dependencies: opt(
+            Type.Object(Object.fromEntries(ROLES.map((r) => [r, opt(Type.Array(RoleSchema, { uniqueItems: true }))])) as Record<Role, TOptional<TArray<typeof RoleSchema>>>, {
+              additionalProperties: false,
+              description: "Roles whose hosts must be Ready at a new revision before hosts with this role get theirs. Replaces the default for the roles given; a cycle is an error.",
+            }),
+          ),
+        },
+        "How new revisions roll out across hosts.",
+      ),
+    ),
     hosts: Type.Array(HostSchema, { minItems: 1, maxItems: 1000, description: "Every machine of the farm." }),
   },
   { additionalProperties: false, title: "koji-fleet fleet.yaml", description: "Desired state of a Koji build farm." },

@@ -34,6 +34,7 @@ describe("loadFleet reports each mistake at file:line:col", () => {
     ["wrong type, nested default", `${BASE}koji:\n  builders:\n    maxjobs: ten\n`, ["fleet.yaml:10:14: /koji/builders/maxjobs must be integer"]],
     ["typo in a nested key", `${BASE}koji:\n  hub:\n    checkClientIp: false\n`, ["fleet.yaml:10:5: /koji/hub: unknown key 'checkClientIp'"]],
     ["unknown role", edit("roles: [nfs]", "roles: [nfs, kojid]"), ["fleet.yaml:6:51: /hosts/2/roles/1 must be equal to one of the allowed values: hub, web, kojira, database, nfs, builder, lookaside"]],
+    ["rollout dependency cycle (points at a role in it)", edit("hosts:", "rollout:\n  dependencies:\n    database: [builder]\nhosts:"), ["fleet.yaml:5:5: /rollout/dependencies/database: role dependency cycle: builder → hub → database → builder"]],
     ["duplicate host (points at the second)", edit("name: b1", "name: db1"), ["fleet.yaml:7:13: /hosts/3/name: duplicate host name 'db1', first used at line 5"]],
     ["duplicate address", edit("address: 10.0.0.4", "address: 10.0.0.2"), ["fleet.yaml:7:26: /hosts/3/address: address 10.0.0.2 is already used by 'db1' at line 5"]],
     ["duplicate IPv6 address in another spelling", edit("10.0.0.4", "'2001:db8:0::1'", edit("10.0.0.3", "'2001:db8::1'")), ["fleet.yaml:7:26: /hosts/3/address: address 2001:db8:0::1 is already used by 'nfs1' at line 6"]],

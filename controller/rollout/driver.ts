@@ -17,8 +17,8 @@ export interface RolloutDeps {
   emit(e: FleetEvent): void;
   clock: Clock;
   log: Logger;
-  maxUnavailable: number;
-  roleDependencies?: RoleDependencies;
+  /** From the revision in force (fleet.yaml `rollout`): batch size and role dependencies. */
+  settings(): { maxUnavailable: number; roleDependencies: RoleDependencies };
 }
 
 export class RolloutDriver {
@@ -41,7 +41,7 @@ export class RolloutDriver {
       published: {},
       phase: catalogs.length > 0 ? "Progressing" : "Complete",
       halt: null,
-      maxUnavailable: this.d.maxUnavailable,
+      maxUnavailable: this.d.settings().maxUnavailable,
       excused: [],
     };
     this.d.state.waiting.clear();
@@ -85,7 +85,7 @@ export class RolloutDriver {
     const r = this.current;
     if (!r || r.phase === "Complete" || r.phase === "Aborted" || r.phase === "Superseded") return;
     const hosts = [...this.d.state.desired.values()].map((c) => ({ host: c.host, roles: c.roles }));
-    const s = stepRollout(r, this.health(), hostDependencies(hosts, this.d.roleDependencies));
+    const s = stepRollout(r, this.health(), hostDependencies(hosts, this.d.settings().roleDependencies));
     const since = r.startedAt;
     this.d.state.waiting.clear();
     for (const [host, message] of s.waiting) this.d.state.waiting.set(host, { message, since });

@@ -1,0 +1,68 @@
+// One real agent process (`node bin/koji-fleet.js agent --config FILE`) for the hub
+// cs10-koji-00 of the seed farm, sandbox mode: RSS and CPU while idle for 60 s after its first
+// converge, then the time of no-op converges of the full hub catalog (triggered by the
+// kf.cmd.<host>.converge command; durationMs as the agent reports it in lastConverge).
+import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ROOT, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, sleep } from "./lib.mjs";
+import { SEED_HOSTS, seedYaml } from "./fleets.mjs";
+
+const IDLE_S = Number(process.env.KF_BENCH_IDLE_SECONDS ?? 60);
+const NOOPS = Number(process.env.KF_BENCH_NOOPS ?? 20);
+const HUB = "cs10-koji-00";
+// KF_BENCH_AGENT_BIN=dist/bundle/koji-fleet.mjs measures the single-file bundle the RPM ships.
+const AGENT_BIN = join(ROOT, process.env.KF_BENCH_AGENT_BIN ?? "bin/koji-fleet.js");
+
+export async function main() {
+  const { connectNats } = await dist("shared/nats.js");
+  const { commandSubject } = await dist("shared/names.js");
+  const fleet = await startFleet({ fleetYaml: await seedYaml(), hosts: SEED_HOSTS, startAgents: false });
+  let child = null;
+  try {
+    for (const h of SEED_HOSTS) if (h !== HUB) fleet.startAgent(h);
+    const c = fleet.agentConfig(HUB);
+    const cfgFile = join(fleet.dir, "hub-agent.yaml");
+    await writeFile(cfgFile, JSON.stringify({
+      host: HUB, nats: { servers: c.nats.servers }, root: c.root, sandbox: true, stateDir: c.stateDir, identityDir: c.identityDir,
+      catalogKeyFile: c.catalogKeyFile, enrollment: { tokenFile: c.enrollment.tokenFile }, heartbeatSeconds: 15, logLevel: "warn",
+    }));
+    child = spawn(process.execPath, [AGENT_BIN, "agent", "--config", cfgFile], { stdio: ["ignore", "ignore", "inherit"] });
+    const sha = await fleet.head();
+    await waitUntil(() => fleet.appliedAll(sha), { timeoutMs: 180_000, stepMs: 100, message: "seed farm applied" });
+    await sleep(2000); // let the first converge's probes and reports settle
+    const u0 = await procUsage(child.pid);
+    const rss = [];
+    const t0 = performance.now();
+    for (let i = 0; i < IDLE_S; i++) { await sleep(1000); rss.push((await procUsage(child.pid)).rssMB); }
+    const u1 = await procUsage(child.pid);
+    const idle = { seconds: (performance.now() - t0) / 1000, cpuSeconds: u1.cpuSeconds - u0.cpuSeconds, cpuPercent: (100 * (u1.cpuSeconds - u0.cpuSeconds)) / ((performance.now() - t0) / 1000), rssMB: stats(rss), peakRssMB: u1.peakRssMB, rssEndMB: u1.rssMB };
+
+    const nc = await connectNats({ servers: [fleet.nats.url] }, "bench-footprint");
+    const durations = [], walls = [];
+    for (let i = 0; i < NOOPS; i++) {
+      const before = fleet.controller.fleet.status.get(HUB)?.lastConverge?.startedAt;
+      const w0 = performance.now();
+      await nc.request(commandSubject(HUB, "converge"), "", { timeout: 10_000 });
+      const s = await waitUntil(() => { const s = fleet.controller.fleet.status.get(HUB); return s?.lastConverge && s.lastConverge.startedAt !== before && !s.converging ? s : null; }, { timeoutMs: 30_000, stepMs: 1, message: "no-op converge reported" });
+      walls.push(performance.now() - w0);
+      durations.push(s.lastConverge.durationMs);
+      if (s.lastConverge.changed !== 0) console.warn(`no-op converge ${i} changed ${s.lastConverge.changed} resource(s)`);
+    }
+    await nc.close();
+    const resources = fleet.controller.fleet.desired.get(HUB)?.resources?.length;
+    const conv = stats(durations), wall = stats(walls);
+    console.log(`\nagent-footprint: one agent process (${AGENT_BIN.slice(ROOT.length + 1)}) for ${HUB} (hub+web+kojira, ${resources} resources), sandbox mode`);
+    table(["measure", "value", "target"], [
+      [`idle RSS MB (median over ${IDLE_S} s)`, idle.rssMB.median.toFixed(1), "<= 60"],
+      ["idle RSS MB (max sampled / VmHWM incl. first converge)", `${idle.rssMB.max.toFixed(1)} / ${idle.peakRssMB.toFixed(1)}`, ""],
+      ["idle CPU %", idle.cpuPercent.toFixed(2), ""],
+      [`no-op converge ms (agent's durationMs, median / p95 of ${NOOPS})`, `${ms(conv.median)} / ${ms(conv.p95)}`, "<= 100"],
+      ["command -> status reported ms (median / p95, incl. probes)", `${ms(wall.median)} / ${ms(wall.p95)}`, ""],
+    ]);
+    await writeResult("agent-footprint", { agentBin: AGENT_BIN.slice(ROOT.length + 1), host: HUB, resources, idle, noopConvergeMs: conv, commandToStatusMs: wall, durations });
+  } finally {
+    if (child && child.exitCode === null) { child.kill("SIGTERM"); await new Promise((r) => child.once("exit", r)); }
+    await fleet.stop();
+  }
+}

@@ -1,0 +1,87 @@
+// 1,000 Agent instances in 2 child processes (each agent with its own NATS connection and sandbox
+// root) against one real nats-server; a publisher in this process built from the controller's own
+// pieces (Signer, ControllerBus.putCatalog/followStatus, contentDigest) puts one signed catalog per
+// host (3 files + 2 directories); then a change touching every host (one line of one file);
+// timed until all 1,000 report the revision applied in kf-status. NOT the full Controller (git,
+// compile, rollout waves): see bench/README.md for why.
+import { fork } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, dist, stats, ms, table, writeResult, waitUntil, procUsage } from "./lib.mjs";
+
+const N = Number(process.env.KF_BENCH_AGENTS ?? 1000);
+const PROCS = Number(process.env.KF_BENCH_PROCS ?? 2);
+// KF_BENCH_PROF=DIR writes a CPU profile of each agent process there (node --cpu-prof).
+const CHANGES = Number(process.env.KF_BENCH_CHANGES ?? 5);
+const HOSTS = Array.from({ length: N }, (_, i) => `a${String(i).padStart(4, "0")}`);
+
+export async function main() {
+  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
+  const { ControllerBus } = await dist("controller/bus.js");
+  const { connectNats } = await dist("shared/nats.js");
+  const { contentDigest } = await dist("controller/publication.js");
+  const { silentLogger } = await dist("shared/log.js");
+  const dir = await mkdtemp(join(tmpdir(), "kf-bench-1000-"));
+  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
+  const signer = new Signer(generateSigningKeyPem());
+  const nc = await connectNats({ servers: [nats.url] }, "bench-publisher");
+  const bus = await ControllerBus.open(nc, silentLogger());
+  const status = new Map();
+  await bus.followStatus((h, s) => (s ? status.set(h, s) : status.delete(h)));
+  const children = [];
+  try {
+    const t0 = performance.now();
+    for (let p = 0; p < PROCS; p++) {
+      const hosts = HOSTS.filter((_, i) => i % PROCS === p);
+      const child = fork(join(ROOT, "bench/agents-worker.mjs"), [JSON.stringify({ natsUrl: nats.url, dir: join(dir, "agents"), hosts, pubPem: signer.publicKeyPem })], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [] });
+      children.push({ child, ready: new Promise((r) => child.once("message", r)) });
+    }
+    await Promise.all(children.map((c) => c.ready));
+    const startupMs = performance.now() - t0;
+    const catalog = (h, gen, line) => {
+      const resources = [
+        ...["/etc/app", "/srv/app/data"].map((d) => ({ id: `directory:${d}`, kind: "directory", props: { path: d, mode: "0755", owner: "root", group: "root" }, requires: [], notifies: [] })),
+        ...[["app.conf", `host = ${h}\n${line}\n`], ["users.conf", `admin = ${h}-admin\n`], ["limits.conf", `maxjobs = 10\n`]].map(([f, content]) => ({ id: `file:/etc/app/${f}`, kind: "file", props: { path: `/etc/app/${f}`, content, mode: "0644", owner: "root", group: "root" }, requires: ["directory:/etc/app"], notifies: [] })),
+      ];
+      const content = { host: h, roles: ["bench"], resources, probes: [] };
+      return signer.sign({ protocol: "kf.v1.catalog", ...content, revision: gen.toString(16).padStart(8, "0"), generation: gen, issuedAt: new Date().toISOString(), digest: contentDigest(content) });
+    };
+    const rounds = [];
+    const natsCpu0 = (await procUsage(nats.pid)).cpuSeconds;
+    for (let gen = 1; gen <= CHANGES + 1; gen++) {
+      const cats = HOSTS.map((h) => catalog(h, gen, `port = ${8000 + gen}`));
+      const rev = cats[0].revision;
+      const cpu0 = process.cpuUsage();
+      const s0 = performance.now();
+      await Promise.all(cats.map((c) => bus.putCatalog(c)));
+      const putMs = performance.now() - s0;
+      await waitUntil(() => { for (const h of HOSTS) if (status.get(h)?.applied?.revision !== rev) return false; return true; }, { timeoutMs: 120_000, stepMs: 5, message: `${N} agents applied ${rev}` });
+      const cpu = process.cpuUsage(cpu0);
+      rounds.push({ gen, first: gen === 1, putMs, appliedMs: performance.now() - s0, publisherCpuSeconds: (cpu.user + cpu.system) / 1e6 });
+      console.log(`generation ${gen}${gen === 1 ? " (first catalog)" : ""}: puts ${ms(putMs)} ms, all ${N} applied after ${ms(performance.now() - s0)} ms`);
+    }
+    const natsUse = await procUsage(nats.pid);
+    const self = await procUsage(process.pid);
+    const workers = await Promise.all(children.map((c) => procUsage(c.child.pid)));
+    const change = stats(rounds.filter((r) => !r.first).map((r) => r.appliedMs));
+    console.log(`\nagents-1000: ${N} agents in ${PROCS} processes, one nats-server; ${CHANGES} changes touching every host`);
+    table(["measure", "value", "target"], [
+      ["agents started + connected (s)", (startupMs / 1000).toFixed(1), ""],
+      ["first catalog -> all applied (ms)", ms(rounds[0].appliedMs), ""],
+      [`change -> all applied, median / p95 of ${CHANGES} (ms)`, `${ms(change.median)} / ${ms(change.p95)}`, "<= 5000"],
+      ["nats-server peak RSS MB / CPU s (whole run)", `${natsUse.peakRssMB.toFixed(0)} / ${natsUse.cpuSeconds.toFixed(1)}`, ""],
+      ["nats-server CPU s during the rounds", (natsUse.cpuSeconds - natsCpu0).toFixed(1), ""],
+      ["publisher (controller pieces + bench) peak RSS MB / CPU s", `${self.peakRssMB.toFixed(0)} / ${self.cpuSeconds.toFixed(1)}`, "<= 250 (controller)"],
+      ["agent processes peak RSS MB (each)", workers.map((w) => w.peakRssMB.toFixed(0)).join(" / "), ""],
+    ]);
+    await writeResult("agents-1000", { agents: N, processes: PROCS, startupMs, rounds, changeAppliedMs: change, natsServer: natsUse, publisher: self, agentProcesses: workers });
+  } finally {
+    await Promise.all(children.map(({ child }) => child.exitCode === null ? new Promise((r) => { child.once("exit", r); child.send("stop"); setTimeout(() => child.kill("SIGKILL"), 30_000).unref(); }) : null));
+    bus.stop();
+    await nc.close();
+    await nats.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,158 @@
+// Shared pieces of the benchmarks: machine facts, statistics, result files, a real git remote,
+// a real nats-server, and a controller + sandboxed agents in this process (like test/support/fleet.ts,
+// but importing the built code from dist/ so no TypeScript loader is needed).
+import os from "node:os";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const DIST = join(ROOT, "dist");
+export const dist = (p) => import(join(DIST, p));
+
+export function machine() {
+  const cpus = os.cpus();
+  return { cores: cpus.length, model: cpus[0]?.model ?? "?", totalMemoryMB: Math.round(os.totalmem() / 2 ** 20), node: process.version, os: `${os.type()} ${os.release()}` };
+}
+
+export function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => (s.length ? s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] : NaN);
+  return { n: s.length, median: s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN, p95: q(0.95), min: s[0], max: s[s.length - 1] };
+}
+
+export const ms = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : "-");
+
+export function table(headers, rows) {
+  const w = headers.map((h, i) => Math.max(String(h).length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => "| " + r.map((c, i) => String(c).padEnd(w[i])).join(" | ") + " |";
+  const out = [line(headers), "|" + w.map((n) => "-".repeat(n + 2)).join("|") + "|", ...rows.map(line)].join("\n");
+  console.log(out);
+  return out;
+}
+
+export async function writeResult(name, data) {
+  const dir = join(ROOT, "bench", "results");
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  await writeFile(file, JSON.stringify({ bench: name, at: new Date().toISOString(), machine: machine(), ...data }, null, 2));
+  console.log(`results: ${file}`);
+  return file;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitUntil(fn, { timeoutMs = 60_000, stepMs = 2, message = "condition" } = {}) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}`);
+    await sleep(stepMs);
+  }
+}
+
+/** Peak RSS (VmHWM) and current RSS in MB, and CPU seconds (utime+stime) of a pid. */
+export async function procUsage(pid) {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  const stat = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
+  const tick = 100; // getconf CLK_TCK on Linux
+  return { peakRssMB: kb("VmHWM") / 1024, rssMB: kb("VmRSS") / 1024, cpuSeconds: (Number(stat[11]) + Number(stat[12])) / tick };
+}
+
+function gitEnv(home) {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LC_ALL: "C", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0",
+    GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@koji-fleet.invalid", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@koji-fleet.invalid" };
+}
+export function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { maxBuffer: 64 << 20, ...opts }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(" ")}: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+}
+
+/** A bare repository and a clone; commit() writes files, commits, and returns once `git push` returned. */
+export async function createRemote(root) {
+  const bareDir = join(root, "origin.git"), workDir = join(root, "work");
+  const git = (cwd, ...a) => run("git", ["-c", "commit.gpgsign=false", ...a], { cwd, env: gitEnv(root) });
+  await git(root, "init", "--quiet", "--bare", "--initial-branch=main", bareDir);
+  await git(root, "init", "--quiet", "--initial-branch=main", workDir);
+  await git(workDir, "remote", "add", "origin", bareDir);
+  return {
+    bareDir, workDir,
+    async commit(message, files) {
+      for (const [rel, content] of Object.entries(files)) {
+        await mkdir(dirname(join(workDir, rel)), { recursive: true });
+        await writeFile(join(workDir, rel), content);
+      }
+      await git(workDir, "add", "-A");
+      await git(workDir, "commit", "--quiet", "--allow-empty", "-m", message);
+      await git(workDir, "push", "--quiet", "origin", "main");
+      return (await git(workDir, "rev-parse", "HEAD")).trim();
+    },
+  };
+}
+
+/**
+ * A real nats-server, a git remote holding fleetYaml, the controller (in this process) and
+ * optionally sandboxed agents enrolled with one-time tokens.
+ */
+export async function startFleet({ fleetYaml, hosts, controller = {}, agentExtra = {}, startAgents = true }) {
+  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const { Controller } = await dist("controller/controller.js");
+  const { CertificateAuthority } = await dist("controller/ca/authority.js");
+  const { TokenStore, tokenFile } = await dist("controller/ca/tokens.js");
+  const { withDefaults: controllerDefaults } = await dist("controller/config.js");
+  const { Agent } = await dist("agent/agent.js");
+  const { withDefaults: agentDefaults } = await dist("agent/config.js");
+  const dir = await mkdtemp(join(os.tmpdir(), "kf-bench-"));
+  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
+  const remote = await createRemote(await mkdtemp(join(os.tmpdir(), "kf-bench-git-")));
+  await remote.commit("initial fleet", { "fleet.yaml": fleetYaml });
+  const caDir = join(dir, "ca");
+  await CertificateAuthority.init(caDir, { subject: [["O", "koji-fleet bench"], ["CN", "Koji CA"]], keyBits: 2048 });
+  const ctl = new Controller(controllerDefaults({
+    nats: { servers: [nats.url], reconnectWaitMs: 100 },
+    http: { host: "127.0.0.1", port: 0 },
+    stateDir: join(dir, "controller"), ca: { dir: caDir }, ...controller,
+    git: { url: remote.bareDir, pollSeconds: 3600, ...controller.git },
+  }));
+  const apiUrl = await ctl.start();
+  const tokens = new TokenStore(tokenFile(join(dir, "controller")));
+  const identityDir = (h) => join(dir, "identity", h);
+  const agentConfig = (host, extra = {}) => agentDefaults({
+    host, nats: { servers: [nats.url], reconnectWaitMs: 100 }, root: join(dir, "hosts", host), sandbox: true,
+    stateDir: join(dir, "state", host), heartbeatSeconds: 15, identityDir: identityDir(host),
+    catalogKeyFile: join(identityDir(host), "catalog.pub"), enrollment: { tokenFile: join(identityDir(host), "token") }, ...agentExtra, ...extra,
+  });
+  const issueToken = async (host) => {
+    await mkdir(identityDir(host), { recursive: true });
+    await writeFile(join(identityDir(host), "token"), await tokens.create(host, 3600));
+  };
+  const agents = new Map();
+  const startAgent = (host, extra) => {
+    const agent = new Agent(agentConfig(host, extra));
+    agents.set(host, { agent, done: agent.run().catch((e) => console.error(host, e)) });
+    return agent;
+  };
+  for (const h of hosts) await issueToken(h);
+  if (startAgents) for (const h of hosts) startAgent(h);
+  const appliedAll = (sha, hs = hosts) => hs.every((h) => ctl.fleet.status.get(h)?.applied?.revision === sha);
+  return {
+    dir, nats, remote, controller: ctl, apiUrl, agents, startAgent, agentConfig, identityDir, issueToken, appliedAll,
+    async hook() {
+      const res = await fetch(`${apiUrl}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    },
+    async head() { return (await run("git", ["rev-parse", "HEAD"], { cwd: remote.workDir })).trim(); },
+    async stop() {
+      for (const { agent } of agents.values()) agent.stop();
+      await Promise.all([...agents.values()].map((a) => a.done));
+      await ctl.stop();
+      await nats.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(dirname(remote.bareDir), { recursive: true, force: true });
+    },
+  };
+}

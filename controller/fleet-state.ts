@@ -8,6 +8,19 @@ import { hostView, type HostView } from "./host-view.js";
 /** A git commit as the API shows it: the one in force, or a rejected one. */
 export type RevisionInfo = CommitInfo;
 
+/** One processed revision, as the API lists them (newest first). */
+export interface RevisionRecord {
+  revision: RevisionInfo;
+  at: string;
+  state: "accepted" | "rejected";
+  /** file:line:col: message lines of a rejected revision. */
+  errors: string[];
+  /** Hosts whose catalog changed with it (accepted only). */
+  changedHosts: string[];
+}
+
+const MAX_REVISIONS = 50;
+
 export interface Rejection {
   revision: RevisionInfo;
   errors: ConfigError[];
@@ -23,6 +36,8 @@ export class FleetState {
   readonly desired = new Map<string, Catalog>();
   readonly status = new Map<string, HostStatus>();
   readonly events: FleetEvent[] = [];
+  /** The last processed revisions, newest first. */
+  readonly revisions: RevisionRecord[] = [];
   /** host → content digest compiled at the revision in force: what "at that revision" means. */
   readonly intended = new Map<string, string>();
   /** Hosts a rollout holds back, with why and since when (set by the rollout driver). */
@@ -31,6 +46,11 @@ export class FleetState {
   private readonly listeners = new Set<(e: FleetEvent) => void>();
 
   constructor(readonly watchingSince: string) {}
+
+  recordRevision(r: RevisionRecord): void {
+    this.revisions.unshift(r);
+    this.revisions.splice(MAX_REVISIONS);
+  }
 
   /** Idempotent by event id: the controller also hears its own events back from NATS. */
   addEvent(e: FleetEvent): void {

@@ -208,6 +208,7 @@ export class Reconciler {
       this.emit("revision-rejected", "error", `revision ${revision.shortSha} rejected: ${lines[0]}${lines.length > 1 ? ` (+${lines.length - 1} more)` : ""}`, revision.sha, { errors: lines });
       await bus.controller.put(CONTROLLER_KEYS.lastRejectedRevision, revision.sha);
       // Last: once the API shows the rejection, its event and record exist too.
+      state.recordRevision({ revision, at: iso(clock()), state: "rejected", errors: lines, changedHosts: [] });
       state.rejected = { revision, errors: loaded.errors, at: iso(clock()) };
       return { kind: "rejected", head: revision.sha, errors: loaded.errors };
     }
@@ -224,6 +225,7 @@ export class Reconciler {
       state.desired.delete(host);
       this.emit("host-removed", "warning", `host ${host} left the fleet; its catalog was deleted`, revision.sha);
     }
+    state.recordRevision({ revision, at: iso(clock()), state: "accepted", errors: [], changedHosts: plan.put.map((c) => c.host) });
     state.lastGood = revision;
     state.rejected = null;
     await bus.controller.put(CONTROLLER_KEYS.lastGoodRevision, revision.sha);

@@ -62,6 +62,11 @@ describe("the fleet loop", () => {
     expect(view.validation.errors[0]?.text).toMatch(expected);
     const events = await fleet.api<{ events: FleetEvent[] }>("/api/v1/events?type=revision-rejected");
     expect(events.events.some((e) => e.revision === bad && /fleet\.yaml:\d+:\d+/.test(e.message))).toBe(true);
+    const revisions = await fleet.api<{ inForce: string; revisions: { revision: { sha: string }; state: string; errors: string[] }[] }>("/api/v1/revisions");
+    expect(revisions.inForce).toBe(head);
+    expect(revisions.revisions[0]).toMatchObject({ revision: { sha: bad }, state: "rejected" });
+    expect(revisions.revisions[0]?.errors[0]).toMatch(expected);
+    expect(revisions.revisions.find((r) => r.revision.sha === head)?.state).toBe("accepted");
     for (const v of await fleet.hosts()) expect({ host: v.host, revision: v.revision, phase: v.phase }).toEqual({ host: v.host, revision: head, phase: "Ready" });
     for (const [i, h] of HOSTS.entries()) expect(changedPaths(trees[i]!, await snapshot(fleet.root(h)))).toEqual([]);
     head = await fleet.push("revert the bad change", { "fleet.yaml": withMaxjobs(6) });

@@ -12,6 +12,7 @@ import { eventRoutes } from "./routes/events.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { rolloutRoutes } from "./routes/rollouts.js";
 import { kojiRoutes } from "./routes/koji.js";
+import { revisionRoutes } from "./routes/revisions.js";
 import type { ResourceResult } from "../../shared/protocol.js";
 import type { Rollout } from "../rollout/plan.js";
 import { healthRoutes } from "./routes/health.js";
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(syncRoutes, { deps });
       await api.register(rolloutRoutes, { deps });
       await api.register(kojiRoutes, { deps });
+      await api.register(revisionRoutes, { deps });
       await api.register(planRoutes, { deps });
       await api.register(pinRoutes, { deps });
       await api.register(openApiRoutes, { deps });

@@ -107,6 +107,13 @@ export const SCHEMAS: Record<string, Schema> = {
     registeredBuilders: { type: "array", items: str },
     results: { type: "array", items: ref("ResourceResult") },
   }),
+  Revisions: obj({
+    inForce: nstr,
+    revisions: {
+      type: "array",
+      items: obj({ revision: ref("Revision"), at: str, state: { type: "string", enum: ["accepted", "rejected"] }, errors: { type: "array", items: str }, changedHosts: { type: "array", items: str } }),
+    },
+  }),
   RevisionRequest: obj({ revision: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._/^~-]{0,199}$" } }),
   Pins: { type: "object", description: "pinned hosts and the fleet-wide rollback, if any (see docs/api.md)", additionalProperties: true },
   Plan: { type: "object", description: "what a revision would change on each host, computed against live agents", additionalProperties: true },
@@ -149,6 +156,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: "GET", path: "/rollouts/current", summary: "The current rollout and who waits for whom", ok: { status: 200, schema: "Rollout" }, errors: ["KF_ERR_NOT_FOUND"] },
   { method: "POST", path: "/rollouts/current/resume", summary: "Resume a halted rollout past its failed host (admin)", ok: { status: 202, schema: "RolloutAction" }, errors: ["KF_ERR_NOT_FOUND", "KF_ERR_CONFLICT"] },
   { method: "POST", path: "/rollouts/current/abort", summary: "Abort the current rollout; unpublished hosts keep their catalog (admin)", ok: { status: 202, schema: "RolloutAction" }, errors: ["KF_ERR_NOT_FOUND", "KF_ERR_CONFLICT"] },
+  { method: "GET", path: "/revisions", summary: "The last 50 processed revisions, newest first, with their validation results", ok: { status: 200, schema: "Revisions" } },
   { method: "GET", path: "/koji", summary: "Koji objects converged through the hub's API", ok: { status: 200, schema: "Koji" } },
   { method: "POST", path: "/plan", summary: "What a revision would change on each host (admin)", body: "RevisionRequest", ok: { status: 200, schema: "Plan" }, errors: ["KF_ERR_USAGE", "KF_ERR_NOT_FOUND", "KF_ERR_CONFIG_INVALID", "KF_ERR_NOT_READY"] },
   { method: "GET", path: "/pins", summary: "Pinned hosts and the fleet-wide rollback", ok: { status: 200, schema: "Pins" }, errors: ["KF_ERR_NOT_READY"] },

@@ -3,8 +3,8 @@
 // NATS only feeds it catalogs and carries its reports, so it keeps working while NATS is down.
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import { watch, type FSWatcher } from "node:fs";
-import { dirname } from "node:path";
+import { PathWatch } from "./path-watch.js";
+import { transitionEvent } from "./transitions.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
 import { agentInboxPrefix } from "../shared/names.js";
@@ -16,8 +16,8 @@ import { iso, systemClock, type Clock } from "../shared/time.js";
 import type { AgentConfig } from "./config.js";
 import { AgentBus, type DesiredEntry } from "./bus.js";
 import { StateStore, type LocalState } from "./state.js";
-import { buildStatus } from "./status.js";
-import { converge, type ConvergeReport } from "./engine/converge.js";
+import { buildStatus, summaryLine } from "./status.js";
+import { converge, type ConvergeOptions, type ConvergeReport } from "./engine/converge.js";
 import { runProbes } from "./probes/index.js";
 import { defaultKinds, type KindRegistry } from "./kinds/index.js";
 import { createFiles, resolveUnderRoot, type Files } from "./providers/files.js";
@@ -29,8 +29,6 @@ import { enrollIfNeeded, identityFiles } from "./enroll.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
 const LOOP_TICK_MS = 5_000;
-/** A managed path changed: wait this long for more changes before re-converging. */
-const WATCH_DEBOUNCE_MS = 500;
 
 export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
 
@@ -66,10 +64,11 @@ export class Agent {
   private timers: NodeJS.Timeout[] = [];
   private reporting: Promise<void> = Promise.resolve();
   private lastLoopAt = Date.now();
-  /** fs watchers on the parent directories of managed paths, by directory. */
-  private watchers = new Map<string, FSWatcher>();
-  private watchedPaths = new Set<string>();
-  private watchTimer: NodeJS.Timeout | null = null;
+  private readonly pathWatch = new PathWatch((dir, name) => {
+    if (this.state !== "running") return;
+    this.log.info({ dir, name }, "a managed path changed: re-converging");
+    this.requestConverge();
+  });
   private markReady!: () => void;
   /** Resolves once local state is loaded and NATS is connected (sd_notify READY=1). */
   readonly ready: Promise<void> = new Promise((resolve) => (this.markReady = resolve));
@@ -144,13 +143,7 @@ export class Agent {
 
   /** One line for `systemctl status`: "converged rev abc123, 0 failing probes". */
   summary(): string {
-    const rev = this.local.applied?.revision.slice(0, 12);
-    const failing = this.probes.filter((p) => !p.healthy).length;
-    const failed = this.resources.filter((r) => r.outcome === "failed").length;
-    if (this.rejected) return `catalog rejected: ${this.rejected}`.slice(0, 200);
-    if (this.converging) return `converging rev ${this.pending?.revision.slice(0, 12) ?? this.local.catalog?.revision.slice(0, 12) ?? "?"}`;
-    if (!rev) return this.local.catalog ? `${failed} resource(s) failing` : "waiting for a catalog";
-    return `converged rev ${rev}, ${failed} failing resource(s), ${failing} failing probe(s)`;
+    return summaryLine(this.facts(), (this.pending ?? this.local.catalog)?.revision ?? null);
   }
 
   /** Graceful: the resource being applied finishes, the status is reported, NATS drains. */
@@ -233,78 +226,31 @@ export class Agent {
     const unsigned = this.verifier ? this.verifier.check(catalog) : "no catalog-signing key is pinned; enroll this host";
     if (unsigned) throw new Error(`candidate catalog refused: ${unsigned}`);
     if (catalog.host !== this.config.host) throw new Error(`candidate catalog for host ${catalog.host} refused by ${this.config.host}`);
-    const { files, exec, kinds, log } = this.deps;
-    const report = await converge(catalog.resources, {
-      kinds, files, exec, log: log.child({ plan: catalog.revision }),
-      root: this.config.root,
-      sandbox: this.config.sandbox,
-      noop: true,
-      previousInventory: this.local.inventory,
-      pendingRefresh: this.local.pendingRefresh,
-      facts: this.hostFacts,
-      secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets),
-      // A plan never asks for certificates: an unissued one shows as a change.
-      certificates: noIssuer,
-      shouldContinue: () => this.state === "running",
-    });
+    // A plan never asks for certificates: an unissued one shows as a change.
+    const report = await converge(catalog.resources, { ...(await this.convergeOptions(catalog)), noop: true, certificates: noIssuer, log: this.log.child({ plan: catalog.revision }) });
     return { ok: true, revision: catalog.revision, results: report.results };
   }
 
   /**
-   * Watches the parent directories of every managed path (the inventory's and the file
-   * resources' paths); a change to one re-converges after WATCH_DEBOUNCE_MS. Changes the
-   * converge itself makes are seen too: they end in a converge with nothing to do.
+   * Watches every managed path (the inventory's and the file resources'); a change to one
+   * re-converges. Changes the converge itself makes end in a converge with nothing to do.
    */
   private watchManaged(catalog: Catalog): void {
     if (!this.config.watch || this.state !== "running") return;
-    const paths = new Set<string>();
-    for (const e of this.local.inventory) paths.add(e.path);
+    const paths = new Set<string>(this.local.inventory.map((e) => e.path));
     for (const r of catalog.resources) {
       const path = this.deps.kinds.get(r.kind)?.managedPath?.(r.props as never);
       if (typeof path === "string") paths.add(path);
     }
-    const full = new Set<string>();
+    const full: string[] = [];
     for (const p of paths) {
       try {
-        full.add(resolveUnderRoot(this.config.root, p));
+        full.push(resolveUnderRoot(this.config.root, p));
       } catch {
         // not under root: never managed, never watched
       }
     }
-    this.watchedPaths = full;
-    const dirs = new Set([...full].map((p) => dirname(p)));
-    // Watched afresh after every converge: a directory deleted and re-created is a new inode.
-    this.unwatchAll();
-    for (const dir of dirs) {
-      try {
-        const w = watch(dir, { persistent: false }, (_event, name) => this.onWatched(dir, name === null ? null : String(name)));
-        w.on("error", () => {
-          w.close();
-          this.watchers.delete(dir);
-        });
-        this.watchers.set(dir, w);
-      } catch {
-        // The directory does not exist (yet): the next converge creates it and watches again.
-      }
-    }
-  }
-
-  private onWatched(dir: string, name: string | null): void {
-    if (name !== null && !this.watchedPaths.has(`${dir}/${name}`) && !this.watchedPaths.has(dir)) return;
-    if (this.watchTimer) clearTimeout(this.watchTimer);
-    this.watchTimer = setTimeout(() => {
-      this.watchTimer = null;
-      if (this.state !== "running") return;
-      this.log.info({ dir, name }, "a managed path changed: re-converging");
-      this.requestConverge();
-    }, WATCH_DEBOUNCE_MS);
-    this.watchTimer.unref();
-  }
-
-  private unwatchAll(): void {
-    if (this.watchTimer) clearTimeout(this.watchTimer);
-    for (const w of this.watchers.values()) w.close();
-    this.watchers.clear();
+    this.pathWatch.arm(full);
   }
 
   private clearRejection(): void {
@@ -321,14 +267,10 @@ export class Agent {
     this.report();
   }
 
-  private async convergeCatalog(catalog: Catalog): Promise<void> {
-    const isNew = catalog.generation !== this.local.observed?.generation;
-    this.converging = true;
-    this.statusDirty = true;
-    this.report();
-    const started = this.deps.clock();
+  /** How this agent converges a catalog: its root, facts, state, secrets and CA. */
+  private async convergeOptions(catalog: Catalog): Promise<ConvergeOptions> {
     const { files, exec, kinds, log } = this.deps;
-    const report = await converge(catalog.resources, {
+    return {
       kinds, files, exec, log,
       root: this.config.root,
       sandbox: this.config.sandbox,
@@ -336,10 +278,24 @@ export class Agent {
       previousInventory: this.local.inventory,
       pendingRefresh: this.local.pendingRefresh,
       facts: this.hostFacts,
-      secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets),
+      secrets: this.secretsOf(catalog, await this.identityKey()),
       certificates: { request: (name, csr) => (this.bus ? this.bus.requestCertificate(name, csr) : noIssuer.request(name, csr)) },
       shouldContinue: () => this.state === "running",
-    });
+    };
+  }
+
+  /** The catalog's sealed secrets first, then the host's secret directory. */
+  private secretsOf(catalog: Catalog, identityKey: string | null): SecretSource {
+    return firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, identityKey), this.deps.secrets);
+  }
+
+  private async convergeCatalog(catalog: Catalog): Promise<void> {
+    const isNew = catalog.generation !== this.local.observed?.generation;
+    this.converging = true;
+    this.statusDirty = true;
+    this.report();
+    const started = this.deps.clock();
+    const report = await converge(catalog.resources, await this.convergeOptions(catalog));
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
     // Skipped resources (a failed dependency, or a stop mid-converge) mean the catalog is not
     // applied; neither does a noop run, which changed nothing.
@@ -363,18 +319,8 @@ export class Agent {
   }
 
   private noteTransition(r: ConvergeReport, isNew: boolean, revision: string): void {
-    const changed = r.results.filter((x) => x.outcome === "changed" || x.outcome === "pruned");
-    const data = { changed: changed.map((x) => ({ id: x.id, changes: x.changes })), durationMs: r.durationMs };
-    if (r.failed > 0) {
-      const failed = r.results.filter((x) => x.outcome === "failed").map((x) => `${x.id}: ${x.error ?? "failed"}`);
-      if (isNew || !this.lastFailed) this.emit("failed", "error", `${r.failed} resource(s) failed: ${failed.join("; ")}`, revision, { failed });
-    } else if (this.lastFailed) {
-      this.emit("recovered", "info", `converged again, ${r.changed} change(s)`, revision, data);
-    } else if (isNew && !r.noop) {
-      this.emit("applied", "info", `revision ${revision.slice(0, 12)} applied, ${r.changed} change(s)`, revision, data);
-    } else if (changed.length > 0) {
-      this.emit("drift-repaired", "warning", `repaired drift in ${changed.map((x) => x.id).join(", ")}`, revision, data);
-    }
+    const e = transitionEvent(r, isNew, this.lastFailed, revision);
+    if (e) this.emit(e.type, e.severity, e.message, revision, e.data);
     this.lastFailed = r.failed > 0;
   }
 
@@ -388,7 +334,7 @@ export class Agent {
     const before = JSON.stringify(this.probes.map((p) => [p.id, p.healthy]));
     this.probes = await runProbes(catalog.probes, {
       root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock,
-      secrets: firstOf(sealedSecrets(catalog.sealedSecrets ?? {}, await this.identityKey()), this.deps.secrets),
+      secrets: this.secretsOf(catalog, await this.identityKey()),
       sandbox: this.config.sandbox,
     });
     if (JSON.stringify(this.probes.map((p) => [p.id, p.healthy])) !== before) {
@@ -441,7 +387,7 @@ export class Agent {
 
   private async shutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    this.unwatchAll();
+    this.pathWatch.close();
     this.report();
     await this.reporting;
     this.bus?.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildStatus, conditionsFor, type AgentFacts } from "./status.js";
+import { buildStatus, conditionsFor, summaryLine, type AgentFacts } from "./status.js";
 
 const facts = (over: Partial<AgentFacts> = {}): AgentFacts => ({
   host: "h1", startedAt: "2026-11-26T12:00:00.000Z", now: "2026-11-26T12:01:00.000Z", heartbeatSeconds: 15,
@@ -32,5 +32,16 @@ describe("agent conditions", () => {
     const s = buildStatus(facts(), []);
     expect(s.protocol).toBe("kf.v1.status");
     expect(s.conditions.map((c) => c.type)).toEqual(["Ready", "Converged", "Healthy"]);
+  });
+});
+
+describe("summary line (systemctl status)", () => {
+  it.each<[string, Partial<AgentFacts>, string | null, string]>([
+    ["converged", {}, "abc1234", "converged rev abc1234, 0 failing resource(s), 0 failing probe(s)"],
+    ["no catalog yet", { applied: null, lastConverge: null }, null, "waiting for a catalog"],
+    ["converging", { converging: true }, "def5678", "converging rev def5678"],
+    ["rejected", { rejected: "the catalog's signature does not verify" }, "abc1234", "catalog rejected: the catalog's signature does not verify"],
+  ])("%s", (_n, over, rev, line) => {
+    expect(summaryLine(facts(over), rev)).toBe(line);
   });
 });

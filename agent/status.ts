@@ -86,3 +86,13 @@ export function buildStatus(f: AgentFacts, previous: readonly Condition[]): Host
     probes: f.probes,
   };
 }
+
+/** One line for `systemctl status`: "converged rev abc123, 0 failing resource(s), 0 failing probe(s)". */
+export function summaryLine(f: AgentFacts, catalogRevision: string | null): string {
+  const failing = f.probes.filter((p) => !p.healthy).length;
+  const failed = f.resources.filter((r) => r.outcome === "failed").length;
+  if (f.rejected) return `catalog rejected: ${f.rejected}`.slice(0, 200);
+  if (f.converging) return `converging rev ${catalogRevision?.slice(0, 12) ?? "?"}`;
+  if (!f.applied) return catalogRevision ? `${failed} resource(s) failing` : "waiting for a catalog";
+  return `converged rev ${f.applied.revision.slice(0, 12)}, ${failed} failing resource(s), ${failing} failing probe(s)`;
+}

@@ -1,0 +1,26 @@
+// Pure: which event a converge is worth, given the one before it. Events mark transitions
+// (a new catalog applied, something broke, it recovered, drift repaired); a converge that
+// changes nothing says nothing.
+import type { EventType, FleetEvent } from "../shared/protocol.js";
+import type { ConvergeReport } from "./engine/converge.js";
+
+export interface TransitionEvent {
+  type: EventType;
+  severity: FleetEvent["severity"];
+  message: string;
+  data: Record<string, unknown>;
+}
+
+export function transitionEvent(r: ConvergeReport, isNew: boolean, lastFailed: boolean, revision: string): TransitionEvent | null {
+  const changed = r.results.filter((x) => x.outcome === "changed" || x.outcome === "pruned");
+  const data = { changed: changed.map((x) => ({ id: x.id, changes: x.changes })), durationMs: r.durationMs };
+  if (r.failed > 0) {
+    if (!isNew && lastFailed) return null;
+    const failed = r.results.filter((x) => x.outcome === "failed").map((x) => `${x.id}: ${x.error ?? "failed"}`);
+    return { type: "failed", severity: "error", message: `${r.failed} resource(s) failed: ${failed.join("; ")}`, data: { failed } };
+  }
+  if (lastFailed) return { type: "recovered", severity: "info", message: `converged again, ${r.changed} change(s)`, data };
+  if (isNew && !r.noop) return { type: "applied", severity: "info", message: `revision ${revision.slice(0, 12)} applied, ${r.changed} change(s)`, data };
+  if (changed.length > 0) return { type: "drift-repaired", severity: "warning", message: `repaired drift in ${changed.map((x) => x.id).join(", ")}`, data };
+  return null;
+}

@@ -1,7 +1,6 @@
 /** One CLI subcommand: `run` returns the process exit code (see docs/cli.md). */
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   run(args: string[]): Promise<number>;
 }

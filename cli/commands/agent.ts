@@ -32,7 +32,6 @@ const agentDaemon: DaemonSpec<AgentConfig> = {
 
 export const agentCommand: Command = {
   name: "agent",
-  summary: "run the agent daemon for one host",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -29,7 +29,6 @@ user     makes a PKCS#12 bundle (key, certificate CN=NAME, CA) for a person's br
 
 export const caCommand: Command = {
   name: "ca",
-  summary: "create the fleet CA, print it, revoke a host, make a user's browser bundle",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -43,7 +43,6 @@ const controllerDaemon: DaemonSpec<ControllerConfig> = {
 
 export const controllerCommand: Command = {
   name: "controller",
-  summary: "run the controller daemon",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -61,7 +61,6 @@ async function follow(o: ApiOptions, path: string, json: boolean, first: FleetEv
 
 export const eventsCommand: Command = {
   name: "events",
-  summary: "show recent fleet events, or follow new ones (API)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -46,7 +46,6 @@ function detail(h: HostDetail): string {
 
 export const hostsCommand: Command = {
   name: "hosts",
-  summary: "list hosts, or show one host's detail (API)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

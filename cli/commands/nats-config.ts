@@ -44,7 +44,6 @@ Exit 0 ok, 1 invalid fleet.yaml, 2 usage error.`;
 
 export const natsConfigCommand: Command = {
   name: "nats-config",
-  summary: "render the nats-server configuration (users and per-host permissions)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -21,7 +21,6 @@ interface PinsState {
 
 export const pinCommand: Command = {
   name: "pin",
-  summary: "keep a host at a git revision's catalog (--remove: follow head again)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -174,7 +174,6 @@ async function live(opts: ReturnType<typeof parse>): Promise<void> {
 
 export const planCommand: Command = {
   name: "plan",
-  summary: "print each host's compiled catalog, its changes against a git revision, or a live plan (--live REV)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

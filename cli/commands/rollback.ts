@@ -15,7 +15,6 @@ ${API_EXIT_HELP}`;
 
 export const rollbackCommand: Command = {
   name: "rollback",
-  summary: "roll the whole fleet back to a git revision until a newer commit lands",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -41,7 +41,6 @@ function describe(r: Current): string {
 
 export const rolloutCommand: Command = {
   name: "rollout",
-  summary: "show, resume or abort the current rollout (API)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

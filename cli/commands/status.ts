@@ -21,7 +21,6 @@ interface Fleet {
 
 export const statusCommand: Command = {
   name: "status",
-  summary: "show the fleet's revision and every host's phase (API)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

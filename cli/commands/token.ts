@@ -15,7 +15,6 @@ the token's hash into the controller's state directory (--config, default
 
 export const tokenCommand: Command = {
   name: "token",
-  summary: "create a one-time enrollment token for a host",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -22,7 +22,6 @@ function line(e: FleetEvent): string {
 
 export const upCommand: Command = {
   name: "up",
-  summary: "run a sandboxed 5-host fleet on this machine (what npm start runs)",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -13,7 +13,6 @@ Exit 0 when valid, 1 when invalid, 2 on a usage error.`;
 
 export const validateCommand: Command = {
   name: "validate",
-  summary: "check a fleet.yaml (or a repository directory) offline",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;

@@ -1,0 +1,26 @@
+// Every subcommand, loaded only when it runs: `koji-fleet agent` must not pay for the
+// controller's, the API's or the CA's modules (memory and start-up time on every VM).
+import type { Command } from "./command.js";
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: "up", summary: "run a sandboxed 5-host fleet on this machine (what npm start runs)", load: async () => (await import("./commands/up.js")).upCommand },
+  { name: "controller", summary: "run the controller daemon", load: async () => (await import("./commands/controller.js")).controllerCommand },
+  { name: "agent", summary: "run the agent daemon for one host", load: async () => (await import("./commands/agent.js")).agentCommand },
+  { name: "validate", summary: "check a fleet.yaml (or a repository directory) offline", load: async () => (await import("./commands/validate.js")).validateCommand },
+  { name: "plan", summary: "print each host's compiled catalog, its changes against a git revision, or a live plan (--live REV)", load: async () => (await import("./commands/plan.js")).planCommand },
+  { name: "status", summary: "show the fleet's revision and every host's phase (API)", load: async () => (await import("./commands/status.js")).statusCommand },
+  { name: "hosts", summary: "list hosts, or show one host's detail (API)", load: async () => (await import("./commands/hosts.js")).hostsCommand },
+  { name: "events", summary: "show recent fleet events, or follow new ones (API)", load: async () => (await import("./commands/events.js")).eventsCommand },
+  { name: "rollout", summary: "show, resume or abort the current rollout (API)", load: async () => (await import("./commands/rollout.js")).rolloutCommand },
+  { name: "pin", summary: "keep a host at a git revision's catalog (--remove: follow head again)", load: async () => (await import("./commands/pin.js")).pinCommand },
+  { name: "rollback", summary: "roll the whole fleet back to a git revision until a newer commit lands", load: async () => (await import("./commands/rollback.js")).rollbackCommand },
+  { name: "ca", summary: "create the fleet CA, print it, revoke a host, make a user's browser bundle", load: async () => (await import("./commands/ca.js")).caCommand },
+  { name: "token", summary: "create a one-time enrollment token for a host", load: async () => (await import("./commands/token.js")).tokenCommand },
+  { name: "nats-config", summary: "render the nats-server configuration (users and per-host permissions)", load: async () => (await import("./commands/nats-config.js")).natsConfigCommand },
+];

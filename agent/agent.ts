@@ -278,6 +278,7 @@ export class Agent {
       previousInventory: this.local.inventory,
       pendingRefresh: this.local.pendingRefresh,
       facts: this.hostFacts,
+      clock: this.deps.clock,
       secrets: this.secretsOf(catalog, await this.identityKey()),
       certificates: { request: (name, csr) => (this.bus ? this.bus.requestCertificate(name, csr) : noIssuer.request(name, csr)) },
       shouldContinue: () => this.state === "running",

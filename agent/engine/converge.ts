@@ -9,6 +9,7 @@ import type { AnyKind, KindContext } from "../kinds/kind.js";
 import { UNKNOWN_FACTS, describeOs, type HostFacts } from "../facts.js";
 import { staticSecrets, type SecretSource } from "../secrets.js";
 import { noIssuer, type CertificateIssuer } from "../certificates.js";
+import { systemClock, type Clock } from "../../shared/time.js";
 import type { Executor } from "../providers/executor.js";
 import { resolveUnderRoot, type Files } from "../providers/files.js";
 import { deadline, raceAbort, toError } from "./deadline.js";
@@ -27,6 +28,8 @@ export interface ConvergeOptions {
   exec: Executor;
   log: Logger;
   previousInventory: readonly InventoryEntry[];
+  /** Default: the system clock. */
+  clock?: Clock;
   /** Signs certificate requests; default: none (certificate resources fail until connected). */
   certificates?: CertificateIssuer;
   /** Secret values by name; default: none available. */
@@ -183,7 +186,7 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions, state: Run
 
   const seconds = resource.timeoutSeconds ?? kind.defaultTimeoutSeconds ?? DEFAULT_RESOURCE_TIMEOUT_SECONDS;
   const { signal, clear } = deadline(seconds * 1000, `timed out after ${seconds} s`, opts.signal);
-  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, secrets: opts.secrets ?? staticSecrets({}), certificates: opts.certificates ?? noIssuer, signal, log: opts.log.child({ resource: resource.id }) };
+  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, secrets: opts.secrets ?? staticSecrets({}), certificates: opts.certificates ?? noIssuer, clock: opts.clock ?? systemClock, signal, log: opts.log.child({ resource: resource.id }) };
   const reportOnly = opts.noop;
   const track: PathTrack = { createdNow: false, goneNow: false };
   try {

@@ -69,7 +69,7 @@ export const certificateKind: Kind<CertificateProps, CertificateObserved> = {
   async observe(props, ctx) {
     const key = await readKey(props.keyFile, ctx);
     const cert = await readCert(props.certFile, ctx);
-    const now = Date.now();
+    const now = ctx.clock().getTime();
     const caMissing = props.caFile !== undefined && !(await ctx.files.lstat(resolveUnderRoot(ctx.root, props.caFile)));
     return { key, cert, reissue: reissueReason(props, key, cert, now), caMissing, now };
   },
@@ -95,7 +95,7 @@ export const certificateKind: Kind<CertificateProps, CertificateObserved> = {
     const issued = await ctx.certificates.request(props.name, createCsr(key, props.subject));
     const cert = new X509Certificate(issued.certificatePem);
     // Trust the controller, but check: a certificate that is not for this key or policy is refused.
-    const wrong = reissueReason(props, key, cert, Date.now());
+    const wrong = reissueReason(props, key, cert, ctx.clock().getTime());
     if (wrong && !wrong.startsWith("past 2/3")) throw new Error(`the CA returned a certificate that does not fit: ${wrong}`);
     const mode = parseMode(props.certMode ?? "0644");
     await requireParent(props.certFile, ctx);

@@ -8,6 +8,7 @@ import type { Files } from "../providers/files.js";
 import type { HostFacts, OsFamily } from "../facts.js";
 import type { SecretSource } from "../secrets.js";
 import type { CertificateIssuer } from "../certificates.js";
+import type { Clock } from "../../shared/time.js";
 
 export interface KindContext {
   /** Every absolute path in props is resolved under this root ("/" in production). */
@@ -17,6 +18,8 @@ export interface KindContext {
   readonly files: Files;
   /** Signs this host's certificate requests (the controller's CA). */
   readonly certificates: CertificateIssuer;
+  /** The agent's clock: certificate renewal is decided against it. */
+  readonly clock: Clock;
   /** Secret values by name (database passwords…); never logged or reported. */
   readonly secrets: SecretSource;
   /** The managed OS (os-release); kinds pick their provider from it. */

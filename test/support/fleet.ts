@@ -8,7 +8,7 @@ import { Controller } from "../../controller/controller.js";
 import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
 import { withDefaults as controllerDefaults, type ControllerConfigFile } from "../../controller/config.js";
-import { Agent } from "../../agent/agent.js";
+import { Agent, type AgentDeps } from "../../agent/agent.js";
 import { withDefaults as agentDefaults, type AgentConfigFile } from "../../agent/config.js";
 import { createLogger, silentLogger } from "../../shared/log.js";
 import { Writable } from "node:stream";
@@ -109,8 +109,8 @@ export class TestFleet {
     });
   }
 
-  startAgent(host: string, extra: Partial<AgentConfigFile> = {}): Agent {
-    const agent = new Agent(this.agentConfig(host, extra), { log: this.log.child({ host }) });
+  startAgent(host: string, extra: Partial<AgentConfigFile> = {}, deps: Partial<AgentDeps> = {}): Agent {
+    const agent = new Agent(this.agentConfig(host, extra), { log: this.log.child({ host }), ...deps });
     this.agents.set(host, { agent, done: agent.run() });
     return agent;
   }

@@ -52,10 +52,6 @@ export class ControllerBus {
     await this.desired.put(desiredKey(c.host), JSON.stringify(c));
   }
 
-  async removeHost(host: string): Promise<void> {
-    await this.desired.delete(desiredKey(host));
-  }
-
   /** Follows every host's status (initial values first, then changes). */
   async followStatus(onStatus: (host: string, s: HostStatus | null) => void): Promise<void> {
     const w = await this.status.watch({ key: ">" });

@@ -74,8 +74,9 @@ export class FleetState {
     return out;
   }
 
+  /** Hosts of the fleet; retired ones (a catalog without roles) are left out. */
   hosts(now: Date): HostView[] {
-    return [...this.desired.keys()].sort().map((host) => this.host(host, now)!);
+    return [...this.desired.values()].filter((c) => c.roles.length > 0).map((c) => c.host).sort().map((host) => this.host(host, now)!);
   }
 
   host(host: string, now: Date): HostView | null {

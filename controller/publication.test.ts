@@ -30,6 +30,11 @@ describe("publication plan", () => {
     expect(planPublication([content("a")], "def5678", current, new Map(), AT).remove).toEqual(["gone"]);
   });
 
+  it("a host already retired (its catalog has no roles) is not removed again", () => {
+    const retired = { ...published(content("gone"), 3), roles: [] };
+    expect(planPublication([content("a")], "def5678", new Map([["gone", retired]]), new Map(), AT).remove).toEqual([]);
+  });
+
   it("generations stay above what an agent reported even if kf-desired was lost", () => {
     const plan = planPublication([content("a")], "def5678", new Map(), new Map([["a", 9]]), AT);
     expect(plan.put[0]?.generation).toBe(10);

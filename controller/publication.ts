@@ -48,7 +48,8 @@ export function planPublication(
       probes: content.probes,
     });
   }
-  for (const host of current.keys()) if (!wanted.has(host)) plan.remove.push(host);
+  // A host already retired (a catalog without roles) is not removed again.
+  for (const [host, c] of current) if (!wanted.has(host) && c.roles.length > 0) plan.remove.push(host);
   plan.remove.sort();
   return plan;
 }

@@ -20,6 +20,7 @@ import { compileFleet } from "./compile/compile.js";
 import type { CompileOptions } from "./compile/farm.js";
 import type { FleetConfig } from "./config/fleet-schema.js";
 import { contentDigest, planPublication } from "./publication.js";
+import { retirementCatalog } from "./compile/retire.js";
 import type { FleetState, RevisionInfo } from "./fleet-state.js";
 
 export interface ReconcilerDeps {
@@ -221,9 +222,10 @@ export class Reconciler {
     for (const c of compiled) state.intended.set(c.host, contentDigest(c));
     this.d.startRollout(revision.sha, plan.put);
     for (const host of plan.remove) {
-      await bus.removeHost(host);
-      state.desired.delete(host);
-      this.emit("host-removed", "warning", `host ${host} left the fleet; its catalog was deleted`, revision.sha);
+      const content = retirementCatalog(host);
+      const generation = (state.desired.get(host)?.generation ?? 0) + 1;
+      await this.publish({ protocol: "kf.v1.catalog", revision: revision.sha, generation, issuedAt: iso(clock()), digest: contentDigest(content), ...content });
+      this.emit("host-removed", "warning", `host ${host} left the fleet; its retirement catalog takes the farm CA out of its trust store`, revision.sha);
     }
     state.recordRevision({ revision, at: iso(clock()), state: "accepted", errors: [], changedHosts: plan.put.map((c) => c.host) });
     state.lastGood = revision;

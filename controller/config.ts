@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
 import { NatsConfigSchema } from "../shared/nats.js";
+import type { NatsServerSettings } from "./nats-authorization.js";
 import { loadYaml, formatConfigError, type ConfigError } from "../shared/yaml-config.js";
 import { FleetError } from "../shared/errors.js";
 import { READ_ACCESS, type ReadAccess } from "./http/api-auth.js";
@@ -44,6 +45,22 @@ export const ControllerConfigSchema = Type.Object(
       ),
     ),
     stateDir: Type.Optional(Type.String({ pattern: "^/" })),
+    /** Keep nats-server's authorization (mTLS users, per-host permissions) in step with git. */
+    natsServer: Type.Optional(
+      Type.Object(
+        {
+          configFile: Type.String({ pattern: "^/" }),
+          storeDir: Type.String({ pattern: "^/" }),
+          tls: Type.Object({ certFile: Type.String({ pattern: "^/" }), keyFile: Type.String({ pattern: "^/" }), caFile: Type.String({ pattern: "^/" }) }, { additionalProperties: false }),
+          controllerUser: Type.Optional(Type.String({ minLength: 3 })),
+          enrollmentUser: Type.Optional(Type.String({ minLength: 3 })),
+          listen: Type.Optional(Type.Object({ host: Type.String(), port: Type.Integer({ minimum: 1, maximum: 65_535 }) }, { additionalProperties: false })),
+          /** argv run after the file changed, e.g. [/usr/bin/systemctl, reload, nats-server.service]. */
+          reload: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** Converge Koji objects (kojira, builders) through the hub's API as the admin user. */
     koji: Type.Optional(
       Type.Object(
@@ -80,6 +97,7 @@ export interface ControllerConfig {
   };
   readonly stateDir: string;
   readonly ca?: { readonly dir: string };
+  readonly natsServer?: NatsServerSettings;
   readonly koji?: { readonly hubUrl?: string; readonly caFile: string; readonly adminCertFile: string; readonly intervalSeconds?: number };
   readonly logLevel: string;
 }
@@ -98,6 +116,13 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
     stateDir: c.stateDir ?? "/var/lib/koji-fleet-controller",
     ...(c.ca && { ca: c.ca }),
     ...(c.koji && { koji: c.koji }),
+    ...(c.natsServer && {
+      natsServer: {
+        ...c.natsServer,
+        controllerUser: c.natsServer.controllerUser ?? "CN=controller,OU=controller,O=koji-fleet",
+        enrollmentUser: c.natsServer.enrollmentUser ?? "CN=enroll,OU=enrollment,O=koji-fleet",
+      },
+    }),
     logLevel: c.logLevel ?? "info",
   });
 }

@@ -24,6 +24,7 @@ import { SecretVault } from "./secrets-vault.js";
 import { RolloutDriver } from "./rollout/driver.js";
 import { KOJI_ROLE_DEPENDENCIES } from "./rollout/graph.js";
 import { KojiObjectsSync } from "./koji-sync.js";
+import { NatsAuthorization } from "./nats-authorization.js";
 import { Pins, pinControl } from "./pins.js";
 import { planRevision } from "./live-plan.js";
 import { fleetMetrics } from "./metrics.js";
@@ -50,6 +51,7 @@ export class Controller {
   private reconciledOnce = false;
   private signer: Signer | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
+  private natsAuthorization: NatsAuthorization | null = null;
   /** Koji objects through the hub's API, when configured; null otherwise. */
   kojiSync: KojiObjectsSync | null = null;
   /** Publishes each revision's changed catalogs in dependency order; null before start(). */
@@ -104,6 +106,10 @@ export class Controller {
       });
       await this.reconciler.restore();
       if (ca) this.serveTrust(this.nc, ca, hostKeys, this.signer, reconciler);
+      if (this.config.natsServer) {
+        const registry = this.config.ca ? new CaRegistry(this.config.ca.dir) : null;
+        this.natsAuthorization = new NatsAuthorization(this.config.natsServer, () => [...this.fleet.intended.keys()], async () => (await registry?.revokedHosts()) ?? [], this.log);
+      }
       if (this.config.koji) {
         const k = this.config.koji;
         this.kojiSync = new KojiObjectsSync({
@@ -154,6 +160,7 @@ export class Controller {
     }
     fleetMetrics(this.fleet).observeSync(this.fleet.lastSync);
     await this.syncKoji();
+    await this.natsAuthorization?.sync().catch((err: unknown) => this.log.error({ err }, "nats-server authorization not updated; retrying on the next sync"));
   }
 
   /** Koji objects after each revision and on a timer; a hub that is not up yet is retried. */

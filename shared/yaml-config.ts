@@ -66,10 +66,13 @@ export function parseYaml(source: string | Uint8Array, file: string): ParseResul
   if (bad >= 0 && !Buffer.from(text, "utf8").equals(bytes)) {
     return { ok: false, errors: [{ file, ...lines.linePos(bad), message: "invalid UTF-8 byte sequence" }] };
   }
-  if (doc.errors.length > 0) {
+  // Warnings are unknown tags (`!!js/function`) and the like: the value would silently become a
+  // plain string, so they are refused like errors.
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => ({
+      errors: problems.map((e) => ({
         file,
         line: e.linePos?.[0].line ?? 1,
         col: e.linePos?.[0].col ?? 1,

@@ -51,6 +51,7 @@ describe("loadFleet reports each mistake at file:line:col", () => {
     ["web secret = database password", `${BASE}koji:\n  web:\n    secret: koji-db-password\n`, ["fleet.yaml:10:13: /koji/web/secret: koji.web.secret and koji.database.passwordSecret are both 'koji-db-password'; kojiweb's session key must not be the database password"]],
     ["invalid UTF-8", invalidUtf8, ["fleet.yaml:2:18: invalid UTF-8 byte sequence"]],
     ["empty file", "", ["fleet.yaml:1:1: file is empty: expected apiVersion, fleet and hosts"]],
+    ["unknown tag", `${BASE}koji:\n  web:\n    siteName: !!js/function "f"\n`, ["fleet.yaml:10:15: Unresolved tag: tag:yaml.org,2002:js/function"]],
     ["only comments", "# yaml-language-server: $schema=./fleet.schema.json\n", ["fleet.yaml:1:1: file is empty: expected apiVersion, fleet and hosts"]],
     ["not a mapping", "- a\n", ["fleet.yaml:1:1: / must be object"]],
     ["alias bomb", "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n", ["fleet.yaml:1:1: cannot read fleet definition: Excessive alias count indicates a resource exhaustion attack"]],

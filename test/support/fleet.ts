@@ -124,7 +124,7 @@ export class TestFleet {
   }
 
   /** Push a commit and ring the webhook, as a git server would. Returns the new sha. */
-  async push(message: string, files: Record<string, string | null>): Promise<string> {
+  async push(message: string, files: Record<string, string | Uint8Array | null>): Promise<string> {
     const sha = await this.remote.commitAll(message, files);
     await this.hook();
     return sha;

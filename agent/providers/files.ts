@@ -101,7 +101,16 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Temp siblings of `target` left by an agent that died mid-write (another pid): debris, not state. */
+async function removeStaleTemps(target: string): Promise<void> {
+  const prefix = `.${path.basename(target)}.kf-tmp-`;
+  const mine = `${prefix}${process.pid}-`;
+  const names = await fs.readdir(path.dirname(target)).catch(() => [] as string[]);
+  for (const name of names) if (name.startsWith(prefix) && !name.startsWith(mine)) await fs.rm(path.join(path.dirname(target), name), { force: true });
+}
+
 async function writeFileAtomic(target: string, data: string | Uint8Array, opts: WriteOptions): Promise<void> {
+  await removeStaleTemps(target);
   const temp = tempSibling(target);
   try {
     // 0600 until the wanted mode is set, so secret content is never readable by others.

@@ -11,11 +11,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
 import { TestFleet } from "../support/fleet.js";
 import { waitFor } from "../support/wait.js";
-import { Signer } from "../../shared/signing.js";
-import { SIGNING_KEY_FILE } from "../../controller/signing-key.js";
-import { BUCKET_DESIRED, BUCKET_STATUS } from "../../shared/names.js";
-import { digestOf } from "../../shared/canonical.js";
-import type { Catalog, HostStatus } from "../../shared/protocol.js";
+import { BUCKET_STATUS } from "../../shared/names.js";
+import type { HostStatus } from "../../shared/protocol.js";
+import { CatalogPublisher, fileResource } from "./signed-catalog.js";
 
 const HOST = "cs10-koji-03";
 const FILES = 240;
@@ -29,10 +27,8 @@ const content = (version: number, i: number) => `# version ${version} file ${i}\
 describe("scenario: agent SIGKILL during apply", () => {
   let fleet: TestFleet;
   let nc: NatsConnection;
-  let desired: KV;
   let status: KV;
-  let signer: Signer;
-  let base: Catalog;
+  let catalogs: CatalogPublisher;
   let configFile: string;
   /** sha256 → version, for every version published so far. */
   const known = new Map<string, number>();
@@ -42,10 +38,8 @@ describe("scenario: agent SIGKILL during apply", () => {
     await fleet.waitReady((await fleet.remote.git("rev-parse", "HEAD")).trim());
     await fleet.stopAgent(HOST);
     nc = await connect({ servers: fleet.nats.url });
-    desired = await new Kvm(nc).open(BUCKET_DESIRED);
     status = await new Kvm(nc).open(BUCKET_STATUS);
-    signer = new Signer(await readFile(join(fleet.dir, "controller", SIGNING_KEY_FILE), "utf8"));
-    base = (await desired.get(HOST))!.json<Catalog>();
+    catalogs = await CatalogPublisher.open(fleet, nc, HOST);
     configFile = join(fleet.dir, `agent-${HOST}.yaml`);
     const { host, nats, root, sandbox, stateDir, heartbeatSeconds, identityDir, catalogKeyFile } = fleet.agentConfig(HOST);
     // JSON is YAML: the same settings the in-process agent ran with, for the real CLI.
@@ -58,16 +52,12 @@ describe("scenario: agent SIGKILL during apply", () => {
 
   /** Publishes generation base+version whose managed files all carry `version`. */
   async function publish(version: number): Promise<number> {
-    const { signature: _s, ...body } = base;
     const files = Array.from({ length: FILES }, (_, i) => {
       const text = content(version, i);
       known.set(sha(text), version);
-      return { id: `file:${path(i)}`, kind: "file", props: { path: path(i), content: text, mode: "0644" }, requires: [], notifies: [] };
+      return fileResource(path(i), text);
     });
-    const content_ = { host: body.host, roles: body.roles, resources: [...body.resources, ...files], probes: body.probes };
-    const generation = base.generation + version;
-    await desired.put(HOST, JSON.stringify(signer.sign({ ...body, ...content_, generation, digest: digestOf(content_), issuedAt: new Date().toISOString() })));
-    return generation;
+    return catalogs.publish(version, files);
   }
 
   let agentLog = "";

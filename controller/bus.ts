@@ -1,7 +1,7 @@
 // The controller's side of NATS: it creates the buckets and the event stream, writes catalogs,
 // and follows statuses and events. Every message read is validated; bad ones are dropped.
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from "@nats-io/jetstream";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, EVENTS_WILDCARD, FLEET_EVENT_SUBJECT, STREAM_EVENTS, desiredKey } from "../shared/names.js";
 import type { Catalog, FleetEvent, HostStatus } from "../shared/protocol.js";
@@ -73,11 +73,23 @@ export class ControllerBus {
     })();
   }
 
+  /**
+   * Events from the KF_EVENTS stream through an ordered consumer, not a plain subscription: an
+   * agent that publishes while the controller is reconnecting (after a NATS restart) is not lost,
+   * because the consumer resumes after the last stream sequence it delivered.
+   */
   followEvents(onEvent: (e: FleetEvent) => void): void {
-    const sub: Subscription = this.nc.subscribe(EVENTS_WILDCARD);
-    this.stoppers.push(() => sub.unsubscribe());
+    let messages: ConsumerMessages | null = null;
+    let stopped = false;
+    this.stoppers.push(() => {
+      stopped = true;
+      void messages?.close();
+    });
     void (async () => {
-      for await (const m of sub) {
+      const consumer = await jetstream(this.nc).consumers.get(STREAM_EVENTS, { deliver_policy: DeliverPolicy.New });
+      if (stopped) return;
+      messages = await consumer.consume();
+      for await (const m of messages) {
         try {
           const e = decodeFleetEvent(m.data);
           const fromHost = m.subject.slice("kf.events.".length);
@@ -87,7 +99,7 @@ export class ControllerBus {
           this.log.warn({ err, subject: m.subject }, "invalid event dropped");
         }
       }
-    })();
+    })().catch((err: unknown) => this.log.error({ err }, "event consumer stopped"));
   }
 
   publishFleetEvent(e: FleetEvent): void {

@@ -27,6 +27,8 @@ export interface NatsServerOptions {
   config?: string;
   /** Default: a free port chosen by the server. */
   port?: number;
+  /** Listen address. Default 127.0.0.1; tests with network namespaces listen wider. */
+  host?: string;
 }
 
 const READY_MS = 5_000;
@@ -56,7 +58,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
   const launch = async (): Promise<void> => {
     if (proc) throw new Error(`nats-server already running (pid ${proc.pid})`);
     await mkdir(opts.storeDir, { recursive: true });
-    const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", join(opts.storeDir, "jetstream")];
+    const args = ["-a", opts.host ?? "127.0.0.1", "-p", String(port), "-js", "-sd", join(opts.storeDir, "jetstream")];
     if (opts.config !== undefined) {
       const confFile = join(opts.storeDir, "nats.conf");
       await writeFile(confFile, opts.config);

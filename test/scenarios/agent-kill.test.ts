@@ -2,9 +2,8 @@
 // catalog of 240 files. After every kill each managed file holds one version in full (no torn
 // or empty file), state.json is valid, and a final uninterrupted run converges the host.
 // Runs the built CLI (dist/, made by `npm test` before vitest) as a real child process.
-import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -14,11 +13,11 @@ import { waitFor } from "../support/wait.js";
 import { BUCKET_STATUS } from "../../shared/names.js";
 import type { HostStatus } from "../../shared/protocol.js";
 import { CatalogPublisher, fileResource } from "./signed-catalog.js";
+import { ChildAgent } from "./child-agent.js";
 
 const HOST = "cs10-koji-03";
 const FILES = 240;
 const KILLS = 50;
-const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const path = (i: number) => `/srv/kill-test/f${String(i).padStart(3, "0")}.conf`;
 // 2.5 KiB per file (the catalog must fit one NATS message), different per version and file, so a torn write cannot match any version.
@@ -29,7 +28,7 @@ describe("scenario: agent SIGKILL during apply", () => {
   let nc: NatsConnection;
   let status: KV;
   let catalogs: CatalogPublisher;
-  let configFile: string;
+  let agent: ChildAgent;
   /** sha256 → version, for every version published so far. */
   const known = new Map<string, number>();
 
@@ -40,12 +39,10 @@ describe("scenario: agent SIGKILL during apply", () => {
     nc = await connect({ servers: fleet.nats.url });
     status = await new Kvm(nc).open(BUCKET_STATUS);
     catalogs = await CatalogPublisher.open(fleet, nc, HOST);
-    configFile = join(fleet.dir, `agent-${HOST}.yaml`);
-    const { host, nats, root, sandbox, stateDir, heartbeatSeconds, identityDir, catalogKeyFile } = fleet.agentConfig(HOST);
-    // JSON is YAML: the same settings the in-process agent ran with, for the real CLI.
-    await writeFile(configFile, JSON.stringify({ host, nats: { servers: nats.servers }, root, sandbox, stateDir, heartbeatSeconds, identityDir, catalogKeyFile, logLevel: "warn" }));
+    agent = await ChildAgent.configure(fleet, HOST);
   }, 120_000);
   afterAll(async () => {
+    await agent?.kill();
     await nc?.close();
     await fleet?.stop();
   });
@@ -60,13 +57,6 @@ describe("scenario: agent SIGKILL during apply", () => {
     return catalogs.publish(version, files);
   }
 
-  let agentLog = "";
-  const startAgent = (): ChildProcess => {
-    const child = spawn(process.execPath, [CLI, "agent", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
-    agentLog = "";
-    for (const s of [child.stdout, child.stderr]) s.on("data", (d: Buffer) => (agentLog = (agentLog + d.toString()).slice(-4_000)));
-    return child;
-  };
   const applied = async () => (await status.get(HOST))?.json<HostStatus>().applied?.generation ?? 0;
 
   /** Every managed file: absent (never written yet) or exactly one published version. */
@@ -85,25 +75,23 @@ describe("scenario: agent SIGKILL during apply", () => {
   it(`leaves no torn file at ${KILLS} kill points, then converges`, async () => {
     // Measure one full run to place the kills across the whole of it.
     let started = performance.now();
-    let agent = startAgent();
+    agent.start();
     const first = await publish(1);
     // The first file appearing marks the start of the apply: before that is process start-up.
     await waitFor(async () => (await readdir(join(fleet.root(HOST), "srv/kill-test")).catch(() => [])).length > 0, { timeoutMs: 15_000, intervalMs: 5, message: "first file" });
     const applyStartMs = performance.now() - started;
-    await waitFor(async () => (await applied()) >= first, { timeoutMs: 15_000, message: "first converge" }).catch((err: Error) => { throw new Error(`${err.message}\nagent log: ${agentLog}`); });
+    await waitFor(async () => (await applied()) >= first, { timeoutMs: 15_000, message: "first converge" }).catch((err: Error) => { throw new Error(`${err.message}\nagent log: ${agent.log}`); });
     const fullRunMs = performance.now() - started;
-    agent.kill("SIGKILL");
-    await new Promise((r) => agent.once("exit", r));
+    await agent.kill();
 
     let interrupted = 0;
     for (let k = 0; k < KILLS; k++) {
       await publish(k + 2);
       started = performance.now();
-      agent = startAgent();
+      agent.start();
       const at = applyStartMs * 0.9 + Math.random() * (fullRunMs - applyStartMs * 0.9);
       await new Promise((r) => setTimeout(r, at));
-      agent.kill("SIGKILL");
-      await new Promise((r) => agent.once("exit", r));
+      await agent.kill();
       const versions = await versionsOnDisk();
       // This kill cut an apply short: some files already hold the new version, some do not.
       if (versions.includes(k + 2) && !versions.every((v) => v === k + 2)) interrupted++;
@@ -116,13 +104,12 @@ describe("scenario: agent SIGKILL during apply", () => {
 
     // After the last kill, an uninterrupted agent converges the latest version everywhere.
     const last = await publish(KILLS + 2);
-    agent = startAgent();
+    agent.start();
     await waitFor(async () => (await applied()) >= last, { timeoutMs: 60_000, message: "final converge" });
     expect(new Set(await versionsOnDisk())).toEqual(new Set([KILLS + 2]));
     const debris = (await readdir(join(fleet.root(HOST), "srv/kill-test"))).filter((n) => !/^f\d{3}\.conf$/.test(n));
     // Temp files of the killed writers are cleared by the next write of the same file.
     expect(debris).toEqual([]);
-    agent.kill("SIGTERM");
-    await new Promise((r) => agent.once("exit", r));
+    await agent.kill("SIGTERM");
   }, 600_000);
 });

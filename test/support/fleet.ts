@@ -45,9 +45,9 @@ export class TestFleet {
 
   private controllerExtra: Partial<ControllerConfigFile> = {};
 
-  static async start(opts: { fleetYaml?: string; startAgents?: boolean; captureLogs?: boolean; controller?: Partial<ControllerConfigFile> } = {}): Promise<TestFleet> {
+  static async start(opts: { fleetYaml?: string; startAgents?: boolean; captureLogs?: boolean; controller?: Partial<ControllerConfigFile>; natsHost?: string } = {}): Promise<TestFleet> {
     const dir = await makeTmpDir("kf-fleet-");
-    const nats = await startNatsServer({ storeDir: join(dir, "nats") });
+    const nats = await startNatsServer({ storeDir: join(dir, "nats"), ...(opts.natsHost && { host: opts.natsHost }) });
     const remote = await createRemote();
     await remote.commitAll("initial fleet", { "fleet.yaml": opts.fleetYaml ?? (await readFile(EXAMPLE_FLEET, "utf8")) });
     const fleet = new TestFleet(dir, nats, remote);

@@ -1,0 +1,116 @@
+// Scenario 2 of issue 10: the controller (the real CLI, a child process) is SIGKILLed while a
+// rollout is half done and started again. It recovers from git and KV and finishes the rollout:
+// no host gets an older catalog, no catalog is published twice, nothing is applied twice.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Kvm, type KvEntry } from "@nats-io/kv";
+import { TestFleet, HOSTS } from "../support/fleet.js";
+import { waitFor } from "../support/wait.js";
+import { BUCKET_DESIRED } from "../../shared/names.js";
+import type { Catalog, FleetEvent } from "../../shared/protocol.js";
+
+const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
+const HUB = "cs10-koji-00";
+const BUILDER = "cs10-koji-03";
+const example = await readFile(new URL("../../gitops/fleet.yaml", import.meta.url), "utf8");
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+
+describe("scenario: controller SIGKILL mid-rollout", () => {
+  let fleet: TestFleet;
+  let nc: NatsConnection;
+  let configFile: string;
+  let child: ChildProcess | null = null;
+  let childLog = "";
+
+  async function startController(): Promise<void> {
+    child = spawn(process.execPath, [CLI, "controller", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+    for (const s of [child.stdout!, child.stderr!]) s.on("data", (d: Buffer) => (childLog = (childLog + d.toString()).slice(-4_000)));
+    await waitFor(async () => (await fetch(`${fleet.apiUrl}/readyz`).catch(() => null))?.status === 200, { timeoutMs: 30_000, message: "controller ready" }).catch((err: Error) => {
+      throw new Error(`${err.message}\ncontroller log: ${childLog}`);
+    });
+  }
+  async function killController(): Promise<void> {
+    const c = child!;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGKILL");
+    await exited;
+  }
+
+  beforeAll(async () => {
+    fleet = await TestFleet.start();
+    const head = (await fleet.remote.git("rev-parse", "HEAD")).trim();
+    await fleet.waitReady(head);
+    // From here on the controller is the CLI, on the same git, NATS, CA and state directory.
+    await fleet.controller.stop();
+    const port = await freePort();
+    configFile = join(fleet.dir, "controller.yaml");
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        git: { url: fleet.remote.bareDir, pollSeconds: 3600 },
+        nats: { servers: [fleet.nats.url], reconnectWaitMs: 100 },
+        http: { host: "127.0.0.1", port },
+        stateDir: join(fleet.dir, "controller"),
+        ca: { dir: join(fleet.dir, "ca") },
+        logLevel: "warn",
+      }),
+    );
+    fleet.apiUrl = `http://127.0.0.1:${port}`;
+    await startController();
+    nc = await connect({ servers: fleet.nats.url });
+  }, 120_000);
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) await killController();
+    await nc?.close();
+    await fleet?.stop();
+  });
+
+  it("finishes the rollout after a restart, each host getting the new catalog exactly once", async () => {
+    const before = (await fleet.remote.git("rev-parse", "HEAD")).trim();
+    await fleet.stopAgent(HUB); // holds the rollout after its first wave
+    const next = await fleet.push("move topdir: every host changes", { "fleet.yaml": example.replace("topdir: /mnt/koji", "topdir: /srv/koji") });
+    await waitFor(
+      async () => {
+        const views = await fleet.hosts();
+        return ["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"].every((h) => views.find((v) => v.host === h)?.revision === next);
+      },
+      { timeoutMs: 30_000, message: "first wave at the new revision" },
+    );
+    const rollout = await fleet.api<{ revision: string; phase: string; waiting: Record<string, unknown> }>("/api/v1/rollouts/current");
+    expect(rollout).toMatchObject({ revision: next, phase: "Progressing" });
+
+    await killController();
+    await startController();
+    fleet.startAgent(HUB);
+    const views = await fleet.waitReady(next, HOSTS, 60_000);
+    expect(views.map((v) => [v.host, v.revision, v.phase])).toEqual(HOSTS.map((h) => [h, next, "Ready"]));
+    expect(await fleet.api<{ inForce: string }>("/api/v1/revisions")).toMatchObject({ inForce: next });
+
+    // kf-desired history: per host, generations only go up, the revision never goes back, and
+    // the new revision was published once.
+    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
+    for (const host of HOSTS) {
+      const puts: Catalog[] = [];
+      for await (const e of (await kv.history({ key: host })) as AsyncIterable<KvEntry>) if (e.operation === "PUT") puts.push(e.json<Catalog>());
+      const generations = puts.map((c) => c.generation);
+      expect(generations, host).toEqual([...generations].sort((a, b) => a - b));
+      expect(new Set(generations).size, host).toBe(generations.length);
+      const revisions = puts.map((c) => c.revision);
+      expect(revisions.filter((r) => r === next), host).toHaveLength(1);
+      expect(revisions.slice(revisions.indexOf(next)), host).not.toContain(before);
+    }
+    expect((await fleet.api<{ events: FleetEvent[] }>(`/api/v1/events?host=${BUILDER}&type=applied`)).events.filter((e) => e.revision === next)).toHaveLength(1);
+  }, 180_000);
+});

@@ -3,7 +3,7 @@
 // The embedded launcher cannot be used here: its -js/-sd flags break a reload (see docs/nats.md).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { freePort } from "../test/support/net.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -22,13 +22,6 @@ let bin: string;
 let proc: ChildProcess | undefined;
 const conns: NatsConnection[] = [];
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const catalog = (generation: number): Catalog =>
   ({ protocol: "kf.v1.catalog", host: "host-a", revision: "abcdef1", generation, issuedAt: new Date().toISOString(), digest: `sha256:${"0".repeat(64)}`, roles: [], resources: [], probes: [] }) as Catalog;
 

@@ -3,7 +3,7 @@
 // commands for real while recording them, so tests assert what was (not) run.
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../../test/support/net.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecutor, type ExecRequest, type Executor } from "../providers/executor.js";
@@ -31,17 +31,6 @@ function findBin(): string {
   if (!bin) throw new Error("PostgreSQL server binaries not found: install postgresql-server (EL) or postgresql (Debian), or set KF_PG_BIN");
   if (process.getuid?.() !== 0) throw new Error("postgres tests run initdb as user postgres through runuser: run them as root");
   return bin;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const asPostgres = (argv: string[], input?: string): string =>

@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { chmod, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { formatConfigError } from "../../shared/yaml-config.js";
-import { loadFleet } from "../../controller/config/load-fleet.js";
+import { loadFleetArg } from "../fleet-file.js";
 import { renderNatsConfig, type NatsConfigInput } from "../../controller/nats-config.js";
 import { AGENT_DN_SUFFIX } from "../../shared/names.js";
 import { wantsHelp, type Command } from "../command.js";
@@ -53,15 +51,10 @@ export const natsConfigCommand: Command = {
     } catch (err) {
       return console.error(`${(err as Error).message}\n\n${usage}`), 2;
     }
-    const file = (await stat(v.fleet).catch(() => null))?.isDirectory() ? join(v.fleet, "fleet.yaml") : v.fleet;
-    const source = await readFile(file).catch(() => null);
-    if (!source) return console.error(`${file}:1:1: cannot read file`), 1;
-    const res = loadFleet(source, file);
-    if (!res.ok) {
-      for (const e of res.errors) console.error(formatConfigError(e));
-      return 1;
-    }
-    const hosts = res.fleet.hosts.map((h) => h.name);
+    const loaded = await loadFleetArg(v.fleet);
+    if (!loaded) return 1;
+    const { fleet, file } = loaded;
+    const hosts = fleet.hosts.map((h) => h.name);
     const revokedHosts = v.revoke ?? [];
     const unknown = revokedHosts.filter((h) => !hosts.includes(h));
     if (unknown.length > 0) console.error(`koji-fleet nats-config: warning: --revoke of hosts not in ${file}: ${unknown.join(", ")}`);

@@ -1,7 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { formatConfigError } from "../../shared/yaml-config.js";
-import { loadFleet } from "../../controller/config/load-fleet.js";
+import { loadFleetArg } from "../fleet-file.js";
 import { compileFleet } from "../../controller/compile/compile.js";
 import { wantsHelp, type Command } from "../command.js";
 
@@ -18,17 +15,11 @@ export const validateCommand: Command = {
     if (wantsHelp(args)) return console.log(usage), 0;
     if (args.length !== 1) return console.error(usage), 2;
     const target = args[0]!;
-    const file = (await stat(target).catch(() => null))?.isDirectory() ? join(target, "fleet.yaml") : target;
-    const source = await readFile(file).catch(() => null);
-    if (!source) return console.error(`${file}:1:1: cannot read file`), 1;
-    const res = loadFleet(source, file);
-    if (!res.ok) {
-      for (const e of res.errors) console.error(formatConfigError(e));
-      return 1;
-    }
-    const catalogs = compileFleet(res.fleet);
+    const loaded = await loadFleetArg(target);
+    if (!loaded) return 1;
+    const catalogs = compileFleet(loaded.fleet);
     const resources = catalogs.reduce((n, c) => n + c.resources.length, 0);
-    console.log(`${file}: valid: ${catalogs.length} host(s), ${resources} resource(s)`);
+    console.log(`${loaded.file}: valid: ${catalogs.length} host(s), ${resources} resource(s)`);
     return 0;
   },
 };

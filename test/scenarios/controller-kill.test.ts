@@ -2,7 +2,7 @@
 // rollout is half done and started again. It recovers from git and KV and finishes the rollout:
 // no host gets an older catalog, no catalog is published twice, nothing is applied twice.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../support/net.js";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,15 +17,6 @@ const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
 const HUB = "cs10-koji-00";
 const BUILDER = "cs10-koji-03";
 const example = await readFile(new URL("../../gitops/fleet.yaml", import.meta.url), "utf8");
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
 
 describe("scenario: controller SIGKILL mid-rollout", () => {
   let fleet: TestFleet;

@@ -173,7 +173,7 @@ export class Agent {
         return { accepted: true };
       });
       this.bus.onCommand("plan", (data) => this.planCatalog(data));
-      void this.bus.watchDesired((e) => this.onDesired(e));
+      void this.bus.watchDesired((e) => this.onDesired(e), { stallCheckMs: this.config.heartbeatSeconds * 1000 });
       this.statusDirty = true;
       this.report();
     } catch (err) {
@@ -391,6 +391,7 @@ export class Agent {
     this.pathWatch.close();
     this.report();
     await this.reporting;
+    await this.bus?.flushEvents(2_000);
     this.bus?.stop();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());
     if (this.state !== "failed") this.state = "stopped";

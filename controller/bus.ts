@@ -1,14 +1,25 @@
 // The controller's side of NATS: it creates the buckets and the event stream, writes catalogs,
 // and follows statuses and events. Every message read is validated; bad ones are dropped.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
-import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, EVENTS_WILDCARD, FLEET_EVENT_SUBJECT, STREAM_EVENTS, desiredKey } from "../shared/names.js";
+import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, EVENTS_WILDCARD, FLEET_EVENT_SUBJECT, STREAM_EVENTS, desiredKey, kvStream } from "../shared/names.js";
 import type { Catalog, FleetEvent, HostStatus } from "../shared/protocol.js";
 import { decodeCatalog, decodeFleetEvent, decodeHostStatus } from "../shared/validate.js";
 import type { Logger } from "../shared/log.js";
+import { watchForStall } from "../shared/stalled-watch.js";
 
 const DAY_NS = 24 * 3600 * 1e9;
+/** How long open() waits for JetStream: a cluster that just started elects its leaders first. */
+const JETSTREAM_WAIT_MS = 60_000;
+const STALL_CHECK_MS = 5_000;
+
+export interface BusOptions {
+  /** Copies of every bucket and of the event stream: 1 on one server, 3 or 5 on a cluster. */
+  replicas?: number;
+  /** For tests: how long to wait for JetStream. */
+  waitMs?: number;
+}
 
 export class ControllerBus {
   private readonly stoppers: (() => void)[] = [];
@@ -21,16 +32,28 @@ export class ControllerBus {
     private readonly log: Logger,
   ) {}
 
-  static async open(nc: NatsConnection, log: Logger): Promise<ControllerBus> {
-    const js = jetstream(nc);
-    const kvm = new Kvm(js);
-    const desired = await kvm.create(BUCKET_DESIRED, { history: 5 });
-    const status = await kvm.create(BUCKET_STATUS, { history: 1 });
-    const controller = await kvm.create(BUCKET_CONTROLLER, { history: 5 });
-    const jsm = await jetstreamManager(nc);
-    const events = { name: STREAM_EVENTS, subjects: [EVENTS_WILDCARD], max_age: 7 * DAY_NS, max_msgs_per_subject: 10_000 };
-    await jsm.streams.add(events).catch(async () => jsm.streams.update(STREAM_EVENTS, events));
-    return new ControllerBus(nc, desired, status, controller, log);
+  static async open(nc: NatsConnection, log: Logger, opts: BusOptions = {}): Promise<ControllerBus> {
+    const replicas = opts.replicas ?? 1;
+    const deadline = Date.now() + (opts.waitMs ?? JETSTREAM_WAIT_MS);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const kvm = new Kvm(jetstream(nc));
+        const jsm = await jetstreamManager(nc);
+        const desired = await kvm.create(BUCKET_DESIRED, { history: 5, replicas });
+        const status = await kvm.create(BUCKET_STATUS, { history: 1, replicas });
+        const controller = await kvm.create(BUCKET_CONTROLLER, { history: 5, replicas });
+        const events = { name: STREAM_EVENTS, subjects: [EVENTS_WILDCARD], max_age: 7 * DAY_NS, max_msgs_per_subject: 10_000, num_replicas: replicas };
+        await jsm.streams.add(events).catch(async () => jsm.streams.update(STREAM_EVENTS, events));
+        // Buckets made on one server keep one copy until told otherwise: moving a farm to a
+        // cluster is a config change, not a migration.
+        for (const stream of [BUCKET_DESIRED, BUCKET_STATUS, BUCKET_CONTROLLER].map(kvStream)) await ensureReplicas(jsm, stream, replicas, log);
+        return new ControllerBus(nc, desired, status, controller, log);
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        log.warn({ err, attempt }, "JetStream not available yet (a new cluster elects its leaders first); retrying");
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
+      }
+    }
   }
 
   /** Current catalogs in kf-desired; entries that do not decode are reported and left out. */
@@ -52,44 +75,73 @@ export class ControllerBus {
     await this.desired.put(desiredKey(c.host), JSON.stringify(c));
   }
 
-  /** Follows every host's status (initial values first, then changes). */
-  async followStatus(onStatus: (host: string, s: HostStatus | null) => void): Promise<void> {
-    const w = await this.status.watch({ key: ">" });
-    this.stoppers.push(() => w.stop());
-    void (async () => {
-      for await (const e of w as AsyncIterable<KvEntry>) {
-        if (e.operation !== "PUT") {
-          onStatus(e.key, null);
-          continue;
-        }
-        try {
-          const s = decodeHostStatus(e.value);
-          if (s.host !== e.key) throw new Error(`status for ${s.host} written under key ${e.key}`);
-          onStatus(e.key, s);
-        } catch (err) {
-          this.log.warn({ err, key: e.key }, "invalid host status dropped");
-        }
+  /**
+   * Follows every host's status (initial values first, then changes). A watch that falls behind
+   * the bucket for a whole check interval (its server died) is replaced by a new one.
+   */
+  async followStatus(onStatus: (host: string, s: HostStatus | null) => void, stallCheckMs = STALL_CHECK_MS): Promise<void> {
+    let delivered = 0;
+    let w: { stop(): void } | null = null;
+    const start = async (): Promise<void> => {
+      const watch = await this.status.watch({ key: ">" });
+      w = watch;
+      void this.readStatuses(watch, onStatus, (rev) => (delivered = Math.max(delivered, rev)));
+    };
+    await start();
+    const jsm = await jetstreamManager(this.nc);
+    const stopCheck = watchForStall({
+      everyMs: stallCheckMs,
+      latest: async () => (await jsm.streams.info(kvStream(BUCKET_STATUS))).state.last_seq,
+      delivered: () => delivered,
+      restart: () => {
+        this.log.warn({ delivered }, "status watch stalled behind the bucket; restarting it");
+        w?.stop();
+        start().catch((err: unknown) => this.log.warn({ err }, "status watch not restarted; retrying on the next check"));
+      },
+      onError: (err) => this.log.debug({ err }, "status stall check failed"),
+    });
+    this.stoppers.push(() => {
+      stopCheck();
+      w?.stop();
+    });
+  }
+
+  private async readStatuses(w: AsyncIterable<KvEntry>, onStatus: (host: string, s: HostStatus | null) => void, seen: (revision: number) => void): Promise<void> {
+    for await (const e of w) {
+      seen(e.revision);
+      if (e.operation !== "PUT") {
+        onStatus(e.key, null);
+        continue;
       }
-    })();
+      try {
+        const s = decodeHostStatus(e.value);
+        if (s.host !== e.key) throw new Error(`status for ${s.host} written under key ${e.key}`);
+        onStatus(e.key, s);
+      } catch (err) {
+        this.log.warn({ err, key: e.key }, "invalid host status dropped");
+      }
+    }
   }
 
   /**
    * Events from the KF_EVENTS stream through an ordered consumer, not a plain subscription: an
    * agent that publishes while the controller is reconnecting (after a NATS restart) is not lost,
-   * because the consumer resumes after the last stream sequence it delivered.
+   * because the consumer resumes after the last stream sequence it delivered. A consumer that
+   * stalls (its cluster member died) is replaced by one starting right after that sequence.
    */
-  followEvents(onEvent: (e: FleetEvent) => void): void {
+  followEvents(onEvent: (e: FleetEvent) => void, stallCheckMs = STALL_CHECK_MS): void {
     let messages: ConsumerMessages | null = null;
     let stopped = false;
-    this.stoppers.push(() => {
-      stopped = true;
-      void messages?.close();
-    });
-    void (async () => {
-      const consumer = await jetstream(this.nc).consumers.get(STREAM_EVENTS, { deliver_policy: DeliverPolicy.New });
+    // Stream sequence up to which events were delivered (or predate us: we start with new ones).
+    let delivered = -1;
+    const lastSeq = async (): Promise<number> => (await (await jetstreamManager(this.nc)).streams.info(STREAM_EVENTS)).state.last_seq;
+    const start = async (): Promise<void> => {
+      if (delivered < 0) delivered = await lastSeq();
+      const consumer = await jetstream(this.nc).consumers.get(STREAM_EVENTS, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: delivered + 1 });
       if (stopped) return;
-      messages = await consumer.consume();
-      for await (const m of messages) {
+      const mine = (messages = await consumer.consume());
+      for await (const m of mine) {
+        delivered = Math.max(delivered, m.seq);
         try {
           const e = decodeFleetEvent(m.data);
           const fromHost = m.subject.slice("kf.events.".length);
@@ -99,7 +151,25 @@ export class ControllerBus {
           this.log.warn({ err, subject: m.subject }, "invalid event dropped");
         }
       }
-    })().catch((err: unknown) => this.log.error({ err }, "event consumer stopped"));
+    };
+    const run = (): void => void start().catch((err: unknown) => this.log.warn({ err }, "event consumer stopped; restarting on the next check"));
+    const stopCheck = watchForStall({
+      everyMs: stallCheckMs,
+      latest: lastSeq,
+      delivered: () => delivered,
+      restart: () => {
+        this.log.warn({ delivered }, "event consumer stalled behind the stream; restarting it");
+        void messages?.close();
+        run();
+      },
+      onError: (err) => this.log.debug({ err }, "event stall check failed"),
+    });
+    this.stoppers.push(() => {
+      stopped = true;
+      stopCheck();
+      void messages?.close();
+    });
+    run();
   }
 
   publishFleetEvent(e: FleetEvent): void {
@@ -109,4 +179,11 @@ export class ControllerBus {
   stop(): void {
     for (const s of this.stoppers) s();
   }
+}
+
+async function ensureReplicas(jsm: JetStreamManager, stream: string, replicas: number, log: Logger): Promise<void> {
+  const { config } = await jsm.streams.info(stream);
+  if (config.num_replicas === replicas) return;
+  log.warn({ stream, from: config.num_replicas, to: replicas }, "changing the replica count of a JetStream stream");
+  await jsm.streams.update(stream, { ...config, num_replicas: replicas });
 }

@@ -25,6 +25,8 @@ export const ControllerConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     nats: NatsConfigSchema,
+    /** Copies of the fleet's buckets and event stream: 3 or 5 on a nats-server cluster (docs/scaling.md). */
+    jetstream: Type.Optional(Type.Object({ replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })) }, { additionalProperties: false })),
     http: Type.Optional(
       Type.Object(
         {
@@ -86,6 +88,7 @@ export type ControllerConfigFile = Static<typeof ControllerConfigSchema>;
 export interface ControllerConfig {
   readonly git: { readonly url: string; readonly branch: string; readonly path: string; readonly pollSeconds: number };
   readonly nats: ControllerConfigFile["nats"];
+  readonly jetstream: { readonly replicas: number };
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -106,6 +109,7 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
   return Object.freeze({
     git: { url: c.git.url, branch: c.git.branch ?? "main", path: c.git.path ?? "fleet.yaml", pollSeconds: c.git.pollSeconds ?? 30 },
     nats: c.nats,
+    jetstream: { replicas: c.jetstream?.replicas ?? 1 },
     http: {
       ...c.http,
       host: c.http?.host ?? "127.0.0.1",

@@ -74,7 +74,7 @@ export class Controller {
       const nc = (this.nc = await connectNats(this.config.nats, "koji-fleet-controller"));
       this.natsUp = true;
       void this.watchNats(this.nc);
-      this.bus = await ControllerBus.open(this.nc, this.log);
+      this.bus = await ControllerBus.open(this.nc, this.log, { replicas: this.config.jetstream.replicas });
       for (const [host, c] of await this.bus.readDesired()) this.fleet.desired.set(host, c);
       fleetMetrics(this.fleet).natsConnected = () => this.natsUp;
       await this.bus.followStatus((host, s) => {

@@ -62,7 +62,7 @@ it("revokes a host on `nats-server --signal reload`, and JetStream keeps working
   await bus.putCatalog(catalog(1));
   const agent = await AgentBus.open(await login("host-a", "a-pw", agentInboxPrefix("host-a")), "host-a", silentLogger());
   const got: DesiredEntry[] = [];
-  void agent.watchDesired((e) => got.push(e), 100);
+  void agent.watchDesired((e) => got.push(e), { retryMs: 100 });
   await expect.poll(() => got.length, { timeout: 5_000 }).toBe(1);
   const hostB = await login("host-b", "b-pw", agentInboxPrefix("host-b"));
 

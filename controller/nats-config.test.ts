@@ -106,7 +106,7 @@ describe("against a real nats-server", () => {
     const errors = errorsOf(nc);
     const agent = await AgentBus.open(nc, "host-a", silentLogger());
     const got: DesiredEntry[] = [];
-    void agent.watchDesired((e) => got.push(e), 100);
+    void agent.watchDesired((e) => got.push(e), { retryMs: 100 });
     await expect.poll(() => got.length, { timeout: 5_000 }).toBe(1);
     expect(JSON.parse(new TextDecoder().decode(got[0]!.data))).toMatchObject({ host: "host-a" });
     await bus.putCatalog({ ...catalog("host-a"), generation: 2 }); // live update through the watch
@@ -196,7 +196,7 @@ describe("against a real nats-server", () => {
     const errors = errorsOf(nc);
     const agent = await AgentBus.open(nc, "host-a", silentLogger());
     const got: DesiredEntry[] = [];
-    void agent.watchDesired((e) => got.push(e), 100);
+    void agent.watchDesired((e) => got.push(e), { retryMs: 100 });
     await expect.poll(() => got.length, { timeout: 5_000 }).toBe(1);
     await server.restart();
     const ctl2 = await login("controller", PW.controller);

@@ -71,7 +71,7 @@ describe("mTLS with verify_and_map against a real nats-server", () => {
     const nc = await login({ ...client("host-a"), inboxPrefix: agentInboxPrefix("host-a") });
     const agent = await AgentBus.open(nc, "host-a", silentLogger());
     const got: DesiredEntry[] = [];
-    void agent.watchDesired((e) => got.push(e), 100);
+    void agent.watchDesired((e) => got.push(e), { retryMs: 100 });
     await expect.poll(() => got.length, { timeout: 5_000 }).toBe(1);
     expect(JSON.parse(new TextDecoder().decode(got[0]!.data))).toMatchObject({ host: "host-a" });
     await agent.putStatus({ protocol: "kf.v1.status", host: "host-a" } as HostStatus);

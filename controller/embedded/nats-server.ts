@@ -29,6 +29,8 @@ export interface NatsServerOptions {
   port?: number;
   /** Listen address. Default 127.0.0.1; tests with network namespaces listen wider. */
   host?: string;
+  /** Run `nats-server -c FILE` only, as in production: config holds listen, jetstream, cluster. */
+  configOnly?: boolean;
 }
 
 const READY_MS = 5_000;
@@ -58,7 +60,8 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
   const launch = async (): Promise<void> => {
     if (proc) throw new Error(`nats-server already running (pid ${proc.pid})`);
     await mkdir(opts.storeDir, { recursive: true });
-    const args = ["-a", opts.host ?? "127.0.0.1", "-p", String(port), "-js", "-sd", join(opts.storeDir, "jetstream")];
+    const args = opts.configOnly ? [] : ["-a", opts.host ?? "127.0.0.1", "-p", String(port), "-js", "-sd", join(opts.storeDir, "jetstream")];
+    if (opts.configOnly && opts.config === undefined) throw new Error("configOnly needs a config");
     if (opts.config !== undefined) {
       const confFile = join(opts.storeDir, "nats.conf");
       await writeFile(confFile, opts.config);

@@ -27,7 +27,9 @@ export class RolloutDriver {
   readonly tick: () => Promise<void>;
 
   constructor(private readonly d: RolloutDeps) {
-    this.tick = singleFlight(() => this.step());
+    // A put that fails (NATS reconnecting, a cluster electing a new stream leader) leaves the
+    // catalog pending; the next tick (statuses, or the controller's 1 s timer) publishes it.
+    this.tick = singleFlight(() => this.step().catch((err: unknown) => this.d.log.warn({ err }, "rollout step failed; retrying on the next tick")));
   }
 
   /** A new revision's changed catalogs; supersedes a rollout still in progress. */

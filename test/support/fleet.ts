@@ -14,7 +14,9 @@ import { createLogger, silentLogger } from "../../shared/log.js";
 import { Writable } from "node:stream";
 import type { HostView } from "../../controller/host-view.js";
 import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
+import type { NatsConfig } from "../../shared/nats.js";
 import { createRemote, type Remote } from "./git.js";
+import type { NatsCluster } from "./nats-cluster.js";
 import { makeTmpDir, removeDir } from "./tmp.js";
 import { waitFor } from "./wait.js";
 
@@ -44,13 +46,20 @@ export class TestFleet {
   private log = silentLogger();
 
   private controllerExtra: Partial<ControllerConfigFile> = {};
+  /** Set when the fleet runs on a nats-server cluster instead of its own single server. */
+  cluster: NatsCluster | null = null;
 
-  static async start(opts: { fleetYaml?: string; startAgents?: boolean; captureLogs?: boolean; controller?: Partial<ControllerConfigFile>; natsHost?: string } = {}): Promise<TestFleet> {
+  static async start(opts: {
+    fleetYaml?: string; startAgents?: boolean; captureLogs?: boolean; controller?: Partial<ControllerConfigFile>; natsHost?: string;
+    /** Run on this cluster (password users, every member listed, buckets with 3 replicas). */
+    cluster?: NatsCluster;
+  } = {}): Promise<TestFleet> {
     const dir = await makeTmpDir("kf-fleet-");
-    const nats = await startNatsServer({ storeDir: join(dir, "nats"), ...(opts.natsHost && { host: opts.natsHost }) });
+    const nats = opts.cluster?.nodes[0]!.server ?? (await startNatsServer({ storeDir: join(dir, "nats"), ...(opts.natsHost && { host: opts.natsHost }) }));
     const remote = await createRemote();
     await remote.commitAll("initial fleet", { "fleet.yaml": opts.fleetYaml ?? (await readFile(EXAMPLE_FLEET, "utf8")) });
     const fleet = new TestFleet(dir, nats, remote);
+    fleet.cluster = opts.cluster ?? null;
     fleet.controllerExtra = opts.controller ?? {};
     if (opts.captureLogs) fleet.log = createLogger("test", { level: "debug", destination: new Writable({ write: (chunk, _enc, done) => (fleet.logs.push(String(chunk)), done()) }) });
     await fleet.startController();
@@ -66,7 +75,8 @@ export class TestFleet {
       controllerDefaults({
         // Long poll: tests drive syncs through the webhook route, as a git server would.
         git: { url: this.remote.bareDir, pollSeconds: 3600 },
-        nats: { servers: [this.nats.url], reconnectWaitMs: 100 },
+        nats: this.natsFor("controller"),
+        ...(this.cluster && { jetstream: { replicas: this.cluster.nodes.length } }),
         http: { host: "127.0.0.1", port: 0 },
         stateDir: join(this.dir, "controller"),
         ca: { dir: caDir },
@@ -75,6 +85,11 @@ export class TestFleet {
       { log: this.log },
     );
     this.apiUrl = await this.controller.start();
+  }
+
+  /** NATS client settings for a user: the single test server, or every cluster member with a password. */
+  natsFor(user: string): NatsConfig {
+    return this.cluster?.natsFor(user) ?? { servers: [this.nats.url], reconnectWaitMs: 100 };
   }
 
   /** One-time enrollment tokens, as `koji-fleet token create HOST` makes them. */
@@ -97,14 +112,14 @@ export class TestFleet {
   agentConfig(host: string, extra: Partial<AgentConfigFile> = {}) {
     return agentDefaults({
       host,
-      nats: { servers: [this.nats.url], reconnectWaitMs: 100 },
+      nats: this.natsFor(host),
       root: this.root(host),
       sandbox: true,
       stateDir: join(this.dir, "state", host),
       heartbeatSeconds: 2,
       identityDir: this.identityDir(host),
       catalogKeyFile: join(this.identityDir(host), "catalog.pub"),
-      enrollment: { tokenFile: join(this.identityDir(host), "token") },
+      enrollment: { tokenFile: join(this.identityDir(host), "token"), ...(this.cluster && { nats: this.natsFor("enroll") }) },
       ...extra,
     });
   }
@@ -166,7 +181,7 @@ export class TestFleet {
   async stop(): Promise<void> {
     for (const h of [...this.agents.keys()]) await this.stopAgent(h);
     await this.controller?.stop();
-    await this.nats.stop();
+    await (this.cluster ?? this.nats).stop();
     await this.remote.cleanup();
     if (process.env.KF_KEEP_TMP !== "1") await removeDir(this.dir);
   }

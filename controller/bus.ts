@@ -7,12 +7,16 @@ import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, EVENTS_WILDCARD, FLEE
 import type { Catalog, FleetEvent, HostStatus } from "../shared/protocol.js";
 import { decodeCatalog, decodeFleetEvent, decodeHostStatus } from "../shared/validate.js";
 import type { Logger } from "../shared/log.js";
+import { FleetError } from "../shared/errors.js";
 import { watchForStall } from "../shared/stalled-watch.js";
 
 const DAY_NS = 24 * 3600 * 1e9;
 /** How long open() waits for JetStream: a cluster that just started elects its leaders first. */
 const JETSTREAM_WAIT_MS = 60_000;
 const STALL_CHECK_MS = 5_000;
+
+/** A host's status as the bucket has it (null: deleted), with the entry's revision (stream sequence). */
+export type StatusListener = (host: string, s: HostStatus | null, revision: number) => void;
 
 export interface BusOptions {
   /** Copies of every bucket and of the event stream: 1 on one server, 3 or 5 on a cluster. */
@@ -23,6 +27,11 @@ export interface BusOptions {
 
 export class ControllerBus {
   private readonly stoppers: (() => void)[] = [];
+  private mayWrite: (() => boolean) | null = null;
+  /** Called when a fenced put finds another writer's revision. */
+  onFenced: ((reason: string) => void) | null = null;
+  /** kf-desired key → the revision this controller last read or wrote. */
+  private readonly revisions = new Map<string, number>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -61,6 +70,7 @@ export class ControllerBus {
     const out = new Map<string, Catalog>();
     for await (const key of await this.desired.keys()) {
       const e = await this.desired.get(key);
+      if (e) this.revisions.set(key, e.revision);
       if (!e || e.operation !== "PUT") continue;
       try {
         out.set(key, decodeCatalog(e.value));
@@ -71,15 +81,34 @@ export class ControllerBus {
     return out;
   }
 
+  /**
+   * With several controllers (ha): every catalog put is allowed only while mayWrite() says so,
+   * and is a compare-and-set on the key's revision as this controller last saw it, so a
+   * controller that lost its lease cannot overwrite what the new leader published.
+   */
+  fenceWith(mayWrite: () => boolean): void {
+    this.mayWrite = mayWrite;
+  }
+
   async putCatalog(c: Catalog): Promise<void> {
-    await this.desired.put(desiredKey(c.host), JSON.stringify(c));
+    const key = desiredKey(c.host);
+    if (!this.mayWrite) return void (await this.desired.put(key, JSON.stringify(c)));
+    if (!this.mayWrite()) throw new FleetError("KF_ERR_CONFLICT", `not the leader: catalog of ${c.host} not published`);
+    const seen = this.revisions.get(key);
+    try {
+      this.revisions.set(key, seen === undefined ? await this.desired.create(key, JSON.stringify(c)) : await this.desired.update(key, JSON.stringify(c), seen));
+    } catch (err) {
+      if (!/wrong last sequence|key exists/i.test(String((err as Error).message))) throw err;
+      this.onFenced?.(`catalog of ${c.host} was written by another controller`);
+      throw new FleetError("KF_ERR_CONFLICT", `catalog of ${c.host} was written by another controller since revision ${seen ?? "none"}`, { cause: err });
+    }
   }
 
   /**
    * Follows every host's status (initial values first, then changes). A watch that falls behind
    * the bucket for a whole check interval (its server died) is replaced by a new one.
    */
-  async followStatus(onStatus: (host: string, s: HostStatus | null) => void, stallCheckMs = STALL_CHECK_MS): Promise<void> {
+  async followStatus(onStatus: StatusListener, stallCheckMs = STALL_CHECK_MS): Promise<void> {
     let delivered = 0;
     let w: { stop(): void } | null = null;
     const start = async (): Promise<void> => {
@@ -106,17 +135,17 @@ export class ControllerBus {
     });
   }
 
-  private async readStatuses(w: AsyncIterable<KvEntry>, onStatus: (host: string, s: HostStatus | null) => void, seen: (revision: number) => void): Promise<void> {
+  private async readStatuses(w: AsyncIterable<KvEntry>, onStatus: StatusListener, seen: (revision: number) => void): Promise<void> {
     for await (const e of w) {
       seen(e.revision);
       if (e.operation !== "PUT") {
-        onStatus(e.key, null);
+        onStatus(e.key, null, e.revision);
         continue;
       }
       try {
         const s = decodeHostStatus(e.value);
         if (s.host !== e.key) throw new Error(`status for ${s.host} written under key ${e.key}`);
-        onStatus(e.key, s);
+        onStatus(e.key, s, e.revision);
       } catch (err) {
         this.log.warn({ err, key: e.key }, "invalid host status dropped");
       }

@@ -1,5 +1,6 @@
 // The controller's config file (/etc/koji-fleet/controller.yaml), compiled once into a defaulted object.
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { NatsConfigSchema } from "../shared/nats.js";
 import type { NatsServerSettings } from "./nats-authorization.js";
@@ -77,6 +78,18 @@ export const ControllerConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Several controllers, one leader: a lease in the kf-controller bucket (docs/scaling.md). */
+    ha: Type.Optional(
+      Type.Object(
+        {
+          /** This controller's name, unique among them; default the host name. */
+          id: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9._-]{1,64}$" })),
+          /** A standby takes over this long after the leader's last renewal. */
+          leaseSeconds: Type.Optional(Type.Integer({ minimum: 3, maximum: 120 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** The fleet CA (koji-fleet ca init); without it certificate resources cannot be signed. */
     ca: Type.Optional(Type.Object({ dir: Type.String({ pattern: "^/" }) }, { additionalProperties: false })),
     logLevel: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error", "silent"].map((l) => Type.Literal(l)))),
@@ -99,6 +112,7 @@ export interface ControllerConfig {
     readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string };
   };
   readonly stateDir: string;
+  readonly ha?: { readonly id: string; readonly leaseSeconds: number };
   readonly ca?: { readonly dir: string };
   readonly natsServer?: NatsServerSettings;
   readonly koji?: { readonly hubUrl?: string; readonly caFile: string; readonly adminCertFile: string; readonly intervalSeconds?: number };
@@ -118,6 +132,7 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
       adminCommonNames: c.http?.adminCommonNames ?? [],
     },
     stateDir: c.stateDir ?? "/var/lib/koji-fleet-controller",
+    ...(c.ha && { ha: { id: c.ha.id ?? hostname(), leaseSeconds: c.ha.leaseSeconds ?? 6 } }),
     ...(c.ca && { ca: c.ca }),
     ...(c.koji && { koji: c.koji }),
     ...(c.natsServer && {

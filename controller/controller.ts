@@ -1,4 +1,5 @@
 // The controller daemon: initialized → running → stopping → stopped | failed.
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { FastifyInstance } from "fastify";
@@ -30,8 +31,11 @@ import { planRevision } from "./live-plan.js";
 import { fleetMetrics } from "./metrics.js";
 import type { FleetEvent } from "../shared/protocol.js";
 import type { Signer } from "../shared/signing.js";
+import { FleetError } from "../shared/errors.js";
+import { LeaderLease } from "./leader-lease.js";
+import { StandbyServer } from "./http/standby.js";
 
-export type ControllerState = "initialized" | "running" | "stopping" | "stopped" | "failed";
+export type ControllerState = "initialized" | "standby" | "running" | "stopping" | "stopped" | "failed";
 
 export interface ControllerDeps {
   log: Logger;
@@ -56,6 +60,13 @@ export class Controller {
   kojiSync: KojiObjectsSync | null = null;
   /** Publishes each revision's changed catalogs in dependency order; null before start(). */
   rollouts: RolloutDriver | null = null;
+  /** With ha: the leader lease in kf-controller; null without. */
+  lease: LeaderLease | null = null;
+  private standby: StandbyServer | null = null;
+  private standbyServing = false;
+  url = "";
+  private rejectFailure: (err: Error) => void = () => {};
+  private readonly failed = new Promise<never>((_, reject) => (this.rejectFailure = reject));
 
   constructor(
     readonly config: ControllerConfig,
@@ -64,84 +75,28 @@ export class Controller {
     this.log = deps.log ?? silentLogger();
     this.clock = deps.clock ?? systemClock;
     this.fleet = new FleetState(iso(this.clock()));
+    this.failed.catch(() => undefined); // observed by whoever awaits `failure`
   }
 
-  /** Connects, restores state, reconciles once, starts polling and serves HTTP. Returns the API URL. */
+  /**
+   * Connects and, unless another controller leads (ha), restores state, reconciles once, starts
+   * polling and serves HTTP. A standby serves health only until it is elected. Returns the API URL.
+   */
   async start(): Promise<string> {
     try {
       // Secret files first: a missing or unreadable one should fail before anything connects.
       const httpAuth = readHttpAuth(this.config.http);
-      const nc = (this.nc = await connectNats(this.config.nats, "koji-fleet-controller"));
+      this.nc = await connectNats(this.config.nats, "koji-fleet-controller");
       this.natsUp = true;
       void this.watchNats(this.nc);
       this.bus = await ControllerBus.open(this.nc, this.log, { replicas: this.config.jetstream.replicas });
-      for (const [host, c] of await this.bus.readDesired()) this.fleet.desired.set(host, c);
-      fleetMetrics(this.fleet).natsConnected = () => this.natsUp;
-      await this.bus.followStatus((host, s) => {
-        fleetMetrics(this.fleet).observeStatus(host, s, this.clock());
-        if (s) this.fleet.status.set(host, s);
-        else this.fleet.status.delete(host);
-        void this.rollouts?.tick();
-      });
-      this.bus.followEvents((e) => this.fleet.addEvent(e));
-      const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
-      this.signer = await loadOrCreateSigner(this.config.stateDir);
-      const ca = this.config.ca ? await CertificateAuthority.load(this.config.ca.dir) : null;
-      const hostKeys = new HostKeys(join(this.config.stateDir, "hosts"));
-      const vault = await SecretVault.open(this.config.stateDir);
-      const pins = new Pins(this.bus.controller);
-      await pins.load();
-      const reconciler = new Reconciler({
-        git, bus: this.bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys, pins,
-        startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
-        compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), registeredBuilders: this.kojiSync?.registered ?? new Set() }),
-      });
-      this.reconciler = reconciler;
-      this.rollouts = new RolloutDriver({
-        state: this.fleet, publish: (c) => reconciler.publishLocked(c), emit: (e) => this.emit(e), clock: this.clock, log: this.log,
-        settings: () => ({
-          maxUnavailable: reconciler.fleet?.rollout?.maxUnavailable ?? 1,
-          roleDependencies: { ...KOJI_ROLE_DEPENDENCIES, ...reconciler.fleet?.rollout?.dependencies },
-        }),
-      });
-      await this.reconciler.restore();
-      if (ca) this.serveTrust(this.nc, ca, hostKeys, this.signer, reconciler);
-      if (this.config.natsServer) {
-        const registry = this.config.ca ? new CaRegistry(this.config.ca.dir) : null;
-        this.natsAuthorization = new NatsAuthorization(this.config.natsServer, () => [...this.fleet.intended.keys()], async () => (await registry?.revokedHosts()) ?? [], this.log);
+      if (this.config.ha && (await this.startLease(this.bus, this.config.ha)) !== "leader") {
+        this.state = "standby";
+        this.url = await this.standby!.serve(this.config.http, httpAuth.https);
+        this.standbyServing = true;
+        return this.url;
       }
-      if (this.config.koji) {
-        const k = this.config.koji;
-        this.kojiSync = new KojiObjectsSync({
-          fleet: () => reconciler.fleet, caFile: k.caFile, adminCertFile: k.adminCertFile, ...(k.hubUrl && { hubUrl: k.hubUrl }),
-          ownedFile: join(this.config.stateDir, "koji-owned.json"),
-          // A builder registered in Koji: its gate opens, so its catalog changes.
-          onRegisteredChanged: () => void reconciler.recompile().catch((err: unknown) => this.log.error({ err }, "recompile failed")),
-          log: this.log,
-        });
-        this.timers.push(setInterval(() => void this.syncKoji(), (k.intervalSeconds ?? 60) * 1000));
-      }
-      this.state = "running";
-      await this.sync();
-      this.timers.push(setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000));
-      // Statuses drive the rollout; the timer covers hosts that fell silent.
-      this.timers.push(setInterval(() => void this.rollouts?.tick(), 1_000));
-      this.app = await buildApp({
-        state: this.fleet,
-        clock: this.clock,
-        log: this.log,
-        requestSync: () => void this.sync(),
-        readiness: () => this.readiness(),
-        rollouts: this.rollouts,
-        koji: this.kojiSync,
-        livePlan: (rev) => planRevision(nc, (r) => reconciler.candidates(r), rev),
-        pins: pinControl({
-          pins, compileAt: (rev) => reconciler.compileAt(rev), recompile: () => reconciler.recompile(),
-          head: () => this.fleet.lastGood?.sha ?? null, inFleet: (host) => this.fleet.intended.has(host) || this.fleet.desired.has(host), now: () => iso(this.clock()),
-        }),
-        ...httpAuth,
-      });
-      return await this.app.listen({ host: this.config.http.host, port: this.config.http.port });
+      return await this.activate(httpAuth);
     } catch (err) {
       this.state = "failed";
       await this.stop();
@@ -149,9 +104,125 @@ export class Controller {
     }
   }
 
+  /** Settles when the controller ends on its own: rejected once another controller took its lease. */
+  get failure(): Promise<never> {
+    return this.failed;
+  }
+
+  private async startLease(bus: ControllerBus, ha: NonNullable<ControllerConfig["ha"]>): Promise<string> {
+    this.lease = new LeaderLease(bus.controller, { holder: ha.id, incarnation: randomUUID() }, { ttlMs: ha.leaseSeconds * 1000 }, {
+      elected: () => {
+        if (this.standbyServing) void this.promote();
+      },
+      deposed: (reason) => void this.abdicate(reason),
+    }, this.log);
+    bus.fenceWith(() => this.lease?.mayAct() ?? false);
+    bus.onFenced = (reason) => void this.abdicate(reason);
+    this.standby = new StandbyServer(() => this.lease?.record ?? null, ha.id, this.log);
+    return this.lease.start();
+  }
+
+  /** Elected while standing by: the standby listener gives way to the full API on the same address. */
+  private async promote(): Promise<void> {
+    this.standbyServing = false;
+    try {
+      await this.standby?.close();
+      this.url = await this.activate(readHttpAuth(this.config.http));
+      this.log.warn({ url: this.url }, "leader: serving");
+    } catch (err) {
+      this.log.error({ err }, "activation after election failed");
+      await this.abdicate(`activation failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Another controller leads now: stop everything and end with an error (systemd restarts us as a standby). */
+  private async abdicate(reason: string): Promise<void> {
+    if (this.state === "stopped" || this.state === "failed") return;
+    this.emit(controllerEvent(this.clock, "security", "error", `controller ${this.config.ha?.id ?? ""} stopped leading: ${reason}`));
+    this.state = "failed";
+    await this.stop();
+    this.rejectFailure(new FleetError("KF_ERR_CONFLICT", `no longer the leader: ${reason}`));
+  }
+
+  /** The leader's work: state from git and KV, the rollout, trust, Koji, HTTP. */
+  private async activate(httpAuth: ReturnType<typeof readHttpAuth>): Promise<string> {
+    const nc = this.nc!;
+    const bus = this.bus!;
+    for (const [host, c] of await bus.readDesired()) this.fleet.desired.set(host, c);
+    fleetMetrics(this.fleet).natsConnected = () => this.natsUp;
+    await bus.followStatus((host, s) => {
+      fleetMetrics(this.fleet).observeStatus(host, s, this.clock());
+      if (s) this.fleet.status.set(host, s);
+      else this.fleet.status.delete(host);
+      void this.rollouts?.tick();
+    });
+    bus.followEvents((e) => this.fleet.addEvent(e));
+    const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
+    this.signer = await loadOrCreateSigner(this.config.stateDir);
+    const ca = this.config.ca ? await CertificateAuthority.load(this.config.ca.dir) : null;
+    const hostKeys = new HostKeys(join(this.config.stateDir, "hosts"));
+    const vault = await SecretVault.open(this.config.stateDir);
+    const pins = new Pins(bus.controller);
+    await pins.load();
+    const reconciler = new Reconciler({
+      git, bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys, pins,
+      startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
+      compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), registeredBuilders: this.kojiSync?.registered ?? new Set() }),
+    });
+    this.reconciler = reconciler;
+    this.rollouts = new RolloutDriver({
+      state: this.fleet, publish: (c) => reconciler.publishLocked(c), emit: (e) => this.emit(e), clock: this.clock, log: this.log,
+      settings: () => ({
+        maxUnavailable: reconciler.fleet?.rollout?.maxUnavailable ?? 1,
+        roleDependencies: { ...KOJI_ROLE_DEPENDENCIES, ...reconciler.fleet?.rollout?.dependencies },
+      }),
+    });
+    await this.reconciler.restore();
+    if (ca) this.serveTrust(nc, ca, hostKeys, this.signer, reconciler);
+    if (this.config.natsServer) {
+      const registry = this.config.ca ? new CaRegistry(this.config.ca.dir) : null;
+      this.natsAuthorization = new NatsAuthorization(this.config.natsServer, () => [...this.fleet.intended.keys()], async () => (await registry?.revokedHosts()) ?? [], this.log);
+    }
+    if (this.config.koji) {
+      const k = this.config.koji;
+      this.kojiSync = new KojiObjectsSync({
+        fleet: () => reconciler.fleet, caFile: k.caFile, adminCertFile: k.adminCertFile, ...(k.hubUrl && { hubUrl: k.hubUrl }),
+        ownedFile: join(this.config.stateDir, "koji-owned.json"),
+        // A builder registered in Koji: its gate opens, so its catalog changes.
+        onRegisteredChanged: () => void reconciler.recompile().catch((err: unknown) => this.log.error({ err }, "recompile failed")),
+        log: this.log,
+      });
+      this.timers.push(setInterval(() => void this.syncKoji(), (k.intervalSeconds ?? 60) * 1000));
+    }
+    this.state = "running";
+    await this.sync();
+    this.timers.push(setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000));
+    // Statuses drive the rollout; the timer covers hosts that fell silent.
+    this.timers.push(setInterval(() => void this.rollouts?.tick(), 1_000));
+    this.app = await buildApp({
+      state: this.fleet,
+      clock: this.clock,
+      log: this.log,
+      requestSync: () => void this.sync(),
+      readiness: () => this.readiness(),
+      rollouts: this.rollouts,
+      koji: this.kojiSync,
+      livePlan: (rev) => planRevision(nc, (r) => reconciler.candidates(r), rev),
+      pins: pinControl({
+        pins, compileAt: (rev) => reconciler.compileAt(rev), recompile: () => reconciler.recompile(),
+        head: () => this.fleet.lastGood?.sha ?? null, inFleet: (host) => this.fleet.intended.has(host) || this.fleet.desired.has(host), now: () => iso(this.clock()),
+      }),
+      ...httpAuth,
+    });
+    this.url = await this.app.listen({ host: this.config.http.host, port: this.config.http.port });
+    return this.url;
+  }
+
+
   /** Fetches and reconciles now; errors are recorded in the fleet state, never thrown. */
   async sync(): Promise<void> {
     if (!this.reconciler || this.state !== "running") return;
+    if (this.lease && !this.lease.mayAct()) return void this.log.warn("lease lapsed: sync skipped until it is renewed");
     try {
       await this.reconciler.trigger();
       this.reconciledOnce = true;
@@ -201,7 +272,9 @@ export class Controller {
   }
 
   readiness(): { ready: boolean; reason: string } {
+    if (this.state === "standby") return { ready: false, reason: `standby: ${this.standby?.leaderText() ?? "no leader known"}` };
     if (this.state !== "running") return { ready: false, reason: `controller is ${this.state}` };
+    if (this.lease && !this.lease.mayAct()) return { ready: false, reason: "leader lease lapsed (NATS unreachable?): not writing until it is renewed" };
     if (!this.natsUp) return { ready: false, reason: "NATS connection lost" };
     if (!this.reconciledOnce) return { ready: false, reason: "first reconcile has not completed" };
     return { ready: true, reason: "ok" };
@@ -219,7 +292,9 @@ export class Controller {
     if (this.state === "stopped") return;
     if (this.state !== "failed") this.state = "stopping";
     for (const t of this.timers) clearInterval(t);
+    await this.standby?.close();
     await this.app?.close();
+    await this.lease?.stop();
     this.bus?.stop();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => this.nc?.close());
     if (this.state !== "failed") this.state = "stopped";

@@ -1,0 +1,168 @@
+// Beyond one machine (issue 10): two `koji-fleet controller` CLIs with `ha` share one farm (same
+// git, NATS, CA and state directory, as on shared storage). One leads through the lease in
+// kf-controller, the other stands by. The leader is SIGKILLed with a rollout half done: the
+// standby takes over within 10 s and finishes the rollout, and kf-desired shows no catalog
+// published twice and none out of order.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Kvm, type KvEntry } from "@nats-io/kv";
+import { TestFleet, HOSTS } from "../support/fleet.js";
+import { freePort } from "../support/net.js";
+import { waitFor } from "../support/wait.js";
+import { BUCKET_CONTROLLER, BUCKET_DESIRED } from "../../shared/names.js";
+import { LEASE_KEY, type LeaseRecord } from "../../controller/leader-lease.js";
+import type { Catalog } from "../../shared/protocol.js";
+
+const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
+const HUB = "cs10-koji-00";
+const example = await readFile(new URL("../../gitops/fleet.yaml", import.meta.url), "utf8");
+
+interface Ctl {
+  id: string;
+  url: string;
+  config: string;
+  child: ChildProcess | null;
+  log: string;
+}
+
+describe("scenario: controller failover with a leader lease", () => {
+  let fleet: TestFleet;
+  let nc: NatsConnection;
+  const ctls: Ctl[] = [];
+
+  const readyz = async (c: Ctl): Promise<{ status: number; body: string }> => {
+    const res = await fetch(`${c.url}/readyz`).catch(() => null);
+    return res ? { status: res.status, body: await res.text() } : { status: 0, body: "" };
+  };
+  function start(c: Ctl): void {
+    c.child = spawn(process.execPath, [CLI, "controller", "--config", c.config], { stdio: ["ignore", "pipe", "pipe"] });
+    for (const s of [c.child.stdout!, c.child.stderr!]) s.on("data", (d: Buffer) => (c.log = (c.log + d.toString()).slice(-6_000)));
+  }
+  async function kill(c: Ctl): Promise<void> {
+    const p = c.child!;
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once("exit", r));
+    p.kill("SIGKILL");
+    await exited;
+  }
+  const leaseRecord = async (): Promise<LeaseRecord | null> => (await (await new Kvm(nc).open(BUCKET_CONTROLLER)).get(LEASE_KEY))?.json<LeaseRecord>() ?? null;
+
+  beforeAll(async () => {
+    fleet = await TestFleet.start();
+    await fleet.waitReady((await fleet.remote.git("rev-parse", "HEAD")).trim());
+    await fleet.controller.stop();
+    for (const id of ["ctl-a", "ctl-b"]) {
+      const port = await freePort();
+      const config = join(fleet.dir, `${id}.yaml`);
+      await writeFile(
+        config,
+        JSON.stringify({
+          git: { url: fleet.remote.bareDir, pollSeconds: 3600 },
+          nats: { servers: [fleet.nats.url], reconnectWaitMs: 100 },
+          http: { host: "127.0.0.1", port },
+          stateDir: join(fleet.dir, "controller"),
+          ca: { dir: join(fleet.dir, "ca") },
+          ha: { id, leaseSeconds: 6 },
+          logLevel: "warn",
+        }),
+      );
+      ctls.push({ id, url: `http://127.0.0.1:${port}`, config, child: null, log: "" });
+    }
+    nc = await connect({ servers: fleet.nats.url });
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of ctls) if (c.child) await kill(c);
+    await nc?.close();
+    await fleet?.stop();
+  });
+
+  it("one leads, the other stands by and says who leads", async () => {
+    const [a, b] = ctls as [Ctl, Ctl];
+    start(a);
+    await waitFor(async () => (await readyz(a)).status === 200, { timeoutMs: 30_000, message: "ctl-a ready" }).catch((e: Error) => {
+      throw new Error(`${e.message}\n${a.log}`);
+    });
+    start(b);
+    await waitFor(async () => (await fetch(`${b.url}/healthz`).catch(() => null))?.status === 200, { timeoutMs: 30_000, message: "ctl-b serving health" });
+    const r = await readyz(b);
+    expect(r.status).toBe(503);
+    expect(r.body).toMatch(/standby: the leader is ctl-a \(term \d+/);
+    expect((await fetch(`${b.url}/api/v1/hosts`)).status).toBe(503);
+    expect(await leaseRecord()).toMatchObject({ holder: "ctl-a", ttlMs: 6_000 });
+  }, 60_000);
+
+  it("takes over within 10 s of the leader's SIGKILL and finishes its rollout, each catalog published once and in order", async () => {
+    const [a, b] = ctls as [Ctl, Ctl];
+    const termBefore = (await leaseRecord())!.term;
+    fleet.apiUrl = a.url;
+    const before = (await fleet.remote.git("rev-parse", "HEAD")).trim();
+    await fleet.stopAgent(HUB); // holds the rollout after its first wave
+    const next = await fleet.push("move topdir: every host changes", { "fleet.yaml": example.replace("topdir: /mnt/koji", "topdir: /srv/koji") });
+    await waitFor(
+      async () => {
+        const views = await fleet.hosts();
+        return ["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"].every((h) => views.find((v) => v.host === h)?.revision === next);
+      },
+      { timeoutMs: 30_000, message: "first wave at the new revision" },
+    );
+
+    const killedAt = Date.now();
+    await kill(a);
+    await waitFor(async () => (await readyz(b)).status === 200, { timeoutMs: 15_000, intervalMs: 100, message: "ctl-b leading" }).catch((e: Error) => {
+      throw new Error(`${e.message}\n${b.log}`);
+    });
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeLessThan(10_000);
+    expect(await leaseRecord()).toMatchObject({ holder: "ctl-b", term: termBefore + 1 });
+
+    fleet.apiUrl = b.url;
+    fleet.startAgent(HUB);
+    const views = await fleet.waitReady(next, HOSTS, 60_000);
+    expect(views.map((v) => [v.host, v.revision, v.phase])).toEqual(HOSTS.map((h) => [h, next, "Ready"]));
+    expect(await fleet.api("/api/v1/rollouts/current")).toMatchObject({ revision: next, phase: "Complete" });
+
+    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
+    for (const host of HOSTS) {
+      const puts: Catalog[] = [];
+      for await (const e of (await kv.history({ key: host })) as AsyncIterable<KvEntry>) if (e.operation === "PUT") puts.push(e.json<Catalog>());
+      const generations = puts.map((c) => c.generation);
+      expect(generations, host).toEqual([...generations].sort((x, y) => x - y));
+      expect(new Set(generations).size, host).toBe(generations.length);
+      const revisions = puts.map((c) => c.revision);
+      expect(revisions.filter((r) => r === next), host).toHaveLength(1);
+      expect(revisions.slice(revisions.indexOf(next)), host).not.toContain(before);
+    }
+    console.log(`failover: ctl-b ready ${takeoverMs} ms after ctl-a's SIGKILL (lease 6 s)`);
+
+    // The old leader comes back as a standby.
+    start(a);
+    await waitFor(async () => /standby: the leader is ctl-b/.test((await readyz(a)).body), { timeoutMs: 30_000, message: "ctl-a standing by" });
+  }, 180_000);
+
+  it("a clean stop hands over at once: the standby leads well within the lease's 6 s", async () => {
+    const [a, b] = ctls as [Ctl, Ctl];
+    const p = b.child!;
+    const exited = new Promise((r) => p.once("exit", r));
+    const stoppedAt = Date.now();
+    p.kill("SIGTERM");
+    await exited;
+    await waitFor(async () => (await readyz(a)).status === 200, { timeoutMs: 10_000, intervalMs: 100, message: "ctl-a leading" });
+    expect(Date.now() - stoppedAt).toBeLessThan(4_000);
+    expect((await leaseRecord())?.holder).toBe("ctl-a");
+  }, 60_000);
+
+  it("a leader whose lease another controller took stops at once and exits 12 (KF_ERR_CONFLICT) for systemd to restart it", async () => {
+    const [a] = ctls as [Ctl, Ctl];
+    const p = a.child!;
+    const exited = new Promise<number | null>((r) => p.once("exit", (code) => r(code)));
+    const kv = await new Kvm(nc).open(BUCKET_CONTROLLER);
+    const e = (await kv.get(LEASE_KEY))!;
+    await kv.update(LEASE_KEY, JSON.stringify({ ...e.json<LeaseRecord>(), holder: "ctl-elsewhere", incarnation: "x" }), e.revision);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 10_000))]);
+    expect(code).toBe(12);
+    expect(a.log).toMatch(/no longer the leader: another controller took over the lease/);
+  }, 30_000);
+});

@@ -3,7 +3,7 @@
 // NATS only feeds it catalogs and carries its reports, so it keeps working while NATS is down.
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import { PathWatch } from "./path-watch.js";
+import { PathWatch, managedPaths } from "./path-watch.js";
 import { transitionEvent } from "./transitions.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
@@ -20,7 +20,7 @@ import { buildStatus, summaryLine } from "./status.js";
 import { converge, type ConvergeOptions, type ConvergeReport } from "./engine/converge.js";
 import { runProbes } from "./probes/index.js";
 import { defaultKinds, type KindRegistry } from "./kinds/index.js";
-import { createFiles, resolveUnderRoot, type Files } from "./providers/files.js";
+import { createFiles, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";
 import { Wakeup } from "./wakeup.js";
 import { directorySecrets, firstOf, sealedSecrets, type SecretSource } from "./secrets.js";
@@ -29,6 +29,8 @@ import { enrollIfNeeded, identityFiles } from "./enroll.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
 const LOOP_TICK_MS = 5_000;
+/** A converge still running after this is reported as converging. */
+const CONVERGING_REPORT_MS = 250;
 
 export type AgentState = "initialized" | "running" | "stopping" | "stopped" | "failed";
 
@@ -60,6 +62,7 @@ export class Agent {
   private hostFacts: HostFacts = UNKNOWN_FACTS;
   private verifier: Verifier | null = null;
   private lastFailed = false;
+  private hostKey: string | null = null;
   private statusDirty = false;
   private timers: NodeJS.Timeout[] = [];
   private reporting: Promise<void> = Promise.resolve();
@@ -231,26 +234,9 @@ export class Agent {
     return { ok: true, revision: catalog.revision, results: report.results };
   }
 
-  /**
-   * Watches every managed path (the inventory's and the file resources'); a change to one
-   * re-converges. Changes the converge itself makes end in a converge with nothing to do.
-   */
+  /** Watches every managed path; a change to one re-converges (the converge's own changes end in a no-op). */
   private watchManaged(catalog: Catalog): void {
-    if (!this.config.watch || this.state !== "running") return;
-    const paths = new Set<string>(this.local.inventory.map((e) => e.path));
-    for (const r of catalog.resources) {
-      const path = this.deps.kinds.get(r.kind)?.managedPath?.(r.props as never);
-      if (typeof path === "string") paths.add(path);
-    }
-    const full: string[] = [];
-    for (const p of paths) {
-      try {
-        full.push(resolveUnderRoot(this.config.root, p));
-      } catch {
-        // not under root: never managed, never watched
-      }
-    }
-    this.pathWatch.arm(full);
+    if (this.config.watch && this.state === "running") this.pathWatch.arm(managedPaths(this.config.root, this.local.inventory, catalog.resources, this.deps.kinds));
   }
 
   private clearRejection(): void {
@@ -293,10 +279,14 @@ export class Agent {
   private async convergeCatalog(catalog: Catalog): Promise<void> {
     const isNew = catalog.generation !== this.local.observed?.generation;
     this.converging = true;
-    this.statusDirty = true;
-    this.report();
+    // A converge that ends quickly is reported once, with its result (half the status puts of a
+    // farm-wide change: bench/README.md); a slow one shows as converging meanwhile.
+    const slow = setTimeout(() => {
+      this.statusDirty = true;
+      this.report();
+    }, CONVERGING_REPORT_MS);
     const started = this.deps.clock();
-    const report = await converge(catalog.resources, await this.convergeOptions(catalog));
+    const report = await converge(catalog.resources, await this.convergeOptions(catalog)).finally(() => clearTimeout(slow));
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
     // Skipped resources (a failed dependency, or a stop mid-converge) mean the catalog is not
     // applied; neither does a noop run, which changed nothing.
@@ -314,7 +304,7 @@ export class Agent {
     this.converging = false;
     this.noteTransition(report, isNew, catalog.revision);
     this.watchManaged(catalog);
-    await this.probe();
+    await this.probe({ report: false }); // the report below carries the probes too
     this.statusDirty = true;
     this.report();
   }
@@ -325,11 +315,12 @@ export class Agent {
     this.lastFailed = r.failed > 0;
   }
 
+  /** The host key, read once it exists (enrollment writes it; it never changes after). */
   private async identityKey(): Promise<string | null> {
-    return readFile(identityFiles(this.config.identityDir).key, "utf8").catch(() => null);
+    return (this.hostKey ??= await readFile(identityFiles(this.config.identityDir).key, "utf8").catch(() => null));
   }
 
-  private async probe(): Promise<void> {
+  private async probe(opts = { report: true }): Promise<void> {
     const catalog = this.local.catalog;
     if (!catalog || this.state !== "running") return;
     const before = JSON.stringify(this.probes.map((p) => [p.id, p.healthy]));
@@ -340,7 +331,7 @@ export class Agent {
     });
     if (JSON.stringify(this.probes.map((p) => [p.id, p.healthy])) !== before) {
       this.statusDirty = true;
-      this.report();
+      if (opts.report) this.report();
     }
   }
 

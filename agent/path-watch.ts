@@ -3,8 +3,29 @@
 // deleted and re-created is a new inode that an old watcher no longer sees.
 import { watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
+import type { Resource } from "../shared/protocol.js";
+import type { KindRegistry } from "./kinds/index.js";
+import { resolveUnderRoot } from "./providers/files.js";
 
 const DEBOUNCE_MS = 500;
+
+/** The absolute paths a catalog manages: the inventory's and each resource's managedPath, under root only. */
+export function managedPaths(root: string, inventory: readonly { path: string }[], resources: readonly Resource[], kinds: KindRegistry): string[] {
+  const paths = new Set<string>(inventory.map((e) => e.path));
+  for (const r of resources) {
+    const path = kinds.get(r.kind)?.managedPath?.(r.props as never);
+    if (typeof path === "string") paths.add(path);
+  }
+  const full: string[] = [];
+  for (const p of paths) {
+    try {
+      full.push(resolveUnderRoot(root, p));
+    } catch {
+      // not under root: never managed, never watched
+    }
+  }
+  return full;
+}
 
 export class PathWatch {
   private watchers = new Map<string, FSWatcher>();

@@ -4,15 +4,13 @@
 // host (3 files + 2 directories); then a change touching every host (one line of one file);
 // timed until all 1,000 report the revision applied in kf-status. NOT the full Controller (git,
 // compile, rollout waves): see bench/README.md for why.
-import { fork } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, dist, stats, ms, table, writeResult, waitUntil, procUsage } from "./lib.mjs";
+import { dist, stats, ms, table, writeResult, waitUntil, procUsage, benchCatalog, forkAgents, stopAgents } from "./lib.mjs";
 
 const N = Number(process.env.KF_BENCH_AGENTS ?? 1000);
 const PROCS = Number(process.env.KF_BENCH_PROCS ?? 2);
-// KF_BENCH_PROF=DIR writes a CPU profile of each agent process there (node --cpu-prof).
 const CHANGES = Number(process.env.KF_BENCH_CHANGES ?? 5);
 const HOSTS = Array.from({ length: N }, (_, i) => `a${String(i).padStart(4, "0")}`);
 
@@ -30,24 +28,12 @@ export async function main() {
   const bus = await ControllerBus.open(nc, silentLogger());
   const status = new Map();
   await bus.followStatus((h, s) => (s ? status.set(h, s) : status.delete(h)));
-  const children = [];
+  let children = [];
   try {
     const t0 = performance.now();
-    for (let p = 0; p < PROCS; p++) {
-      const hosts = HOSTS.filter((_, i) => i % PROCS === p);
-      const child = fork(join(ROOT, "bench/agents-worker.mjs"), [JSON.stringify({ natsUrl: nats.url, dir: join(dir, "agents"), hosts, pubPem: signer.publicKeyPem })], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [] });
-      children.push({ child, ready: new Promise((r) => child.once("message", r)) });
-    }
-    await Promise.all(children.map((c) => c.ready));
+    children = await forkAgents({ procs: PROCS, hosts: HOSTS, natsUrl: nats.url, dir: join(dir, "agents"), pubPem: signer.publicKeyPem });
     const startupMs = performance.now() - t0;
-    const catalog = (h, gen, line) => {
-      const resources = [
-        ...["/etc/app", "/srv/app/data"].map((d) => ({ id: `directory:${d}`, kind: "directory", props: { path: d, mode: "0755", owner: "root", group: "root" }, requires: [], notifies: [] })),
-        ...[["app.conf", `host = ${h}\n${line}\n`], ["users.conf", `admin = ${h}-admin\n`], ["limits.conf", `maxjobs = 10\n`]].map(([f, content]) => ({ id: `file:/etc/app/${f}`, kind: "file", props: { path: `/etc/app/${f}`, content, mode: "0644", owner: "root", group: "root" }, requires: ["directory:/etc/app"], notifies: [] })),
-      ];
-      const content = { host: h, roles: ["bench"], resources, probes: [] };
-      return signer.sign({ protocol: "kf.v1.catalog", ...content, revision: gen.toString(16).padStart(8, "0"), generation: gen, issuedAt: new Date().toISOString(), digest: contentDigest(content) });
-    };
+    const catalog = (h, gen, line) => benchCatalog(signer, contentDigest, h, gen, line);
     const rounds = [];
     const natsCpu0 = (await procUsage(nats.pid)).cpuSeconds;
     for (let gen = 1; gen <= CHANGES + 1; gen++) {
@@ -64,7 +50,7 @@ export async function main() {
     }
     const natsUse = await procUsage(nats.pid);
     const self = await procUsage(process.pid);
-    const workers = await Promise.all(children.map((c) => procUsage(c.child.pid)));
+    const workers = await Promise.all(children.map((c) => procUsage(c.pid)));
     const change = stats(rounds.filter((r) => !r.first).map((r) => r.appliedMs));
     console.log(`\nagents-1000: ${N} agents in ${PROCS} processes, one nats-server; ${CHANGES} changes touching every host`);
     table(["measure", "value", "target"], [
@@ -78,7 +64,7 @@ export async function main() {
     ]);
     await writeResult("agents-1000", { agents: N, processes: PROCS, startupMs, rounds, changeAppliedMs: change, natsServer: natsUse, publisher: self, agentProcesses: workers });
   } finally {
-    await Promise.all(children.map(({ child }) => child.exitCode === null ? new Promise((r) => { child.once("exit", r); child.send("stop"); setTimeout(() => child.kill("SIGKILL"), 30_000).unref(); }) : null));
+    await stopAgents(children);
     bus.stop();
     await nc.close();
     await nats.stop();

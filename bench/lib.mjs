@@ -2,7 +2,7 @@
 // a real nats-server, and a controller + sandboxed agents in this process (like test/support/fleet.ts,
 // but importing the built code from dist/ so no TypeScript loader is needed).
 import os from "node:os";
-import { execFile } from "node:child_process";
+import { execFile, fork } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,33 @@ export async function writeResult(name, data) {
   await writeFile(file, JSON.stringify({ bench: name, at: new Date().toISOString(), machine: machine(), ...data }, null, 2));
   console.log(`results: ${file}`);
   return file;
+}
+
+/** One bench host's catalog (3 files, 2 directories), signed; `line` goes into app.conf. */
+export function benchCatalog(signer, contentDigest, host, gen, line) {
+  const resources = [
+    ...["/etc/app", "/srv/app/data"].map((d) => ({ id: `directory:${d}`, kind: "directory", props: { path: d, mode: "0755", owner: "root", group: "root" }, requires: [], notifies: [] })),
+    ...[["app.conf", `host = ${host}\n${line}\n`], ["users.conf", `admin = ${host}-admin\n`], ["limits.conf", `maxjobs = 10\n`]].map(([f, content]) => ({ id: `file:/etc/app/${f}`, kind: "file", props: { path: `/etc/app/${f}`, content, mode: "0644", owner: "root", group: "root" }, requires: ["directory:/etc/app"], notifies: [] })),
+  ];
+  const content = { host, roles: ["bench"], resources, probes: [] };
+  return signer.sign({ protocol: "kf.v1.catalog", ...content, revision: gen.toString(16).padStart(8, "0"), generation: gen, issuedAt: new Date().toISOString(), digest: contentDigest(content) });
+}
+
+/** KF_BENCH_PROF=DIR writes a CPU profile of each agent process there (node --cpu-prof). Forks agents-worker.mjs processes running `hosts` between them; resolves once all are connected. */
+export async function forkAgents({ procs, hosts, natsUrl, dir, pubPem, heartbeatSeconds = 60 }) {
+  const children = [];
+  for (let p = 0; p < procs; p++) {
+    const mine = hosts.filter((_, i) => i % procs === p);
+    const child = fork(join(ROOT, "bench/agents-worker.mjs"), [JSON.stringify({ natsUrl, dir, hosts: mine, pubPem, heartbeatSeconds })], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [] });
+    children.push({ child, ready: new Promise((r) => child.once("message", r)) });
+  }
+  await Promise.all(children.map((c) => c.ready));
+  return children.map((c) => c.child);
+}
+
+/** Asks each worker to stop its agents; SIGKILL after 30 s. */
+export function stopAgents(children) {
+  return Promise.all(children.map((child) => child.exitCode === null ? new Promise((r) => { child.once("exit", r); child.send("stop"); setTimeout(() => child.kill("SIGKILL"), 30_000).unref(); }) : null));
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

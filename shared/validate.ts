@@ -13,9 +13,12 @@ export class ProtocolError extends Error {
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
+// Compiled on first use: an agent never decodes a status or an event, and each compiled schema
+// costs megabytes of resident memory (measured in bench/README.md, agent-footprint).
 function decoder<S extends TSchema>(schema: S, what: string) {
-  const validate: ValidateFunction = ajv.compile(schema);
+  let validate: ValidateFunction | null = null;
   return (data: Uint8Array | string): Static<S> => {
+    validate ??= ajv.compile(schema);
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
     if (size > MAX_MESSAGE_BYTES) throw new ProtocolError(`${what}: ${size} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`);
     let value: unknown;

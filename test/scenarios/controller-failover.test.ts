@@ -8,13 +8,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { Kvm, type KvEntry } from "@nats-io/kv";
+import { Kvm } from "@nats-io/kv";
 import { TestFleet, HOSTS } from "../support/fleet.js";
 import { freePort } from "../support/net.js";
 import { waitFor } from "../support/wait.js";
-import { BUCKET_CONTROLLER, BUCKET_DESIRED } from "../../shared/names.js";
+import { expectPublishedOnceInOrder } from "./desired-history.js";
+import { BUCKET_CONTROLLER } from "../../shared/names.js";
 import { LEASE_KEY, type LeaseRecord } from "../../controller/leader-lease.js";
-import type { Catalog } from "../../shared/protocol.js";
 
 const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
 const HUB = "cs10-koji-00";
@@ -124,17 +124,7 @@ describe("scenario: controller failover with a leader lease", () => {
     expect(views.map((v) => [v.host, v.revision, v.phase])).toEqual(HOSTS.map((h) => [h, next, "Ready"]));
     expect(await fleet.api("/api/v1/rollouts/current")).toMatchObject({ revision: next, phase: "Complete" });
 
-    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
-    for (const host of HOSTS) {
-      const puts: Catalog[] = [];
-      for await (const e of (await kv.history({ key: host })) as AsyncIterable<KvEntry>) if (e.operation === "PUT") puts.push(e.json<Catalog>());
-      const generations = puts.map((c) => c.generation);
-      expect(generations, host).toEqual([...generations].sort((x, y) => x - y));
-      expect(new Set(generations).size, host).toBe(generations.length);
-      const revisions = puts.map((c) => c.revision);
-      expect(revisions.filter((r) => r === next), host).toHaveLength(1);
-      expect(revisions.slice(revisions.indexOf(next)), host).not.toContain(before);
-    }
+    await expectPublishedOnceInOrder(nc, HOSTS, next, before);
     console.log(`failover: ctl-b ready ${takeoverMs} ms after ctl-a's SIGKILL (lease 6 s)`);
 
     // The old leader comes back as a standby.

@@ -7,11 +7,10 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { Kvm, type KvEntry } from "@nats-io/kv";
 import { TestFleet, HOSTS } from "../support/fleet.js";
 import { waitFor } from "../support/wait.js";
-import { BUCKET_DESIRED } from "../../shared/names.js";
-import type { Catalog, FleetEvent } from "../../shared/protocol.js";
+import { expectPublishedOnceInOrder } from "./desired-history.js";
+import type { FleetEvent } from "../../shared/protocol.js";
 
 const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
 const HUB = "cs10-koji-00";
@@ -89,19 +88,7 @@ describe("scenario: controller SIGKILL mid-rollout", () => {
     expect(views.map((v) => [v.host, v.revision, v.phase])).toEqual(HOSTS.map((h) => [h, next, "Ready"]));
     expect(await fleet.api<{ inForce: string }>("/api/v1/revisions")).toMatchObject({ inForce: next });
 
-    // kf-desired history: per host, generations only go up, the revision never goes back, and
-    // the new revision was published once.
-    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
-    for (const host of HOSTS) {
-      const puts: Catalog[] = [];
-      for await (const e of (await kv.history({ key: host })) as AsyncIterable<KvEntry>) if (e.operation === "PUT") puts.push(e.json<Catalog>());
-      const generations = puts.map((c) => c.generation);
-      expect(generations, host).toEqual([...generations].sort((a, b) => a - b));
-      expect(new Set(generations).size, host).toBe(generations.length);
-      const revisions = puts.map((c) => c.revision);
-      expect(revisions.filter((r) => r === next), host).toHaveLength(1);
-      expect(revisions.slice(revisions.indexOf(next)), host).not.toContain(before);
-    }
+    await expectPublishedOnceInOrder(nc, HOSTS, next, before);
     expect((await fleet.api<{ events: FleetEvent[] }>(`/api/v1/events?host=${BUILDER}&type=applied`)).events.filter((e) => e.revision === next)).toHaveLength(1);
   }, 180_000);
 });

@@ -1,9 +1,10 @@
 // Keys and certificate requests made on the host. node-forge builds the CSR (Node's crypto
-// cannot); the RSA key itself comes from Node's native generator.
+// cannot); the RSA key itself comes from Node's native generator. forge is loaded only when a
+// CSR is made: it is ~9 MB of resident memory an idle agent does not need (bench/README.md).
 import { generateKeyPair, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
-import forge from "node-forge";
 import type { Subject } from "../shared/dn.js";
+import type forgeTypes from "node-forge";
 
 const generate = promisify(generateKeyPair);
 
@@ -13,8 +14,9 @@ export async function generateKeyPem(): Promise<string> {
   return privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
-export function createCsr(key: KeyObject, subject: Subject): string {
-  const forgeKey = forge.pki.privateKeyFromPem(key.export({ type: "pkcs8", format: "pem" }).toString()) as forge.pki.rsa.PrivateKey;
+export async function createCsr(key: KeyObject, subject: Subject): Promise<string> {
+  const { default: forge } = await import("node-forge");
+  const forgeKey = forge.pki.privateKeyFromPem(key.export({ type: "pkcs8", format: "pem" }).toString()) as forgeTypes.pki.rsa.PrivateKey;
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
   csr.setSubject(subject.map(([shortName, value]) => ({ shortName, value })));

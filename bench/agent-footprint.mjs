@@ -13,6 +13,8 @@ const NOOPS = Number(process.env.KF_BENCH_NOOPS ?? 20);
 const HUB = "cs10-koji-00";
 // KF_BENCH_AGENT_BIN=dist/bundle/koji-fleet.mjs measures the single-file bundle the RPM ships.
 const AGENT_BIN = join(ROOT, process.env.KF_BENCH_AGENT_BIN ?? "bin/koji-fleet.js");
+// KF_BENCH_NODE_FLAGS="--max-semi-space-size=1" runs the agent with node flags, as a unit's ExecStart would.
+const NODE_FLAGS = (process.env.KF_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 
 export async function main() {
   const { connectNats } = await dist("shared/nats.js");
@@ -27,7 +29,7 @@ export async function main() {
       host: HUB, nats: { servers: c.nats.servers }, root: c.root, sandbox: true, stateDir: c.stateDir, identityDir: c.identityDir,
       catalogKeyFile: c.catalogKeyFile, enrollment: { tokenFile: c.enrollment.tokenFile }, heartbeatSeconds: 15, logLevel: "warn",
     }));
-    child = spawn(process.execPath, [AGENT_BIN, "agent", "--config", cfgFile], { stdio: ["ignore", "ignore", "inherit"] });
+    child = spawn(process.execPath, [...NODE_FLAGS, AGENT_BIN, "agent", "--config", cfgFile], { stdio: ["ignore", "ignore", "inherit"] });
     const sha = await fleet.head();
     await waitUntil(() => fleet.appliedAll(sha), { timeoutMs: 180_000, stepMs: 100, message: "seed farm applied" });
     await sleep(2000); // let the first converge's probes and reports settle
@@ -60,7 +62,7 @@ export async function main() {
       [`no-op converge ms (agent's durationMs, median / p95 of ${NOOPS})`, `${ms(conv.median)} / ${ms(conv.p95)}`, "<= 100"],
       ["command -> status reported ms (median / p95, incl. probes)", `${ms(wall.median)} / ${ms(wall.p95)}`, ""],
     ]);
-    await writeResult("agent-footprint", { agentBin: AGENT_BIN.slice(ROOT.length + 1), host: HUB, resources, idle, noopConvergeMs: conv, commandToStatusMs: wall, durations });
+    await writeResult("agent-footprint", { agentBin: AGENT_BIN.slice(ROOT.length + 1), nodeFlags: NODE_FLAGS, host: HUB, resources, idle, noopConvergeMs: conv, commandToStatusMs: wall, durations });
   } finally {
     if (child && child.exitCode === null) { child.kill("SIGTERM"); await new Promise((r) => child.once("exit", r)); }
     await fleet.stop();

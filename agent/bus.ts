@@ -61,6 +61,20 @@ export class AgentBus {
       onError: (err) => this.log.debug({ err }, "desired-state stall check failed"),
     });
     this.stopStallCheck = stopCheck;
+    let restartNow = false;
+    // Back from a partition or a server restart: look at once instead of at the next check (a
+    // heartbeat interval away), so the latest catalog applies within a second of the link.
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (this.stopped) return;
+        if (s.type !== "reconnect") continue;
+        const latest = await this.desired.get(desiredKey(this.host)).then((e) => e?.revision ?? 0, () => 0);
+        if (latest <= delivered) continue;
+        this.log.info({ delivered, latest }, "reconnected behind the bucket; restarting the desired-state watch");
+        restartNow = true;
+        this.watcher?.stop();
+      }
+    })();
     while (!this.stopped) {
       try {
         const w = await this.desired.watch({ key: desiredKey(this.host) });
@@ -74,7 +88,8 @@ export class AgentBus {
         if (this.stopped) return;
         this.log.debug({ err }, "desired-state watch not available yet, retrying");
       }
-      await new Promise((r) => setTimeout(r, retryMs));
+      if (restartNow) restartNow = false;
+      else await new Promise((r) => setTimeout(r, retryMs));
     }
   }
 

@@ -51,11 +51,13 @@ describe("scenario: fuzzed fleet.yaml", () => {
     expect(all.filter((m) => m.kind === "type-error").every((m) => !loadFleet(m.bytes, "fleet.yaml").ok)).toBe(true);
   });
 
-  it("stays fast on hostile input (alias bomb, deep nesting, 5,000 hosts): under 2 s each", () => {
+  it("stays fast on hostile input (alias bomb, deep nesting, 5,000 hosts): under 2 s of CPU each", () => {
     for (const m of all.filter((x) => x.kind === "hostile-yaml" || x.kind === "huge-value")) {
-      const started = performance.now();
+      // CPU time, not wall time: other test files share the machine's two cores.
+      const started = process.cpuUsage();
       loadFleet(m.bytes, "fleet.yaml");
-      expect(performance.now() - started, m.name).toBeLessThan(2_000);
+      const used = process.cpuUsage(started);
+      expect((used.user + used.system) / 1000, m.name).toBeLessThan(2_000);
     }
   });
 });

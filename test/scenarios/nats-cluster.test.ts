@@ -63,12 +63,16 @@ describe("scenario: a nats-server cluster member dies mid-rollout", () => {
     const views = await fleet.waitReady(next, HOSTS, 60_000);
     expect(views.map((v) => [v.host, v.revision, v.phase])).toEqual(HOSTS.map((h) => [h, next, "Ready"]));
     expect(await fleet.api("/api/v1/rollouts/current")).toMatchObject({ revision: next, phase: "Complete" });
+    // Events may wait out the election twice: the agent's retries back off up to 5 s, and the
+    // controller replaces a stalled consumer at its second 5 s check.
     await waitFor(
       async () => {
         const applied = (await fleet.api<{ events: FleetEvent[] }>("/api/v1/events?type=applied&limit=500")).events;
-        return HOSTS.every((h) => applied.some((e) => e.host === h && e.revision === next));
+        const missing = HOSTS.filter((h) => !applied.some((e) => e.host === h && e.revision === next));
+        if (missing.length > 0) throw new Error(`no applied event yet from ${missing.join(", ")}`);
+        return true;
       },
-      { timeoutMs: 15_000, message: "an applied event from every host" },
+      { timeoutMs: 40_000, message: "an applied event from every host" },
     );
     // A new leader was elected among the two members left.
     expect((await cluster.streamInfo(kvStream(BUCKET_DESIRED))).leader).not.toBe(leader);

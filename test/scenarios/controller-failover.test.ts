@@ -4,7 +4,7 @@
 // standby takes over within 10 s and finishes the rollout, and kf-desired shows no catalog
 // published twice and none out of order.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -12,13 +12,11 @@ import { Kvm } from "@nats-io/kv";
 import { TestFleet, HOSTS } from "../support/fleet.js";
 import { freePort } from "../support/net.js";
 import { waitFor } from "../support/wait.js";
-import { expectPublishedOnceInOrder } from "./desired-history.js";
+import { HUB, expectPublishedOnceInOrder, holdRolloutAfterFirstWave } from "./half-rollout.js";
 import { BUCKET_CONTROLLER } from "../../shared/names.js";
 import { LEASE_KEY, type LeaseRecord } from "../../controller/leader-lease.js";
 
 const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
-const HUB = "cs10-koji-00";
-const example = await readFile(new URL("../../gitops/fleet.yaml", import.meta.url), "utf8");
 
 interface Ctl {
   id: string;
@@ -98,16 +96,7 @@ describe("scenario: controller failover with a leader lease", () => {
     const [a, b] = ctls as [Ctl, Ctl];
     const termBefore = (await leaseRecord())!.term;
     fleet.apiUrl = a.url;
-    const before = (await fleet.remote.git("rev-parse", "HEAD")).trim();
-    await fleet.stopAgent(HUB); // holds the rollout after its first wave
-    const next = await fleet.push("move topdir: every host changes", { "fleet.yaml": example.replace("topdir: /mnt/koji", "topdir: /srv/koji") });
-    await waitFor(
-      async () => {
-        const views = await fleet.hosts();
-        return ["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"].every((h) => views.find((v) => v.host === h)?.revision === next);
-      },
-      { timeoutMs: 30_000, message: "first wave at the new revision" },
-    );
+    const { before, next } = await holdRolloutAfterFirstWave(fleet);
 
     const killedAt = Date.now();
     await kill(a);

@@ -3,19 +3,17 @@
 // no host gets an older catalog, no catalog is published twice, nothing is applied twice.
 import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../support/net.js";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { TestFleet, HOSTS } from "../support/fleet.js";
 import { waitFor } from "../support/wait.js";
-import { expectPublishedOnceInOrder } from "./desired-history.js";
+import { HUB, expectPublishedOnceInOrder, holdRolloutAfterFirstWave } from "./half-rollout.js";
 import type { FleetEvent } from "../../shared/protocol.js";
 
 const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
-const HUB = "cs10-koji-00";
 const BUILDER = "cs10-koji-03";
-const example = await readFile(new URL("../../gitops/fleet.yaml", import.meta.url), "utf8");
 
 describe("scenario: controller SIGKILL mid-rollout", () => {
   let fleet: TestFleet;
@@ -68,16 +66,7 @@ describe("scenario: controller SIGKILL mid-rollout", () => {
   });
 
   it("finishes the rollout after a restart, each host getting the new catalog exactly once", async () => {
-    const before = (await fleet.remote.git("rev-parse", "HEAD")).trim();
-    await fleet.stopAgent(HUB); // holds the rollout after its first wave
-    const next = await fleet.push("move topdir: every host changes", { "fleet.yaml": example.replace("topdir: /mnt/koji", "topdir: /srv/koji") });
-    await waitFor(
-      async () => {
-        const views = await fleet.hosts();
-        return ["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"].every((h) => views.find((v) => v.host === h)?.revision === next);
-      },
-      { timeoutMs: 30_000, message: "first wave at the new revision" },
-    );
+    const { before, next } = await holdRolloutAfterFirstWave(fleet);
     const rollout = await fleet.api<{ revision: string; phase: string; waiting: Record<string, unknown> }>("/api/v1/rollouts/current");
     expect(rollout).toMatchObject({ revision: next, phase: "Progressing" });
 

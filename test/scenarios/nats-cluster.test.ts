@@ -3,20 +3,17 @@
 // replicas. The member leading kf-desired's Raft group is SIGKILLed while a rollout is half
 // done: the rollout completes, a further commit converges on the 2 members left, and the
 // killed member catches up when it returns.
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestFleet, HOSTS } from "../support/fleet.js";
 import { NatsCluster } from "../support/nats-cluster.js";
 import { makeTmpDir, removeDir } from "../support/tmp.js";
 import { waitFor } from "../support/wait.js";
+import { EXAMPLE_YAML, HUB, holdRolloutAfterFirstWave } from "./half-rollout.js";
 import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, STREAM_EVENTS, kvStream } from "../../shared/names.js";
 import type { FleetEvent } from "../../shared/protocol.js";
 
-const HUB = "cs10-koji-00";
-const FIRST_WAVE = ["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"];
 const STREAMS = [...[BUCKET_DESIRED, BUCKET_STATUS, BUCKET_CONTROLLER].map(kvStream), STREAM_EVENTS];
-const example = await readFile(new URL("../../gitops/fleet.yaml", import.meta.url), "utf8");
 
 describe("scenario: a nats-server cluster member dies mid-rollout", () => {
   let dir: string;
@@ -44,15 +41,7 @@ describe("scenario: a nats-server cluster member dies mid-rollout", () => {
   });
 
   it("completes the rollout after the kf-desired leader was killed, and converges on 2 members", { timeout: 180_000 }, async () => {
-    await fleet.stopAgent(HUB);
-    const next = await fleet.push("move topdir: every host changes", { "fleet.yaml": example.replace("topdir: /mnt/koji", "topdir: /srv/koji") });
-    await waitFor(
-      async () => {
-        const views = await fleet.hosts();
-        return FIRST_WAVE.every((h) => views.some((v) => v.host === h && v.revision === next && v.phase === "Ready"));
-      },
-      { timeoutMs: 30_000, message: "first wave at the new revision" },
-    );
+    const { next } = await holdRolloutAfterFirstWave(fleet);
     expect(fleet.controller.fleet.desired.get("cs10-koji-03")?.revision).toBe(before);
 
     const { leader } = await cluster.streamInfo(kvStream(BUCKET_DESIRED));
@@ -78,7 +67,7 @@ describe("scenario: a nats-server cluster member dies mid-rollout", () => {
     expect((await cluster.streamInfo(kvStream(BUCKET_DESIRED))).leader).not.toBe(leader);
 
     // Still converging with one member down.
-    const third = await fleet.push("back to /mnt/koji", { "fleet.yaml": example });
+    const third = await fleet.push("back to /mnt/koji", { "fleet.yaml": EXAMPLE_YAML });
     await fleet.waitReady(third, HOSTS, 60_000);
 
     // The killed member returns with its old store and catches up on every stream.

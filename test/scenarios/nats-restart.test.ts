@@ -1,15 +1,12 @@
 // Scenario 1 of issue 10: the nats-server crashes (SIGKILL) and comes back while a 5-host
 // rollout is half done. The rollout completes, no host is stuck or gets an older catalog,
 // and every host's applied status and event for the new revision arrive.
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestFleet, HOSTS } from "../support/fleet.js";
 import { waitFor } from "../support/wait.js";
+import { HUB, holdRolloutAfterFirstWave } from "./half-rollout.js";
 import type { FleetEvent } from "../../shared/protocol.js";
 
-const HUB = "cs10-koji-00";
-const FIRST_WAVE = ["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"]; // database, nfs, lookaside: no dependencies
-const example = await readFile(new URL("../../gitops/fleet.yaml", import.meta.url), "utf8");
 
 describe("scenario: NATS restart mid-rollout", () => {
   let fleet: TestFleet;
@@ -24,15 +21,7 @@ describe("scenario: NATS restart mid-rollout", () => {
 
   it("completes the rollout after the server crashed with hosts on both revisions", async () => {
     // The hub's agent is down, so the rollout stops after its first wave: half done.
-    await fleet.stopAgent(HUB);
-    const next = await fleet.push("move topdir: every host changes", { "fleet.yaml": example.replace("topdir: /mnt/koji", "topdir: /srv/koji") });
-    await waitFor(
-      async () => {
-        const views = await fleet.hosts();
-        return FIRST_WAVE.every((h) => views.find((v) => v.host === h)?.revision === next && views.find((v) => v.host === h)?.phase === "Ready");
-      },
-      { timeoutMs: 30_000, message: "first wave at the new revision" },
-    );
+    const { next } = await holdRolloutAfterFirstWave(fleet);
     // The builder is held back behind the hub: it still has the old catalog.
     expect(fleet.controller.fleet.desired.get("cs10-koji-03")?.revision).toBe(before);
 

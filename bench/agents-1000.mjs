@@ -4,10 +4,8 @@
 // host (3 files + 2 directories); then a change touching every host (one line of one file);
 // timed until all 1,000 report the revision applied in kf-status. NOT the full Controller (git,
 // compile, rollout waves): see bench/README.md for why.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dist, stats, ms, table, writeResult, waitUntil, procUsage, benchCatalog, forkAgents, stopAgents } from "./lib.mjs";
+import { stats, ms, table, writeResult, waitUntil, procUsage, startPublisher, forkAgents, stopAgents } from "./lib.mjs";
 
 const N = Number(process.env.KF_BENCH_AGENTS ?? 1000);
 const PROCS = Number(process.env.KF_BENCH_PROCS ?? 2);
@@ -15,29 +13,18 @@ const CHANGES = Number(process.env.KF_BENCH_CHANGES ?? 5);
 const HOSTS = Array.from({ length: N }, (_, i) => `a${String(i).padStart(4, "0")}`);
 
 export async function main() {
-  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
-  const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
-  const { ControllerBus } = await dist("controller/bus.js");
-  const { connectNats } = await dist("shared/nats.js");
-  const { contentDigest } = await dist("controller/publication.js");
-  const { silentLogger } = await dist("shared/log.js");
-  const dir = await mkdtemp(join(tmpdir(), "kf-bench-1000-"));
-  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
-  const signer = new Signer(generateSigningKeyPem());
-  const nc = await connectNats({ servers: [nats.url] }, "bench-publisher");
-  const bus = await ControllerBus.open(nc, silentLogger());
+  const { dir, nats, bus, pubPem, sign, stop } = await startPublisher("1000");
   const status = new Map();
   await bus.followStatus((h, s) => (s ? status.set(h, s) : status.delete(h)));
   let children = [];
   try {
     const t0 = performance.now();
-    children = await forkAgents({ procs: PROCS, hosts: HOSTS, natsUrl: nats.url, dir: join(dir, "agents"), pubPem: signer.publicKeyPem });
+    children = await forkAgents({ procs: PROCS, hosts: HOSTS, natsUrl: nats.url, dir: join(dir, "agents"), pubPem });
     const startupMs = performance.now() - t0;
-    const catalog = (h, gen, line) => benchCatalog(signer, contentDigest, h, gen, line);
     const rounds = [];
     const natsCpu0 = (await procUsage(nats.pid)).cpuSeconds;
     for (let gen = 1; gen <= CHANGES + 1; gen++) {
-      const cats = HOSTS.map((h) => catalog(h, gen, `port = ${8000 + gen}`));
+      const cats = HOSTS.map((h) => sign(h, gen, `port = ${8000 + gen}`));
       const rev = cats[0].revision;
       const cpu0 = process.cpuUsage();
       const s0 = performance.now();
@@ -65,9 +52,6 @@ export async function main() {
     await writeResult("agents-1000", { agents: N, processes: PROCS, startupMs, rounds, changeAppliedMs: change, natsServer: natsUse, publisher: self, agentProcesses: workers });
   } finally {
     await stopAgents(children);
-    bus.stop();
-    await nc.close();
-    await nats.stop();
-    await rm(dir, { recursive: true, force: true });
+    await stop();
   }
 }

@@ -41,6 +41,34 @@ export async function writeResult(name, data) {
   return file;
 }
 
+/**
+ * The controller's publishing side without git or compile: a real nats-server in a temp dir, a
+ * catalog Signer, a connection and the ControllerBus. `sign(host, gen, line)` makes a host's catalog.
+ */
+export async function startPublisher(name) {
+  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
+  const { ControllerBus } = await dist("controller/bus.js");
+  const { connectNats } = await dist("shared/nats.js");
+  const { contentDigest } = await dist("controller/publication.js");
+  const { silentLogger } = await dist("shared/log.js");
+  const dir = await mkdtemp(join(os.tmpdir(), `kf-bench-${name}-`));
+  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
+  const signer = new Signer(generateSigningKeyPem());
+  const nc = await connectNats({ servers: [nats.url] }, `bench-${name}`);
+  const bus = await ControllerBus.open(nc, silentLogger());
+  return {
+    dir, nats, nc, bus, pubPem: signer.publicKeyPem,
+    sign: (host, gen, line) => benchCatalog(signer, contentDigest, host, gen, line),
+    async stop() {
+      bus.stop();
+      await nc.close();
+      await nats.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** One bench host's catalog (3 files, 2 directories), signed; `line` goes into app.conf. */
 export function benchCatalog(signer, contentDigest, host, gen, line) {
   const resources = [

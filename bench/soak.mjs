@@ -5,12 +5,10 @@
 // every sample the host views the API and dashboard compute. Reported: this process's memory
 // over time (RSS, and heap after a forced GC) and lost status updates: every revision of the
 // kf-status stream written during the soak must have reached the watch, none skipped.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { dist, stats, table, writeResult, waitUntil, procUsage, benchCatalog, forkAgents, stopAgents, sleep } from "./lib.mjs";
+import { dist, stats, table, writeResult, waitUntil, procUsage, startPublisher, forkAgents, stopAgents, sleep } from "./lib.mjs";
 
 const N = Number(process.env.KF_BENCH_AGENTS ?? 1000);
 const PROCS = Number(process.env.KF_BENCH_PROCS ?? 2);
@@ -37,21 +35,11 @@ function slope(xs, ys) {
 }
 
 export async function main() {
-  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
-  const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
-  const { ControllerBus } = await dist("controller/bus.js");
   const { FleetState } = await dist("controller/fleet-state.js");
   const { fleetMetrics } = await dist("controller/metrics.js");
-  const { connectNats } = await dist("shared/nats.js");
-  const { contentDigest } = await dist("controller/publication.js");
-  const { silentLogger } = await dist("shared/log.js");
   const { jetstreamManager } = await import("@nats-io/jetstream");
-  const dir = await mkdtemp(join(tmpdir(), "kf-bench-soak-"));
-  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
-  const signer = new Signer(generateSigningKeyPem());
-  const nc = await connectNats({ servers: [nats.url] }, "bench-soak-controller");
+  const { dir, nats, nc, bus, pubPem, sign, stop } = await startPublisher("soak");
   const jsm = await jetstreamManager(nc);
-  const bus = await ControllerBus.open(nc, silentLogger());
   const fleet = new FleetState(new Date().toISOString());
   const metrics = fleetMetrics(fleet);
   // Counters, not a set of revisions: the bench's own bookkeeping must not grow the heap it
@@ -73,9 +61,9 @@ export async function main() {
   bus.followEvents((e) => fleet.addEvent(e));
   let children = [];
   try {
-    children = await forkAgents({ procs: PROCS, hosts: HOSTS, natsUrl: nats.url, dir: join(dir, "agents"), pubPem: signer.publicKeyPem, heartbeatSeconds: HEARTBEAT });
+    children = await forkAgents({ procs: PROCS, hosts: HOSTS, natsUrl: nats.url, dir: join(dir, "agents"), pubPem, heartbeatSeconds: HEARTBEAT });
     for (const h of HOSTS) {
-      const c = benchCatalog(signer, contentDigest, h, 1, "port = 8001");
+      const c = sign(h, 1, "port = 8001");
       await bus.putCatalog(c);
       fleet.desired.set(h, c);
     }
@@ -128,9 +116,6 @@ export async function main() {
     await writeResult("soak", { agents: N, processes: PROCS, seconds: SECONDS, heartbeatSeconds: HEARTBEAT, written, lost, heapFirstMinute: firstMin, heapLastMinute: lastMin, heapSlopeMBPerMin: heapSlope, rssSlopeMBPerMin: rssSlope, minReady, samples, natsServer: natsUse, controllerProcess: self });
   } finally {
     await stopAgents(children);
-    bus.stop();
-    await nc.close();
-    await nats.stop();
-    await rm(dir, { recursive: true, force: true });
+    await stop();
   }
 }

@@ -4,13 +4,10 @@
 // standby takes over within 10 s and finishes the rollout, and kf-desired shows no catalog
 // published twice and none out of order.
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { TestFleet, HOSTS } from "../support/fleet.js";
-import { freePort } from "../support/net.js";
 import { waitFor } from "../support/wait.js";
 import { HUB, expectPublishedOnceInOrder, holdRolloutAfterFirstWave } from "./half-rollout.js";
 import { BUCKET_CONTROLLER } from "../../shared/names.js";
@@ -53,21 +50,8 @@ describe("scenario: controller failover with a leader lease", () => {
     await fleet.waitReady((await fleet.remote.git("rev-parse", "HEAD")).trim());
     await fleet.controller.stop();
     for (const id of ["ctl-a", "ctl-b"]) {
-      const port = await freePort();
-      const config = join(fleet.dir, `${id}.yaml`);
-      await writeFile(
-        config,
-        JSON.stringify({
-          git: { url: fleet.remote.bareDir, pollSeconds: 3600 },
-          nats: { servers: [fleet.nats.url], reconnectWaitMs: 100 },
-          http: { host: "127.0.0.1", port },
-          stateDir: join(fleet.dir, "controller"),
-          ca: { dir: join(fleet.dir, "ca") },
-          ha: { id, leaseSeconds: 6 },
-          logLevel: "warn",
-        }),
-      );
-      ctls.push({ id, url: `http://127.0.0.1:${port}`, config, child: null, log: "" });
+      const { file, url } = await fleet.writeControllerConfig(id, { ha: { id, leaseSeconds: 6 } });
+      ctls.push({ id, url, config: file, child: null, log: "" });
     }
     nc = await connect({ servers: fleet.nats.url });
   }, 120_000);

@@ -2,9 +2,6 @@
 // rollout is half done and started again. It recovers from git and KV and finishes the rollout:
 // no host gets an older catalog, no catalog is published twice, nothing is applied twice.
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePort } from "../support/net.js";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { TestFleet, HOSTS } from "../support/fleet.js";
@@ -42,20 +39,9 @@ describe("scenario: controller SIGKILL mid-rollout", () => {
     await fleet.waitReady(head);
     // From here on the controller is the CLI, on the same git, NATS, CA and state directory.
     await fleet.controller.stop();
-    const port = await freePort();
-    configFile = join(fleet.dir, "controller.yaml");
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        git: { url: fleet.remote.bareDir, pollSeconds: 3600 },
-        nats: { servers: [fleet.nats.url], reconnectWaitMs: 100 },
-        http: { host: "127.0.0.1", port },
-        stateDir: join(fleet.dir, "controller"),
-        ca: { dir: join(fleet.dir, "ca") },
-        logLevel: "warn",
-      }),
-    );
-    fleet.apiUrl = `http://127.0.0.1:${port}`;
+    const cli = await fleet.writeControllerConfig("controller");
+    configFile = cli.file;
+    fleet.apiUrl = cli.url;
     await startController();
     nc = await connect({ servers: fleet.nats.url });
   }, 120_000);

@@ -19,6 +19,7 @@ import { createRemote, type Remote } from "./git.js";
 import type { NatsCluster } from "./nats-cluster.js";
 import { makeTmpDir, removeDir } from "./tmp.js";
 import { waitFor } from "./wait.js";
+import { freePort } from "./net.js";
 
 export const EXAMPLE_FLEET = new URL("../../gitops/fleet.yaml", import.meta.url);
 /** Sandbox hosts get a stand-in for every secret their catalogs name (DB password, kojiweb Secret). */
@@ -85,6 +86,25 @@ export class TestFleet {
       { log: this.log },
     );
     this.apiUrl = await this.controller.start();
+  }
+
+  /**
+   * A controller.yaml for running the `koji-fleet controller` CLI on this fleet's git, NATS, CA
+   * and state directory (shared, as on shared storage). Returns the file and the API's URL.
+   */
+  async writeControllerConfig(name: string, extra: Partial<ControllerConfigFile> = {}): Promise<{ file: string; url: string }> {
+    const port = await freePort();
+    const file = join(this.dir, `${name}.yaml`);
+    await writeFile(file, JSON.stringify({
+      git: { url: this.remote.bareDir, pollSeconds: 3600 },
+      nats: this.natsFor("controller"),
+      http: { host: "127.0.0.1", port },
+      stateDir: join(this.dir, "controller"),
+      ca: { dir: join(this.dir, "ca") },
+      logLevel: "warn",
+      ...extra,
+    }));
+    return { file, url: `http://127.0.0.1:${port}` };
   }
 
   /** NATS client settings for a user: the single test server, or every cluster member with a password. */

@@ -132,7 +132,7 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
       adminCommonNames: c.http?.adminCommonNames ?? [],
     },
     stateDir: c.stateDir ?? "/var/lib/koji-fleet-controller",
-    ...(c.ha && { ha: { id: c.ha.id ?? hostname(), leaseSeconds: c.ha.leaseSeconds ?? 6 } }),
+    ...(c.ha && { ha: { id: c.ha.id ?? hostname(), leaseSeconds: c.ha.leaseSeconds ?? 5 } }),
     ...(c.ca && { ca: c.ca }),
     ...(c.koji && { koji: c.koji }),
     ...(c.natsServer && {

@@ -50,7 +50,7 @@ describe("scenario: controller failover with a leader lease", () => {
     await fleet.waitReady((await fleet.remote.git("rev-parse", "HEAD")).trim());
     await fleet.controller.stop();
     for (const id of ["ctl-a", "ctl-b"]) {
-      const { file, url } = await fleet.writeControllerConfig(id, { ha: { id, leaseSeconds: 6 } });
+      const { file, url } = await fleet.writeControllerConfig(id, { ha: { id } });
       ctls.push({ id, url, config: file, child: null, log: "" });
     }
     nc = await connect({ servers: fleet.nats.url });
@@ -73,7 +73,7 @@ describe("scenario: controller failover with a leader lease", () => {
     expect(r.status).toBe(503);
     expect(r.body).toMatch(/standby: the leader is ctl-a \(term \d+/);
     expect((await fetch(`${b.url}/api/v1/hosts`)).status).toBe(503);
-    expect(await leaseRecord()).toMatchObject({ holder: "ctl-a", ttlMs: 6_000 });
+    expect(await leaseRecord()).toMatchObject({ holder: "ctl-a", ttlMs: 5_000 });
   }, 60_000);
 
   it("takes over within 10 s of the leader's SIGKILL and finishes its rollout, each catalog published once and in order", async () => {
@@ -98,14 +98,14 @@ describe("scenario: controller failover with a leader lease", () => {
     expect(await fleet.api("/api/v1/rollouts/current")).toMatchObject({ revision: next, phase: "Complete" });
 
     await expectPublishedOnceInOrder(nc, HOSTS, next, before);
-    console.log(`failover: ctl-b ready ${takeoverMs} ms after ctl-a's SIGKILL (lease 6 s)`);
+    console.log(`failover: ctl-b ready ${takeoverMs} ms after ctl-a's SIGKILL (lease 5 s, the default)`);
 
     // The old leader comes back as a standby.
     start(a);
     await waitFor(async () => /standby: the leader is ctl-b/.test((await readyz(a)).body), { timeoutMs: 30_000, message: "ctl-a standing by" });
   }, 180_000);
 
-  it("a clean stop hands over at once: the standby leads well within the lease's 6 s", async () => {
+  it("a clean stop hands over at once: the standby leads well within the lease's 5 s", async () => {
     const [a, b] = ctls as [Ctl, Ctl];
     const p = b.child!;
     const exited = new Promise((r) => p.once("exit", r));

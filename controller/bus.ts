@@ -8,6 +8,7 @@ import type { Catalog, FleetEvent, HostStatus } from "../shared/protocol.js";
 import { decodeCatalog, decodeFleetEvent, decodeHostStatus } from "../shared/validate.js";
 import type { Logger } from "../shared/log.js";
 import { FleetError } from "../shared/errors.js";
+import { isRevisionConflict } from "../shared/nats.js";
 import { watchForStall } from "../shared/stalled-watch.js";
 
 const DAY_NS = 24 * 3600 * 1e9;
@@ -35,6 +36,7 @@ export class ControllerBus {
 
   private constructor(
     private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
     private readonly desired: KV,
     private readonly status: KV,
     readonly controller: KV,
@@ -56,7 +58,7 @@ export class ControllerBus {
         // Buckets made on one server keep one copy until told otherwise: moving a farm to a
         // cluster is a config change, not a migration.
         for (const stream of [BUCKET_DESIRED, BUCKET_STATUS, BUCKET_CONTROLLER].map(kvStream)) await ensureReplicas(jsm, stream, replicas, log);
-        return new ControllerBus(nc, desired, status, controller, log);
+        return new ControllerBus(nc, jsm, desired, status, controller, log);
       } catch (err) {
         if (Date.now() > deadline) throw err;
         log.warn({ err, attempt }, "JetStream not available yet (a new cluster elects its leaders first); retrying");
@@ -98,7 +100,7 @@ export class ControllerBus {
     try {
       this.revisions.set(key, seen === undefined ? await this.desired.create(key, JSON.stringify(c)) : await this.desired.update(key, JSON.stringify(c), seen));
     } catch (err) {
-      if (!/wrong last sequence|key exists/i.test(String((err as Error).message))) throw err;
+      if (!isRevisionConflict(err)) throw err;
       this.onFenced?.(`catalog of ${c.host} was written by another controller`);
       throw new FleetError("KF_ERR_CONFLICT", `catalog of ${c.host} was written by another controller since revision ${seen ?? "none"}`, { cause: err });
     }
@@ -117,10 +119,9 @@ export class ControllerBus {
       void this.readStatuses(watch, onStatus, (rev) => (delivered = Math.max(delivered, rev)));
     };
     await start();
-    const jsm = await jetstreamManager(this.nc);
     const stopCheck = watchForStall({
       everyMs: stallCheckMs,
-      latest: async () => (await jsm.streams.info(kvStream(BUCKET_STATUS))).state.last_seq,
+      latest: async () => (await this.jsm.streams.info(kvStream(BUCKET_STATUS))).state.last_seq,
       delivered: () => delivered,
       restart: () => {
         this.log.warn({ delivered }, "status watch stalled behind the bucket; restarting it");
@@ -163,7 +164,7 @@ export class ControllerBus {
     let stopped = false;
     // Stream sequence up to which events were delivered (or predate us: we start with new ones).
     let delivered = -1;
-    const lastSeq = async (): Promise<number> => (await (await jetstreamManager(this.nc)).streams.info(STREAM_EVENTS)).state.last_seq;
+    const lastSeq = async (): Promise<number> => (await this.jsm.streams.info(STREAM_EVENTS)).state.last_seq;
     const start = async (): Promise<void> => {
       if (delivered < 0) delivered = await lastSeq();
       const consumer = await jetstream(this.nc).consumers.get(STREAM_EVENTS, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: delivered + 1 });

@@ -32,7 +32,7 @@ import { fleetMetrics } from "./metrics.js";
 import type { FleetEvent } from "../shared/protocol.js";
 import type { Signer } from "../shared/signing.js";
 import { FleetError } from "../shared/errors.js";
-import { LeaderLease } from "./leader-lease.js";
+import { LeaderLease, type LeaseState } from "./leader-lease.js";
 import { StandbyServer } from "./http/standby.js";
 
 export type ControllerState = "initialized" | "standby" | "running" | "stopping" | "stopped" | "failed";
@@ -64,6 +64,8 @@ export class Controller {
   lease: LeaderLease | null = null;
   private standby: StandbyServer | null = null;
   private standbyServing = false;
+  /** Read once at start: a standby promoted later serves with the same secrets. */
+  private httpAuth: ReturnType<typeof readHttpAuth> | null = null;
   url = "";
   private rejectFailure: (err: Error) => void = () => {};
   private readonly failed = new Promise<never>((_, reject) => (this.rejectFailure = reject));
@@ -85,7 +87,7 @@ export class Controller {
   async start(): Promise<string> {
     try {
       // Secret files first: a missing or unreadable one should fail before anything connects.
-      const httpAuth = readHttpAuth(this.config.http);
+      const httpAuth = (this.httpAuth = readHttpAuth(this.config.http));
       this.nc = await connectNats(this.config.nats, "koji-fleet-controller");
       this.natsUp = true;
       void this.watchNats(this.nc);
@@ -109,7 +111,7 @@ export class Controller {
     return this.failed;
   }
 
-  private async startLease(bus: ControllerBus, ha: NonNullable<ControllerConfig["ha"]>): Promise<string> {
+  private async startLease(bus: ControllerBus, ha: NonNullable<ControllerConfig["ha"]>): Promise<LeaseState> {
     this.lease = new LeaderLease(bus.controller, { holder: ha.id, incarnation: randomUUID() }, { ttlMs: ha.leaseSeconds * 1000 }, {
       elected: () => {
         if (this.standbyServing) void this.promote();
@@ -127,7 +129,7 @@ export class Controller {
     this.standbyServing = false;
     try {
       await this.standby?.close();
-      this.url = await this.activate(readHttpAuth(this.config.http));
+      this.url = await this.activate(this.httpAuth!);
       this.log.warn({ url: this.url }, "leader: serving");
     } catch (err) {
       this.log.error({ err }, "activation after election failed");

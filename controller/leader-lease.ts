@@ -9,6 +9,7 @@
 // stops first (clock rates are assumed equal, not clock readings).
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "../shared/log.js";
+import { isRevisionConflict } from "../shared/nats.js";
 
 export const LEASE_KEY = "leader";
 
@@ -60,7 +61,6 @@ export interface LeaseEvents {
   deposed(reason: string): void;
 }
 
-const isCasFailure = (err: unknown): boolean => /wrong last sequence|key exists/i.test(String((err as Error)?.message));
 
 export class LeaderLease {
   state: LeaseState = "standby";
@@ -132,7 +132,7 @@ export class LeaderLease {
       // create() also succeeds over a deleted key; update() only over the revision we judged.
       this.revision = record ? await this.kv.update(LEASE_KEY, JSON.stringify(next), revision) : await this.kv.create(LEASE_KEY, JSON.stringify(next));
     } catch (err) {
-      if (isCasFailure(err)) return void this.log.info({ holder: record?.holder }, "another controller took the lease first");
+      if (isRevisionConflict(err)) return void this.log.info({ holder: record?.holder }, "another controller took the lease first");
       throw err;
     }
     this.record = next;
@@ -148,7 +148,7 @@ export class LeaderLease {
     try {
       this.revision = await this.kv.update(LEASE_KEY, JSON.stringify(next), this.revision);
     } catch (err) {
-      if (isCasFailure(err)) return this.depose("another controller took over the lease");
+      if (isRevisionConflict(err)) return this.depose("another controller took over the lease");
       this.log.warn({ err }, "leader lease not renewed; retrying");
       return;
     }

@@ -21,6 +21,9 @@ export const NatsConfigSchema = Type.Object(
 );
 export type NatsConfig = Static<typeof NatsConfigSchema>;
 
+/** A KV create/update refused because the key's revision moved on (compare-and-set lost). */
+export const isRevisionConflict = (err: unknown): boolean => /wrong last sequence|key exists/i.test(String((err as Error | undefined)?.message));
+
 export async function connectNats(cfg: NatsConfig, name: string, inboxPrefix?: string): Promise<NatsConnection> {
   return connect({
     servers: cfg.servers,

@@ -1,10 +1,9 @@
-// Keys and certificate requests made on the host. node-forge builds the CSR (Node's crypto
-// cannot); the RSA key itself comes from Node's native generator. forge is loaded only when a
-// CSR is made: it is ~9 MB of resident memory an idle agent does not need (bench/README.md).
-import { generateKeyPair, type KeyObject } from "node:crypto";
+// Keys and certificate requests made on the host, with Node's crypto only: the RSA key from its
+// native generator, the PKCS#10 request (RFC 2986) encoded by agent/der.ts and signed natively.
+import { createPublicKey, generateKeyPair, sign, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
 import type { Subject } from "../shared/dn.js";
-import type forgeTypes from "node-forge";
+import { bitString, nullValue, objectIdentifier, pem, sequence, set, smallInteger, tlv, utf8String } from "./der.js";
 
 const generate = promisify(generateKeyPair);
 
@@ -14,12 +13,17 @@ export async function generateKeyPem(): Promise<string> {
   return privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
+const ATTRIBUTE_OID = { CN: "2.5.4.3", O: "2.5.4.10", OU: "2.5.4.11" } as const;
+const SHA256_WITH_RSA = "1.2.840.113549.1.1.11";
+
+/** X.501 Name: one single-valued RDN per entry, in the order given (least specific first). */
+const name = (subject: Subject): Buffer => sequence(...subject.map(([type, value]) => set(sequence(objectIdentifier(ATTRIBUTE_OID[type]), utf8String(value)))));
+
 export async function createCsr(key: KeyObject, subject: Subject): Promise<string> {
-  const { default: forge } = await import("node-forge");
-  const forgeKey = forge.pki.privateKeyFromPem(key.export({ type: "pkcs8", format: "pem" }).toString()) as forgeTypes.pki.rsa.PrivateKey;
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
-  csr.setSubject(subject.map(([shortName, value]) => ({ shortName, value })));
-  csr.sign(forgeKey, forge.md.sha256.create());
-  return forge.pki.certificationRequestToPem(csr);
+  if (key.asymmetricKeyType !== "rsa") throw new Error(`certificate requests are made with RSA keys, not ${key.asymmetricKeyType}`);
+  const spki = createPublicKey(key).export({ type: "spki", format: "der" });
+  // version 0, subject, key, and an empty [0] attributes set (required even when empty).
+  const info = sequence(smallInteger(0), name(subject), spki, tlv(0xa0));
+  const signature = sign("sha256", info, key);
+  return pem("CERTIFICATE REQUEST", sequence(info, sequence(objectIdentifier(SHA256_WITH_RSA), nullValue()), bitString(signature)));
 }

@@ -1,0 +1,52 @@
+import { execFileSync } from "node:child_process";
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { CertificateAuthority } from "../controller/ca/authority.js";
+import { rfc2253, type Subject } from "../shared/dn.js";
+import { createCsr, generateKeyPem } from "./csr.js";
+import { objectIdentifier, smallInteger, tlv } from "./der.js";
+
+const openssl = (input: string, ...args: string[]) => execFileSync("openssl", args, { input, encoding: "utf8" });
+
+describe("certificate requests", () => {
+  const key = createPrivateKey(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }));
+
+  it("openssl verifies the signature and reads the subject in order and the key's public half", async () => {
+    const subject: Subject = [["O", "mx-os-koji"], ["OU", "kojiweb"], ["CN", "cs10-koji-00.example"]];
+    const csr = await createCsr(key, subject);
+    expect(openssl(csr, "req", "-verify", "-noout")).toBe("");
+    expect(openssl(csr, "req", "-noout", "-subject", "-nameopt", "RFC2253").trim()).toBe(`subject=${rfc2253(subject)}`);
+    expect(openssl(csr, "req", "-noout", "-pubkey")).toBe(createPublicKey(key).export({ type: "spki", format: "pem" }));
+    expect(openssl(csr, "req", "-noout", "-text")).toMatch(/Signature Algorithm: sha256WithRSAEncryption/);
+  });
+
+  it("long values use multi-byte DER lengths and non-ASCII stays UTF-8", async () => {
+    const long = "b".repeat(300);
+    const csr = await createCsr(key, [["O", "Ñandú"], ["CN", long]]);
+    expect(openssl(csr, "req", "-verify", "-noout")).toBe("");
+    expect(openssl(csr, "req", "-noout", "-subject", "-nameopt", "RFC2253,-esc_msb").trim()).toBe(`subject=CN=${long},O=Ñandú`);
+  });
+
+  it("the fleet CA accepts it: it reads the requested CN and issues for the request's key", async () => {
+    const keyPem = await generateKeyPem();
+    const csr = await createCsr(createPrivateKey(keyPem), [["CN", "cs10-koji-03"]]);
+    expect(CertificateAuthority.requestedCommonName(csr)).toBe("cs10-koji-03");
+  });
+
+  it("refuses a key that is not RSA instead of writing a request with the wrong algorithm", async () => {
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+    await expect(createCsr(ec, [["CN", "x"]])).rejects.toThrow(/RSA keys, not ec/);
+  });
+});
+
+describe("DER", () => {
+  it("encodes X.690's examples: object identifiers, integers with a sign octet, long lengths", () => {
+    expect(objectIdentifier("1.2.840.113549.1.1.11").toString("hex")).toBe("06092a864886f70d01010b");
+    expect(objectIdentifier("2.5.4.3").toString("hex")).toBe("0603550403");
+    expect(smallInteger(0).toString("hex")).toBe("020100");
+    expect(smallInteger(128).toString("hex")).toBe("02020080");
+    expect(tlv(0x04, Buffer.alloc(200)).subarray(0, 3).toString("hex")).toBe("0481c8");
+    expect(tlv(0x04, Buffer.alloc(300)).subarray(0, 4).toString("hex")).toBe("0482012c");
+    expect(() => objectIdentifier("1")).toThrow(/not an object identifier/);
+  });
+});

@@ -1,8 +1,8 @@
 // Schema validation of every message received over NATS. A message that does not parse or
 // does not match its schema becomes a ProtocolError: the receiver logs and drops it, never crashes.
-import { Ajv, type ValidateFunction } from "ajv";
 import type { TSchema, Static } from "@sinclair/typebox";
 import { CatalogSchema, FleetEventSchema, HostStatusSchema } from "./protocol.js";
+import { schemaErrors } from "./schema-check.js";
 
 /** Larger messages are refused before parsing. Catalogs of big hosts stay far below this. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -11,14 +11,8 @@ export class ProtocolError extends Error {
   override name = "ProtocolError";
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-
-// Compiled on first use: an agent never decodes a status or an event, and each compiled schema
-// costs megabytes of resident memory (measured in bench/README.md, agent-footprint).
 function decoder<S extends TSchema>(schema: S, what: string) {
-  let validate: ValidateFunction | null = null;
   return (data: Uint8Array | string): Static<S> => {
-    validate ??= ajv.compile(schema);
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
     if (size > MAX_MESSAGE_BYTES) throw new ProtocolError(`${what}: ${size} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`);
     let value: unknown;
@@ -27,10 +21,8 @@ function decoder<S extends TSchema>(schema: S, what: string) {
     } catch (err) {
       throw new ProtocolError(`${what}: not JSON (${(err as Error).message})`);
     }
-    if (!validate(value)) {
-      const e = validate.errors?.[0];
-      throw new ProtocolError(`${what}: ${e?.instancePath || "/"} ${e?.message ?? "is invalid"}`);
-    }
+    const [problem] = schemaErrors(schema, value, 1);
+    if (problem) throw new ProtocolError(`${what}: ${problem}`);
     return value as Static<S>;
   };
 }

@@ -1,24 +1,10 @@
-// Validation of a resource's (or probe's) props against its kind's schema, one compiled
-// validator per schema. Messages name the property path, like the catalog decoder does.
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+// Validation of a resource's (or probe's) props against its kind's schema. Messages name the
+// property path, like the catalog decoder's (shared/schema-check.ts).
 import type { TSchema } from "@sinclair/typebox";
+import { schemaErrors } from "../../shared/schema-check.js";
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const compiled = new WeakMap<TSchema, ValidateFunction>();
-
-function describe(e: ErrorObject): string {
-  const at = e.instancePath || "/";
-  const extra = e.keyword === "additionalProperties" ? ` ('${String(e.params.additionalProperty)}')` : "";
-  return `${at} ${e.message ?? "is invalid"}${extra}`;
-}
-
-/** null when valid, else a readable message ("invalid props: /mode must match pattern …"). */
+/** null when valid, else a readable message ("invalid props: /mode Expected string to match …"). */
 export function checkProps(schema: TSchema, props: unknown): string | null {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
-  if (validate(props)) return null;
-  return `invalid props: ${(validate.errors ?? []).map(describe).join("; ")}`;
+  const problems = schemaErrors(schema, props);
+  return problems.length ? `invalid props: ${problems.join("; ")}` : null;
 }

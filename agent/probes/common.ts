@@ -4,7 +4,7 @@ import { Type } from "@sinclair/typebox";
 /** A POSIX account name for runuser -u (names only: runuser takes no numeric id). */
 export const UserName = Type.String({ pattern: "^[a-z_][a-zA-Z0-9_.-]{0,31}\\$?$" });
 
-/** A regular expression in props; compiled at check time (ajv here knows no "regex" format). */
+/** A regular expression in props; compiled at check time (JSON Schema has no "regex" format to check it by). */
 export const RegexString = Type.String({ minLength: 1, maxLength: 1024 });
 
 /** Per-request bound, inside the 30 s every probe has. */

@@ -11,7 +11,7 @@ import { SEED_HOSTS, seedYaml } from "./fleets.mjs";
 const IDLE_S = Number(process.env.KF_BENCH_IDLE_SECONDS ?? 60);
 const NOOPS = Number(process.env.KF_BENCH_NOOPS ?? 20);
 const HUB = "cs10-koji-00";
-// KF_BENCH_AGENT_BIN=dist/bundle/koji-fleet.mjs measures the single-file bundle the RPM ships.
+// KF_BENCH_AGENT_BIN=dist/bundle/koji-fleet.mjs measures the bundle the RPM ships.
 const AGENT_BIN = join(ROOT, process.env.KF_BENCH_AGENT_BIN ?? "bin/koji-fleet.js");
 // KF_BENCH_NODE_FLAGS="--max-semi-space-size=1" runs the agent with node flags, as a unit's ExecStart would.
 const NODE_FLAGS = (process.env.KF_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);

@@ -18,6 +18,10 @@ mkdir -p "$top"/{SOURCES,BUILD,RPMS,SRPMS,home} "$out"
 cp "$bundle"/{koji-fleet.mjs,koji-fleet.mjs.map,koji-fleet.mjs.LEGAL.txt,THIRD_PARTY_LICENSES} \
   packaging/koji-fleet.sh packaging/koji-fleet.sysusers packaging/systemd/*.service packaging/config/*.yaml docs/install.md \
   "$top/SOURCES/"
+# The chunks' names carry content hashes, so the specs take them as one archive (names,
+# owners and times fixed: the same bundle gives the same archive).
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=u=rw,go=r,a+X \
+  -C "$bundle" -cf "$top/SOURCES/koji-fleet-chunks.tar" chunks
 # Debian's rpm keeps its database under $HOME/.rpmdb: a HOME of our own keeps the build
 # away from the caller's.
 printf '%%_dbpath %s\n' "$top/rpmdb" >"$top/home/.rpmmacros"

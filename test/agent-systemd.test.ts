@@ -5,7 +5,7 @@
 // the host, where a signed catalog waits. Slow, never skipped: a container that cannot boot,
 // or a missing tool, fails the suite with the reason.
 import { execFile } from "node:child_process";
-import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { performance } from "node:perf_hooks";
@@ -85,6 +85,7 @@ beforeAll(async () => {
     await mkdir(join(root, "usr/lib/koji-fleet"), { recursive: true });
     await copyFile(join(bundle, "koji-fleet.mjs"), join(root, "usr/lib/koji-fleet/koji-fleet.mjs"));
     await copyFile(join(bundle, "koji-fleet.mjs.map"), join(root, "usr/lib/koji-fleet/koji-fleet.mjs.map"));
+    await cp(join(bundle, "chunks"), join(root, "usr/lib/koji-fleet/chunks"), { recursive: true });
     await copyFile(join(REPO, "packaging/koji-fleet.sh"), join(root, "usr/bin/koji-fleet"));
     await chmod(join(root, "usr/bin/koji-fleet"), 0o755);
     await copyFile(join(REPO, "packaging/systemd/koji-fleet-agent.service"), join(root, "usr/lib/systemd/system", UNIT));

@@ -46,12 +46,12 @@ beforeAll(async () => {
   console.log(`rpm build timings (ms): ${JSON.stringify(timings)}`);
 }, 300_000);
 
-const COMMON = [
-  "/usr/bin/koji-fleet",
-  "/usr/lib/koji-fleet",
-  "/usr/lib/koji-fleet/koji-fleet.mjs",
-  "/usr/lib/koji-fleet/koji-fleet.mjs.map",
-];
+let COMMON: string[]; // the bundle's files as installed; chunk names carry content hashes
+beforeAll(async () => {
+  const chunks = (await readdir(join(bundleDir, "chunks"))).map((f) => `/usr/lib/koji-fleet/chunks/${f}`);
+  expect(chunks.filter((f) => f.endsWith(".mjs")).length).toBeGreaterThan(10);
+  COMMON = ["/usr/bin/koji-fleet", "/usr/lib/koji-fleet", "/usr/lib/koji-fleet/koji-fleet.mjs", "/usr/lib/koji-fleet/koji-fleet.mjs.map", "/usr/lib/koji-fleet/chunks", ...chunks];
+});
 const docs = (name: string) => [
   `/usr/share/doc/${name}`,
   `/usr/share/doc/${name}/install.md`,
@@ -168,6 +168,26 @@ describe("installed with rpm --root (scriptlets off: the tree has no shell)", ()
     const bundle = join(root, "usr/lib/koji-fleet/koji-fleet.mjs");
     expect((await run(process.execPath, [bundle, "--version"])).stdout.trim()).toBe(VERSION);
     expect((await run(process.execPath, [bundle, "--help"])).stdout).toMatch(/agent +run the agent daemon/);
+    // Each command's code is a chunk, loaded when the command runs.
+    expect((await run(process.execPath, [bundle, "agent", "--help"])).stdout).toMatch(/--config/);
+    expect((await run(process.execPath, [bundle, "controller", "--help"])).stdout).toMatch(/--config/);
+  });
+
+  it("the agent loads only its own code: none of the controller's packages is in its chunks", async () => {
+    type Meta = { outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }> };
+    const { outputs } = JSON.parse(await readFile(join(bundleDir, "meta.json"), "utf8")) as Meta;
+    const start = Object.keys(outputs).find((f) => /chunks\/agent-\w+\.mjs$/.test(f))!;
+    const loaded = new Set<string>();
+    for (const queue = [start]; queue.length; ) {
+      const file = queue.pop()!;
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      queue.push(...outputs[file]!.imports.filter((i) => i.kind === "import-statement" && outputs[i.path]).map((i) => i.path));
+    }
+    const packages = new Set([...loaded].flatMap((f) => Object.keys(outputs[f]!.inputs)).map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i)?.[1]).filter(Boolean));
+    expect([...packages]).toEqual(expect.arrayContaining(["@nats-io/kv", "pino", "yaml"]));
+    for (const controllerOnly of ["fastify", "simple-git", "node-forge"]) expect(packages).not.toContain(controllerOnly);
+    expect([...loaded].flatMap((f) => Object.keys(outputs[f]!.inputs)).filter((i) => i.startsWith("controller/"))).toEqual([]);
   });
 
   it("the shipped controller.yaml is valid; agent.yaml refuses its placeholder host with file:line:col", async () => {

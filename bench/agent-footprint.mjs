@@ -1,24 +1,49 @@
-// One real agent process (`node bin/koji-fleet.js agent --config FILE`) for the hub
-// cs10-koji-00 of the seed farm, sandbox mode: RSS and CPU while idle for 60 s after its first
-// converge, then the time of no-op converges of the full hub catalog (triggered by the
-// kf.cmd.<host>.converge command; durationMs as the agent reports it in lastConverge).
+// One real agent process for the hub cs10-koji-00 of the seed farm, sandbox mode, run as the
+// agent RPM runs it: the bundle (packaging/bundle.mjs, built afresh) under the node flags of
+// the unit's ExecStart (packaging/systemd/koji-fleet-agent.service). RSS and CPU while idle
+// for 60 s after its first converge, then the time of no-op converges of the full hub catalog
+// (triggered by the kf.cmd.<host>.converge command; durationMs as the agent reports it).
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, sleep } from "./lib.mjs";
+import { ROOT, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, run, sleep } from "./lib.mjs";
 import { SEED_HOSTS, seedYaml } from "./fleets.mjs";
 
 const IDLE_S = Number(process.env.KF_BENCH_IDLE_SECONDS ?? 60);
 const NOOPS = Number(process.env.KF_BENCH_NOOPS ?? 20);
 const HUB = "cs10-koji-00";
-// KF_BENCH_AGENT_BIN=dist/bundle/koji-fleet.mjs measures the bundle the RPM ships.
-const AGENT_BIN = join(ROOT, process.env.KF_BENCH_AGENT_BIN ?? "bin/koji-fleet.js");
-// KF_BENCH_NODE_FLAGS="--max-semi-space-size=1" runs the agent with node flags, as a unit's ExecStart would.
-const NODE_FLAGS = (process.env.KF_BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+// KF_BENCH_AGENT_BIN=bin/koji-fleet.js measures dist/ instead of the bundle;
+// KF_BENCH_NODE_FLAGS="…" replaces the unit's node flags ("" for none).
+const UNIT = join(ROOT, "packaging/systemd/koji-fleet-agent.service");
+
+/** The node flags of the unit's ExecStart: what every installed agent runs with. */
+async function unitNodeFlags() {
+  const exec = /^ExecStart=\/usr\/bin\/node (.*?) \/usr\/lib\/koji-fleet\/koji-fleet\.mjs agent /m.exec(await readFile(UNIT, "utf8"));
+  if (!exec) throw new Error(`${UNIT}: no ExecStart running /usr/bin/node … koji-fleet.mjs agent`);
+  return exec[1].split(" ").filter(Boolean);
+}
+
+/** [agent entry file, node flags, temp dir to remove] */
+async function agentUnderTest() {
+  const flags = process.env.KF_BENCH_NODE_FLAGS !== undefined ? process.env.KF_BENCH_NODE_FLAGS.split(" ").filter(Boolean) : await unitNodeFlags();
+  if (process.env.KF_BENCH_AGENT_BIN) return [join(ROOT, process.env.KF_BENCH_AGENT_BIN), flags, null];
+  const dir = await mkdtemp(join(tmpdir(), "kf-bench-bundle-"));
+  await run(process.execPath, [join(ROOT, "packaging/bundle.mjs"), "--outdir", dir]);
+  return [join(dir, "koji-fleet.mjs"), flags, dir];
+}
+
+/** RSS counts the node binary's pages too, shared with every other node process. */
+async function privateMB(pid) {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? NaN);
+  return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
+}
 
 export async function main() {
   const { connectNats } = await dist("shared/nats.js");
   const { commandSubject } = await dist("shared/names.js");
+  const [AGENT_BIN, NODE_FLAGS, bundleDir] = await agentUnderTest();
   const fleet = await startFleet({ fleetYaml: await seedYaml(), hosts: SEED_HOSTS, startAgents: false });
   let child = null;
   try {
@@ -38,7 +63,7 @@ export async function main() {
     const t0 = performance.now();
     for (let i = 0; i < IDLE_S; i++) { await sleep(1000); rss.push((await procUsage(child.pid)).rssMB); }
     const u1 = await procUsage(child.pid);
-    const idle = { seconds: (performance.now() - t0) / 1000, cpuSeconds: u1.cpuSeconds - u0.cpuSeconds, cpuPercent: (100 * (u1.cpuSeconds - u0.cpuSeconds)) / ((performance.now() - t0) / 1000), rssMB: stats(rss), peakRssMB: u1.peakRssMB, rssEndMB: u1.rssMB };
+    const idle = { seconds: (performance.now() - t0) / 1000, cpuSeconds: u1.cpuSeconds - u0.cpuSeconds, cpuPercent: (100 * (u1.cpuSeconds - u0.cpuSeconds)) / ((performance.now() - t0) / 1000), rssMB: stats(rss), peakRssMB: u1.peakRssMB, rssEndMB: u1.rssMB, privateEndMB: await privateMB(child.pid) };
 
     const nc = await connectNats({ servers: [fleet.nats.url] }, "bench-footprint");
     const durations = [], walls = [];
@@ -54,17 +79,20 @@ export async function main() {
     await nc.close();
     const resources = fleet.controller.fleet.desired.get(HUB)?.resources?.length;
     const conv = stats(durations), wall = stats(walls);
-    console.log(`\nagent-footprint: one agent process (${AGENT_BIN.slice(ROOT.length + 1)}) for ${HUB} (hub+web+kojira, ${resources} resources), sandbox mode`);
+    const shown = bundleDir ? "the RPM's bundle" : AGENT_BIN.slice(ROOT.length + 1);
+    console.log(`\nagent-footprint: one agent process (${shown}, node ${NODE_FLAGS.join(" ") || "without flags"}) for ${HUB} (hub+web+kojira, ${resources} resources), sandbox mode`);
     table(["measure", "value", "target"], [
       [`idle RSS MB (median over ${IDLE_S} s)`, idle.rssMB.median.toFixed(1), "<= 60"],
       ["idle RSS MB (max sampled / VmHWM incl. first converge)", `${idle.rssMB.max.toFixed(1)} / ${idle.peakRssMB.toFixed(1)}`, ""],
+      ["private MB at the end (not shared: RSS less the node binary's pages and libraries)", idle.privateEndMB.toFixed(1), ""],
       ["idle CPU %", idle.cpuPercent.toFixed(2), ""],
       [`no-op converge ms (agent's durationMs, median / p95 of ${NOOPS})`, `${ms(conv.median)} / ${ms(conv.p95)}`, "<= 100"],
       ["command -> status reported ms (median / p95, incl. probes)", `${ms(wall.median)} / ${ms(wall.p95)}`, ""],
     ]);
-    await writeResult("agent-footprint", { agentBin: AGENT_BIN.slice(ROOT.length + 1), nodeFlags: NODE_FLAGS, host: HUB, resources, idle, noopConvergeMs: conv, commandToStatusMs: wall, durations });
+    await writeResult("agent-footprint", { agentBin: shown, nodeFlags: NODE_FLAGS, host: HUB, resources, idle, noopConvergeMs: conv, commandToStatusMs: wall, durations });
   } finally {
     if (child && child.exitCode === null) { child.kill("SIGTERM"); await new Promise((r) => child.once("exit", r)); }
     await fleet.stop();
+    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
   }
 }

@@ -104,6 +104,8 @@ export class Agent {
       await mkdir(this.config.root, { recursive: true });
       this.hostFacts = await readFacts(this.deps.files, this.config.root);
       await enrollIfNeeded(this.config, this.log, () => this.state === "running");
+      // Read once: enrollment (just done, or on an earlier start) is the only writer.
+      this.hostKey = await readFile(identityFiles(this.config.identityDir).key, "utf8").catch(() => null);
       await this.loadVerifier();
       this.pending = this.local.catalog;
       this.timers.push(setInterval(() => this.report(), this.config.heartbeatSeconds * 1000));
@@ -230,7 +232,7 @@ export class Agent {
     if (unsigned) throw new Error(`candidate catalog refused: ${unsigned}`);
     if (catalog.host !== this.config.host) throw new Error(`candidate catalog for host ${catalog.host} refused by ${this.config.host}`);
     // A plan never asks for certificates: an unissued one shows as a change.
-    const report = await converge(catalog.resources, { ...(await this.convergeOptions(catalog)), noop: true, certificates: noIssuer, log: this.log.child({ plan: catalog.revision }) });
+    const report = await converge(catalog.resources, { ...this.convergeOptions(catalog), noop: true, certificates: noIssuer, log: this.log.child({ plan: catalog.revision }) });
     return { ok: true, revision: catalog.revision, results: report.results };
   }
 
@@ -254,7 +256,7 @@ export class Agent {
   }
 
   /** How this agent converges a catalog: its root, facts, state, secrets and CA. */
-  private async convergeOptions(catalog: Catalog): Promise<ConvergeOptions> {
+  private convergeOptions(catalog: Catalog): ConvergeOptions {
     const { files, exec, kinds, log } = this.deps;
     return {
       kinds, files, exec, log,
@@ -265,7 +267,7 @@ export class Agent {
       pendingRefresh: this.local.pendingRefresh,
       facts: this.hostFacts,
       clock: this.deps.clock,
-      secrets: this.secretsOf(catalog, await this.identityKey()),
+      secrets: this.secretsOf(catalog, this.hostKey),
       certificates: { request: (name, csr) => (this.bus ? this.bus.requestCertificate(name, csr) : noIssuer.request(name, csr)) },
       shouldContinue: () => this.state === "running",
     };
@@ -286,7 +288,7 @@ export class Agent {
       this.report();
     }, CONVERGING_REPORT_MS);
     const started = this.deps.clock();
-    const report = await converge(catalog.resources, await this.convergeOptions(catalog)).finally(() => clearTimeout(slow));
+    const report = await converge(catalog.resources, this.convergeOptions(catalog)).finally(() => clearTimeout(slow));
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
     // Skipped resources (a failed dependency, or a stop mid-converge) mean the catalog is not
     // applied; neither does a noop run, which changed nothing.
@@ -315,18 +317,13 @@ export class Agent {
     this.lastFailed = r.failed > 0;
   }
 
-  /** The host key, read once it exists (enrollment writes it; it never changes after). */
-  private async identityKey(): Promise<string | null> {
-    return (this.hostKey ??= await readFile(identityFiles(this.config.identityDir).key, "utf8").catch(() => null));
-  }
-
   private async probe(opts = { report: true }): Promise<void> {
     const catalog = this.local.catalog;
     if (!catalog || this.state !== "running") return;
     const before = JSON.stringify(this.probes.map((p) => [p.id, p.healthy]));
     this.probes = await runProbes(catalog.probes, {
       root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock,
-      secrets: this.secretsOf(catalog, await this.identityKey()),
+      secrets: this.secretsOf(catalog, this.hostKey),
       sandbox: this.config.sandbox,
     });
     if (JSON.stringify(this.probes.map((p) => [p.id, p.healthy])) !== before) {

@@ -109,6 +109,25 @@ describe("createFiles", () => {
     }
   });
 
+  it("a dead process's temp siblings are swept at the first write of a target, never this process's", async () => {
+    const p = join(dir, "state.json");
+    const dead = join(dir, ".state.json.kf-tmp-999999-0a0b0c0d");
+    const mine = join(dir, `.state.json.kf-tmp-${process.pid}-01020304`);
+    const other = join(dir, ".other.conf.kf-tmp-999999-0a0b0c0d");
+    for (const f of [dead, mine, other]) fs.writeFileSync(f, "half");
+    const agent = createFiles(); // a fresh provider: a just-started agent
+    await agent.writeFileAtomic(p, "one", { mode: 0o600 });
+    expect(leftovers(dir).sort()).toEqual([".other.conf.kf-tmp-999999-0a0b0c0d", `.state.json.kf-tmp-${process.pid}-01020304`]);
+    // Swept once per target: debris cannot appear later (its writer died before this provider
+    // existed), so the next writes read no directory. A new provider sweeps again.
+    fs.writeFileSync(dead, "half");
+    await agent.writeFileAtomic(p, "two", { mode: 0o600 });
+    expect(fs.existsSync(dead)).toBe(true);
+    await createFiles().writeFileAtomic(p, "three", { mode: 0o600 });
+    expect(fs.existsSync(dead)).toBe(false);
+    expect(fs.readFileSync(p, "utf8")).toBe("three");
+  });
+
   it("mkdir → one level with the exact mode; missing parent → ENOENT", async () => {
     await files.mkdir(join(dir, "d"), 0o2750);
     expect(await files.lstat(join(dir, "d"))).toMatchObject({ type: "directory", mode: 0o2750 });

@@ -110,7 +110,6 @@ async function removeStaleTemps(target: string): Promise<void> {
 }
 
 async function writeFileAtomic(target: string, data: string | Uint8Array, opts: WriteOptions): Promise<void> {
-  await removeStaleTemps(target);
   const temp = tempSibling(target);
   try {
     // 0600 until the wanted mode is set, so secret content is never readable by others.
@@ -145,6 +144,9 @@ async function symlinkAtomic(target: string, link: string): Promise<void> {
 }
 
 export function createFiles(): Files {
+  // Debris comes only from processes that died before this one started, so each target's
+  // directory is swept at its first write, not at every write (a readdir per converge).
+  const swept = new Set<string>();
   return {
     async lstat(p) {
       const st = await orNull(fs.lstat(p));
@@ -153,7 +155,13 @@ export function createFiles(): Files {
     },
     readFile: (p) => orNull(fs.readFile(p)),
     readlink: (p) => orNull(fs.readlink(p)),
-    writeFileAtomic,
+    async writeFileAtomic(target, data, opts) {
+      if (!swept.has(target)) {
+        await removeStaleTemps(target);
+        swept.add(target);
+      }
+      await writeFileAtomic(target, data, opts);
+    },
     async mkdir(p, mode) {
       await fs.mkdir(p, { mode });
       await fs.chmod(p, mode); // mkdir(2) masks the mode with the umask

@@ -59,9 +59,12 @@ async function kojiSetup(dir, natsUrl) {
   const { connectNats } = await dist("shared/nats.js");
   const { contentDigest } = await dist("controller/publication.js");
   const { silentLogger } = await dist("shared/log.js");
+  const { BUCKET_DESIRED, desiredKey } = await dist("shared/names.js");
+  const { Kvm } = await import("@nats-io/kv");
   const signer = new Signer(generateSigningKeyPem());
   const nc = await connectNats({ servers: [natsUrl] }, "bench-publisher");
   const bus = await ControllerBus.open(nc, silentLogger());
+  const desired = await new Kvm(nc).open(BUCKET_DESIRED);
   const status = new Map();
   await bus.followStatus((h, s) => (s ? status.set(h, s) : status.delete(h)));
   let gen = 0, round = 0, agents = [];
@@ -77,7 +80,8 @@ async function kojiSetup(dir, natsUrl) {
     /** Fresh roots and state, 20 new agents connected and idle (not timed). */
     async reset() {
       await Promise.all(agents.map((a) => (a.agent.stop(), a.done)));
-      await Promise.all(HOSTS.map((h) => bus.removeHost(h).catch(() => {})));
+      // The next round's agents start empty: no catalog of this round waiting for them.
+      await Promise.all(HOSTS.map((h) => desired.delete(desiredKey(h))));
       await rm(join(dir, "k"), { recursive: true, force: true });
       round++;
       gen = 0;

@@ -17,8 +17,7 @@ let KEYGEN_MS;
 
 async function round() {
   const { identityFiles } = await dist("agent/enroll.js");
-  const { generateKeyPem } = await dist("agent/csr.js");
-  const { createCsr } = await dist("agent/csr.js");
+  const { createCsr, generateKeyPem } = await dist("agent/csr.js");
   const { connectNats } = await dist("shared/nats.js");
   const { ENROLL_SUBJECT, ENROLL_INBOX_PREFIX } = await dist("shared/names.js");
   const { yaml, extra } = await generatedFleet(N, { role: "lookaside", prefix: "en" });
@@ -28,13 +27,13 @@ async function round() {
     if (!KEYS.size) await Promise.all(extra.map(async (h) => KEYS.set(h, await generateKeyPem())));
     const keygenMs = KEYGEN_MS ??= performance.now() - k0;
     await Promise.all(extra.map((h) => writeFile(identityFiles(fleet.identityDir(h)).key, KEYS.get(h), { mode: 0o600 })));
-    // The host side of enrollment (RSA key, CSR signed by forge) runs on each host in real life:
+    // The host side of enrollment (RSA key, CSR) runs on each host in real life:
     // built here before the clock starts, then sent exactly as enrollIfNeeded sends it.
     const { readFile } = await import("node:fs/promises");
     const { createPrivateKey } = await import("node:crypto");
     const requests = await Promise.all(extra.map(async (h) => {
       const token = (await readFile(join(fleet.identityDir(h), "token"), "utf8")).trim();
-      if (!CSRS.has(h)) CSRS.set(h, createCsr(createPrivateKey(KEYS.get(h)), [["CN", h]]));
+      if (!CSRS.has(h)) CSRS.set(h, await createCsr(createPrivateKey(KEYS.get(h)), [["CN", h]]));
       const csr = CSRS.get(h);
       return JSON.stringify({ host: h, token, csr });
     }));

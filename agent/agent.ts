@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { PathWatch, managedPaths } from "./path-watch.js";
-import { transitionEvent } from "./transitions.js";
+import { nextConvergeDelayMs, transitionEvent } from "./transitions.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
 import { agentInboxPrefix } from "../shared/names.js";
@@ -61,7 +61,7 @@ export class Agent {
   private converging = false;
   private hostFacts: HostFacts = UNKNOWN_FACTS;
   private verifier: Verifier | null = null;
-  private lastFailed = false;
+  private failedInARow = 0;
   private hostKey: string | null = null;
   private statusDirty = false;
   private timers: NodeJS.Timeout[] = [];
@@ -129,10 +129,12 @@ export class Agent {
 
   /**
    * Sleeps until a catalog, a command or stop() wakes the loop, or the re-converge interval
-   * ends; ticks every 5 s so healthy() can tell a live loop from a hung one (the watchdog).
+   * (sooner after failures) ends; ticks every 5 s so healthy() can tell a live loop from a hung
+   * one (the watchdog).
    */
   private async idle(): Promise<void> {
-    const until = Date.now() + this.config.reconvergeSeconds * 1000;
+    const { retrySeconds, reconvergeSeconds } = this.config;
+    const until = Date.now() + nextConvergeDelayMs(this.failedInARow, retrySeconds, reconvergeSeconds, Math.random());
     while (this.state === "running" && !this.pending) {
       this.lastLoopAt = Date.now();
       if (await this.wake.wait(Math.min(LOOP_TICK_MS, until - Date.now()))) return;
@@ -312,9 +314,9 @@ export class Agent {
   }
 
   private noteTransition(r: ConvergeReport, isNew: boolean, revision: string): void {
-    const e = transitionEvent(r, isNew, this.lastFailed, revision);
+    const e = transitionEvent(r, isNew, this.failedInARow > 0, revision);
     if (e) this.emit(e.type, e.severity, e.message, revision, e.data);
-    this.lastFailed = r.failed > 0;
+    this.failedInARow = r.failed > 0 ? this.failedInARow + 1 : 0;
   }
 
   private async probe(opts = { report: true }): Promise<void> {

@@ -32,6 +32,8 @@ export const AgentConfigSchema = Type.Object(
     secretsDir: Type.Optional(Type.String({ pattern: "^/" })),
     heartbeatSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     reconvergeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    /** After a converge with failed resources, converge again this soon, doubling up to reconvergeSeconds. */
+    retrySeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     probeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     /** Re-converge when a managed path changes (fs watch on their directories); default true. */
     watch: Type.Optional(Type.Boolean()),
@@ -60,6 +62,7 @@ export function withDefaults(c: AgentConfigFile): AgentConfig {
     ...(c.enrollment && { enrollment: c.enrollment }),
     heartbeatSeconds: c.heartbeatSeconds ?? 15,
     reconvergeSeconds: c.reconvergeSeconds ?? 300,
+    retrySeconds: c.retrySeconds ?? 10,
     probeSeconds: c.probeSeconds ?? 30,
     watch: c.watch ?? true,
     logLevel: c.logLevel ?? "info",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceResult } from "../shared/protocol.js";
 import type { ConvergeReport } from "./engine/converge.js";
-import { transitionEvent } from "./transitions.js";
+import { nextConvergeDelayMs, transitionEvent } from "./transitions.js";
 
 const result = (id: string, outcome: ResourceResult["outcome"], error?: string): ResourceResult => ({ id, kind: "file", outcome, changes: outcome === "changed" ? ["absent → present"] : [], ...(error && { error }), durationMs: 1 });
 const report = (results: ResourceResult[], noop = false): ConvergeReport => ({
@@ -25,5 +25,21 @@ describe("events on transitions", () => {
 
   it("a failure names the resources and their errors", () => {
     expect(transitionEvent(report([result("file:/x", "failed", "EACCES")]), true, false, "abc")?.message).toBe("1 resource(s) failed: file:/x: EACCES");
+  });
+});
+
+describe("when to converge again", () => {
+  it("after success: the re-converge interval, exactly", () => {
+    expect(nextConvergeDelayMs(0, 10, 300, 0.7)).toBe(300_000);
+  });
+
+  it("after failures: retrySeconds, doubling per failed converge, capped at the re-converge interval", () => {
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => nextConvergeDelayMs(n, 10, 300, 0))).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+    expect(nextConvergeDelayMs(1, 600, 300, 0)).toBe(300_000);
+  });
+
+  it("jitter takes at most a fifth off, so hosts that failed together spread out", () => {
+    expect(nextConvergeDelayMs(1, 10, 300, 1)).toBe(8_000);
+    expect(nextConvergeDelayMs(3, 10, 300, 0.5)).toBe(36_000);
   });
 });

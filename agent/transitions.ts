@@ -24,3 +24,15 @@ export function transitionEvent(r: ConvergeReport, isNew: boolean, lastFailed: b
   if (changed.length > 0) return { type: "drift-repaired", severity: "warning", message: `repaired drift in ${changed.map((x) => x.id).join(", ")}`, data };
   return null;
 }
+
+/**
+ * How long the loop sleeps before converging the same catalog again. After failures: retry
+ * soon, doubling per failed converge, never later than the re-converge interval; `jitter` (0…1)
+ * takes up to a fifth off, so that hosts that failed together (a controller too busy to sign a
+ * thousand certificates at once) do not all come back together.
+ */
+export function nextConvergeDelayMs(failedInARow: number, retrySeconds: number, reconvergeSeconds: number, jitter: number): number {
+  if (failedInARow === 0) return reconvergeSeconds * 1000;
+  const backoff = Math.min(reconvergeSeconds, retrySeconds * 2 ** Math.min(failedInARow - 1, 20));
+  return Math.round(backoff * 1000 * (1 - 0.2 * jitter));
+}

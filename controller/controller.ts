@@ -156,7 +156,7 @@ export class Controller {
       fleetMetrics(this.fleet).observeStatus(host, s, this.clock());
       if (s) this.fleet.status.set(host, s);
       else this.fleet.status.delete(host);
-      void this.rollouts?.tick();
+      this.rollouts?.nudge();
     });
     bus.followEvents((e) => this.fleet.addEvent(e));
     const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
@@ -294,6 +294,7 @@ export class Controller {
     if (this.state === "stopped") return;
     if (this.state !== "failed") this.state = "stopping";
     for (const t of this.timers) clearInterval(t);
+    this.rollouts?.stop();
     await this.standby?.close();
     await this.app?.close();
     await this.lease?.stop();

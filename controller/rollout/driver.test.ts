@@ -1,7 +1,7 @@
 // The driver around the pure step: a put that fails (NATS reconnecting, a cluster electing a
 // stream leader) is neither lost nor an unhandled rejection; the next tick publishes it.
-import { describe, expect, it } from "vitest";
-import { RolloutDriver } from "./driver.js";
+import { describe, expect, it, vi } from "vitest";
+import { RolloutDriver, STATUS_STEP_MS } from "./driver.js";
 import { FleetState } from "../fleet-state.js";
 import { KOJI_ROLE_DEPENDENCIES } from "./graph.js";
 import { createLogger } from "../../shared/log.js";
@@ -36,5 +36,41 @@ describe("rollout driver", () => {
     await driver.tick();
     expect(puts).toEqual(["db"]);
     expect(Object.keys(driver.current!.published)).toEqual(["db"]);
+  });
+
+  it("a burst of statuses makes one step at once, then at most one per STATUS_STEP_MS", async () => {
+    vi.useFakeTimers();
+    try {
+      const state = new FleetState("2026-11-26T12:00:00.000Z");
+      const log = createLogger("test", { level: "silent" });
+      const driver = new RolloutDriver({
+        state, log, clock: () => new Date("2026-11-26T12:00:01Z"), emit: () => {},
+        settings: () => ({ maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES }),
+        publish: async (c) => void state.desired.set(c.host, c),
+      });
+      let steps = 0;
+      const hostsRead = vi.spyOn(state, "hosts").mockImplementation(() => (steps++, []));
+      driver.start("r2", [catalog("db", ["database"])]);
+      await vi.advanceTimersByTimeAsync(0); // the start's own step
+      steps = 0;
+      for (let i = 0; i < 1000; i++) driver.nudge();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(steps).toBe(1);
+      for (let t = 0; t < 10; t++) {
+        for (let i = 0; i < 100; i++) driver.nudge();
+        await vi.advanceTimersByTimeAsync(STATUS_STEP_MS / 2);
+      }
+      // 500 ms of nudges: the first step, then one per 100 ms.
+      expect(steps).toBeGreaterThanOrEqual(5);
+      expect(steps).toBeLessThanOrEqual(6);
+      driver.stop();
+      driver.nudge();
+      driver.stop();
+      await vi.advanceTimersByTimeAsync(STATUS_STEP_MS * 2);
+      expect(steps).toBeLessThanOrEqual(6);
+      hostsRead.mockRestore();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

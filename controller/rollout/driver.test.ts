@@ -21,10 +21,13 @@ describe("rollout driver", () => {
     const driver = new RolloutDriver({
       state, log, clock: () => new Date("2026-11-26T12:00:01Z"), emit: () => {},
       settings: () => ({ maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES }),
-      publish: async (c) => {
-        if (failures-- > 0) throw new Error("no responders: '$KV.kf-desired.db'");
-        puts.push(c.host);
-        state.desired.set(c.host, c);
+      publish: async (catalogs) => {
+        if (failures-- > 0) return { published: [], error: new Error("no responders: '$KV.kf-desired.db'") };
+        for (const c of catalogs) {
+          puts.push(c.host);
+          state.desired.set(c.host, c);
+        }
+        return { published: catalogs.map((c) => c.host), error: null };
       },
     });
     driver.start("r2", [catalog("db", ["database"])]);
@@ -46,7 +49,7 @@ describe("rollout driver", () => {
       const driver = new RolloutDriver({
         state, log, clock: () => new Date("2026-11-26T12:00:01Z"), emit: () => {},
         settings: () => ({ maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES }),
-        publish: async (c) => void state.desired.set(c.host, c),
+        publish: async (catalogs) => ({ published: catalogs.map((c) => (state.desired.set(c.host, c), c.host)), error: null }),
       });
       let steps = 0;
       const hostsRead = vi.spyOn(state, "hosts").mockImplementation(() => (steps++, []));

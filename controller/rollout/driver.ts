@@ -9,11 +9,12 @@ import type { FleetState } from "../fleet-state.js";
 import { controllerEvent } from "../events.js";
 import { hostDependencies, type RoleDependencies } from "./graph.js";
 import { stepRollout, type HostHealth, type Rollout } from "./plan.js";
+import type { PublishResult } from "../reconciler.js";
 
 export interface RolloutDeps {
   state: FleetState;
-  /** Seals, signs and puts one catalog (under the reconciler's lock). */
-  publish(unsigned: Catalog): Promise<void>;
+  /** Seals, signs and puts these catalogs (under the reconciler's lock); says which made it. */
+  publish(unsigned: readonly Catalog[]): Promise<PublishResult>;
   emit(e: FleetEvent): void;
   clock: Clock;
   log: Logger;
@@ -128,14 +129,17 @@ export class RolloutDriver {
       this.emit("rollout-halted", "error", `rollout of ${r.revision.slice(0, 12)} halted: ${s.halt.message}`, s.halt.host);
       return;
     }
-    for (const host of s.publish) {
-      const catalog = this.pending.get(host);
-      if (!catalog || this.current !== r || r.phase !== "Progressing") return;
-      await this.d.publish(catalog);
+    // This rollout's own map: a newer rollout started while the puts were in flight has its own.
+    const pending = this.pending;
+    const batch = s.publish.flatMap((host) => pending.get(host) ?? []);
+    if (batch.length === 0) return;
+    const { published, error } = await this.d.publish(batch);
+    for (const host of published) {
       r.published[host] = iso(this.d.clock());
-      this.pending.delete(host);
-      this.d.state.waiting.delete(host);
+      pending.delete(host);
+      if (this.current === r) this.d.state.waiting.delete(host);
     }
+    if (error) throw error;
   }
 
   private emit(type: FleetEvent["type"], severity: FleetEvent["severity"], message: string, host?: string): void {

@@ -1,7 +1,7 @@
 // The driver around the pure step: a put that fails (NATS reconnecting, a cluster electing a
 // stream leader) is neither lost nor an unhandled rejection; the next tick publishes it.
 import { describe, expect, it, vi } from "vitest";
-import { RolloutDriver, STATUS_STEP_MS } from "./driver.js";
+import { RolloutDriver, STATUS_STEP_SPACING } from "./driver.js";
 import { FleetState } from "../fleet-state.js";
 import { KOJI_ROLE_DEPENDENCIES } from "./graph.js";
 import { createLogger } from "../../shared/log.js";
@@ -41,37 +41,59 @@ describe("rollout driver", () => {
     expect(Object.keys(driver.current!.published)).toEqual(["db"]);
   });
 
-  it("a burst of statuses makes one step at once, then at most one per STATUS_STEP_MS", async () => {
+  /** A driver whose plans cost `planMs` on its clock; counts the plans (each reads all hosts). */
+  function counted(planMs: number) {
+    const state = new FleetState("2026-11-26T12:00:00.000Z");
+    let ahead = 0;
+    const driver = new RolloutDriver({
+      state, log: createLogger("test", { level: "silent" }), clock: () => new Date(Date.now() + ahead), emit: () => {},
+      settings: () => ({ maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES }),
+      publish: async (catalogs) => ({ published: catalogs.map((c) => (state.desired.set(c.host, c), c.host)), error: null }),
+    });
+    const counter = { plans: 0 };
+    vi.spyOn(state, "hosts").mockImplementation(() => {
+      counter.plans++;
+      ahead += planMs;
+      return [];
+    });
+    return { driver, counter };
+  }
+
+  it("cheap steps follow a status at once, synchronously, as the API's readers expect", async () => {
     vi.useFakeTimers();
     try {
-      const state = new FleetState("2026-11-26T12:00:00.000Z");
-      const log = createLogger("test", { level: "silent" });
-      const driver = new RolloutDriver({
-        state, log, clock: () => new Date("2026-11-26T12:00:01Z"), emit: () => {},
-        settings: () => ({ maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES }),
-        publish: async (catalogs) => ({ published: catalogs.map((c) => (state.desired.set(c.host, c), c.host)), error: null }),
-      });
-      let steps = 0;
-      const hostsRead = vi.spyOn(state, "hosts").mockImplementation(() => (steps++, []));
+      const { driver, counter } = counted(0);
       driver.start("r2", [catalog("db", ["database"])]);
-      await vi.advanceTimersByTimeAsync(0); // the start's own step
-      steps = 0;
-      for (let i = 0; i < 1000; i++) driver.nudge();
       await vi.advanceTimersByTimeAsync(0);
-      expect(steps).toBe(1);
+      counter.plans = 0;
+      driver.nudge();
+      expect(counter.plans).toBe(1); // before any timer or microtask
+      driver.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("costly steps (a 1,000-host fleet) are spaced by STATUS_STEP_SPACING times their cost", async () => {
+    vi.useFakeTimers();
+    try {
+      const { driver, counter } = counted(30);
+      driver.start("r2", [catalog("db", ["database"])]);
+      await vi.advanceTimersByTimeAsync(0);
+      await vi.advanceTimersByTimeAsync(STATUS_STEP_SPACING * 30);
+      counter.plans = 0;
+      // 500 ms of statuses, 100 every 50 ms: steps ~90 ms apart, not one or two per burst.
       for (let t = 0; t < 10; t++) {
         for (let i = 0; i < 100; i++) driver.nudge();
-        await vi.advanceTimersByTimeAsync(STATUS_STEP_MS / 2);
+        await vi.advanceTimersByTimeAsync(50);
       }
-      // 500 ms of nudges: the first step, then one per 100 ms.
-      expect(steps).toBeGreaterThanOrEqual(5);
-      expect(steps).toBeLessThanOrEqual(6);
-      driver.stop();
+      expect(counter.plans).toBeGreaterThanOrEqual(5);
+      expect(counter.plans).toBeLessThanOrEqual(7);
+      const before = counter.plans;
       driver.nudge();
       driver.stop();
-      await vi.advanceTimersByTimeAsync(STATUS_STEP_MS * 2);
-      expect(steps).toBeLessThanOrEqual(6);
-      hostsRead.mockRestore();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(counter.plans).toBe(before);
     } finally {
       vi.useRealTimers();
     }

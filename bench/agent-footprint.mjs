@@ -4,10 +4,9 @@
 // for 60 s after its first converge, then the time of no-op converges of the full hub catalog
 // (triggered by the kf.cmd.<host>.converge command; durationMs as the agent reports it).
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ROOT, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, run, sleep } from "./lib.mjs";
+import { ROOT, asShipped, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, sleep } from "./lib.mjs";
 import { SEED_HOSTS, seedYaml } from "./fleets.mjs";
 
 const IDLE_S = Number(process.env.KF_BENCH_IDLE_SECONDS ?? 60);
@@ -15,24 +14,6 @@ const NOOPS = Number(process.env.KF_BENCH_NOOPS ?? 20);
 const HUB = "cs10-koji-00";
 // KF_BENCH_AGENT_BIN=bin/koji-fleet.js measures dist/ instead of the bundle;
 // KF_BENCH_NODE_FLAGS="…" replaces the unit's node flags ("" for none).
-const UNIT = join(ROOT, "packaging/systemd/koji-fleet-agent.service");
-
-/** The node flags of the unit's ExecStart: what every installed agent runs with. */
-async function unitNodeFlags() {
-  const exec = /^ExecStart=\/usr\/bin\/node (.*?) \/usr\/lib\/koji-fleet\/koji-fleet\.mjs agent /m.exec(await readFile(UNIT, "utf8"));
-  if (!exec) throw new Error(`${UNIT}: no ExecStart running /usr/bin/node … koji-fleet.mjs agent`);
-  return exec[1].split(" ").filter(Boolean);
-}
-
-/** [agent entry file, node flags, temp dir to remove] */
-async function agentUnderTest() {
-  const flags = process.env.KF_BENCH_NODE_FLAGS !== undefined ? process.env.KF_BENCH_NODE_FLAGS.split(" ").filter(Boolean) : await unitNodeFlags();
-  if (process.env.KF_BENCH_AGENT_BIN) return [join(ROOT, process.env.KF_BENCH_AGENT_BIN), flags, null];
-  const dir = await mkdtemp(join(tmpdir(), "kf-bench-bundle-"));
-  await run(process.execPath, [join(ROOT, "packaging/bundle.mjs"), "--outdir", dir]);
-  return [join(dir, "koji-fleet.mjs"), flags, dir];
-}
-
 /** RSS counts the node binary's pages too, shared with every other node process. */
 async function privateMB(pid) {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
@@ -43,7 +24,7 @@ async function privateMB(pid) {
 export async function main() {
   const { connectNats } = await dist("shared/nats.js");
   const { commandSubject } = await dist("shared/names.js");
-  const [AGENT_BIN, NODE_FLAGS, bundleDir] = await agentUnderTest();
+  const [AGENT_BIN, NODE_FLAGS, bundleDir] = await asShipped("agent", { bin: process.env.KF_BENCH_AGENT_BIN, flags: process.env.KF_BENCH_NODE_FLAGS });
   const fleet = await startFleet({ fleetYaml: await seedYaml(), hosts: SEED_HOSTS, startAgents: false });
   let child = null;
   try {

@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
-import { ROOT, createRemote, dist, forkAgents, ms, procUsage, run, sleep, stats, stopAgents, table, waitUntil, writeResult } from "./lib.mjs";
+import { ROOT, asShipped, createRemote, dist, forkAgents, ms, procUsage, run, sleep, stats, stopAgents, table, waitUntil, writeResult } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
 
 // fleet.yaml's limit is 1,000 hosts; 4 of the seed's have no agent (see above).
@@ -62,9 +62,12 @@ export async function main() {
     git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port },
     stateDir, ca: { dir: join(dir, "ca") }, logLevel: "warn",
   }));
-  // KF_BENCH_PROF=DIR: a CPU profile of the controller, written when it exits.
+  // As the controller RPM runs it: its bundle, its unit's node flags. KF_BENCH_CONTROLLER_BIN=
+  // bin/koji-fleet.js runs dist/, KF_BENCH_CONTROLLER_FLAGS replaces the flags. KF_BENCH_PROF=DIR:
+  // a CPU profile of the controller, written when it exits.
+  const [bin, flags, bundleDir] = await asShipped("controller", { bin: process.env.KF_BENCH_CONTROLLER_BIN, flags: process.env.KF_BENCH_CONTROLLER_FLAGS });
   const prof = process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [];
-  const controller = spawn(process.execPath, [...prof, join(ROOT, "bin/koji-fleet.js"), "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
+  const controller = spawn(process.execPath, [...flags, ...prof, bin, "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
   const hook = async () => {
     const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
@@ -113,7 +116,8 @@ export async function main() {
     const ctl1 = await procUsage(controller.pid), nats1 = await procUsage(nats.pid);
     const agentsUsage = await Promise.all(children.map((c) => procUsage(c.pid)));
     const t = stats(times), p = stats(publishTimes), rss = stats(ctlRss.rss);
-    console.log(`\ncontroller-1000: the real controller (its own process), ${AGENTS} lookaside agents in ${PROCS} processes, ${CHANGES} pushed changes touching every agent's host`);
+    const shown = bundleDir ? "the RPM's bundle" : bin.slice(ROOT.length + 1);
+    console.log(`\ncontroller-1000: the real controller (${shown}, node ${flags.join(" ") || "without flags"}), ${AGENTS} lookaside agents in ${PROCS} processes, ${CHANGES} pushed changes touching every agent's host`);
     table(["measure", "value", "target"], [
       ["agents started + connected (s)", (startupMs / 1000).toFixed(1), ""],
       ["first catalog -> all applied (s; TLS key + certificate per host)", (firstMs / 1000).toFixed(1), ""],
@@ -125,7 +129,7 @@ export async function main() {
       ["nats-server peak RSS MB / CPU s during the changes", `${nats1.peakRssMB.toFixed(0)} / ${(nats1.cpuSeconds - nats0.cpuSeconds).toFixed(1)}`, ""],
       ["agent processes peak RSS MB (each)", agentsUsage.map((u) => u.peakRssMB.toFixed(0)).join(" / "), ""],
     ]);
-    await writeResult("controller-1000", { agents: AGENTS, processes: PROCS, startupMs, firstMs, changeAppliedMs: t, times, changePublishedMs: p, publishTimes, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds, cpuSeconds: ctl1.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, agentProcesses: agentsUsage });
+    await writeResult("controller-1000", { controllerBin: shown, nodeFlags: flags, agents: AGENTS, processes: PROCS, startupMs, firstMs, changeAppliedMs: t, times, changePublishedMs: p, publishTimes, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds, cpuSeconds: ctl1.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, agentProcesses: agentsUsage });
   } finally {
     await stopAgents(children);
     desiredWatch?.stop();
@@ -134,5 +138,6 @@ export async function main() {
     if (controller.exitCode === null) { controller.kill("SIGTERM"); await new Promise((r) => controller.once("exit", r)); }
     await nats.stop();
     await rm(dir, { recursive: true, force: true });
+    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
   }
 }

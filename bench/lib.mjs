@@ -69,6 +69,27 @@ export async function startPublisher(name) {
   };
 }
 
+/** The node flags of a unit's ExecStart (packaging/systemd): what every installed daemon runs with. */
+async function unitNodeFlags(command) {
+  const unit = join(ROOT, `packaging/systemd/koji-fleet-${command}.service`);
+  const exec = new RegExp(`^ExecStart=/usr/bin/node (.*?) ?/usr/lib/koji-fleet/koji-fleet\\.mjs ${command} `, "m").exec(await readFile(unit, "utf8"));
+  if (!exec) throw new Error(`${unit}: no ExecStart running /usr/bin/node … koji-fleet.mjs ${command}`);
+  return exec[1].split(" ").filter(Boolean);
+}
+
+/**
+ * A daemon as its RPM runs it: [entry file, node flags, temp dir to remove or null]. The bundle
+ * is built afresh into a temp dir; the flags come from the unit. `bin` (a path under the repo,
+ * e.g. bin/koji-fleet.js for dist/) and `flags` ("" for none) replace them.
+ */
+export async function asShipped(command, { bin, flags } = {}) {
+  const nodeFlags = flags !== undefined ? flags.split(" ").filter(Boolean) : await unitNodeFlags(command);
+  if (bin) return [join(ROOT, bin), nodeFlags, null];
+  const dir = await mkdtemp(join(os.tmpdir(), "kf-bench-bundle-"));
+  await run(process.execPath, [join(ROOT, "packaging/bundle.mjs"), "--outdir", dir]);
+  return [join(dir, "koji-fleet.mjs"), nodeFlags, dir];
+}
+
 /** One bench host's catalog (3 files, 2 directories), signed; `line` goes into app.conf. */
 export function benchCatalog(signer, contentDigest, host, gen, line) {
   const resources = [

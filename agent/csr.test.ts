@@ -11,31 +11,31 @@ const openssl = (input: string, ...args: string[]) => execFileSync("openssl", ar
 describe("certificate requests", () => {
   const key = createPrivateKey(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }));
 
-  it("openssl verifies the signature and reads the subject in order and the key's public half", async () => {
+  it("openssl verifies the signature and reads the subject in order and the key's public half", () => {
     const subject: Subject = [["O", "mx-os-koji"], ["OU", "kojiweb"], ["CN", "cs10-koji-00.example"]];
-    const csr = await createCsr(key, subject);
+    const csr = createCsr(key, subject);
     expect(openssl(csr, "req", "-verify", "-noout")).toBe("");
     expect(openssl(csr, "req", "-noout", "-subject", "-nameopt", "RFC2253").trim()).toBe(`subject=${rfc2253(subject)}`);
     expect(openssl(csr, "req", "-noout", "-pubkey")).toBe(createPublicKey(key).export({ type: "spki", format: "pem" }));
     expect(openssl(csr, "req", "-noout", "-text")).toMatch(/Signature Algorithm: sha256WithRSAEncryption/);
   });
 
-  it("long values use multi-byte DER lengths and non-ASCII stays UTF-8", async () => {
+  it("long values use multi-byte DER lengths and non-ASCII stays UTF-8", () => {
     const long = "b".repeat(300);
-    const csr = await createCsr(key, [["O", "Ñandú"], ["CN", long]]);
+    const csr = createCsr(key, [["O", "Ñandú"], ["CN", long]]);
     expect(openssl(csr, "req", "-verify", "-noout")).toBe("");
     expect(openssl(csr, "req", "-noout", "-subject", "-nameopt", "RFC2253,-esc_msb").trim()).toBe(`subject=CN=${long},O=Ñandú`);
   });
 
   it("the fleet CA accepts it: it reads the requested CN and issues for the request's key", async () => {
     const keyPem = await generateKeyPem();
-    const csr = await createCsr(createPrivateKey(keyPem), [["CN", "cs10-koji-03"]]);
+    const csr = createCsr(createPrivateKey(keyPem), [["CN", "cs10-koji-03"]]);
     expect(CertificateAuthority.requestedCommonName(csr)).toBe("cs10-koji-03");
   });
 
-  it("refuses a key that is not RSA instead of writing a request with the wrong algorithm", async () => {
+  it("refuses a key that is not RSA instead of writing a request with the wrong algorithm", () => {
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-    await expect(createCsr(ec, [["CN", "x"]])).rejects.toThrow(/RSA keys, not ec/);
+    expect(() => createCsr(ec, [["CN", "x"]])).toThrow(/RSA keys, not ec/);
   });
 });
 

@@ -19,7 +19,7 @@ const SHA256_WITH_RSA = "1.2.840.113549.1.1.11";
 /** X.501 Name: one single-valued RDN per entry, in the order given (least specific first). */
 const name = (subject: Subject): Buffer => sequence(...subject.map(([type, value]) => set(sequence(objectIdentifier(ATTRIBUTE_OID[type]), utf8String(value)))));
 
-export async function createCsr(key: KeyObject, subject: Subject): Promise<string> {
+export function createCsr(key: KeyObject, subject: Subject): string {
   if (key.asymmetricKeyType !== "rsa") throw new Error(`certificate requests are made with RSA keys, not ${key.asymmetricKeyType}`);
   const spki = createPublicKey(key).export({ type: "spki", format: "der" });
   // version 0, subject, key, and an empty [0] attributes set (required even when empty).

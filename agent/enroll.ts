@@ -39,7 +39,7 @@ export async function enrollIfNeeded(cfg: AgentConfig, log: Logger, running: () 
     keyPem = await generateKeyPem();
     await writeFileAtomic(files.key, keyPem, 0o600);
   }
-  const csr = await createCsr(createPrivateKey(keyPem), [["CN", cfg.host]]);
+  const csr = createCsr(createPrivateKey(keyPem), [["CN", cfg.host]]);
   const nc = await connectNats(cfg.enrollment.nats ?? cfg.nats, `koji-fleet-enroll-${cfg.host}`, ENROLL_INBOX_PREFIX);
   let reply: Reply | null = null;
   try {

@@ -33,7 +33,7 @@ async function round() {
     const { createPrivateKey } = await import("node:crypto");
     const requests = await Promise.all(extra.map(async (h) => {
       const token = (await readFile(join(fleet.identityDir(h), "token"), "utf8")).trim();
-      if (!CSRS.has(h)) CSRS.set(h, await createCsr(createPrivateKey(KEYS.get(h)), [["CN", h]]));
+      if (!CSRS.has(h)) CSRS.set(h, createCsr(createPrivateKey(KEYS.get(h)), [["CN", h]]));
       const csr = CSRS.get(h);
       return JSON.stringify({ host: h, token, csr });
     }));

@@ -61,7 +61,6 @@ export interface LeaseEvents {
   deposed(reason: string): void;
 }
 
-
 export class LeaderLease {
   state: LeaseState = "standby";
   /** The lease as last read or written. */

@@ -103,7 +103,7 @@ describe("koji-fleet ca", () => {
     const { createCsr, generateKeyPem } = await import("../agent/csr.js");
     const { createPrivateKey } = await import("node:crypto");
     const ca = await CertificateAuthority.load(join(dir, "ca"));
-    const issued = ca.issue(await createCsr(createPrivateKey(await generateKeyPem()), [["CN", "cs10-koji-03"]]), { subject: [["CN", "cs10-koji-03"]], usage: "client", days: 30 });
+    const issued = ca.issue(createCsr(createPrivateKey(await generateKeyPem()), [["CN", "cs10-koji-03"]]), { subject: [["CN", "cs10-koji-03"]], usage: "client", days: 30 });
     await new CaRegistry(join(dir, "ca")).record("cs10-koji-03", "agent", issued);
 
     const revoke = await run(["ca", "revoke", "cs10-koji-03", "--config", config]);

@@ -29,7 +29,7 @@ describe("enrollment", () => {
   });
 
   const ask = async (host: string, token: string, csrName = host) => {
-    const csr = await createCsr(createPrivateKey(await generateKeyPem()), [["CN", csrName]]);
+    const csr = createCsr(createPrivateKey(await generateKeyPem()), [["CN", csrName]]);
     return (await nc.request(ENROLL_SUBJECT, JSON.stringify({ host, token, csr }), { timeout: 5_000 })).json<{ ok: boolean; error?: string }>();
   };
 

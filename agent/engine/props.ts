@@ -3,7 +3,7 @@
 import type { TSchema } from "@sinclair/typebox";
 import { schemaErrors } from "../../shared/schema-check.js";
 
-/** null when valid, else a readable message ("invalid props: /mode Expected string to match …"). */
+/** null when valid, else a readable message ("invalid props: /mode must match pattern …"). */
 export function checkProps(schema: TSchema, props: unknown): string | null {
   const problems = schemaErrors(schema, props);
   return problems.length ? `invalid props: ${problems.join("; ")}` : null;

@@ -92,7 +92,7 @@ export const certificateKind: Kind<CertificateProps, CertificateObserved> = {
       key = createPrivateKey(pem);
     }
     if (!o.reissue && !o.caMissing && o.key) return;
-    const issued = await ctx.certificates.request(props.name, await createCsr(key, props.subject));
+    const issued = await ctx.certificates.request(props.name, createCsr(key, props.subject));
     const cert = new X509Certificate(issued.certificatePem);
     // Trust the controller, but check: a certificate that is not for this key or policy is refused.
     const wrong = reissueReason(props, key, cert, ctx.clock().getTime());

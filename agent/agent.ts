@@ -25,6 +25,7 @@ import { createExecutor, type Executor } from "./providers/executor.js";
 import { Wakeup } from "./wakeup.js";
 import { directorySecrets, firstOf, sealedSecrets, type SecretSource } from "./secrets.js";
 import { noIssuer } from "./certificates.js";
+import { PemCache } from "./pem-cache.js";
 import { enrollIfNeeded, identityFiles } from "./enroll.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
 
@@ -52,6 +53,7 @@ export class Agent {
   private bus: AgentBus | null = null;
   private pending: Catalog | null = null;
   private readonly wake = new Wakeup();
+  private readonly pem = new PemCache();
   private readonly startedAt: string;
   private resources: ResourceResult[] = [];
   private probes: ProbeResult[] = [];
@@ -269,6 +271,7 @@ export class Agent {
       pendingRefresh: this.local.pendingRefresh,
       facts: this.hostFacts,
       clock: this.deps.clock,
+      pem: this.pem,
       secrets: this.secretsOf(catalog, this.hostKey),
       certificates: { request: (name, csr) => (this.bus ? this.bus.requestCertificate(name, csr) : noIssuer.request(name, csr)) },
       shouldContinue: () => this.state === "running",

@@ -9,6 +9,7 @@ import { CertificateAuthority, CA_CERT_FILE } from "../controller/ca/authority.j
 import { serveCsrs } from "../controller/ca/csr-service.js";
 import { certificateKind, reissueReason } from "../agent/kinds/certificate.js";
 import { AgentBus } from "../agent/bus.js";
+import { generateKeyPem } from "../agent/csr.js";
 import { cycle, expectNoopMatchesApply, kindContext } from "../agent/kinds/testing.js";
 import type { CertificateProps } from "../shared/certificate-props.js";
 import type { Catalog } from "../shared/protocol.js";
@@ -98,6 +99,22 @@ describe("certificate resources over NATS", () => {
     await expect(cycle(certificateKind, props({ subject: [["O", "mx-os-koji"], ["OU", "admin"], ["CN", "kojiadmin"]] }), ctx(root))).rejects.toThrow(
       /the CA returned a certificate that does not fit: subject O=mx-os-koji,OU=kojid,CN=cs10-koji-03.mx-os is not O=mx-os-koji,OU=admin,CN=kojiadmin/,
     );
+  });
+
+  it("one agent's observes parse an unchanged key and certificate once; a replaced key is parsed afresh and found not to fit", async () => {
+    const root = await tmp();
+    const one = ctx(root);
+    await cycle(certificateKind, props(), one);
+    const first = await certificateKind.observe(props(), one);
+    const again = await certificateKind.observe(props(), one);
+    expect(again.key).toBe(first.key);
+    expect(again.cert).toBe(first.cert);
+    expect(again.reissue).toBeNull();
+    fs.writeFileSync(join(root, "etc/pki/koji/private/kojid.key"), await generateKeyPem());
+    const replaced = await certificateKind.observe(props(), one);
+    expect(replaced.key).not.toBe(first.key);
+    expect(replaced.cert).toBe(first.cert);
+    expect(replaced.reissue).toBe("the certificate does not belong to the key");
   });
 
   it("renewal is due at 2/3 of the lifetime, not before", async () => {

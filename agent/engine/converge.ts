@@ -9,6 +9,7 @@ import type { AnyKind, KindContext } from "../kinds/kind.js";
 import { UNKNOWN_FACTS, describeOs, type HostFacts } from "../facts.js";
 import { staticSecrets, type SecretSource } from "../secrets.js";
 import { noIssuer, type CertificateIssuer } from "../certificates.js";
+import { PemCache } from "../pem-cache.js";
 import { systemClock, type Clock } from "../../shared/time.js";
 import type { Executor } from "../providers/executor.js";
 import { resolveUnderRoot, type Files } from "../providers/files.js";
@@ -30,6 +31,8 @@ export interface ConvergeOptions {
   previousInventory: readonly InventoryEntry[];
   /** Default: the system clock. */
   clock?: Clock;
+  /** Parsed keys and certificates kept between converges; default: a new cache per converge. */
+  pem?: PemCache;
   /** Signs certificate requests; default: none (certificate resources fail until connected). */
   certificates?: CertificateIssuer;
   /** Secret values by name; default: none available. */
@@ -72,7 +75,8 @@ interface RunState {
 
 const elapsed = (since: number): number => Math.round(performance.now() - since);
 
-export async function converge(resources: readonly Resource[], opts: ConvergeOptions): Promise<ConvergeReport> {
+export async function converge(resources: readonly Resource[], options: ConvergeOptions): Promise<ConvergeReport> {
+  const opts = { ...options, pem: options.pem ?? new PemCache() };
   const started = performance.now();
   const known = new Set(resources.map((r) => r.id));
   const owed = (opts.pendingRefresh ?? []).filter((id) => known.has(id));
@@ -149,7 +153,7 @@ function blockedBy(resource: Resource, outcomes: ReadonlyMap<string, ResourceOut
   return null;
 }
 
-async function convergeOne(resource: Resource, opts: ConvergeOptions, state: RunState): Promise<{ result: ResourceResult; entry?: InventoryEntry }> {
+async function convergeOne(resource: Resource, opts: ConvergeOptions & { pem: PemCache }, state: RunState): Promise<{ result: ResourceResult; entry?: InventoryEntry }> {
   const started = performance.now();
   const changes: string[] = [];
   const finish = (outcome: ResourceOutcome, error?: string, errorCode?: string): ResourceResult => {
@@ -186,7 +190,7 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions, state: Run
 
   const seconds = resource.timeoutSeconds ?? kind.defaultTimeoutSeconds ?? DEFAULT_RESOURCE_TIMEOUT_SECONDS;
   const { signal, clear } = deadline(seconds * 1000, `timed out after ${seconds} s`, opts.signal);
-  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, secrets: opts.secrets ?? staticSecrets({}), certificates: opts.certificates ?? noIssuer, clock: opts.clock ?? systemClock, signal, log: opts.log.child({ resource: resource.id }) };
+  const ctx: KindContext = { root: opts.root, sandbox: opts.sandbox, files: opts.files, exec: opts.exec, facts, secrets: opts.secrets ?? staticSecrets({}), certificates: opts.certificates ?? noIssuer, clock: opts.clock ?? systemClock, pem: opts.pem, signal, log: opts.log.child({ resource: resource.id }) };
   const reportOnly = opts.noop;
   const track: PathTrack = { createdNow: false, goneNow: false };
   try {

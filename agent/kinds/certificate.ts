@@ -1,7 +1,7 @@
 // `certificate`: a private key made on this host (never sent anywhere) and a certificate the
 // controller's CA signed for it. The CSR carries only the public key: subject, SANs and usage
 // come from the controller's copy of this host's catalog. Renewal at 2/3 of the lifetime.
-import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
+import type { X509Certificate, KeyObject } from "node:crypto";
 import { createCsr, generateKeyPem } from "../csr.js";
 import { nodeSubject } from "../../shared/dn.js";
 import { resolveUnderRoot } from "../providers/files.js";
@@ -25,7 +25,7 @@ async function readKey(path: string, ctx: KindContext): Promise<KeyObject | null
   const pem = await ctx.files.readFile(resolveUnderRoot(ctx.root, path));
   if (!pem) return null;
   try {
-    return createPrivateKey(pem);
+    return ctx.pem.privateKey(pem.toString("utf8"));
   } catch {
     return null;
   }
@@ -35,7 +35,7 @@ async function readCert(path: string, ctx: KindContext): Promise<X509Certificate
   const pem = await ctx.files.readFile(resolveUnderRoot(ctx.root, path));
   if (!pem) return null;
   try {
-    return new X509Certificate(pem);
+    return ctx.pem.certificate(pem.toString("utf8"));
   } catch {
     return null;
   }
@@ -89,11 +89,11 @@ export const certificateKind: Kind<CertificateProps, CertificateObserved> = {
       const own = await desiredOwnership({ owner: props.keyOwner, group: props.keyGroup }, ctx);
       await requireParent(props.keyFile, ctx);
       await ctx.files.writeFileAtomic(resolveUnderRoot(ctx.root, props.keyFile), pem, { mode: 0o600, ...own });
-      key = createPrivateKey(pem);
+      key = ctx.pem.privateKey(pem);
     }
     if (!o.reissue && !o.caMissing && o.key) return;
     const issued = await ctx.certificates.request(props.name, createCsr(key, props.subject));
-    const cert = new X509Certificate(issued.certificatePem);
+    const cert = ctx.pem.certificate(issued.certificatePem);
     // Trust the controller, but check: a certificate that is not for this key or policy is refused.
     const wrong = reissueReason(props, key, cert, ctx.clock().getTime());
     if (wrong && !wrong.startsWith("past 2/3")) throw new Error(`the CA returned a certificate that does not fit: ${wrong}`);

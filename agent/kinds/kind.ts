@@ -9,6 +9,7 @@ import type { HostFacts, OsFamily } from "../facts.js";
 import type { SecretSource } from "../secrets.js";
 import type { CertificateIssuer } from "../certificates.js";
 import type { Clock } from "../../shared/time.js";
+import type { PemCache } from "../pem-cache.js";
 
 export interface KindContext {
   /** Every absolute path in props is resolved under this root ("/" in production). */
@@ -25,6 +26,8 @@ export interface KindContext {
   /** The managed OS (os-release); kinds pick their provider from it. */
   readonly facts: HostFacts;
   readonly exec: Executor;
+  /** The agent's parsed keys and certificates (parsing one costs milliseconds). */
+  readonly pem: PemCache;
   readonly signal: AbortSignal;
   readonly log: Logger;
 }

@@ -3,9 +3,9 @@
 // that kojid, kojira, the koji CLI and kojiweb's WebCert need (Koji pitfall 3). The file
 // itself is converged by the `file` kind; parts are checked first: each must be PEM, and a
 // private key must belong to the bundle's first certificate.
-import { X509Certificate, createPrivateKey } from "node:crypto";
 import { Type, type Static } from "@sinclair/typebox";
 import { resolveUnderRoot } from "../providers/files.js";
+import { PemCache } from "../pem-cache.js";
 import { AbsolutePath, Ensure, Mode, Principal } from "./common.js";
 import { derivedFileProps, fileKind, type FileObserved } from "./file.js";
 import type { Kind, KindContext } from "./kind.js";
@@ -45,7 +45,7 @@ async function readPart(part: PemBundleProps["parts"][number], ctx: KindContext)
 }
 
 /** Concatenates the parts' PEM blocks, refusing anything that is not PEM or a key that does not fit. */
-export function assemble(texts: readonly string[], names: readonly string[]): string {
+export function assemble(texts: readonly string[], names: readonly string[], pem = new PemCache()): string {
   const blocks: { type: string; text: string }[] = [];
   texts.forEach((text, i) => {
     const found = [...text.matchAll(PEM_BLOCK)].map((m) => ({ type: m[1]!, text: m[0] }));
@@ -55,7 +55,7 @@ export function assemble(texts: readonly string[], names: readonly string[]): st
   const cert = blocks.find((b) => b.type === "CERTIFICATE");
   const key = blocks.find((b) => b.type.endsWith("PRIVATE KEY"));
   if (key && !cert) throw new Error("a bundle with a private key needs the certificate it belongs to");
-  if (key && cert && !new X509Certificate(cert.text).checkPrivateKey(createPrivateKey(key.text))) {
+  if (key && cert && !pem.certificate(cert.text).checkPrivateKey(pem.privateKey(key.text))) {
     throw new Error("the private key does not belong to the bundle's certificate");
   }
   return blocks.map((b) => `${b.text}\n`).join("");
@@ -72,7 +72,7 @@ export const pemBundleKind: Kind<PemBundleProps, PemBundleObserved> = {
     let content: string | null = null;
     if (props.ensure !== "absent") {
       const names = props.parts.map((p) => ("file" in p ? p.file : "inline certificate"));
-      content = assemble(await Promise.all(props.parts.map((p) => readPart(p, ctx))), names);
+      content = assemble(await Promise.all(props.parts.map((p) => readPart(p, ctx))), names, ctx.pem);
     }
     return { content, file: await fileKind.observe(derivedFileProps(props, content), ctx) };
   },

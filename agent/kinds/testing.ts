@@ -11,6 +11,7 @@ import { factsFromOsRelease } from "../facts.js";
 import { staticSecrets } from "../secrets.js";
 import { noIssuer } from "../certificates.js";
 import { systemClock } from "../../shared/time.js";
+import { PemCache } from "../pem-cache.js";
 
 /** CentOS Stream 10, as its /etc/os-release says. */
 export const EL10 = factsFromOsRelease({ ID: "centos", ID_LIKE: "rhel fedora", VERSION_ID: "10", PRETTY_NAME: "CentOS Stream 10" });
@@ -34,7 +35,7 @@ export async function expectNoopMatchesApply(kind: AnyKind, props: object, ctx: 
 export const tempRoot = (): string => fs.mkdtempSync(join(tmpdir(), "kf-root-"));
 
 export function kindContext(root: string, over: Partial<KindContext> = {}): KindContext {
-  return { root, sandbox: true, files: createFiles(), exec: createExecutor(), facts: EL10, secrets: staticSecrets({}), certificates: noIssuer, clock: systemClock, signal: new AbortController().signal, log: silentLogger(), ...over };
+  return { root, sandbox: true, files: createFiles(), exec: createExecutor(), facts: EL10, secrets: staticSecrets({}), certificates: noIssuer, clock: systemClock, pem: new PemCache(), signal: new AbortController().signal, log: silentLogger(), ...over };
 }
 
 /** Runs one full cycle; returns the diff before and the diff after apply. */

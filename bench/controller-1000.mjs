@@ -99,6 +99,8 @@ export async function main() {
     await sleep(2000);
 
     const ctl0 = await procUsage(controller.pid), nats0 = await procUsage(nats.pid);
+    const agents0 = await Promise.all(children.map((c) => procUsage(c.pid)));
+    const changesStart = performance.now();
     const ctlRss = sampleRss(controller.pid);
     const times = [], publishTimes = [];
     for (let i = 1; i <= CHANGES; i++) {
@@ -113,8 +115,12 @@ export async function main() {
       await sleep(1000);
     }
     ctlRss.stop();
+    const wallSeconds = (performance.now() - changesStart) / 1000;
     const ctl1 = await procUsage(controller.pid), nats1 = await procUsage(nats.pid);
     const agentsUsage = await Promise.all(children.map((c) => procUsage(c.pid)));
+    // Whether the rig is CPU-bound: every process's CPU during the changes against what the cores could give.
+    const agentsCpu = agentsUsage.reduce((sum, u, i) => sum + u.cpuSeconds - agents0[i].cpuSeconds, 0);
+    const rigCpu = agentsCpu + (ctl1.cpuSeconds - ctl0.cpuSeconds) + (nats1.cpuSeconds - nats0.cpuSeconds);
     const t = stats(times), p = stats(publishTimes), rss = stats(ctlRss.rss);
     const shown = bundleDir ? "the RPM's bundle" : bin.slice(ROOT.length + 1);
     console.log(`\ncontroller-1000: the real controller (${shown}, node ${flags.join(" ") || "without flags"}), ${AGENTS} lookaside agents in ${PROCS} processes, ${CHANGES} pushed changes touching every agent's host`);
@@ -128,8 +134,10 @@ export async function main() {
       ["controller CPU s during the changes / whole run", `${(ctl1.cpuSeconds - ctl0.cpuSeconds).toFixed(1)} / ${ctl1.cpuSeconds.toFixed(1)}`, ""],
       ["nats-server peak RSS MB / CPU s during the changes", `${nats1.peakRssMB.toFixed(0)} / ${(nats1.cpuSeconds - nats0.cpuSeconds).toFixed(1)}`, ""],
       ["agent processes peak RSS MB (each)", agentsUsage.map((u) => u.peakRssMB.toFixed(0)).join(" / "), ""],
+      ["agents' CPU per host per change (ms; converge, probes, status)", ms((agentsCpu * 1000) / (AGENTS * CHANGES)), ""],
+      [`CPU used during the changes, all processes / what ${os.cpus().length} cores give (%)`, ((100 * rigCpu) / (wallSeconds * os.cpus().length)).toFixed(0), ""],
     ]);
-    await writeResult("controller-1000", { controllerBin: shown, nodeFlags: flags, agents: AGENTS, processes: PROCS, startupMs, firstMs, changeAppliedMs: t, times, changePublishedMs: p, publishTimes, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds, cpuSeconds: ctl1.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, agentProcesses: agentsUsage });
+    await writeResult("controller-1000", { controllerBin: shown, nodeFlags: flags, agents: AGENTS, processes: PROCS, startupMs, firstMs, changeAppliedMs: t, times, changePublishedMs: p, publishTimes, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds, cpuSeconds: ctl1.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, agentProcesses: agentsUsage, agentsCpuSecondsChanges: agentsCpu, rigCpuSecondsChanges: rigCpu, changesWallSeconds: wallSeconds });
   } finally {
     await stopAgents(children);
     desiredWatch?.stop();

@@ -42,8 +42,9 @@ export async function connectNats(cfg: NatsConfig, name: string, inboxPrefix?: s
     // the client reconnects by itself and is back within reconnectTimeWait of the link.
     pingInterval: 5_000,
     maxPingOut: 2,
-    // Otherwise every request and JetStream publish builds an Error up front, to give a later
-    // timeout the caller's stack: 3.4 % of the agents' CPU in controller-1000 (bench/README.md).
+    // Otherwise every request and JetStream publish builds two Errors up front, to give a later
+    // timeout the caller's stack: 3.4 % of the agents' CPU in controller-1000 (bench/README.md;
+    // 1.6 % remain: nats.js also builds one when it cancels a request that was answered).
     // A timeout is reported where it was awaited (a resource's result, a log line's context).
     noAsyncTraces: true,
   });

@@ -182,7 +182,7 @@ export class Agent {
         return { accepted: true };
       });
       this.bus.onCommand("plan", (data) => this.planCatalog(data));
-      void this.bus.watchDesired((e) => this.onDesired(e), { stallCheckMs: this.config.heartbeatSeconds * 1000 });
+      void this.bus.watchDesired((e) => this.onDesired(e), { checkMs: this.config.heartbeatSeconds * 1000 });
       this.statusDirty = true;
       this.report();
     } catch (err) {

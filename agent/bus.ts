@@ -2,14 +2,16 @@
 // its own command subjects. Nothing else, so the per-host permissions of issue 5 can hold.
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
-import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
-import { BUCKET_DESIRED, BUCKET_STATUS, commandSubject, csrSubject, desiredKey, eventSubject, statusKey } from "../shared/names.js";
+import { Kvm, type KV } from "@nats-io/kv";
+import { BUCKET_DESIRED, BUCKET_STATUS, commandSubject, csrSubject, desiredKey, eventSubject, kvSubject, statusKey } from "../shared/names.js";
 import type { FleetEvent, HostStatus } from "../shared/protocol.js";
 import type { Logger } from "../shared/log.js";
-import { watchForStall } from "../shared/stalled-watch.js";
 
 /** Events kept while the stream is unreachable; beyond this the oldest go (the status KV still has the state). */
 const MAX_QUEUED_EVENTS = 1_000;
+/** Gets after a doorbell that found nothing new yet, 10 ms apart and doubling: ~5 s in all. */
+const DOORBELL_RETRIES = 9;
+const DOORBELL_RETRY_MS = 10;
 
 export interface DesiredEntry {
   data: Uint8Array;
@@ -19,8 +21,8 @@ export interface DesiredEntry {
 
 export class AgentBus {
   private stopped = false;
-  private watcher: { stop(): void } | null = null;
-  private stopStallCheck: () => void = () => {};
+  private checkTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly events: FleetEvent[] = [];
   private pumping: Promise<void> | null = null;
   private readonly subs: Subscription[] = [];
@@ -44,53 +46,66 @@ export class AgentBus {
   }
 
   /**
-   * Watches this host's desired key; retries until the bucket exists, survives reconnects, and
-   * restarts a watch that stalled (its server died) once a direct get shows a newer revision.
+   * Delivers this host's desired entry, each revision once and in order: at start, after every
+   * put to its key, after a reconnect, and every `checkMs` in case a put went unseen. A core
+   * subscription to the key's subject is the doorbell and a direct get fetches the entry with
+   * its revision. A KV watch (an ordered JetStream consumer per agent) cost nats-server 4.6-5×
+   * the CPU at 1,000 hosts (bench/README.md) and needed wider grants (docs/nats.md).
    */
-  async watchDesired(onEntry: (e: DesiredEntry) => void, opts: { retryMs?: number; stallCheckMs?: number } = {}): Promise<void> {
-    const { retryMs = 1_000, stallCheckMs = 15_000 } = opts;
+  async watchDesired(onEntry: (e: DesiredEntry) => void, opts: { retryMs?: number; checkMs?: number } = {}): Promise<void> {
+    const { retryMs = 1_000, checkMs = 15_000 } = opts;
+    const key = desiredKey(this.host);
     let delivered = 0;
-    const stopCheck = watchForStall({
-      everyMs: stallCheckMs,
-      latest: async () => (await this.desired.get(desiredKey(this.host)))?.revision ?? 0,
-      delivered: () => delivered,
-      restart: () => {
-        this.log.warn({ delivered }, "desired-state watch stalled behind the bucket; restarting it");
-        this.watcher?.stop();
-      },
-      onError: (err) => this.log.debug({ err }, "desired-state stall check failed"),
+    let wanted: "none" | "check" | "doorbell" = "none";
+    let pulling = false;
+    const pull = async (): Promise<void> => {
+      if (pulling) return;
+      pulling = true;
+      try {
+        while (wanted !== "none" && !this.stopped) {
+          const rang = wanted === "doorbell";
+          wanted = "none";
+          // The doorbell can arrive before the stream has stored the put it announces.
+          for (let attempt = 0; ; attempt++) {
+            const e = await this.desired.get(key);
+            if (e && e.revision > delivered) {
+              delivered = e.revision;
+              onEntry({ data: e.value, revision: e.revision, deleted: e.operation !== "PUT" });
+              break;
+            }
+            if (!rang || attempt >= DOORBELL_RETRIES || this.stopped) break;
+            await new Promise((r) => setTimeout(r, DOORBELL_RETRY_MS * 2 ** attempt));
+          }
+        }
+      } catch (err) {
+        // The bucket does not exist yet, or the stream has no leader for a moment.
+        this.log.debug({ err }, "desired state not readable yet, retrying");
+        if (wanted === "none") wanted = "check";
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => void pull(), retryMs);
+      } finally {
+        pulling = false;
+      }
+    };
+    const want = (why: "check" | "doorbell"): void => {
+      if (wanted !== "doorbell") wanted = why;
+      void pull();
+    };
+    const doorbell = this.nc.subscribe(kvSubject(BUCKET_DESIRED, key), { callback: () => want("doorbell") });
+    this.subs.push(doorbell);
+    void doorbell.closed.then((err) => {
+      if (err) this.log.warn({ err }, "catalog doorbell refused (a NATS config older than this agent?): catalogs now arrive at each check");
     });
-    this.stopStallCheck = stopCheck;
-    let restartNow = false;
-    // Back from a partition or a server restart: look at once instead of at the next check (a
-    // heartbeat interval away), so the latest catalog applies within a second of the link.
+    this.checkTimer = setInterval(() => want("check"), checkMs);
+    // Back from a partition or a server restart: look at once, so the latest catalog applies
+    // within a second of the link instead of at the next check.
     void (async () => {
       for await (const s of this.nc.status()) {
         if (this.stopped) return;
-        if (s.type !== "reconnect") continue;
-        const latest = await this.desired.get(desiredKey(this.host)).then((e) => e?.revision ?? 0, () => 0);
-        if (latest <= delivered) continue;
-        this.log.info({ delivered, latest }, "reconnected behind the bucket; restarting the desired-state watch");
-        restartNow = true;
-        this.watcher?.stop();
+        if (s.type === "reconnect") want("check");
       }
     })();
-    while (!this.stopped) {
-      try {
-        const w = await this.desired.watch({ key: desiredKey(this.host) });
-        this.watcher = w;
-        for await (const e of w as AsyncIterable<KvEntry>) {
-          delivered = Math.max(delivered, e.revision);
-          onEntry({ data: e.value, revision: e.revision, deleted: e.operation !== "PUT" });
-        }
-        if (this.stopped) return;
-      } catch (err) {
-        if (this.stopped) return;
-        this.log.debug({ err }, "desired-state watch not available yet, retrying");
-      }
-      if (restartNow) restartNow = false;
-      else await new Promise((r) => setTimeout(r, retryMs));
-    }
+    want("check");
   }
 
   /** Asks the controller's CA to sign a CSR for the catalog's certificate `name`. */
@@ -163,8 +178,8 @@ export class AgentBus {
 
   stop(): void {
     this.stopped = true;
-    this.stopStallCheck();
-    this.watcher?.stop();
+    clearInterval(this.checkTimer);
+    clearTimeout(this.retryTimer);
     for (const s of this.subs) s.unsubscribe();
   }
 }

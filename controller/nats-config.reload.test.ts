@@ -71,7 +71,7 @@ it("revokes a host on `nats-server --signal reload`, and JetStream keeps working
 
   expect(String(await hostB.closed())).toMatch(/Authorization Violation/i); // kicked out at once
   await expect(connect({ servers: url, user: "host-b", pass: "b-pw", maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/i);
-  await bus.putCatalog(catalog(2)); // JetStream survived the reload, and so did host-a's watch
+  await bus.putCatalog(catalog(2)); // JetStream survived the reload, and so did host-a's doorbell
   await expect.poll(() => got.length, { timeout: 5_000 }).toBe(2);
   expect(log).toContain("Reloaded server configuration");
   expect(log).not.toMatch(/JetStream Shutdown|Failed to reload/);

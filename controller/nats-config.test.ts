@@ -49,7 +49,8 @@ describe("rendered text", () => {
     expect(text.indexOf('user: "host-a"')).toBeLessThan(text.indexOf('user: "host-b"'));
     expect(text).not.toContain("host-c");
     expect(text).toContain('"$JS.API.DIRECT.GET.KV_kf-desired.$KV.kf-desired.host-a"');
-    expect(text).toContain('"$JS.API.CONSUMER.CREATE.KV_kf-desired.*.$KV.kf-desired.host-b"');
+    expect(text).toMatch(/subscribe: \{ allow: \[\n\s+"\$KV\.kf-desired\.host-b" {2}#/); // the doorbell of its own catalog
+    expect(text).not.toMatch(/CONSUMER\.CREATE|\$JS\.FC/); // agents need no JetStream consumer
     expect(text).toContain('"$KV.kf-status.host-a"');
     expect(text).toContain('"_INBOX_host-b.>"');
     expect(text).toContain('"kf.cmd.host-a.*"');
@@ -109,7 +110,7 @@ describe("against a real nats-server", () => {
     void agent.watchDesired((e) => got.push(e), { retryMs: 100 });
     await expect.poll(() => got.length, { timeout: 5_000 }).toBe(1);
     expect(JSON.parse(new TextDecoder().decode(got[0]!.data))).toMatchObject({ host: "host-a" });
-    await bus.putCatalog({ ...catalog("host-a"), generation: 2 }); // live update through the watch
+    await bus.putCatalog({ ...catalog("host-a"), generation: 2 }); // live update: doorbell, then direct get
     await expect.poll(() => got.length, { timeout: 5_000 }).toBe(2);
 
     const direct = await new Kvm(jetstream(nc, { checkAPI: false })).open(BUCKET_DESIRED, { allow_direct: true });
@@ -145,6 +146,7 @@ describe("against a real nats-server", () => {
     await denied(desired.get("host-b"), "$JS.API.DIRECT.GET.KV_kf-desired.$KV.kf-desired.host-b");
     await denied(desired.watch({ key: "host-b" }), ".$KV.kf-desired.host-b");
     await denied(desired.watch(), ".$KV.kf-desired.>"); // every key
+    await denied(desired.watch({ key: "host-a" }), ".$KV.kf-desired.host-a"); // not even its own: no consumers at all
     await denied(desired.put("host-a", JSON.stringify(catalog("host-a"))), "$KV.kf-desired.host-a");
     await denied(status.put("host-b", "{}"), "$KV.kf-status.host-b");
     await denied(status.get("host-a"), "$JS.API.DIRECT.GET.KV_kf-status.$KV.kf-status.host-a"); // not even its own: it never reads it
@@ -158,7 +160,7 @@ describe("against a real nats-server", () => {
     evSub.unsubscribe();
     expect(events).toEqual([]);
 
-    for (const subject of [commandSubject("host-b", "converge"), "kf.cmd.>", "kf.events.>", "_INBOX.>"]) {
+    for (const subject of [commandSubject("host-b", "converge"), "kf.cmd.>", "kf.events.>", "_INBOX.>", "$KV.kf-desired.host-b", "$KV.kf-desired.>"]) {
       // a refused subscription is closed; its closed promise resolves with the server's error
       expect(String(await nc.subscribe(subject).closed)).toMatch(/Permissions Violation for Subscription/);
     }
@@ -188,9 +190,9 @@ describe("against a real nats-server", () => {
     await refused({});
   });
 
-  // Last: it restarts the server. The ordered consumer behind the watch is re-attached through
-  // the same CONSUMER.CREATE grant, so no other grant is needed after a restart.
-  it("keeps host-a's watch working across a server restart", async () => {
+  // Last: it restarts the server. The client re-subscribes the doorbell and the agent gets its
+  // key once reconnected, with the same grants.
+  it("keeps host-a's catalog delivery working across a server restart", async () => {
     const nc = await connectNats({ servers: [server.url], user: "host-a", pass: PW["host-a"], reconnectWaitMs: 100 }, "agent-host-a", agentInboxPrefix("host-a"));
     conns.push(nc);
     const errors = errorsOf(nc);

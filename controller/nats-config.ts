@@ -76,17 +76,13 @@ export function agentGrants(host: string): { publish: Grant[]; subscribe: Grant[
   return {
     publish: [
       { subject: `$JS.API.DIRECT.GET.${kvStream(BUCKET_DESIRED)}.${desired}`, why: "get own catalog (direct get: the key is in the subject)" },
-      {
-        subject: `$JS.API.CONSUMER.CREATE.${kvStream(BUCKET_DESIRED)}.*.${desired}`,
-        why: "watch own catalog: ordered consumer whose filter is the subject tail (server rejects another body filter)",
-      },
-      { subject: `$JS.FC.${kvStream(BUCKET_DESIRED)}.>`, why: "flow-control replies of that watch (ordered consumers use flow control)" },
       { subject: kvSubject(BUCKET_STATUS, statusKey(host)), why: "put own status (the PubAck comes back on the inbox)" },
       { subject: eventSubject(host), why: "own events, stored by the KF_EVENTS stream" },
       { subject: csrSubject(host), why: "certificate requests of its own catalog's certificate resources (the reply comes on the inbox)" },
     ],
     subscribe: [
-      { subject: `${agentInboxPrefix(host)}.>`, why: "own inbox: API replies, PubAcks and the watch's deliveries" },
+      { subject: desired, why: "own catalog's puts as they happen: the doorbell for a direct get (no JetStream consumer)" },
+      { subject: `${agentInboxPrefix(host)}.>`, why: "own inbox: direct-get replies, PubAcks and request replies" },
       { subject: commandWildcard(host), why: "own plan/converge requests" },
     ],
   };

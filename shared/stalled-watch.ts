@@ -3,6 +3,7 @@
 // the watch stayed silent for 40 s and more while the bucket moved on). So both sides check:
 // if the bucket held revision N at one check and the watch still had not delivered N by the
 // next, the watch is stalled and is restarted (it then delivers the latest values again).
+// Only the controller watches; agents read their key by direct get (agent/bus.ts).
 
 export interface StallCheck {
   /** The bucket's latest revision (stream sequence) as the server says now. */

@@ -1,12 +1,13 @@
 // How an agent receives its catalog without a JetStream consumer: a core subscription to its
 // key's subject rings, a direct get fetches the entry with its revision (agent/bus.ts).
+import { Writable } from "node:stream";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { AgentBus, type DesiredEntry } from "../agent/bus.js";
 import { ControllerBus } from "../controller/bus.js";
 import { BUCKET_DESIRED, agentInboxPrefix } from "../shared/names.js";
-import { silentLogger } from "../shared/log.js";
+import { createLogger, silentLogger } from "../shared/log.js";
 import { startNats, type NatsHandle } from "./support/nats.js";
 import { sleep } from "./support/wait.js";
 
@@ -75,4 +76,37 @@ it("creates no JetStream consumer: the server holds none however many agents lis
   const info = await (await jetstreamManager(controller)).streams.info(`KV_${BUCKET_DESIRED}`);
   expect(info.state.consumer_count).toBe(0);
   for (const b of buses) b.stop();
+});
+
+it("an agent whose NATS user may not subscribe to its key (a config from before the doorbell) says so and still gets each catalog at its check", async () => {
+  const old = await startNats({
+    config: `accounts { FLEET { jetstream: enabled
+      users: [
+        { user: "ctl", password: "c" }
+        { user: "host-a", password: "a", permissions: {
+          publish: { allow: ["$JS.API.DIRECT.GET.KV_kf-desired.$KV.kf-desired.host-a"] }
+          subscribe: { allow: ["_INBOX_host-a.>"] } } }
+      ] } }`,
+  });
+  const ctl = await connect({ servers: old.url, user: "ctl", pass: "c" });
+  const nc = await connect({ servers: old.url, user: "host-a", pass: "a", inboxPrefix: agentInboxPrefix("host-a") });
+  try {
+    await ControllerBus.open(ctl, silentLogger());
+    const kv = await new Kvm(ctl).open(BUCKET_DESIRED);
+    await kv.put("host-a", "g1");
+    const lines: string[] = [];
+    const log = createLogger("test", { level: "warn", destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+    const bus = await AgentBus.open(nc, "host-a", log);
+    const got: DesiredEntry[] = [];
+    await bus.watchDesired((e) => got.push(e), { checkMs: 300 });
+    await expect.poll(() => lines.some((l) => l.includes("catalog doorbell refused")), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => got.map(text), { timeout: 5_000 }).toEqual(["g1"]);
+    await kv.put("host-a", "g2");
+    await expect.poll(() => got.map(text), { timeout: 5_000 }).toEqual(["g1", "g2"]);
+    bus.stop();
+  } finally {
+    await nc.close();
+    await ctl.close();
+    await old.stop();
+  }
 });

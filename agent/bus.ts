@@ -49,8 +49,8 @@ export class AgentBus {
    * Delivers this host's desired entry, each revision once and in order: at start, after every
    * put to its key, after a reconnect, and every `checkMs` in case a put went unseen. A core
    * subscription to the key's subject is the doorbell and a direct get fetches the entry with
-   * its revision. A KV watch (an ordered JetStream consumer per agent) cost nats-server 4.6-5×
-   * the CPU at 1,000 hosts (bench/README.md) and needed wider grants (docs/nats.md).
+   * its revision. A KV watch (an ordered JetStream consumer per agent) cost nats-server 4.5×
+   * the CPU at 1,000 hosts (bench/README.md, nats-fanout) and needed wider grants (docs/nats.md).
    */
   async watchDesired(onEntry: (e: DesiredEntry) => void, opts: { retryMs?: number; checkMs?: number } = {}): Promise<void> {
     const { retryMs = 1_000, checkMs = 15_000 } = opts;

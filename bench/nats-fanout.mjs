@@ -1,7 +1,7 @@
 // What nats-server pays to hand 1,000 hosts their own KV value: a KV watch per host (an ordered
 // JetStream consumer each, how agents received catalogs before c48935f), a core subscription to
-// the key's subject plus a direct get (the doorbell agents use now), and the core subscription
-// alone (the floor). Each way: 1,000 keys put ROUNDS times, 32 puts in flight, clock and server
+// the key's subject plus a direct get (the doorbell: AgentBus.watchDesired itself), and the core
+// subscription alone (the floor). Each way: 1,000 keys put ROUNDS times, 32 puts in flight, clock and server
 // CPU until every subscriber has seen its key's new value. Alternated ITER times.
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -15,41 +15,34 @@ const ROUNDS = Number(process.env.KF_BENCH_ROUNDS ?? 5);
 const ITER = Number(process.env.KF_BENCH_ITER ?? 3);
 const CONNS = 10;
 const BODY = "x".repeat(8000); // about a lookaside host's catalog
+const BUCKET = "kf-desired"; // the agent's bus reads this bucket
 
 /** Starts HOSTS listeners of one kind; each counts the new values it has seen. */
-async function listen(way, conns, seen) {
+async function listen(way, conns, seen, { AgentBus, silentLogger }) {
   for (let i = 0; i < HOSTS; i++) {
     const nc = conns[i % CONNS], key = `h${i}`;
     if (way === "kv watch") {
-      const w = await (await new Kvm(nc).open("bench")).watch({ key });
+      const w = await (await new Kvm(nc).open(BUCKET)).watch({ key });
       void (async () => { for await (const e of w) if (e.operation === "PUT") seen[i]++; })();
-      continue;
+    } else if (way === "core subscription") {
+      nc.subscribe(`$KV.${BUCKET}.${key}`, { callback: () => void seen[i]++ });
+    } else {
+      // The agent's own code: its bus, as if `key` were its host.
+      const bus = await AgentBus.open(nc, key, silentLogger());
+      await bus.watchDesired(() => void seen[i]++, { checkMs: 3_600_000 });
     }
-    const kv = await new Kvm(nc).open("bench", { allow_direct: true });
-    let revision = 0;
-    nc.subscribe(`$KV.bench.${key}`, { callback: () => {
-      if (way === "core subscription") return void seen[i]++;
-      void (async () => {
-        // As the agent does: the doorbell can beat the stream's store, so ask again briefly.
-        for (let t = 0; t < 9; t++) {
-          const e = await kv.get(key);
-          if (e && e.revision > revision) { revision = e.revision; seen[i]++; return; }
-          await sleep(10 * 2 ** t);
-        }
-      })();
-    } });
   }
 }
 
-async function once(way, startNatsServer) {
+async function once(way, { startNatsServer, ...agentSide }) {
   const dir = await mkdtemp(join(os.tmpdir(), "kf-bench-fanout-"));
   const server = await startNatsServer({ storeDir: dir });
   const conns = await Promise.all(Array.from({ length: CONNS + 1 }, () => connect({ servers: server.url })));
   const pub = conns.pop();
   try {
-    const kv = await new Kvm(pub).create("bench", { history: 5, allow_direct: true });
+    const kv = await new Kvm(pub).create(BUCKET, { history: 5, allow_direct: true });
     const seen = new Array(HOSTS).fill(0);
-    await listen(way, conns, seen);
+    await listen(way, conns, seen, agentSide);
     await Promise.all(conns.map((c) => c.flush()));
     await sleep(500);
     const cpu0 = (await procUsage(server.pid)).cpuSeconds;
@@ -67,10 +60,10 @@ async function once(way, startNatsServer) {
 }
 
 export async function main() {
-  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const deps = { ...(await dist("controller/embedded/nats-server.js")), ...(await dist("agent/bus.js")), ...(await dist("shared/log.js")) };
   const ways = ["kv watch", "core subscription + direct get", "core subscription"];
   const runs = Object.fromEntries(ways.map((w) => [w, []]));
-  for (let i = 0; i < ITER; i++) for (const w of ways) runs[w].push(await once(w, startNatsServer));
+  for (let i = 0; i < ITER; i++) for (const w of ways) runs[w].push(await once(w, deps));
   const base = stats(runs["kv watch"].map((r) => r.serverCpuSeconds)).median;
   console.log(`\nnats-fanout: ${HOSTS} keys, each with its own listener on ${CONNS} connections, put ${ROUNDS} times (8 KB values), ${ITER} alternating runs`);
   table(["way", "server CPU s, median", "of the watch's", "wall ms, median", "server peak RSS MB"], ways.map((w) => {

@@ -2,9 +2,11 @@
 // interface, so tests run them against real temp directories and nothing else writes.
 // Nothing here follows symlinks: lstat, lchown, and rename replace a link, never its target.
 import { randomBytes } from "node:crypto";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { resolveGroupId, resolveUserId } from "./accounts.js";
+import { processLocalPaths, type LocalPaths } from "./local-paths.js";
 
 export type FileType = "file" | "directory" | "symlink" | "other";
 
@@ -92,6 +94,18 @@ async function orNull<T>(op: Promise<T>): Promise<T | null> {
   }
 }
 
+function orNullSync<T>(op: () => T): T | null {
+  try {
+    return op();
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** Larger files are read asynchronously even on a local disk: one read must not hold the loop long. */
+const SYNC_READ_MAX_BYTES = 1 << 20;
+
 async function fsyncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, "r");
   try {
@@ -143,18 +157,30 @@ async function symlinkAtomic(target: string, link: string): Promise<void> {
   await fsyncDir(path.dirname(link));
 }
 
-export function createFiles(): Files {
+/** Reads in local directories are synchronous (agent/providers/local-paths.ts says why); writes never are. */
+export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
+  const local = opts.localPaths ?? processLocalPaths;
   // Debris comes only from processes that died before this one started, so each target's
   // directory is swept at its first write, not at every write (a readdir per converge).
   const swept = new Set<string>();
   return {
     async lstat(p) {
-      const st = await orNull(fs.lstat(p));
+      const st = local.isLocal(p) ? orNullSync(() => lstatSync(p)) : await orNull(fs.lstat(p));
       if (!st) return null;
       return { type: typeOf(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size };
     },
-    readFile: (p) => orNull(fs.readFile(p)),
-    readlink: (p) => orNull(fs.readlink(p)),
+    async readFile(p) {
+      if (local.isLocal(p)) {
+        // lstat first: a symlink's target may lie anywhere, so only a plain file is read here.
+        const st = orNullSync(() => lstatSync(p));
+        if (!st) return null;
+        if (st.isFile() && st.size <= SYNC_READ_MAX_BYTES) return orNullSync(() => readFileSync(p));
+      }
+      return orNull(fs.readFile(p));
+    },
+    async readlink(p) {
+      return local.isLocal(p) ? orNullSync(() => readlinkSync(p)) : orNull(fs.readlink(p));
+    },
     async writeFileAtomic(target, data, opts) {
       if (!swept.has(target)) {
         await removeStaleTemps(target);

@@ -3,7 +3,7 @@
 // NATS only feeds it catalogs and carries its reports, so it keeps working while NATS is down.
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import { PathWatch, managedPaths } from "./path-watch.js";
+import { PathWatch, managedPaths, writtenPaths } from "./path-watch.js";
 import { nextConvergeDelayMs, transitionEvent } from "./transitions.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
@@ -69,9 +69,9 @@ export class Agent {
   private timers: NodeJS.Timeout[] = [];
   private reporting: Promise<void> = Promise.resolve();
   private lastLoopAt = Date.now();
-  private readonly pathWatch = new PathWatch((dir, name) => {
+  private readonly pathWatch = new PathWatch((path) => {
     if (this.state !== "running") return;
-    this.log.info({ dir, name }, "a managed path changed: re-converging");
+    this.log.info({ path }, "a managed path changed: re-converging");
     this.requestConverge();
   });
   private markReady!: () => void;
@@ -240,9 +240,9 @@ export class Agent {
     return { ok: true, revision: catalog.revision, results: report.results };
   }
 
-  /** Watches every managed path; a change to one re-converges (the converge's own changes end in a no-op). */
-  private watchManaged(catalog: Catalog): void {
-    if (this.config.watch && this.state === "running") this.pathWatch.arm(managedPaths(this.config.root, this.local.inventory, catalog.resources, this.deps.kinds));
+  /** Watches every managed path; a change to one re-converges, unless this converge made it (`written`). */
+  private watchManaged(catalog: Catalog, written: ReadonlySet<string>): void {
+    if (this.config.watch && this.state === "running") this.pathWatch.arm(managedPaths(this.config.root, this.local.inventory, catalog.resources, this.deps.kinds), written);
   }
 
   private clearRejection(): void {
@@ -293,6 +293,8 @@ export class Agent {
       this.report();
     }, CONVERGING_REPORT_MS);
     const started = this.deps.clock();
+    if (this.config.watch) this.pathWatch.hold();
+    const before = this.local.inventory;
     const report = await converge(catalog.resources, this.convergeOptions(catalog)).finally(() => clearTimeout(slow));
     const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
     // Skipped resources (a failed dependency, or a stop mid-converge) mean the catalog is not
@@ -310,7 +312,7 @@ export class Agent {
     this.lastConverge = { startedAt: iso(started), durationMs: report.durationMs, changed: report.changed, failed: report.failed, noop: report.noop };
     this.converging = false;
     this.noteTransition(report, isNew, catalog.revision);
-    this.watchManaged(catalog);
+    this.watchManaged(catalog, writtenPaths(this.config.root, report.results, [report.inventory, before]));
     await this.probe({ report: false }); // the report below carries the probes too
     this.statusDirty = true;
     this.report();

@@ -1,9 +1,12 @@
 // Drift by file change: watches the parent directories of a set of paths and calls back,
 // debounced, when one of them changes. Re-armed after every converge, because a directory
-// deleted and re-created is a new inode that an old watcher no longer sees.
+// deleted and re-created is a new inode that an old watcher no longer sees. While a converge
+// runs the watch holds: its own writes are not drift (they used to cost each change a second,
+// no-op converge when the first outlasted the debounce), a change by anyone else still is.
 import { watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
-import type { Resource } from "../shared/protocol.js";
+import type { Resource, ResourceResult } from "../shared/protocol.js";
+import type { InventoryEntry } from "./engine/converge.js";
 import type { KindRegistry } from "./kinds/index.js";
 import { resolveUnderRoot } from "./providers/files.js";
 
@@ -16,6 +19,10 @@ export function managedPaths(root: string, inventory: readonly { path: string }[
     const path = kinds.get(r.kind)?.managedPath?.(r.props as never);
     if (typeof path === "string") paths.add(path);
   }
+  return underRoot(root, paths);
+}
+
+function underRoot(root: string, paths: Iterable<string>): string[] {
   const full: string[] = [];
   for (const p of paths) {
     try {
@@ -27,16 +34,37 @@ export function managedPaths(root: string, inventory: readonly { path: string }[
   return full;
 }
 
+/** The absolute paths a converge wrote or removed: those of its changed and pruned resources. */
+export function writtenPaths(root: string, results: readonly ResourceResult[], inventories: readonly (readonly InventoryEntry[])[]): Set<string> {
+  const touched = new Set(results.filter((r) => r.outcome === "changed" || r.outcome === "pruned").map((r) => r.id));
+  return new Set(underRoot(root, inventories.flat().filter((e) => touched.has(e.id)).map((e) => e.path)));
+}
+
 export class PathWatch {
   private watchers = new Map<string, FSWatcher>();
   private paths = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /** While held: the managed paths that changed (a directory's own path when the name is unknown). */
+  private held: Set<string> | null = null;
 
-  constructor(private readonly onChange: (dir: string, name: string | null) => void) {}
+  constructor(private readonly onChange: (path: string) => void) {}
 
-  /** Watches exactly these absolute paths from now on. */
-  arm(paths: Iterable<string>): void {
+  /** From now until arm(), changes are collected instead of reported; one pending report is dropped (the converge will see it). */
+  hold(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.held = new Set();
+  }
+
+  /**
+   * Watches exactly these absolute paths from now on. Of the changes collected while held, any
+   * outside `written` (the paths the converge itself wrote or removed) is reported.
+   */
+  arm(paths: Iterable<string>, written: ReadonlySet<string> = new Set()): void {
+    const held = this.held;
     this.close();
+    const external = held ? [...held].find((p) => !written.has(p)) : undefined;
+    if (external !== undefined) this.report(external);
     this.paths = new Set(paths);
     for (const dir of new Set([...this.paths].map((p) => dirname(p)))) {
       try {
@@ -53,11 +81,19 @@ export class PathWatch {
   }
 
   private changed(dir: string, name: string | null): void {
-    if (name !== null && !this.paths.has(`${dir}/${name}`) && !this.paths.has(dir)) return;
+    const entry = name === null ? null : `${dir}/${name}`;
+    // A named entry counts only when managed: the temp files of atomic writes are not.
+    if (entry !== null && !this.paths.has(entry)) return;
+    const path = entry ?? dir;
+    if (this.held) this.held.add(path);
+    else this.report(path);
+  }
+
+  private report(path: string): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.onChange(dir, name);
+      this.onChange(path);
     }, DEBOUNCE_MS);
     this.timer.unref();
   }
@@ -65,6 +101,7 @@ export class PathWatch {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.held = null;
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
   }

@@ -44,6 +44,7 @@ describe("LocalPaths", () => {
     const local = new LocalPaths({ readMountInfo: table(line(1, "/", "ext4"), line(2, join(dir, "nfs"), "nfs4"), line(3, join(dir, "fuse"), "fuse.sshfs")) });
     expect(local.isLocal(join(dir, "koji.conf"))).toBe(true);
     expect(local.isLocal(join(dir, "nfs"))).toBe(false);
+    expect(local.isLocal(`${join(dir, "nfs")}/.`)).toBe(false);
     expect(local.isLocal(join(dir, "nfs", "koji.conf"))).toBe(false);
     expect(local.isLocal(join(dir, "fuse", "x"))).toBe(false);
     expect(local.isLocal(join(dir, "missing", "x"))).toBe(false);

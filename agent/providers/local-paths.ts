@@ -97,8 +97,9 @@ export class LocalPaths {
     }
     let answer = this.answers.get(path);
     if (answer === undefined) {
-      const parent = isAbsolute(path) && resolve(path) !== "/" ? this.realLocal(dirname(resolve(path)), 0) : null;
-      answer = parent !== null && this.onLocalMount(join(parent, basename(path)));
+      const abs = isAbsolute(path) ? resolve(path) : "/";
+      const parent = abs === "/" ? null : this.realLocal(dirname(abs), 0);
+      answer = parent !== null && this.onLocalMount(join(parent, basename(abs)));
       this.answers.set(path, answer);
     }
     return answer;

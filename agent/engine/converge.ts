@@ -204,7 +204,7 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions & { pem: Pe
         changes.push(`would refresh (notified by ${notifiers.join(", ")})`);
         if (outcome === "unchanged") outcome = "would-change";
       } else {
-        const did = await raceAbort(kind.refresh!(resource.props, ctx), signal);
+        const did = await raceAbort(kind.refresh!(resource.props, ctx), signal).finally(() => ctx.files.applied());
         state.refreshed.add(resource.id);
         changes.push(...did);
         if (did.length > 0) outcome = "changed";
@@ -247,6 +247,7 @@ async function observeAndApply(kind: AnyKind, props: Record<string, unknown>, ct
   try {
     await raceAbort(kind.apply(props, observed, ctx), ctx.signal);
   } finally {
+    ctx.files.applied();
     const now = await exists().catch(() => existed);
     step.track.createdNow = !existed && now;
     step.track.goneNow = !now;

@@ -2,7 +2,7 @@
 // interface, so tests run them against real temp directories and nothing else writes.
 // Nothing here follows symlinks: lstat, lchown, and rename replace a link, never its target.
 import { randomBytes } from "node:crypto";
-import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { resolveGroupId, resolveUserId } from "./accounts.js";
@@ -49,6 +49,8 @@ export interface Files {
   userId(name: string): Promise<number>;
   /** Group name (or numeric string) → gid, from this machine's /etc/group. */
   groupId(name: string): Promise<number>;
+  /** An apply ran (it may have mounted something, or put a symlink where a directory was): which paths are local is judged afresh. */
+  applied(): void;
 }
 
 export class FilesError extends Error {
@@ -105,6 +107,28 @@ function orNullSync<T>(op: () => T): T | null {
 
 /** Larger files are read asynchronously even on a local disk: one read must not hold the loop long. */
 const SYNC_READ_MAX_BYTES = 1 << 20;
+
+/**
+ * A plain file of at most 1 MiB, read synchronously; undefined for anything else (read it
+ * asynchronously). Opened without following a symlink and without waiting on a FIFO, then
+ * checked by its descriptor, so nothing swapped in after the check is read.
+ */
+function readSmallFileSync(p: string): Buffer | null | undefined {
+  let fd: number;
+  try {
+    fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    if ((err as NodeJS.ErrnoException).code === "ELOOP") return undefined;
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && st.size <= SYNC_READ_MAX_BYTES ? readFileSync(fd) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 async function fsyncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, "r");
@@ -170,13 +194,8 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
       return { type: typeOf(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size };
     },
     async readFile(p) {
-      if (local.isLocal(p)) {
-        // lstat first: a symlink's target may lie anywhere, so only a plain file is read here.
-        const st = orNullSync(() => lstatSync(p));
-        if (!st) return null;
-        if (st.isFile() && st.size <= SYNC_READ_MAX_BYTES) return orNullSync(() => readFileSync(p));
-      }
-      return orNull(fs.readFile(p));
+      const data = local.isLocal(p) ? readSmallFileSync(p) : undefined;
+      return data !== undefined ? data : orNull(fs.readFile(p));
     },
     async readlink(p) {
       return local.isLocal(p) ? orNullSync(() => readlinkSync(p)) : orNull(fs.readlink(p));
@@ -199,5 +218,6 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
     rmdir: (p) => fs.rmdir(p),
     userId: (name) => resolveUserId(name),
     groupId: (name) => resolveGroupId(name),
+    applied: () => local.invalidate(),
   };
 }

@@ -60,6 +60,11 @@ describe("LocalPaths", () => {
     expect(local.isLocal(join(dir, "alias", "ca.crt"))).toBe(true);
     expect(local.isLocal(join(dir, "alias", "koji"))).toBe(false);
     expect(local.isLocal(join(dir, "alias", "koji", "ca.crt"))).toBe(false);
+    // Not canonical: the kernel follows the link before a trailing "/" or "/.", so these are not local.
+    fs.symlinkSync(join(dir, "real", "koji"), join(dir, "to-nfs"));
+    expect(local.isLocal(join(dir, "to-nfs"))).toBe(true);
+    expect(local.isLocal(`${join(dir, "to-nfs")}/`)).toBe(false);
+    expect(local.isLocal(`${join(dir, "alias")}/.`)).toBe(false);
   });
 
   it("a link target with '..' is not followed (lexical resolution would be wrong); a loop ends", () => {
@@ -86,6 +91,17 @@ describe("LocalPaths", () => {
     now = 1_000;
     expect(local.isLocal(conf)).toBe(false);
     expect(reads).toBe(2);
+  });
+
+  it("invalidate(): the next question re-reads the table at once (the agent has just mounted something)", () => {
+    let text = table(line(1, "/", "ext4"))();
+    const local = new LocalPaths({ readMountInfo: () => text, maxAgeMs: 60_000 });
+    const conf = join(dir, "koji.conf");
+    expect(local.isLocal(conf)).toBe(true);
+    text = table(line(1, "/", "ext4"), line(2, dir, "nfs4"))();
+    expect(local.isLocal(conf)).toBe(true);
+    local.invalidate();
+    expect(local.isLocal(conf)).toBe(false);
   });
 
   it("this machine's own table: the test's temp dir is on a disk or memory filesystem", () => {
@@ -133,6 +149,18 @@ describe("createFiles with LocalPaths", () => {
     } finally {
       await release();
     }
+  });
+
+  it("a FIFO in a local directory is never read on the event loop (it would wait for a writer forever)", async () => {
+    const fifo = join(dir, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    const files = createFiles({ localPaths: new LocalPaths({ readMountInfo: table(line(1, "/", "ext4")) }) });
+    const reading = files.readFile(fifo);
+    expect(await settlesWithin(new Promise((r) => setTimeout(r, 50)), 500)).toBe(true);
+    const writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    fs.writeSync(writer, "late\n");
+    fs.closeSync(writer);
+    expect((await reading)?.toString()).toBe("late\n");
   });
 
   it("local or not, the answers are the same: a symlink's target and a file over 1 MiB are read (asynchronously) in full", async () => {

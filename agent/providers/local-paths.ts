@@ -7,12 +7,17 @@
 // to answer from this machine; anything else, or anything unknown, stays asynchronous.
 import { lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 export interface MountEntry {
   mountPoint: string;
   fsType: string;
 }
 
-/** Disk and memory filesystems. Network, FUSE and automount types are left out on purpose. */
+/**
+ * Disk and memory filesystems. Network, FUSE and automount types are left out on purpose. The
+ * type is judged, not the device under it: an ext4 on an iSCSI disk, or an overlay over NFS,
+ * counts as local.
+ */
 export const LOCAL_FS_TYPES: ReadonlySet<string> = new Set([
   "ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "tmpfs", "ramfs", "devtmpfs", "overlay", "squashfs", "erofs",
 ]);
@@ -62,8 +67,9 @@ const readProcMountInfo = (): string | null => {
 const MAX_SYMLINK_HOPS = 40;
 
 /**
- * Verdicts per path, all dropped when the mount table is re-read (every second by default): a
- * mount made by a resource, or a directory replaced by a symlink, is seen within that time.
+ * Verdicts per path, all dropped when the mount table is re-read: every second, and after each
+ * apply (the engine calls Files.applied()), so a mount made by a resource is seen by the next
+ * one. A mount made by someone else, or a directory replaced by a symlink, is seen within a second.
  */
 export class LocalPaths {
   private mounts: MountEntry[] = [];
@@ -79,12 +85,19 @@ export class LocalPaths {
   constructor(opts: LocalPathsOptions = {}) {
     this.readMountInfo = opts.readMountInfo ?? readProcMountInfo;
     this.maxAgeMs = opts.maxAgeMs ?? 1_000;
-    this.now = opts.now ?? Date.now;
+    // Monotonic: a clock stepped back must not freeze the table.
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** The next question re-reads the mount table: the agent has just mounted something, or put a symlink where a directory was. */
+  invalidate(): void {
+    this.readAt = -Infinity;
   }
 
   /**
-   * True when a synchronous call on the absolute `path` itself (an lstat or readlink, which do
-   * not follow its last step) cannot wait on the network.
+   * True when a synchronous call on the absolute, canonical `path` itself (an lstat or readlink,
+   * which do not follow its last step) cannot wait on the network. A path with a trailing "/",
+   * "." or ".." is not canonical: the kernel would follow a symlink before it, so it is not local.
    */
   isLocal(path: string): boolean {
     const now = this.now();
@@ -97,9 +110,9 @@ export class LocalPaths {
     }
     let answer = this.answers.get(path);
     if (answer === undefined) {
-      const abs = isAbsolute(path) ? resolve(path) : "/";
-      const parent = abs === "/" ? null : this.realLocal(dirname(abs), 0);
-      answer = parent !== null && this.onLocalMount(join(parent, basename(abs)));
+      const canonical = isAbsolute(path) && path !== "/" && resolve(path) === path;
+      const parent = canonical ? this.realLocal(dirname(path), 0) : null;
+      answer = parent !== null && this.onLocalMount(join(parent, basename(path)));
       this.answers.set(path, answer);
     }
     return answer;

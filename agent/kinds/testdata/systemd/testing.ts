@@ -48,5 +48,6 @@ export function filesInside(root: string): Files {
     rmdir: (p) => f.rmdir(at(p)),
     userId: ids("/etc/passwd", "user"),
     groupId: ids("/etc/group", "group"),
+    applied: () => f.applied(),
   };
 }

@@ -37,8 +37,10 @@ export class AgentBus {
   ) {}
 
   static async open(nc: NatsConnection, host: string, log: Logger): Promise<AgentBus> {
-    // checkAPI off: an agent's NATS user may not call $JS.API.INFO.
-    const js = jetstream(nc, { checkAPI: false });
+    // checkAPI off: an agent's NATS user may not call $JS.API.INFO. Its gets and puts are tiny
+    // and answered in milliseconds; one sent into a cut link is lost with the connection, and the
+    // next status waits behind it: 2.5 s, not the default 5 s (test/scenarios/partition.test.ts).
+    const js = jetstream(nc, { checkAPI: false, timeout: 2_500 });
     const kvm = new Kvm(js);
     const desired = await kvm.open(BUCKET_DESIRED, { allow_direct: true });
     const status = await kvm.open(BUCKET_STATUS, { allow_direct: true });
@@ -57,12 +59,16 @@ export class AgentBus {
     const key = desiredKey(this.host);
     let delivered = 0;
     let wanted: "none" | "check" | "doorbell" = "none";
-    let pulling = false;
-    const pull = async (): Promise<void> => {
-      if (pulling) return;
-      pulling = true;
+    // The running loop's number; a reconnect starts a new loop and the old one bows out.
+    let loops = 0;
+    let pulling: number | null = null;
+    const pull = async (fresh = false): Promise<void> => {
+      if (pulling !== null && !fresh) return;
+      const mine = ++loops;
+      pulling = mine;
+      const current = (): boolean => pulling === mine && !this.stopped;
       try {
-        while (wanted !== "none" && !this.stopped) {
+        while (wanted !== "none" && current()) {
           const rang = wanted === "doorbell";
           wanted = "none";
           // The doorbell can arrive before the stream has stored the put it announces.
@@ -73,18 +79,19 @@ export class AgentBus {
               onEntry({ data: e.value, revision: e.revision, deleted: e.operation !== "PUT" });
               break;
             }
-            if (!rang || attempt >= DOORBELL_RETRIES || this.stopped) break;
+            if (!rang || attempt >= DOORBELL_RETRIES || !current()) break;
             await new Promise((r) => setTimeout(r, DOORBELL_RETRY_MS * 2 ** attempt));
           }
         }
       } catch (err) {
+        if (!current()) return;
         // The bucket does not exist yet, or the stream has no leader for a moment.
         this.log.debug({ err }, "desired state not readable yet, retrying");
         if (wanted === "none") wanted = "check";
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => void pull(), retryMs);
       } finally {
-        pulling = false;
+        if (pulling === mine) pulling = null;
       }
     };
     const want = (why: "check" | "doorbell"): void => {
@@ -98,11 +105,15 @@ export class AgentBus {
     });
     this.checkTimer = setInterval(() => want("check"), checkMs);
     // Back from a partition or a server restart: look at once, so the latest catalog applies
-    // within a second of the link instead of at the next check.
+    // within a second of the link instead of at the next check. A get sent while the link was
+    // down is lost with the old connection: a fresh loop does not wait out its timeout (5 s).
     void (async () => {
       for await (const s of this.nc.status()) {
         if (this.stopped) return;
-        if (s.type === "reconnect") want("check");
+        if (s.type === "reconnect") {
+          if (wanted === "none") wanted = "check";
+          void pull(true);
+        }
       }
     })();
     want("check");

@@ -39,9 +39,14 @@ export async function connectNats(cfg: NatsConfig, name: string, inboxPrefix?: s
     // A link cut for more than ~10 s is often dropped by the server (write deadline) while the
     // client's TCP waits out its retransmission back-off, which reached 5 s and more after a
     // 13 s partition (test/scenarios/partition.test.ts). Pings every 5 s, stale after 2 unanswered:
-    // the client reconnects by itself and is back within reconnectTimeWait of the link.
-    pingInterval: 5_000,
+    // the client reconnects by itself.
+    pingInterval: 3_000,
     maxPingOut: 2,
+    // A reconnect attempt made while the link is down waits on SYN retransmissions (1, 3, 7, 15 s
+    // after it started): with nats.js's 20 s handshake timeout, the link back 25 s into a cut was
+    // used 4.7 s later, at the attempt's next SYN. Abandoned after 5 s, an attempt is replaced by a
+    // fresh one, and the link is used within ~2 s of its return.
+    timeout: 5_000,
     // Otherwise every request and JetStream publish builds two Errors up front, to give a later
     // timeout the caller's stack: 3.4 % of the agents' CPU in controller-1000 (bench/README.md;
     // 1.6 % remain: nats.js also builds one when it cancels a request that was answered).

@@ -2,7 +2,7 @@
 // the exact argv each situation produces.
 import { describe, expect, it } from "vitest";
 import { checkProps } from "../engine/props.js";
-import { RecordingExecutor, type ExpectedCall } from "../providers/executor.js";
+import { RecordingExecutor, type ExecResult, type Executor, type ExpectedCall } from "../providers/executor.js";
 import { daemonReloadArgv, journalArgv, showArgv, unitArgv, UNIT_PROPERTIES, type UnitVerb } from "../providers/systemd.js";
 import { serviceKind, ServicePropsSchema, type ServiceProps } from "./service.js";
 import { captured } from "./testdata/systemd/testing.js";
@@ -98,6 +98,23 @@ describe("service failures carry the journal", () => {
     const { ctx } = setup([show("show-disabled-inactive", unit), act("start", unit), show("show-failed", unit), { argv: journalArgv(unit), result: captured("journal-kf-fail") }]);
     const err = await cycle(serviceKind, { name: unit, state: "running" }, ctx).catch((e: Error) => e);
     expect(String(err)).toMatch(/start kf-fail.service: kf-fail.service is failed \(failed\) right after it\nlast 50 journal lines of kf-fail.service:\n.*Main process exited, code=exited, status=1\/FAILURE/s);
+  });
+
+  it("a Type=simple unit still shown running the instant after start, failed 100 ms later → the start is judged after it settles, and fails", async () => {
+    const unit = "kf-fail.service";
+    let startedAt = Infinity;
+    const replay = new RecordingExecutor([{ argv: journalArgv(unit), result: captured("journal-kf-fail") }]);
+    const exec: Executor = {
+      async run(req) {
+        const verb = req.argv[1];
+        const result = (r: Partial<ExecResult>): ExecResult => ({ argv: [...req.argv], exitCode: 0, signal: null, stdout: "", stderr: "", durationMs: 1, timedOut: false, ...r });
+        if (verb === "start") return (startedAt = Date.now()), result({});
+        if (verb === "show") return result(captured(startedAt === Infinity ? "show-disabled-inactive" : Date.now() - startedAt < 100 ? "show-enabled-running" : "show-failed"));
+        return replay.run(req);
+      },
+    };
+    const err = await cycle(serviceKind, { name: unit, state: "running" }, kindContext("/", { exec, sandbox: false })).catch((e: Error) => e);
+    expect(String(err)).toMatch(/kf-fail.service is failed \(failed\) right after it/);
   });
 
   it("unit not installed → enable fails with systemctl's reason and the (empty) journal", async () => {

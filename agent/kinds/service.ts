@@ -2,6 +2,7 @@
 // apply runs the planned systemctl verbs in a fixed order (daemon-reload → unmask → enable/
 // disable → start/stop → mask); refresh restarts (or reloads) a running unit when a resource
 // that notifies it changed. A failed action carries the unit's last journal lines.
+import { setTimeout as sleep } from "node:timers/promises";
 import { Type, type Static } from "@sinclair/typebox";
 import type { ExecResult } from "../providers/executor.js";
 import {
@@ -84,6 +85,8 @@ async function failWithJournal(unit: string, what: string, ctx: KindContext): Pr
   throw new Error(`${what}\n${await journalTail(ctx.exec, unit, ctx.signal)}`);
 }
 
+const VERIFY_SETTLE_MS = 300;
+
 /** Runs one step; a failure, or a unit not running after start/restart/reload, throws with the journal. */
 async function run(unit: string, step: Step, ctx: KindContext): Promise<void> {
   const r: ExecResult = await ctx.exec.run({ argv: step.argv, timeoutMs: ACTION_TIMEOUT_MS, signal: ctx.signal });
@@ -94,6 +97,9 @@ async function run(unit: string, step: Step, ctx: KindContext): Promise<void> {
     return failWithJournal(unit, failed, ctx);
   }
   if (!step.verify) return;
+  // A Type=simple unit is active as soon as its process is forked: one that dies at once (a bad
+  // ExecStart, a config error) shows as failed only a moment later.
+  await sleep(VERIFY_SETTLE_MS, undefined, { signal: ctx.signal });
   const after = await observeUnit(unit, ctx);
   if (!isRunning(after)) return failWithJournal(unit, `${step.argv.join(" ")}: ${unit} is ${after.activeState} (${after.subState}) right after it`, ctx);
 }

@@ -94,9 +94,9 @@ export class AgentBus {
         if (pulling === mine) pulling = null;
       }
     };
-    const want = (why: "check" | "doorbell"): void => {
+    const want = (why: "check" | "doorbell", fresh = false): void => {
       if (wanted !== "doorbell") wanted = why;
-      void pull();
+      void pull(fresh);
     };
     const doorbell = this.nc.subscribe(kvSubject(BUCKET_DESIRED, key), { callback: () => want("doorbell") });
     this.subs.push(doorbell);
@@ -110,10 +110,7 @@ export class AgentBus {
     void (async () => {
       for await (const s of this.nc.status()) {
         if (this.stopped) return;
-        if (s.type === "reconnect") {
-          if (wanted === "none") wanted = "check";
-          void pull(true);
-        }
+        if (s.type === "reconnect") want("check", true);
       }
     })();
     want("check");

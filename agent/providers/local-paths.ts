@@ -18,7 +18,7 @@ export interface MountEntry {
  * type is judged, not the device under it: an ext4 on an iSCSI disk, or an overlay over NFS,
  * counts as local.
  */
-export const LOCAL_FS_TYPES: ReadonlySet<string> = new Set([
+const LOCAL_FS_TYPES: ReadonlySet<string> = new Set([
   "ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "vfat", "tmpfs", "ramfs", "devtmpfs", "overlay", "squashfs", "erofs",
 ]);
 
@@ -110,9 +110,7 @@ export class LocalPaths {
     }
     let answer = this.answers.get(path);
     if (answer === undefined) {
-      const canonical = isAbsolute(path) && path !== "/" && resolve(path) === path;
-      const parent = canonical ? this.realLocal(dirname(path), 0) : null;
-      answer = parent !== null && this.onLocalMount(join(parent, basename(path)));
+      answer = isAbsolute(path) && path !== "/" && resolve(path) === path && this.step(path, 0) !== null;
       this.answers.set(path, answer);
     }
     return answer;
@@ -127,15 +125,21 @@ export class LocalPaths {
   private realLocal(p: string, hops: number): string | null {
     const known = this.verdicts.get(p);
     if (known !== undefined) return known;
-    let real: string | null = null;
+    let real: string | null;
     if (p === "/") real = this.onLocalMount("/") ? "/" : null;
     else {
-      const parent = this.realLocal(dirname(p), hops);
-      const candidate = parent === null ? null : join(parent, basename(p));
-      if (candidate !== null && this.onLocalMount(candidate)) real = this.follow(candidate, hops);
+      const last = this.step(p, hops);
+      real = last === null ? null : this.follow(last, hops);
     }
     this.verdicts.set(p, real);
     return real;
+  }
+
+  /** `p`'s last step by its real path, not followed, when its parent is reached locally and the step lies on a local mount; else null. */
+  private step(p: string, hops: number): string | null {
+    const parent = this.realLocal(dirname(p), hops);
+    const last = parent === null ? null : join(parent, basename(p));
+    return last !== null && this.onLocalMount(last) ? last : null;
   }
 
   /** `candidate` has a real, local parent; a symlink is followed, unless its target climbs with "..". */

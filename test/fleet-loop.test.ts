@@ -49,6 +49,7 @@ describe("the fleet loop", () => {
     ["schema error", example.replace("maxjobs: 10", "maxjobs: ten"), /^fleet\.yaml:\d+:\d+: .*maxjobs.*integer/],
     ["unknown role", example.replace("roles: [nfs]", "roles: [nfs, mailserver]"), /^fleet\.yaml:\d+:\d+: .*roles/],
     ["duplicate host", example.replace("  - name: cs10-koji-04", "  - name: cs10-koji-03"), /^fleet\.yaml:\d+:\d+: .*duplicate host.*cs10-koji-03/i],
+    ["topdir /etc", example.replace("topdir: /mnt/koji", "topdir: /etc"), /^fleet\.yaml:12:11: \/koji\/topdir: \/etc is the system directory \/etc;/],
   ];
 
   it.each(badCommits)("an invalid commit (%s) leaves every agent on the previous revision, error visible with file:line", async (_name, yaml, expected) => {

@@ -1,10 +1,13 @@
 // Rules the schema cannot express: uniqueness across hosts, how many hosts may carry a role, and
-// the Koji facts an experienced admin checks before a farm is built (see shared/reference/koji.md).
+// the Koji facts an experienced admin checks before a farm is built (see shared/reference/koji.md),
+// and the path policy of system-paths.ts on every path the schema declares.
+import type { TSchema } from "@sinclair/typebox";
 import { checkRoleGraph, DependencyCycleError, KOJI_ROLE_DEPENDENCIES } from "../rollout/graph.js";
 import { isIP } from "node:net";
 import type { ConfigError, LocatedDocument, PathSegment } from "../../shared/yaml-config.js";
 import { defaultsApplied } from "./defaults.js";
-import type { FleetConfig, Role } from "./fleet-schema.js";
+import { ABS_PATH, FleetSchema, type FleetConfig, type Role } from "./fleet-schema.js";
+import { systemPathReason } from "./system-paths.js";
 
 /** Roles whose count is fixed, and why; messages must tell the admin what breaks. */
 const COUNTED: ReadonlyArray<{ role: Role; why: string }> = [
@@ -20,6 +23,15 @@ const DERIVED_EXPORT_OPTIONS = new Set(["rw", "ro", "root_squash", "no_root_squa
 /** Canonical text of an address, so `::1` and `0:0::1` count as duplicates. */
 export function canonicalAddress(address: string): string {
   return isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+}
+
+/** Every value of `data` the schema declares an absolute path, with where it is: new path keys are covered by construction. */
+function pathValues(schema: TSchema, data: unknown, at: PathSegment[] = []): Array<{ at: PathSegment[]; value: string }> {
+  if (typeof data === "string") return schema.pattern === ABS_PATH ? [{ at, value: data }] : [];
+  if (Array.isArray(data)) return schema.items ? data.flatMap((v, i) => pathValues(schema.items, v, [...at, i])) : [];
+  if (data === null || typeof data !== "object") return [];
+  const properties = (schema.properties ?? {}) as Record<string, TSchema>;
+  return Object.entries(data).flatMap(([k, v]) => (properties[k] ? pathValues(properties[k], v, [...at, k]) : []));
 }
 
 const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
@@ -79,6 +91,11 @@ export function crossCheck(fleet: FleetConfig, doc: LocatedDocument): ConfigErro
     reported.add(where.join("/"));
     at(where, `builder workdir ${workdir} overlaps koji.topdir ${topdir}; kojid needs local scratch space outside the shared tree`);
   });
+
+  for (const { at: where, value } of pathValues(FleetSchema, fleet)) {
+    const reason = systemPathReason(value);
+    if (reason) at(where, `${value} ${reason}; agents create, chown, relabel or export it as root, so it must be a directory of the farm's own (e.g. under /srv or /mnt)`);
+  }
 
   fleet.koji?.nfs?.exportOptions?.forEach((o, i) => {
     if (DERIVED_EXPORT_OPTIONS.has(o)) at(["koji", "nfs", "exportOptions", i], `'${o}' is derived from each client's roles (rw for hub and kojira, ro for builders); remove it`);

@@ -34,8 +34,9 @@ export const KOJI_DEFAULTS = {
 } as const;
 
 const DNS_LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
-/** Absolute, no whitespace, no trailing slash, no `.`/`..` segments: paths are compared as strings. */
-const ABS_PATH = "^(/(?!\\.{1,2}(/|$))[A-Za-z0-9_.+@-]+)+$";
+/** Absolute, no whitespace, no trailing slash, no `.`/`..` segments: paths are compared as strings.
+ *  Every string with this pattern is a directory the agents manage: cross-checks apply the path policy to it. */
+export const ABS_PATH = "^(/(?!\\.{1,2}(/|$))[A-Za-z0-9_.+@-]+)+$";
 /** Koji user names (CN of a client cert); a subset of hub RegexUserName `^[A-Za-z0-9/_.@-]+$`. */
 const USER_NAME = "^[A-Za-z0-9_.@-]{1,64}$";
 /** A secret's name on the agent (a file name in its secrets directory). */
@@ -44,7 +45,8 @@ const SECRET_NAME = "^[a-z0-9][a-z0-9-]{0,62}$";
 const obj = <P extends Record<string, TSchema>>(properties: P, description: string) =>
   Type.Object(properties, { additionalProperties: false, description });
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
-const path = (description: string, def?: string) => Type.String({ pattern: ABS_PATH, maxLength: 1024, description, default: def });
+const path = (description: string, def?: string) =>
+  Type.String({ pattern: ABS_PATH, maxLength: 1024, description: `${description} Never / or inside a system directory (/etc, /usr, /root, …).`, default: def });
 /** A set of strings (unique items) each matching `pattern`. */
 const strings = (pattern: string, description: string, def?: readonly string[], minItems = 0) =>
   Type.Array(Type.String({ pattern, maxLength: 1024 }), { uniqueItems: true, minItems, maxItems: 64, description, default: def });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { formatConfigError } from "../../shared/yaml-config.js";
+import { ABS_PATH } from "./fleet-schema.js";
 import { loadFleet, MAX_ERRORS } from "./load-fleet.js";
 
 const BASE = `apiVersion: koji-fleet/v1
@@ -17,6 +18,8 @@ function edit(from: string, to: string, base = BASE): string {
   if (!base.includes(from)) throw new Error(`fixture lacks ${from}`);
   return base.replace(from, to);
 }
+
+const AS_ROOT = "agents create, chown, relabel or export it as root, so it must be a directory of the farm's own (e.g. under /srv or /mnt)";
 
 const errorsOf = (source: string | Uint8Array): string[] => {
   const result = loadFleet(source, "fleet.yaml");
@@ -46,6 +49,13 @@ describe("loadFleet reports each mistake at file:line:col", () => {
     ["no builder in createrepo", `${BASE}koji:\n  builders:\n    channels: [default]\n`, ["fleet.yaml:3:1: /hosts: no builder is in channel 'createrepo'; repositories would never be generated"]],
     ["settings on a non-builder", edit("roles: [nfs] }", "roles: [nfs], settings: { maxjobs: 3 } }"), ["fleet.yaml:6:52: /hosts/2/settings: settings override koji.builders and apply only to hosts with role 'builder'"]],
     ["workdir inside topdir", `${BASE}koji:\n  topdir: /var/tmp\n`, ["fleet.yaml:9:11: /koji/topdir: builder workdir /var/tmp/koji overlaps koji.topdir /var/tmp; kojid needs local scratch space outside the shared tree"]],
+    ["topdir a system directory", `${BASE}koji:\n  topdir: /etc\n`, [`fleet.yaml:9:11: /koji/topdir: /etc is the system directory /etc; ${AS_ROOT}`]],
+    ["lookaside dir inside /root", `${BASE}koji:\n  lookaside:\n    dir: /root/.ssh\n`, [`fleet.yaml:10:10: /koji/lookaside/dir: /root/.ssh is inside the system directory /root; ${AS_ROOT}`]],
+    ["builders' workdir inside /lib64", `${BASE}koji:\n  builders:\n    workdir: /lib64/x\n`, [`fleet.yaml:10:14: /koji/builders/workdir: /lib64/x is inside the system directory /lib64; ${AS_ROOT}`]],
+    ["a builder's own workdir inside /var/lib/rpm", edit("roles: [builder] }", "roles: [builder], settings: { workdir: /var/lib/rpm/x } }"), [`fleet.yaml:7:75: /hosts/3/settings/workdir: /var/lib/rpm/x is inside the system directory /var/lib/rpm; ${AS_ROOT}`]],
+    ["topdir walking up with ..", `${BASE}koji:\n  topdir: /usr/../etc/x\n`, [`fleet.yaml:9:11: /koji/topdir must match pattern "${ABS_PATH}"`]],
+    ["lookaside dir with //", `${BASE}koji:\n  lookaside:\n    dir: //etc\n`, [`fleet.yaml:10:10: /koji/lookaside/dir must match pattern "${ABS_PATH}"`]],
+    ["workdir with a trailing /.", `${BASE}koji:\n  builders:\n    workdir: /etc/.\n`, [`fleet.yaml:10:14: /koji/builders/workdir must match pattern "${ABS_PATH}"`]],
     ["derived NFS option written by hand", `${BASE}koji:\n  nfs:\n    exportOptions: [rw, sync]\n`, ["fleet.yaml:10:21: /koji/nfs/exportOptions/0: 'rw' is derived from each client's roles (rw for hub and kojira, ro for builders); remove it"]],
     ["kojira as the admin", `${BASE}koji:\n  kojiraUser: kojiadmin\n`, ["fleet.yaml:9:15: /koji/kojiraUser: kojira must not log in as the admin user 'kojiadmin'"]],
     ["web secret = database password", `${BASE}koji:\n  web:\n    secret: koji-db-password\n`, ["fleet.yaml:10:13: /koji/web/secret: koji.web.secret and koji.database.passwordSecret are both 'koji-db-password'; kojiweb's session key must not be the database password"]],
@@ -77,6 +87,12 @@ describe("loadFleet", () => {
       "cs10-koji-03=builder",
       "cs10-koji-04=lookaside",
     ]);
+  });
+
+  it("accepts paths outside the system directories", () => {
+    const paths = "  topdir: /srv/koji\n  builders:\n    workdir: /var/lib/rpmbuild\n  lookaside:\n    dir: /srv/lookaside\n";
+    expect(errorsOf(`${BASE}koji:\n${paths}`)).toEqual([]);
+    expect(errorsOf(edit("roles: [builder] }", "roles: [builder], settings: { workdir: /var/lib/rpmfoo } }", `${BASE}koji:\n  topdir: /var/lib/pgsql/data\n`))).toEqual([]);
   });
 
   it("reports every independent mistake at once, in file order", () => {

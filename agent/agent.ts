@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { PathWatch, managedPaths, writtenPaths } from "./path-watch.js";
-import { nextConvergeDelayMs, transitionEvent } from "./transitions.js";
+import { nextConvergeDelayMs, transitionEvent, unsafePathEvents } from "./transitions.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
 import { agentInboxPrefix } from "../shared/names.js";
@@ -321,6 +321,7 @@ export class Agent {
   private noteTransition(r: ConvergeReport, isNew: boolean, revision: string): void {
     const e = transitionEvent(r, isNew, this.failedInARow > 0, revision);
     if (e) this.emit(e.type, e.severity, e.message, revision, e.data);
+    if (e?.type === "failed") for (const s of unsafePathEvents(r)) this.emit(s.type, s.severity, s.message, revision, s.data);
     this.failedInARow = r.failed > 0 ? this.failedInARow + 1 : 0;
   }
 

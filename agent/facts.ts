@@ -40,7 +40,7 @@ export const describeOs = (f: HostFacts): string => `${f.os.prettyName} (${f.os.
 /** Reads <root>/etc/os-release, falling back to /usr/lib/os-release as os-release(5) says. */
 export async function readFacts(files: Files, root: string): Promise<HostFacts> {
   for (const p of ["/etc/os-release", "/usr/lib/os-release"]) {
-    const text = await files.readFile(resolveUnderRoot(root, p));
+    const text = await files.readFile(resolveUnderRoot(root, p), { followTrustedLinks: true }); // EL links it to ../usr/lib/os-release
     if (text) return factsFromOsRelease(parseOsRelease(text.toString("utf8")));
   }
   return UNKNOWN_FACTS;

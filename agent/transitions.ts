@@ -26,6 +26,17 @@ export function transitionEvent(r: ConvergeReport, isNew: boolean, lastFailed: b
 }
 
 /**
+ * One `security` event per resource the agent refused to act through (a symlink where none may
+ * be, an object swapped in since observe): someone on the host may be trying to turn a root
+ * agent against another file. Reported with each failed-converge event, so not every retry.
+ */
+export function unsafePathEvents(r: ConvergeReport): TransitionEvent[] {
+  return r.results
+    .filter((x) => x.outcome === "failed" && x.errorCode === "KF_ERR_UNSAFE_PATH")
+    .map((x) => ({ type: "security", severity: "error", message: `${x.id}: ${x.error ?? "unsafe path"}`, data: { resource: x.id, kind: x.kind } }));
+}
+
+/**
  * How long the loop sleeps before converging the same catalog again. After failures: retry
  * soon, doubling per failed converge, never later than the re-converge interval; `jitter` (0…1)
  * takes up to a fifth off, so that hosts that failed together (a controller too busy to sign a

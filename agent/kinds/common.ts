@@ -1,7 +1,7 @@
 // Schema pieces and helpers shared by the file-like kinds.
 import { Type } from "@sinclair/typebox";
 import * as path from "node:path";
-import { resolveUnderRoot, type FileStat } from "../providers/files.js";
+import { UnsafePathError, resolveUnderRoot, type FileStat } from "../providers/files.js";
 import type { KindContext } from "./kind.js";
 
 export { AbsolutePath, Mode, Principal } from "../../shared/props-schema.js";
@@ -43,9 +43,8 @@ export function attributeChanges(stat: FileStat, mode: number, want: Ownership):
 export async function fixAttributes(full: string, stat: FileStat, mode: number, want: Ownership, ctx: KindContext): Promise<void> {
   const uid = want.uid !== undefined && stat.uid !== want.uid ? want.uid : -1;
   const gid = want.gid !== undefined && stat.gid !== want.gid ? want.gid : -1;
-  if (uid !== -1 || gid !== -1) await ctx.files.chown(full, uid, gid);
-  // chmod after chown: chown(2) clears setuid/setgid bits.
-  if (stat.mode !== mode || uid !== -1 || gid !== -1) await ctx.files.chmod(full, mode);
+  // Through a descriptor of the observed inode: a path swapped since observe is refused, not followed.
+  if (stat.mode !== mode || uid !== -1 || gid !== -1) await ctx.files.setAttributes(full, stat, { mode, uid, gid });
 }
 
 /**
@@ -64,8 +63,14 @@ export async function requireParent(catalogPath: string, ctx: KindContext): Prom
   if (!ctx.sandbox) {
     throw new Error(`parent directory ${missing.at(-1)} of ${catalogPath} does not exist (manage it with a directory resource and require it)`);
   }
-  for (const dir of missing) await ctx.files.mkdir(resolveUnderRoot(ctx.root, dir), 0o755);
+  for (const dir of missing) await ctx.files.mkdir(resolveUnderRoot(ctx.root, dir), { mode: 0o755 });
 }
 
 /** A type word for diff lines: "file", "directory", "symlink", "special file". */
 export const describeType = (stat: FileStat): string => (stat.type === "other" ? "special file" : stat.type);
+
+/** The error for a path that holds the wrong type: a symlink there is a security matter, never replaced nor followed. */
+export function wrongTypeError(catalogPath: string, stat: FileStat, wanted: string): Error {
+  const message = `${catalogPath} is a ${describeType(stat)}; refusing to replace it with a ${wanted}`;
+  return stat.type === "symlink" ? new UnsafePathError(`${message} (a symlink is never replaced or followed)`) : new Error(message);
+}

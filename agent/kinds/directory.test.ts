@@ -5,7 +5,7 @@ import type { FileStat } from "../providers/files.js";
 import { directoryKind, type DirectoryObserved, type DirectoryProps } from "./directory.js";
 import { cycle, kindContext, tempRoot } from "./testing.js";
 
-const stat = (over: Partial<FileStat> = {}): FileStat => ({ type: "directory", mode: 0o755, uid: 0, gid: 0, size: 4096, ...over });
+const stat = (over: Partial<FileStat> = {}): FileStat => ({ type: "directory", mode: 0o755, uid: 0, gid: 0, size: 4096, dev: 1, ino: 1, ctimeMs: 1, ...over });
 const P = (over: Partial<DirectoryProps> = {}): DirectoryProps => ({ path: "/srv/koji", ...over });
 const O = (over: Partial<DirectoryObserved> = {}): DirectoryObserved => ({ stat: stat(), missingParents: [], want: {}, ...over });
 

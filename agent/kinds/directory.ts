@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { resolveUnderRoot, type FileStat } from "../providers/files.js";
-import { AbsolutePath, Ensure, Mode, Principal, attributeChanges, describeType, desiredOwnership, fixAttributes, parseMode, requireParent, type Ownership } from "./common.js";
+import { AbsolutePath, Ensure, Mode, Principal, attributeChanges, describeType, wrongTypeError, desiredOwnership, fixAttributes, parseMode, requireParent, type Ownership } from "./common.js";
 import type { Kind } from "./kind.js";
 
 export const DirectoryPropsSchema = Type.Object(
@@ -77,7 +77,7 @@ export const directoryKind: Kind<DirectoryProps, DirectoryObserved> = {
       case "none":
         return;
       case "refuse":
-        throw new Error(`${props.path} is a ${describeType(stat!)}; refusing to replace it with a directory`);
+        throw wrongTypeError(props.path, stat!, "directory");
       case "remove":
         try {
           return await ctx.files.rmdir(full);
@@ -89,12 +89,8 @@ export const directoryKind: Kind<DirectoryProps, DirectoryObserved> = {
         return fixAttributes(full, stat!, mode, want, ctx);
       case "create": {
         if (!ctx.sandbox) await requireParent(props.path, ctx);
-        for (const parent of observed.missingParents) await ctx.files.mkdir(resolveUnderRoot(ctx.root, parent), PARENT_MODE);
-        await ctx.files.mkdir(full, mode);
-        if (want.uid !== undefined || want.gid !== undefined) {
-          await ctx.files.chown(full, want.uid ?? -1, want.gid ?? -1);
-          await ctx.files.chmod(full, mode); // chown(2) clears the setgid bit
-        }
+        for (const parent of observed.missingParents) await ctx.files.mkdir(resolveUnderRoot(ctx.root, parent), { mode: PARENT_MODE });
+        await ctx.files.mkdir(full, { mode, ...want });
       }
     }
   },

@@ -7,7 +7,7 @@ import { fileKind, type FileObserved, type FileProps } from "./file.js";
 import { cycle, kindContext, tempRoot } from "./testing.js";
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
-const stat = (over: Partial<FileStat> = {}): FileStat => ({ type: "file", mode: 0o644, uid: 0, gid: 0, size: 1, ...over });
+const stat = (over: Partial<FileStat> = {}): FileStat => ({ type: "file", mode: 0o644, uid: 0, gid: 0, size: 1, dev: 1, ino: 1, ctimeMs: 1, ...over });
 const P = (over: Partial<FileProps> = {}): FileProps => ({ path: "/etc/koji.conf", content: "new", ...over });
 const O = (over: Partial<FileObserved> = {}): FileObserved => ({ stat: stat(), sha256: sha("new"), want: {}, ...over });
 
@@ -23,7 +23,7 @@ describe("file diff", () => {
     ["managed group differs → chgrp", P({ group: "apache" }), O({ want: { gid: 48 } }), ["group 0 → 48"]],
     ["sandbox (owner not resolved) → owner never diffed", P({ owner: "apache" }), O({ stat: stat({ uid: 1000 }) }), []],
     ["no content given → content left alone", P({ content: undefined }), O({ sha256: null }), []],
-    ["symlink in the way → replaced by a file", P(), O({ stat: stat({ type: "symlink" }), sha256: null }), ["symlink → file"]],
+    ["symlink in the way → reported (apply refuses: never replaced, never followed)", P(), O({ stat: stat({ type: "symlink" }), sha256: null }), ["symlink → file"]],
     ["directory in the way → reported (apply refuses)", P(), O({ stat: stat({ type: "directory" }), sha256: null }), ["directory → file"]],
     ["ensure absent, file present → remove", P({ ensure: "absent" }), O(), ["present → absent"]],
     ["ensure absent, already absent → no change", P({ ensure: "absent" }), O({ stat: null }), []],

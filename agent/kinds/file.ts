@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { Type, type Static } from "@sinclair/typebox";
 import { resolveUnderRoot, type FileStat } from "../providers/files.js";
-import { AbsolutePath, Ensure, Mode, Principal, attributeChanges, describeType, desiredOwnership, fixAttributes, parseMode, requireParent, type Ownership } from "./common.js";
+import { AbsolutePath, Ensure, Mode, Principal, attributeChanges, describeType, wrongTypeError, desiredOwnership, fixAttributes, parseMode, requireParent, type Ownership } from "./common.js";
 import type { Kind } from "./kind.js";
 
 export const FilePropsSchema = Type.Object(
@@ -58,7 +58,7 @@ function plan(props: FileProps, obs: FileObserved): Plan {
     return { lines: [], action: "none" };
   }
   if (!stat) return { lines: ["absent → present"], action: "write" };
-  if (stat.type === "symlink") return { lines: ["symlink → file"], action: "write" };
+  // A symlink is never replaced silently nor followed: whoever put it there may want a root write through it.
   if (stat.type !== "file") return { lines: [`${describeType(stat)} → file`], action: "refuse" };
   const lines: string[] = [];
   const content = desiredContent(props);
@@ -117,15 +117,15 @@ export const fileKind: Kind<FileProps, FileObserved> = {
       case "remove":
         return ctx.files.unlink(full);
       case "refuse":
-        throw new Error(`${props.path} is a ${describeType(stat!)}; refusing to replace it with a file`);
+        throw wrongTypeError(props.path, stat!, "file");
       case "attributes":
         return fixAttributes(full, stat!, mode, want, ctx);
       case "write": {
         if (!stat) await requireParent(props.path, ctx);
         // When owner/group are not managed, a replaced file keeps its current ones
         // (outside sandbox): rewriting content must not hand a file over to root.
-        const keep = stat?.type === "file" && !ctx.sandbox ? stat : undefined;
-        // Without managed content a write only happens for a missing file or a symlink: start empty.
+        const keep = stat && !ctx.sandbox ? stat : undefined;
+        // Without managed content a write only happens for a missing file: start empty.
         const data = desiredContent(props) ?? Buffer.alloc(0);
         return ctx.files.writeFileAtomic(full, data, { mode, uid: want.uid ?? keep?.uid, gid: want.gid ?? keep?.gid });
       }

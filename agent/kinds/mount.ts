@@ -97,7 +97,7 @@ function plan(props: MountProps, obs: MountObserved): Plan {
 async function mkdirs(catalogPath: string, ctx: KindContext): Promise<void> {
   const missing: string[] = [];
   for (let d = catalogPath; d !== "/" && !(await ctx.files.lstat(resolveUnderRoot(ctx.root, d))); d = path.posix.dirname(d)) missing.unshift(d);
-  for (const d of missing) await ctx.files.mkdir(resolveUnderRoot(ctx.root, d), 0o755);
+  for (const d of missing) await ctx.files.mkdir(resolveUnderRoot(ctx.root, d), { mode: 0o755 });
 }
 
 export const mountKind: Kind<MountProps, MountObserved> = {

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { Type, type Static } from "@sinclair/typebox";
 import { resolveUnderRoot, type FileStat } from "../providers/files.js";
 import { daemonReloadArgv, DROPIN_PROPERTIES, failureOf, normalizeUnit, parseDropInStatus, requireLiveRoot, showArgv, type DropInStatus } from "../providers/systemd.js";
-import { Ensure, formatMode } from "./common.js";
+import { Ensure, formatMode, wrongTypeError } from "./common.js";
 import type { Kind, KindContext } from "./kind.js";
 import { UnitName } from "./service.js";
 
@@ -72,11 +72,8 @@ function plan(p: SystemdDropinProps, obs: SystemdDropinObserved): Plan {
   } else if (!stat) {
     lines.push(`create ${path}`);
     file = "write";
-  } else if (stat.type === "directory" || stat.type === "other") {
-    throw new Error(`${path} is a ${stat.type === "other" ? "special file" : "directory"}; refusing to replace it`);
-  } else if (stat.type === "symlink") {
-    lines.push(`${path}: symlink → file`);
-    file = "write";
+  } else if (stat.type !== "file") {
+    throw wrongTypeError(path, stat, "file");
   } else {
     const want = sha256(p.content);
     if (obs.sha256 !== want) lines.push(`${path}: content differs (sha256 ${short(obs.sha256 ?? "")} → ${short(want)})`);
@@ -93,7 +90,7 @@ async function ensureDir(dir: string, ctx: KindContext): Promise<void> {
   const stat = await ctx.files.lstat(dir);
   if (stat?.type === "directory") return;
   if (stat) throw new Error(`${dir} exists and is not a directory`);
-  await ctx.files.mkdir(dir, DIR_MODE); // only the .d directory: /etc/systemd/system comes with systemd
+  await ctx.files.mkdir(dir, { mode: DIR_MODE }); // only the .d directory: /etc/systemd/system comes with systemd
 }
 
 async function systemctl(argv: readonly [string, ...string[]], ctx: KindContext): Promise<string> {

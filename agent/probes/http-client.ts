@@ -34,7 +34,8 @@ export interface LoadedTls {
 /** Reads the files a TLS option names; an error names the file, never its content. */
 export async function loadTls(opts: TlsOptions, ctx: ProbeContext): Promise<LoadedTls> {
   const read = async (p: string, what: string): Promise<Buffer> => {
-    const data = await ctx.files.readFile(resolveUnderRoot(ctx.root, p));
+    // System trust bundles are links (EL: ca-bundle.crt → ca-trust/extracted/…), followed only where root alone could have made them.
+    const data = await ctx.files.readFile(resolveUnderRoot(ctx.root, p), { followTrustedLinks: true });
     if (!data) throw new Error(`${what} ${p}: absent`);
     return data;
   };

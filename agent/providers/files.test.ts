@@ -7,6 +7,7 @@ import { parseIdDatabase, resolveGroupId, resolveUserId } from "./accounts.js";
 import { FilesError, PathError, createFiles, resolveUnderRoot } from "./files.js";
 
 const files = createFiles();
+const NOBODY = 65534;
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(join(tmpdir(), "kf-files-"));
@@ -128,10 +129,12 @@ describe("createFiles", () => {
     expect(fs.readFileSync(p, "utf8")).toBe("three");
   });
 
-  it("mkdir → one level with the exact mode; missing parent → ENOENT", async () => {
-    await files.mkdir(join(dir, "d"), 0o2750);
+  it("mkdir → one level with the exact mode and owner (setgid kept after chown); missing parent → ENOENT", async () => {
+    await files.mkdir(join(dir, "d"), { mode: 0o2750 });
     expect(await files.lstat(join(dir, "d"))).toMatchObject({ type: "directory", mode: 0o2750 });
-    await expect(files.mkdir(join(dir, "x", "y"), 0o755)).rejects.toMatchObject({ code: "ENOENT" });
+    await files.mkdir(join(dir, "o"), { mode: 0o2770, uid: NOBODY, gid: NOBODY });
+    expect(await files.lstat(join(dir, "o"))).toMatchObject({ type: "directory", mode: 0o2770, uid: NOBODY, gid: NOBODY });
+    await expect(files.mkdir(join(dir, "x", "y"), { mode: 0o755 })).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("symlink → creates, then atomically replaces an existing link", async () => {
@@ -148,12 +151,11 @@ describe("createFiles", () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it("chmod, chown, unlink and rmdir act on the path", async () => {
+  it("setAttributes, unlink and rmdir act on the path", async () => {
     const p = join(dir, "f");
     fs.writeFileSync(p, "");
-    await files.chmod(p, 0o600);
-    await files.chown(p, -1, process.getgid!());
-    expect(await files.lstat(p)).toMatchObject({ mode: 0o600, gid: process.getgid!() });
+    await files.setAttributes(p, (await files.lstat(p))!, { mode: 0o600, gid: NOBODY });
+    expect(await files.lstat(p)).toMatchObject({ mode: 0o600, uid: 0, gid: NOBODY });
     await files.unlink(p);
     fs.mkdirSync(join(dir, "e"));
     await files.rmdir(join(dir, "e"));

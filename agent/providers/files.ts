@@ -1,12 +1,22 @@
 // The only code that touches the filesystem. Kinds observe and change files through this
 // interface, so tests run them against real temp directories and nothing else writes.
-// Nothing here follows symlinks: lstat, lchown, and rename replace a link, never its target.
+// Every operation reaches its path through safe-walk.ts: each directory on the way is opened by
+// descriptor and acted in through it, no symlink a non-root user could have planted is
+// followed, and the last component is never followed (a link there is read, replaced or
+// removed as the link itself). Modes and owners change on a descriptor whose inode is the one
+// the caller observed.
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from "node:fs";
+import { readFileSync, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { resolveGroupId, resolveUserId } from "./accounts.js";
 import { processLocalPaths, type LocalPaths } from "./local-paths.js";
+import {
+  FilesError, HANDLE_FLAGS, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY, UnsafePathError,
+  asyncOps, errnoOf, fdPath, openLeaf, openParent, syncOps, type Leaf, type WalkOps,
+} from "./safe-walk.js";
+
+export { FilesError, UnsafePathError };
 
 export type FileType = "file" | "directory" | "symlink" | "other";
 
@@ -17,6 +27,13 @@ export interface FileStat {
   uid: number;
   gid: number;
   size: number;
+  /**
+   * Identity of what was observed: setAttributes acts only on it. ctime too, because a file
+   * deleted and made anew may get the same inode number.
+   */
+  dev: number;
+  ino: number;
+  ctimeMs: number;
 }
 
 export interface WriteOptions {
@@ -25,21 +42,29 @@ export interface WriteOptions {
   gid?: number;
 }
 
+/** Mode and owner to set; -1 (or absent) leaves that id unchanged. */
+export interface Attributes {
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
 export interface Files {
-  /** null when nothing is at `path`. */
+  /** null when nothing is at `path`. A symlink at `path` is reported as one, never followed. */
   lstat(path: string): Promise<FileStat | null>;
-  /** null when absent. */
-  readFile(path: string): Promise<Buffer | null>;
+  /**
+   * A regular file's content, null when absent. A symlink at `path` is a UnsafePathError,
+   * unless followTrustedLinks (system files such as /etc/os-release, never managed ones).
+   */
+  readFile(path: string, opts?: { followTrustedLinks?: boolean }): Promise<Buffer | null>;
   /** The link's target, null when absent. */
   readlink(path: string): Promise<string | null>;
-  /** Temp file in the same directory with mode/owner set and fsynced, then renamed over `path`. */
+  /** Temp file created exclusively in the parent, mode/owner set and fsynced, then renamed over `path`. */
   writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteOptions): Promise<void>;
-  /** One level; `mode` is applied exactly (the umask does not apply). */
-  mkdir(path: string, mode: number): Promise<void>;
-  /** Follows symlinks: callers chmod only what lstat showed is a file or directory. */
-  chmod(path: string, mode: number): Promise<void>;
-  /** Does not follow symlinks; -1 leaves that id unchanged. */
-  chown(path: string, uid: number, gid: number): Promise<void>;
+  /** One level, with exactly `attrs` (the umask does not apply). */
+  mkdir(path: string, attrs: Attributes): Promise<void>;
+  /** Sets mode and owner of the file or directory `observed` described; fails if `path` is another inode now. */
+  setAttributes(path: string, observed: FileStat, attrs: Attributes): Promise<void>;
   /** Creates or atomically replaces the symlink `path` → `target`. */
   symlink(target: string, path: string): Promise<void>;
   unlink(path: string): Promise<void>;
@@ -53,10 +78,6 @@ export interface Files {
   applied(): void;
 }
 
-export class FilesError extends Error {
-  override name = "FilesError";
-}
-
 export class PathError extends Error {
   override name = "PathError";
 }
@@ -64,7 +85,6 @@ export class PathError extends Error {
 /**
  * Maps a catalog path onto the managed root ("/" in production, a temp dir in sandbox).
  * Refuses relative paths and any `..` segment, so a catalog can never reach outside the root.
- * (Symlinks inside the root that point outside it are not chased here.)
  */
 export function resolveUnderRoot(root: string, absPath: string): string {
   if (!path.isAbsolute(root)) throw new PathError(`root '${root}' is not an absolute path`);
@@ -74,64 +94,55 @@ export function resolveUnderRoot(root: string, absPath: string): string {
   return path.join(root, path.normalize(absPath));
 }
 
-const isNotFound = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === "ENOENT";
-
-function typeOf(st: import("node:fs").Stats): FileType {
+function typeOf(st: Stats): FileType {
   if (st.isFile()) return "file";
   if (st.isDirectory()) return "directory";
   if (st.isSymbolicLink()) return "symlink";
   return "other";
 }
 
+const toFileStat = (st: Stats): FileStat => ({ type: typeOf(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size, dev: st.dev, ino: st.ino, ctimeMs: st.ctimeMs });
+
 /** A sibling name nobody else uses: hidden, so globs like *.conf never pick it up. */
-const tempSibling = (target: string): string =>
-  path.join(path.dirname(target), `.${path.basename(target)}.kf-tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-
-async function orNull<T>(op: Promise<T>): Promise<T | null> {
-  try {
-    return await op;
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
-}
-
-function orNullSync<T>(op: () => T): T | null {
-  try {
-    return op();
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
-}
+const tempName = (name: string): string => `.${name}.kf-tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
 
 /** Larger files are read asynchronously even on a local disk: one read must not hold the loop long. */
 const SYNC_READ_MAX_BYTES = 1 << 20;
 
-/**
- * A plain file of at most 1 MiB, read synchronously; undefined for anything else (read it
- * asynchronously). Opened without following a symlink and without waiting on a FIFO, then
- * checked by its descriptor, so nothing swapped in after the check is read.
- */
-function readSmallFileSync(p: string): Buffer | null | undefined {
-  let fd: number;
+/** Runs `op` on the parent of `p` (null when a directory on the way is missing) and closes it. */
+async function inParent<T>(ops: WalkOps, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T | null> {
+  const leaf = await openParent(ops, p);
+  if (!leaf) return null;
   try {
-    fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    if ((err as NodeJS.ErrnoException).code === "ELOOP") return undefined;
-    throw err;
-  }
-  try {
-    const st = fstatSync(fd);
-    return st.isFile() && st.size <= SYNC_READ_MAX_BYTES ? readFileSync(fd) : undefined;
+    return await op(leaf);
   } finally {
-    closeSync(fd);
+    await ops.close(leaf.dir);
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, "r");
+/** Like inParent, but a missing directory on the way is ENOENT (for writes). */
+async function inExistingParent<T>(ops: WalkOps, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T> {
+  const leaf = await openParent(ops, p);
+  if (!leaf) throw Object.assign(new FilesError(`a directory on the way to ${p} does not exist`), { code: "ENOENT" });
+  try {
+    return await op(leaf);
+  } finally {
+    await ops.close(leaf.dir);
+  }
+}
+
+const orNull = async <T>(op: () => T | Promise<T>): Promise<T | null> => {
+  try {
+    return await op();
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return null;
+    throw err;
+  }
+};
+
+async function fsyncDir(dir: number): Promise<void> {
+  // An O_PATH descriptor cannot be fsynced: reopen the same directory through it.
+  const handle = await fs.open(fdPath(dir), O_RDONLY);
   try {
     await handle.sync();
   } finally {
@@ -139,83 +150,159 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Temp siblings of `target` left by an agent that died mid-write (another pid): debris, not state. */
-async function removeStaleTemps(target: string): Promise<void> {
-  const prefix = `.${path.basename(target)}.kf-tmp-`;
-  const mine = `${prefix}${process.pid}-`;
-  const names = await fs.readdir(path.dirname(target)).catch(() => [] as string[]);
-  for (const name of names) if (name.startsWith(prefix) && !name.startsWith(mine)) await fs.rm(path.join(path.dirname(target), name), { force: true });
+/** Sets owner then mode on the object open as `fd` (chown(2) clears setuid/setgid, so chmod comes last). */
+async function applyAttributes(fd: number, attrs: Attributes): Promise<void> {
+  const uid = attrs.uid ?? -1;
+  const gid = attrs.gid ?? -1;
+  if (uid !== -1 || gid !== -1) await fs.chown(fdPath(fd), uid, gid);
+  await fs.chmod(fdPath(fd), attrs.mode);
 }
 
-async function writeFileAtomic(target: string, data: string | Uint8Array, opts: WriteOptions): Promise<void> {
-  const temp = tempSibling(target);
+/** Temp siblings of `name` left by an agent that died mid-write (another pid): debris, not state. */
+async function removeStaleTemps({ dir, name }: Leaf): Promise<void> {
+  const prefix = `.${name}.kf-tmp-`;
+  const mine = `${prefix}${process.pid}-`;
+  const names = await fs.readdir(fdPath(dir)).catch(() => [] as string[]);
+  for (const n of names) if (n.startsWith(prefix) && !n.startsWith(mine)) await fs.unlink(fdPath(dir, n)).catch(() => undefined);
+}
+
+async function writeAtomic({ dir, name }: Leaf, data: string | Uint8Array, opts: WriteOptions): Promise<void> {
+  const temp = fdPath(dir, tempName(name));
   try {
-    // 0600 until the wanted mode is set, so secret content is never readable by others.
-    const handle = await fs.open(temp, "wx", 0o600);
+    // Created exclusively, 0600 until the wanted mode is set, so secret content is never readable by others.
+    const handle = await fs.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
       await handle.writeFile(data);
-      if (opts.uid !== undefined || opts.gid !== undefined) await handle.chown(opts.uid ?? -1, opts.gid ?? -1);
-      // chmod after chown: chown(2) clears setuid/setgid bits.
-      await handle.chmod(opts.mode);
+      await applyAttributes(handle.fd, opts);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await fs.rename(temp, target);
+    await fs.rename(temp, fdPath(dir, name));
   } catch (err) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw new FilesError(`cannot write ${target}: ${(err as Error).message}`, { cause: err });
+    await fs.unlink(temp).catch(() => undefined);
+    throw err;
   }
-  await fsyncDir(path.dirname(target));
+  await fsyncDir(dir);
 }
 
-async function symlinkAtomic(target: string, link: string): Promise<void> {
-  const temp = tempSibling(link);
+async function symlinkAtomic({ dir, name }: Leaf, target: string): Promise<void> {
+  const temp = fdPath(dir, tempName(name));
   try {
     await fs.symlink(target, temp);
-    await fs.rename(temp, link);
+    await fs.rename(temp, fdPath(dir, name));
   } catch (err) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw new FilesError(`cannot link ${link} → ${target}: ${(err as Error).message}`, { cause: err });
+    await fs.unlink(temp).catch(() => undefined);
+    throw err;
   }
-  await fsyncDir(path.dirname(link));
+  await fsyncDir(dir);
 }
+
+/** The handle of `name` in `dir`, checked to be the inode observed and a file or directory. */
+async function openObserved({ dir, name }: Leaf, p: string, observed: FileStat): Promise<number> {
+  const fd = await asyncOps.open(fdPath(dir, name), HANDLE_FLAGS);
+  try {
+    const st = await asyncOps.fstat(fd);
+    if (st.isSymbolicLink()) throw new UnsafePathError(`${p} is a symlink now; refusing to change it`);
+    if (st.dev !== observed.dev || st.ino !== observed.ino || st.ctimeMs !== observed.ctimeMs || typeOf(st) !== observed.type) {
+      throw new UnsafePathError(`${p} was replaced since it was observed; not changing it`);
+    }
+    return fd;
+  } catch (err) {
+    await asyncOps.close(fd);
+    throw err;
+  }
+}
+
+/** Wraps an error with the path it concerns, keeping its code; refusals pass as they are. */
+const failure = (what: string, err: unknown): Error =>
+  err instanceof UnsafePathError ? err : Object.assign(new FilesError(`${what}: ${(err as Error).message}`, { cause: err }), { code: errnoOf(err) });
 
 /** Reads in local directories are synchronous (agent/providers/local-paths.ts says why); writes never are. */
 export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
   const local = opts.localPaths ?? processLocalPaths;
+  const walkOps = (p: string): WalkOps => (local.isLocal(p) ? syncOps : asyncOps);
   // Debris comes only from processes that died before this one started, so each target's
   // directory is swept at its first write, not at every write (a readdir per converge).
   const swept = new Set<string>();
+
+  async function readFile(p: string, followTrustedLinks = false): Promise<Buffer | null> {
+    const ops = walkOps(p);
+    // O_NONBLOCK: a FIFO swapped in is opened without waiting for a writer, then refused by type.
+    const fd = await openLeaf(ops, p, O_RDONLY | O_NONBLOCK, followTrustedLinks);
+    if (fd === null) return null;
+    try {
+      const st = await ops.fstat(fd);
+      if (!st.isFile()) throw new FilesError(`${p} is not a regular file`);
+      if (ops === syncOps && st.size <= SYNC_READ_MAX_BYTES) return readFileSync(fd);
+      const handle = await fs.open(fdPath(fd), O_RDONLY);
+      try {
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await ops.close(fd);
+    }
+  }
+
   return {
     async lstat(p) {
-      const st = local.isLocal(p) ? orNullSync(() => lstatSync(p)) : await orNull(fs.lstat(p));
-      if (!st) return null;
-      return { type: typeOf(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size };
+      const ops = walkOps(p);
+      const st = await inParent(ops, p, ({ dir, name }) => orNull(() => ops.lstat(fdPath(dir, name))));
+      return st ? toFileStat(st) : null;
     },
-    async readFile(p) {
-      const data = local.isLocal(p) ? readSmallFileSync(p) : undefined;
-      return data !== undefined ? data : orNull(fs.readFile(p));
-    },
+    readFile: (p, o) => readFile(p, o?.followTrustedLinks),
     async readlink(p) {
-      return local.isLocal(p) ? orNullSync(() => readlinkSync(p)) : orNull(fs.readlink(p));
+      const ops = walkOps(p);
+      return inParent(ops, p, ({ dir, name }) => orNull(() => ops.readlink(fdPath(dir, name))));
     },
-    async writeFileAtomic(target, data, opts) {
-      if (!swept.has(target)) {
-        await removeStaleTemps(target);
-        swept.add(target);
+    async writeFileAtomic(target, data, o) {
+      try {
+        await inExistingParent(asyncOps, target, async (leaf) => {
+          if (!swept.has(target)) {
+            await removeStaleTemps(leaf);
+            swept.add(target);
+          }
+          await writeAtomic(leaf, data, o);
+        });
+      } catch (err) {
+        throw failure(`cannot write ${target}`, err);
       }
-      await writeFileAtomic(target, data, opts);
     },
-    async mkdir(p, mode) {
-      await fs.mkdir(p, { mode });
-      await fs.chmod(p, mode); // mkdir(2) masks the mode with the umask
+    async mkdir(p, attrs) {
+      await inExistingParent(asyncOps, p, async ({ dir, name }) => {
+        await fs.mkdir(fdPath(dir, name), 0o700);
+        const fd = await asyncOps.open(fdPath(dir, name), HANDLE_FLAGS);
+        try {
+          // Only a directory this process just made gets the declared mode and owner.
+          const st = await asyncOps.fstat(fd);
+          if (!st.isDirectory() || st.uid !== (process.geteuid?.() ?? 0)) throw new UnsafePathError(`${p} was replaced right after it was created; not changing it`);
+          await applyAttributes(fd, attrs);
+        } finally {
+          await asyncOps.close(fd);
+        }
+      });
     },
-    chmod: (p, mode) => fs.chmod(p, mode),
-    chown: (p, uid, gid) => fs.lchown(p, uid, gid),
-    symlink: symlinkAtomic,
-    unlink: (p) => fs.unlink(p),
-    rmdir: (p) => fs.rmdir(p),
+    async setAttributes(p, observed, attrs) {
+      await inExistingParent(asyncOps, p, async (leaf) => {
+        const fd = await openObserved(leaf, p, observed);
+        try {
+          await applyAttributes(fd, attrs);
+        } finally {
+          await asyncOps.close(fd);
+        }
+      });
+    },
+    async symlink(target, link) {
+      try {
+        await inExistingParent(asyncOps, link, (leaf) => symlinkAtomic(leaf, target));
+      } catch (err) {
+        throw failure(`cannot link ${link} → ${target}`, err);
+      }
+    },
+    unlink: (p) => inExistingParent(asyncOps, p, ({ dir, name }) => fs.unlink(fdPath(dir, name))),
+    rmdir: (p) => inExistingParent(asyncOps, p, ({ dir, name }) => fs.rmdir(fdPath(dir, name))),
     userId: (name) => resolveUserId(name),
     groupId: (name) => resolveGroupId(name),
     applied: () => local.invalidate(),

@@ -55,7 +55,7 @@ export interface AccountsDb {
 
 /** Reads <root>/etc/passwd and <root>/etc/group; a missing file is an empty database. */
 export async function readAccounts(files: Files, root: string): Promise<AccountsDb> {
-  const text = async (p: string) => (await files.readFile(resolveUnderRoot(root, p)))?.toString("utf8") ?? "";
+  const text = async (p: string) => (await files.readFile(resolveUnderRoot(root, p), { followTrustedLinks: true }))?.toString("utf8") ?? "";
   return { users: parsePasswd(await text("/etc/passwd")), groups: parseGroup(await text("/etc/group")) };
 }
 

@@ -37,12 +37,11 @@ export function filesInside(root: string): Files {
   };
   return {
     lstat: (p) => f.lstat(at(p)),
-    readFile: (p) => f.readFile(at(p)),
+    readFile: (p, o) => f.readFile(at(p), o),
     readlink: (p) => f.readlink(at(p)),
     writeFileAtomic: (p, data, opts) => f.writeFileAtomic(at(p), data, opts),
-    mkdir: (p, mode) => f.mkdir(at(p), mode),
-    chmod: (p, mode) => f.chmod(at(p), mode),
-    chown: (p, uid, gid) => f.chown(at(p), uid, gid),
+    mkdir: (p, attrs) => f.mkdir(at(p), attrs),
+    setAttributes: (p, observed, attrs) => f.setAttributes(at(p), observed, attrs),
     symlink: (target, p) => f.symlink(target, at(p)), // the link target stays as written: it is read inside the tree
     unlink: (p) => f.unlink(at(p)),
     rmdir: (p) => f.rmdir(at(p)),

@@ -1,0 +1,135 @@
+// The agent runs as root among users it does not trust: links they plant are never followed,
+// objects they swap in after an observe are never changed. Real files, a real other uid.
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LocalPaths } from "./local-paths.js";
+import { UnsafePathError, createFiles, type Files } from "./files.js";
+import { trustedLink } from "./safe-walk.js";
+
+const NOBODY = 65534;
+let dir: string;
+let secret: string;
+beforeEach(() => {
+  if (process.geteuid!() !== 0) throw new Error("these tests need root: they plant links as another uid, as an attacker on a host would");
+  dir = fs.mkdtempSync(join(tmpdir(), "kf-walk-"));
+  secret = join(dir, "secret");
+  fs.writeFileSync(secret, "root only\n", { mode: 0o600 });
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A directory `name` owned by the other user, as /var/lib/pgsql/data or /mnt/koji are. */
+function userDir(name: string): string {
+  const d = join(dir, name);
+  fs.mkdirSync(d, { mode: 0o755 });
+  fs.chownSync(d, NOBODY, NOBODY);
+  return d;
+}
+
+/** A symlink made by the other user (lchown: root made it, but as if they had). */
+function plantedLink(target: string, at: string): void {
+  fs.symlinkSync(target, at);
+  fs.lchownSync(at, NOBODY, NOBODY);
+}
+
+const secretIntact = () => {
+  const st = fs.statSync(secret);
+  expect([fs.readFileSync(secret, "utf8"), st.mode & 0o7777, st.uid]).toEqual(["root only\n", 0o600, 0]);
+};
+
+describe("trustedLink", () => {
+  it.each([
+    ["root's link in root's 0755 directory", { uid: 0, mode: 0o40755 }, { uid: 0 }, true],
+    ["root's link in a group-writable directory", { uid: 0, mode: 0o40775 }, { uid: 0 }, false],
+    ["root's link in sticky /tmp", { uid: 0, mode: 0o41777 }, { uid: 0 }, true],
+    ["another user's link in sticky /tmp", { uid: 0, mode: 0o41777 }, { uid: NOBODY }, false],
+    ["root's link in another user's directory", { uid: NOBODY, mode: 0o40755 }, { uid: 0 }, false],
+  ])("%s → %s", (_name, d, l, want) => expect(trustedLink(d, l)).toBe(want));
+});
+
+// Both read paths: synchronous on a local disk, asynchronous on NFS (the walk is the same code).
+describe.each([
+  ["local", new LocalPaths({ readMountInfo: () => "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n", maxAgeMs: 60_000 })],
+  ["nfs", new LocalPaths({ readMountInfo: () => "1 0 0:50 / / rw - nfs4 srv:/ rw\n", maxAgeMs: 60_000 })],
+])("Files on a %s filesystem", (_fs, localPaths) => {
+  let files: Files;
+  beforeEach(() => {
+    files = createFiles({ localPaths });
+  });
+
+  it("a link at the last component: readFile refuses (UnsafePathError naming the path), lstat and readlink see the link", async () => {
+    const data = userDir("data");
+    plantedLink(secret, join(data, "postgresql.conf"));
+    const err = await files.readFile(join(data, "postgresql.conf")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsafePathError);
+    expect(err).toMatchObject({ code: "KF_ERR_UNSAFE_PATH", message: `${join(data, "postgresql.conf")} is a symlink; refusing to follow it` });
+    expect((await files.lstat(join(data, "postgresql.conf")))?.type).toBe("symlink");
+    expect(await files.readlink(join(data, "postgresql.conf"))).toBe(secret);
+  });
+
+  it("followTrustedLinks follows root's link in root's directory (/etc/os-release), not one another user could change", async () => {
+    fs.symlinkSync("secret", join(dir, "os-release"));
+    expect((await files.readFile(join(dir, "os-release"), { followTrustedLinks: true }))?.toString()).toBe("root only\n");
+    plantedLink(secret, join(dir, "planted"));
+    await expect(files.readFile(join(dir, "planted"), { followTrustedLinks: true })).rejects.toThrow(/refusing to follow the symlink 'planted' \(owned by uid 65534/);
+    fs.symlinkSync(secret, join(userDir("home"), "rootlink"));
+    await expect(files.readFile(join(dir, "home/rootlink"), { followTrustedLinks: true })).rejects.toBeInstanceOf(UnsafePathError);
+  });
+
+  it("a link on the way in another user's directory: every operation refuses it, nothing behind it is touched", async () => {
+    const koji = userDir("koji");
+    plantedLink(dir, join(koji, "work")); // /mnt/koji/work → a root-only directory
+    const p = join(koji, "work/secret");
+    for (const op of [
+      () => files.lstat(p),
+      () => files.readFile(p),
+      () => files.readlink(p),
+      () => files.writeFileAtomic(p, "pwned", { mode: 0o644 }),
+      () => files.mkdir(join(koji, "work/new"), { mode: 0o777 }),
+      () => files.unlink(p),
+      () => files.symlink("/x", p),
+    ]) {
+      await expect(op()).rejects.toThrow(/refusing to follow the symlink 'work' \(owned by uid 65534, in a directory of uid 65534 mode 755/);
+    }
+    secretIntact();
+    expect(fs.existsSync(join(dir, "new"))).toBe(false);
+  });
+
+  it("a link on the way in root's own directory is followed (/var/run → ../run)", async () => {
+    fs.mkdirSync(join(dir, "run"));
+    fs.symlinkSync("run", join(dir, "var-run"));
+    await files.writeFileAtomic(join(dir, "var-run/pid"), "1", { mode: 0o644 });
+    expect(fs.readFileSync(join(dir, "run/pid"), "utf8")).toBe("1");
+    expect((await files.lstat(join(dir, "var-run/pid")))?.type).toBe("file");
+  });
+
+  it("setAttributes acts only on the observed inode: a link or another file swapped in is refused and left as it is", async () => {
+    const koji = userDir("koji");
+    const p = join(koji, "kojid.conf");
+    fs.writeFileSync(p, "x");
+    const observed = (await files.lstat(p))!;
+    fs.unlinkSync(p);
+    plantedLink(secret, p);
+    await expect(files.setAttributes(p, observed, { mode: 0o755, uid: NOBODY })).rejects.toThrow(`${p} is a symlink now; refusing to change it`);
+    fs.unlinkSync(p);
+    fs.writeFileSync(p, "theirs", { mode: 0o600 });
+    await expect(files.setAttributes(p, observed, { mode: 0o755 })).rejects.toThrow(`${p} was replaced since it was observed; not changing it`);
+    expect(fs.statSync(p).mode & 0o777).toBe(0o600);
+    secretIntact();
+  });
+
+  it("a FIFO at a file's path is refused without waiting for a writer", async () => {
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    await expect(files.readFile(join(dir, "fifo"))).rejects.toThrow(`${join(dir, "fifo")} is not a regular file`);
+  });
+
+  it("writeFileAtomic replaces a link at the path itself (rename), never writes through it", async () => {
+    const data = userDir("data");
+    plantedLink(secret, join(data, "pg_hba.conf"));
+    await files.writeFileAtomic(join(data, "pg_hba.conf"), "new", { mode: 0o600 });
+    expect(fs.lstatSync(join(data, "pg_hba.conf")).isFile()).toBe(true);
+    secretIntact();
+  });
+});

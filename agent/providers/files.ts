@@ -13,7 +13,7 @@ import { resolveGroupId, resolveUserId } from "./accounts.js";
 import { processLocalPaths, type LocalPaths } from "./local-paths.js";
 import {
   FilesError, HANDLE_FLAGS, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY, UnsafePathError,
-  asyncOps, errnoOf, fdPath, openLeaf, openParent, syncOps, type Leaf, type WalkOps,
+  TrustedDirs, asyncOps, errnoOf, fdPath, openLeaf, openParent, syncOps, type Leaf, type WalkOps,
 } from "./safe-walk.js";
 
 export { FilesError, UnsafePathError };
@@ -110,8 +110,8 @@ const tempName = (name: string): string => `.${name}.kf-tmp-${process.pid}-${ran
 const SYNC_READ_MAX_BYTES = 1 << 20;
 
 /** Runs `op` on the parent of `p` (null when a directory on the way is missing) and closes it. */
-async function inParent<T>(ops: WalkOps, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T | null> {
-  const leaf = await openParent(ops, p);
+async function inParent<T>(ops: WalkOps, known: TrustedDirs, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T | null> {
+  const leaf = await openParent(ops, p, null, known);
   if (!leaf) return null;
   try {
     return await op(leaf);
@@ -121,8 +121,8 @@ async function inParent<T>(ops: WalkOps, p: string, op: (leaf: Leaf) => Promise<
 }
 
 /** Like inParent, but a missing directory on the way is ENOENT (for writes). */
-async function inExistingParent<T>(ops: WalkOps, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T> {
-  const leaf = await openParent(ops, p);
+async function inExistingParent<T>(ops: WalkOps, known: TrustedDirs, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T> {
+  const leaf = await openParent(ops, p, null, known);
   if (!leaf) throw Object.assign(new FilesError(`a directory on the way to ${p} does not exist`), { code: "ENOENT" });
   try {
     return await op(leaf);
@@ -225,11 +225,12 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
   // Debris comes only from processes that died before this one started, so each target's
   // directory is swept at its first write, not at every write (a readdir per converge).
   const swept = new Set<string>();
+  const known = new TrustedDirs();
 
   async function readFile(p: string, followTrustedLinks = false): Promise<Buffer | null> {
     const ops = walkOps(p);
     // O_NONBLOCK: a FIFO swapped in is opened without waiting for a writer, then refused by type.
-    const fd = await openLeaf(ops, p, O_RDONLY | O_NONBLOCK, followTrustedLinks);
+    const fd = await openLeaf(ops, p, O_RDONLY | O_NONBLOCK, followTrustedLinks, known);
     if (fd === null) return null;
     try {
       const st = await ops.fstat(fd);
@@ -249,17 +250,17 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
   return {
     async lstat(p) {
       const ops = walkOps(p);
-      const st = await inParent(ops, p, ({ dir, name }) => orNull(() => ops.lstat(fdPath(dir, name))));
+      const st = await inParent(ops, known, p, ({ dir, name }) => orNull(() => ops.lstat(fdPath(dir, name))));
       return st ? toFileStat(st) : null;
     },
     readFile: (p, o) => readFile(p, o?.followTrustedLinks),
     async readlink(p) {
       const ops = walkOps(p);
-      return inParent(ops, p, ({ dir, name }) => orNull(() => ops.readlink(fdPath(dir, name))));
+      return inParent(ops, known, p, ({ dir, name }) => orNull(() => ops.readlink(fdPath(dir, name))));
     },
     async writeFileAtomic(target, data, o) {
       try {
-        await inExistingParent(asyncOps, target, async (leaf) => {
+        await inExistingParent(asyncOps, known, target, async (leaf) => {
           if (!swept.has(target)) {
             await removeStaleTemps(leaf);
             swept.add(target);
@@ -271,7 +272,7 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
       }
     },
     async mkdir(p, attrs) {
-      await inExistingParent(asyncOps, p, async ({ dir, name }) => {
+      await inExistingParent(asyncOps, known, p, async ({ dir, name }) => {
         await fs.mkdir(fdPath(dir, name), 0o700);
         const fd = await asyncOps.open(fdPath(dir, name), HANDLE_FLAGS);
         try {
@@ -285,7 +286,7 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
       });
     },
     async setAttributes(p, observed, attrs) {
-      await inExistingParent(asyncOps, p, async (leaf) => {
+      await inExistingParent(asyncOps, known, p, async (leaf) => {
         const fd = await openObserved(leaf, p, observed);
         try {
           await applyAttributes(fd, attrs);
@@ -296,13 +297,13 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
     },
     async symlink(target, link) {
       try {
-        await inExistingParent(asyncOps, link, (leaf) => symlinkAtomic(leaf, target));
+        await inExistingParent(asyncOps, known, link, (leaf) => symlinkAtomic(leaf, target));
       } catch (err) {
         throw failure(`cannot link ${link} → ${target}`, err);
       }
     },
-    unlink: (p) => inExistingParent(asyncOps, p, ({ dir, name }) => fs.unlink(fdPath(dir, name))),
-    rmdir: (p) => inExistingParent(asyncOps, p, ({ dir, name }) => fs.rmdir(fdPath(dir, name))),
+    unlink: (p) => inExistingParent(asyncOps, known, p, ({ dir, name }) => fs.unlink(fdPath(dir, name))),
+    rmdir: (p) => inExistingParent(asyncOps, known, p, ({ dir, name }) => fs.rmdir(fdPath(dir, name))),
     userId: (name) => resolveUserId(name),
     groupId: (name) => resolveGroupId(name),
     applied: () => local.invalidate(),

@@ -132,4 +132,29 @@ describe.each([
     expect(fs.lstatSync(join(data, "pg_hba.conf")).isFile()).toBe(true);
     secretIntact();
   });
+
+  it("a directory known as root's that another user is given later is walked by descriptor again: their link in it is refused", async () => {
+    const a = join(dir, "a");
+    fs.mkdirSync(join(a, "b"), { recursive: true });
+    fs.writeFileSync(join(a, "b/f"), "mine");
+    expect((await files.readFile(join(a, "b/f")))?.toString()).toBe("mine"); // a and b now known as root's
+    fs.chownSync(a, NOBODY, NOBODY);
+    fs.renameSync(join(a, "b"), join(a, "old"));
+    plantedLink(dir, join(a, "b"));
+    await expect(files.readFile(join(a, "b/secret"))).rejects.toThrow(/refusing to follow the symlink 'b'/);
+    secretIntact();
+  });
+
+  it("a directory known as root's is used only while it is the same inode: a path redirected through a user's link is walked again and refused", async () => {
+    const x = join(dir, "x");
+    fs.mkdirSync(join(x, "a/b"), { recursive: true });
+    await files.writeFileAtomic(join(x, "a/b/conf"), "1", { mode: 0o644 }); // x, a, b now known as root's
+    fs.chownSync(x, NOBODY, NOBODY); // later given to another user, who redirects a
+    fs.renameSync(join(x, "a"), join(x, "a-old"));
+    const elsewhere = join(dir, "etc"); // root's own directory, which the user wants written into
+    fs.mkdirSync(join(elsewhere, "b"), { recursive: true });
+    plantedLink(elsewhere, join(x, "a"));
+    await expect(files.writeFileAtomic(join(x, "a/b/conf"), "2", { mode: 0o644 })).rejects.toThrow(/refusing to follow the symlink 'a'/);
+    expect(fs.readdirSync(join(elsewhere, "b"))).toEqual([]);
+  });
 });

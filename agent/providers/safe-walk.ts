@@ -69,9 +69,12 @@ const trustedOwner = (uid: number): boolean => uid === 0 || uid === euid;
  * sticky (others cannot rename or remove an entry they do not own).
  */
 export function trustedLink(dir: { uid: number; mode: number }, link: { uid: number }): boolean {
-  if (!trustedOwner(dir.uid) || !trustedOwner(link.uid)) return false;
-  return (dir.mode & 0o022) === 0 || (dir.mode & 0o1000) !== 0;
+  return changedOnlyByOwner(dir) && trustedOwner(link.uid);
 }
+
+/** Root's (or the agent's) directory in which nobody else can add, rename or remove an entry of root's. */
+const changedOnlyByOwner = (dir: { uid: number; mode: number }): boolean =>
+  trustedOwner(dir.uid) && ((dir.mode & 0o022) === 0 || (dir.mode & 0o1000) !== 0);
 
 export const errnoOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
 
@@ -83,16 +86,66 @@ export interface Leaf {
 
 const components = (p: string): string[] => p.split("/").filter((c) => c !== "" && c !== ".");
 
+const trustedDir = (st: fs.Stats): boolean => st.isDirectory() && changedOnlyByOwner(st);
+
+/**
+ * Directories only root (or the agent's user) can change, reached from `/` through such
+ * directories alone, by path, with the identity they had. A walk starts at the deepest one it
+ * knows, opened by path: whatever that path resolves through, it is used only when it is still
+ * the same inode and still root's alone, so nothing another user controls is trusted by name.
+ * This spares a walk the steps from `/` to /etc/koji-hub or /mnt (two calls instead of ten).
+ */
+export class TrustedDirs {
+  private readonly byPath = new Map<string, { dev: number; ino: number }>();
+  private static readonly MAX = 4096;
+
+  /** The deepest known directory among the prefixes of `steps`, open, and how many steps it covers. */
+  async open(ops: WalkOps, steps: readonly string[]): Promise<{ fd: number; depth: number; prefix: string } | null> {
+    for (let depth = steps.length; depth > 0; depth--) {
+      const prefix = `/${steps.slice(0, depth).join("/")}`;
+      const id = this.byPath.get(prefix);
+      if (!id) continue;
+      this.byPath.delete(prefix); // put back below only if it still holds
+      let fd: number;
+      try {
+        fd = await ops.open(prefix, DIR_FLAGS);
+      } catch {
+        continue;
+      }
+      const st = await ops.fstat(fd);
+      if (st.dev === id.dev && st.ino === id.ino && trustedDir(st)) {
+        this.byPath.set(prefix, id);
+        return { fd, depth, prefix };
+      }
+      await ops.close(fd);
+    }
+    return null;
+  }
+
+  /** Records `fd`, reached by descriptor as `prefix` through trusted directories; the prefix while the chain stays trusted, else null. */
+  async note(ops: WalkOps, fd: number, prefix: string): Promise<string | null> {
+    const st = await ops.fstat(fd);
+    if (!trustedDir(st)) return null;
+    if (this.byPath.size >= TrustedDirs.MAX) this.byPath.clear();
+    this.byPath.set(prefix, { dev: st.dev, ino: st.ino });
+    return prefix;
+  }
+}
+
 /**
  * Opens the directory that holds `path`'s last component. `from` is a directory descriptor for
  * a relative path (a link's target), null for an absolute one. Returns null when a directory on
  * the way does not exist. The caller closes `dir`.
  */
-export async function openParent(ops: WalkOps, path: string, from: number | null = null): Promise<Leaf | null> {
+export async function openParent(ops: WalkOps, path: string, from: number | null = null, known?: TrustedDirs): Promise<Leaf | null> {
   const todo = components(path);
   const name = todo.pop();
   if (name === undefined || name === "..") throw new FilesError(`'${path}' names no entry in a directory`);
-  let dir = await ops.open(from === null ? "/" : fdPath(from, "."), DIR_FLAGS);
+  const start = from === null && known ? await known.open(ops, todo) : null;
+  let dir = start ? start.fd : await ops.open(from === null ? "/" : fdPath(from, "."), DIR_FLAGS);
+  if (start) todo.splice(0, start.depth);
+  // The path walked so far while every directory on it is root's alone and no link was followed.
+  let trustedPrefix = from === null && known ? (start?.prefix ?? "") : null;
   let links = 0;
   try {
     for (let step = todo.shift(); step !== undefined; step = todo.shift()) {
@@ -110,10 +163,12 @@ export async function openParent(ops: WalkOps, path: string, from: number | null
           dir = await ops.open("/", DIR_FLAGS);
         }
         todo.unshift(...components(target));
+        trustedPrefix = null;
         continue;
       }
       await ops.close(dir);
       dir = next;
+      if (trustedPrefix !== null) trustedPrefix = await known!.note(ops, dir, `${trustedPrefix}/${step}`);
     }
   } catch (err) {
     await ops.close(dir);
@@ -147,8 +202,8 @@ export async function trustedTarget(ops: WalkOps, dir: number, name: string, pat
  * Opens `path`'s last component with `flags` (O_NOFOLLOW is added). A symlink there is refused,
  * or, with followTrusted, followed when trustedLink allows. null when absent.
  */
-export async function openLeaf(ops: WalkOps, path: string, flags: number, followTrusted = false): Promise<number | null> {
-  let leaf = await openParent(ops, path);
+export async function openLeaf(ops: WalkOps, path: string, flags: number, followTrusted = false, known?: TrustedDirs): Promise<number | null> {
+  let leaf = await openParent(ops, path, null, known);
   for (let links = 0; leaf; links++) {
     const { dir, name } = leaf;
     try {

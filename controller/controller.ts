@@ -18,6 +18,7 @@ import { CertificateAuthority } from "./ca/authority.js";
 import { serveCsrs } from "./ca/csr-service.js";
 import { serveEnrollment } from "./ca/enrollment.js";
 import { CaRegistry } from "./ca/registry.js";
+import { RevocationList } from "./ca/revocation.js";
 import { TokenStore, tokenFile } from "./ca/tokens.js";
 import { controllerEvent } from "./events.js";
 import { HostKeys } from "./host-keys.js";
@@ -34,6 +35,9 @@ import type { Signer } from "../shared/signing.js";
 import { FleetError } from "../shared/errors.js";
 import { LeaderLease, type LeaseState } from "./leader-lease.js";
 import { StandbyServer } from "./http/standby.js";
+
+/** How often the CA's registry and CRL are looked at: a revoke takes effect within this plus a rollout. */
+const REVOCATION_CHECK_MS = 10_000;
 
 export type ControllerState = "initialized" | "standby" | "running" | "stopping" | "stopped" | "failed";
 
@@ -162,6 +166,7 @@ export class Controller {
     const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
     this.signer = await loadOrCreateSigner(this.config.stateDir);
     const ca = this.config.ca ? await CertificateAuthority.load(this.config.ca.dir) : null;
+    const revocations = ca ? await RevocationList.open(ca, new CaRegistry(ca.dir), this.clock, this.log) : null;
     const hostKeys = new HostKeys(join(this.config.stateDir, "hosts"));
     const vault = await SecretVault.open(this.config.stateDir);
     const pins = new Pins(bus.controller);
@@ -169,7 +174,7 @@ export class Controller {
     const reconciler = new Reconciler({
       git, bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys, pins,
       startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
-      compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), registeredBuilders: this.kojiSync?.registered ?? new Set() }),
+      compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), ...(revocations && { crlPem: revocations.pem }), registeredBuilders: this.kojiSync?.registered ?? new Set() }),
     });
     this.reconciler = reconciler;
     this.rollouts = new RolloutDriver({
@@ -196,6 +201,11 @@ export class Controller {
       });
       this.timers.push(setInterval(() => void this.syncKoji(), (k.intervalSeconds ?? 60) * 1000));
     }
+    // `ca revoke` reaches httpd (a new CRL in the catalogs) and nats-server within REVOCATION_CHECK_MS.
+    if (revocations) this.timers.push(revocations.watch(REVOCATION_CHECK_MS, async () => {
+      await reconciler.recompile();
+      await this.natsAuthorization?.sync();
+    }));
     this.state = "running";
     await this.sync();
     this.timers.push(setInterval(() => void this.sync(), this.config.git.pollSeconds * 1000));

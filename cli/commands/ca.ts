@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { readControllerConfig } from "../../controller/config.js";
 import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { CaRegistry } from "../../controller/ca/registry.js";
+import { CRL_FILE, writeCrl } from "../../controller/ca/revocation.js";
 import { isHostName } from "../../shared/names.js";
 import { wantsHelp, type Command } from "../command.js";
 
@@ -19,9 +20,11 @@ init     creates the fleet CA in the controller's ca.dir (koji_ca_cert.crt and
 export   prints the CA certificate, for workstations and browsers to trust
          (/etc/pki/ca-trust/source/anchors/ + update-ca-trust).
 revoke   revokes every certificate issued to HOST and writes the CRL to
-         <ca.dir>/koji_ca.crl (point httpd's SSLCARevocationFile at it). Then regenerate the
-         NATS config without the host (koji-fleet nats-config --revoke HOST) and reload
-         nats-server: nats-server 2.9 checks no CRL, removing the user is what cuts it off.
+         <ca.dir>/koji_ca.crl. The running controller sees it within 10 s and publishes it
+         to every host whose httpd checks client certificates (hub, web, lookaside), and
+         drops HOST's user from the nats-server it manages (natsServer). A nats-server it
+         does not manage: koji-fleet nats-config --revoke HOST, then reload it (nats-server
+         2.9 checks no CRL: removing the user is what cuts it off).
 revoked  prints the revoked hosts, one per line.
 user     makes a PKCS#12 bundle (key, certificate CN=NAME, CA) for a person's browser
          login to kojiweb, protected by the password in --password-file.
@@ -68,10 +71,10 @@ export const caCommand: Command = {
       case "revoke": {
         if (!isHostName(arg!)) return console.error(`koji-fleet ca: invalid host name '${arg}'`), 2;
         const now = await registry.revokeHost(arg!);
-        const crl = (await CertificateAuthority.load(dir)).crl((await registry.revoked()).map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt!) })));
-        await writeFile(join(dir, "koji_ca.crl"), crl, { mode: 0o644 });
-        console.log(`revoked ${now.length} certificate(s) of ${arg}; CRL written to ${join(dir, "koji_ca.crl")}`);
-        console.log(`now: koji-fleet nats-config … --revoke ${arg}, and reload nats-server`);
+        await writeCrl(await CertificateAuthority.load(dir), registry, new Date());
+        console.log(`revoked ${now.length} certificate(s) of ${arg}; CRL written to ${join(dir, CRL_FILE)}`);
+        console.log("a running controller publishes it to every httpd host within a minute and drops the host from the nats-server it manages;");
+        console.log(`a nats-server it does not manage: koji-fleet nats-config … --revoke ${arg}, and reload it`);
         return 0;
       }
       default: {

@@ -7,6 +7,8 @@ import type { Role } from "../config/fleet-schema.js";
 export const PATHS = {
   /** Where every certificate resource writes the farm CA (Koji's serverca, httpd's SSLCACertificateFile). */
   caCert: "/etc/pki/koji/koji_ca_cert.crt",
+  /** The CA's CRL (httpd's SSLCARevocationFile), wherever httpd verifies client certificates. */
+  crl: "/etc/pki/koji/koji_ca.crl",
   pkiDir: "/etc/pki/koji",
   pkiCerts: "/etc/pki/koji/certs",
   /** Keys: 0700 root, each key 0600 (the certificate kind writes them). */
@@ -71,6 +73,12 @@ export interface CompileOptions {
    * without one (database, nfs) get it only from here, as a plain file. Default: not given.
    */
   readonly caCertPem?: string;
+  /**
+   * The CA's current CRL (PEM), from the controller's RevocationList. Every host whose httpd
+   * verifies client certificates gets it and checks it; without it (no CA: offline plan,
+   * validate) nothing is checked. Default: not given.
+   */
+  readonly crlPem?: string;
 }
 
 export interface Farm {
@@ -101,6 +109,7 @@ export function farmOf(fleet: ResolvedFleet, opts: CompileOptions = {}): Farm {
   const hub = single(fleet, "hub");
   const webs = hostsWith(fleet, "web");
   if (opts.caCertPem !== undefined && !opts.caCertPem.startsWith("-----BEGIN CERTIFICATE-----")) throw new Error("caCertPem is not a PEM certificate");
+  if (opts.crlPem !== undefined && !opts.crlPem.startsWith("-----BEGIN X509 CRL-----")) throw new Error("crlPem is not a PEM CRL");
   return {
     fleet,
     opts,

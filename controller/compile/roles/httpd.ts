@@ -4,7 +4,8 @@
 // in the initial handshake for the whole vhost (`SSLVerifyClient optional`), never by a
 // per-Location `require` (pitfall 9: TLS 1.3 post-handshake auth and renegotiation break
 // non-PHA clients and large POSTs). The packaged kojihub.conf/kojiweb.conf keep their
-// ssllogin / login Location blocks commented out, which is then exactly right.
+// ssllogin / login Location blocks commented out, which is then exactly right. Given the CA's
+// CRL, the vhost refuses revoked client certificates in that same handshake.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { hasRole, PATHS, type Farm } from "../farm.js";
 import { certFileOf, certId, keyFileOf, vhostCertName } from "../certs.js";
@@ -16,7 +17,8 @@ import { treeFor } from "./tree.js";
 export const HTTPD = "httpd.service";
 export const HTTPD_ID = serviceId(HTTPD);
 
-export function sslConf(host: ResolvedHost): string {
+/** `checksCrl`: the compiler was given the CA's CRL, so the host has PATHS.crl to check. */
+export function sslConf(host: ResolvedHost, checksCrl: boolean): string {
   const cert = vhostCertName(host);
   return [
     managedHeader("mod_ssl: the one TLS vhost of this host (koji-fleet replaces the packaged ssl.conf).").trimEnd(),
@@ -40,6 +42,14 @@ export function sslConf(host: ResolvedHost): string {
     `    SSLCertificateKeyFile ${keyFileOf(cert)}`,
     "    # The CA that issued the farm's user, host and service certificates.",
     `    SSLCACertificateFile ${PATHS.caCert}`,
+    ...(checksCrl
+      ? [
+          "    # What the CA revoked (koji-fleet ca revoke), republished by the controller before its",
+          "    # nextUpdate; checked for every certificate of the client's chain.",
+          `    SSLCARevocationFile ${PATHS.crl}`,
+          "    SSLCARevocationCheck chain",
+        ]
+      : []),
     "    # Ask for a client certificate in the handshake, on the whole vhost: Koji's ssllogin,",
     "    # kojiweb's login and the lookaside upload CGI read SSL_CLIENT_* from StdEnvVars.",
     "    SSLVerifyClient optional",
@@ -59,11 +69,15 @@ export function httpdPart(farm: Farm, host: ResolvedHost): RolePart {
   const python = hasRole(host, "hub", "web");
   // The hub serves /kojifiles from the tree: httpd must not start before it is mounted.
   const tree = hasRole(host, "hub") ? treeFor(farm, host, HTTPD) : { resources: [], requires: [] };
+  const crl = farm.opts.crlPem;
+  // mod_ssl refuses a config naming a missing SSLCARevocationFile: the CRL is written first.
+  const sslRequires = [certId(vhostCertName(host)), ...(crl !== undefined ? [`file:${PATHS.crl}`] : [])];
   return {
     packages: ["httpd", "mod_ssl"],
     firewall: ["https"],
     resources: [
-      ...fileIn(PATHS.sslConf, sslConf(host), undefined, { requires: [certId(vhostCertName(host))], ...notify }),
+      ...(crl !== undefined ? fileIn(PATHS.crl, crl, undefined, notify) : []),
+      ...fileIn(PATHS.sslConf, sslConf(host, crl !== undefined), undefined, { requires: sslRequires, ...notify }),
       ...(python ? fileIn(PATHS.mpmConf, mpmConf(farm), undefined, notify) : []),
       ...tree.resources,
       // reload = graceful: running requests finish, children re-read config and certificates.

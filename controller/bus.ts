@@ -12,7 +12,7 @@ import { isRevisionConflict } from "../shared/nats.js";
 import { CATALOG_MAX_BYTES, byteLength } from "../shared/bus-limits.js";
 import { watchForStall } from "../shared/stalled-watch.js";
 import { forgeryOf } from "./event-origin.js";
-import { bucketOptions, configChanges, eventStreamConfig } from "./stream-limits.js";
+import { STREAM_LIMITS, bucketOptions, configChanges, eventStreamConfig } from "./stream-limits.js";
 
 /** How long open() waits for JetStream: a cluster that just started elects its leaders first. */
 const JETSTREAM_WAIT_MS = 60_000;
@@ -63,6 +63,7 @@ export class ControllerBus {
         for (const stream of [...[BUCKET_DESIRED, BUCKET_STATUS, BUCKET_CONTROLLER].map(kvStream), STREAM_EVENTS]) await ensureStreamConfig(jsm, stream, replicas, log);
         return new ControllerBus(nc, jsm, desired, status, controller, log);
       } catch (err) {
+        if (/insufficient storage/i.test(String(err))) throw storeTooSmall(err);
         if (Date.now() > deadline) throw err;
         log.warn({ err, attempt }, "JetStream not available yet (a new cluster elects its leaders first); retrying");
         await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
@@ -228,4 +229,14 @@ async function ensureStreamConfig(jsm: JetStreamManager, stream: string, replica
   const from = Object.fromEntries(Object.keys(changes).map((k) => [k, (config as unknown as Record<string, unknown>)[k]]));
   log.warn({ stream, from, to: changes }, "bringing a JetStream stream to the fleet's limits and replica count");
   await jsm.streams.update(stream, changes);
+}
+
+/** No retry: the store stays too small until someone frees disk or raises max_file_store. */
+function storeTooSmall(cause: unknown): FleetError {
+  const reserved = Object.values(STREAM_LIMITS).reduce((sum, l) => sum + l.max_bytes, 0);
+  return new FleetError(
+    "KF_ERR_NATS",
+    `nats-server cannot reserve the ${(reserved / 2 ** 30).toFixed(2)} GiB the fleet's streams may use: free disk on its store or raise jetstream.max_file_store (docs/scaling.md#jetstream-limits)`,
+    { cause },
+  );
 }

@@ -93,6 +93,15 @@ describe("against a real nats-server", () => {
     expect(lines).toEqual([]);
   });
 
+  it("says at once, not after a minute of retries, when the store cannot hold the limits", async () => {
+    dir = await mkdtemp(join(tmpdir(), "kf-limits-"));
+    server = await startNatsServer({ storeDir: dir, config: "jetstream { max_file_store: 1GB }\n" });
+    nc = await connect({ servers: server.url });
+    const started = Date.now();
+    await expect(ControllerBus.open(nc, silentLogger())).rejects.toThrow(/cannot reserve the 2\.56 GiB the fleet's streams may use: free disk on its store or raise jetstream\.max_file_store/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it("refuses to publish a catalog over the kf-desired limit, with a clear error", async () => {
     await open();
     const bus = await ControllerBus.open(nc, silentLogger());

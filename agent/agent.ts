@@ -28,6 +28,7 @@ import { noIssuer } from "./certificates.js";
 import { PemCache } from "./pem-cache.js";
 import { enrollIfNeeded, identityFiles } from "./enroll.js";
 import { readFacts, UNKNOWN_FACTS, type HostFacts } from "./facts.js";
+import { FleetError } from "../shared/errors.js";
 
 const LOOP_TICK_MS = 5_000;
 /** A converge still running after this is reported as converging. */
@@ -367,7 +368,9 @@ export class Agent {
         this.statusDirty = false;
       } catch (err) {
         this.statusDirty = true;
-        this.log.debug({ err }, "status not reported yet, will retry");
+        // Too big for kf-status is no passing fault: say so where the operator looks.
+        if (err instanceof FleetError) this.log.error({ err }, "status not reported, will retry");
+        else this.log.debug({ err }, "status not reported yet, will retry");
         if (this.state === "running") setTimeout(() => this.statusDirty && this.report(), 1_000).unref();
       }
     });

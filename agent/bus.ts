@@ -6,6 +6,8 @@ import { Kvm, type KV } from "@nats-io/kv";
 import { BUCKET_DESIRED, BUCKET_STATUS, commandSubject, csrSubject, desiredKey, eventSubject, kvSubject, statusKey } from "../shared/names.js";
 import type { FleetEvent, HostStatus } from "../shared/protocol.js";
 import type { Logger } from "../shared/log.js";
+import { FleetError } from "../shared/errors.js";
+import { STATUS_MAX_BYTES, byteLength, fitEvent } from "../shared/bus-limits.js";
 
 /** Events kept while the stream is unreachable; beyond this the oldest go (the status KV still has the state). */
 const MAX_QUEUED_EVENTS = 1_000;
@@ -125,7 +127,11 @@ export class AgentBus {
   }
 
   async putStatus(s: HostStatus): Promise<void> {
-    await this.status.put(statusKey(this.host), JSON.stringify(s));
+    const text = JSON.stringify(s);
+    if (byteLength(text) > STATUS_MAX_BYTES) {
+      throw new FleetError("KF_ERR_NATS", `status of ${this.host} is ${byteLength(text)} bytes, over the ${STATUS_MAX_BYTES}-byte limit of ${BUCKET_STATUS} (docs/scaling.md#jetstream-limits)`);
+    }
+    await this.status.put(statusKey(this.host), text);
   }
 
   /**
@@ -152,7 +158,7 @@ export class AgentBus {
     for (let attempt = 1; this.events.length > 0 && !this.stopped; ) {
       const e = this.events[0]!;
       try {
-        await this.js.publish(eventSubject(this.host), JSON.stringify(e), { msgID: e.id, timeout: 5_000 });
+        await this.js.publish(eventSubject(this.host), fitEvent(e), { msgID: e.id, timeout: 5_000 });
         this.events.shift();
         attempt = 1;
       } catch (err) {

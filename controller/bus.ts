@@ -9,9 +9,11 @@ import { decodeCatalog, decodeFleetEvent, decodeHostStatus } from "../shared/val
 import type { Logger } from "../shared/log.js";
 import { FleetError } from "../shared/errors.js";
 import { isRevisionConflict } from "../shared/nats.js";
+import { CATALOG_MAX_BYTES, byteLength } from "../shared/bus-limits.js";
 import { watchForStall } from "../shared/stalled-watch.js";
+import { forgeryOf } from "./event-origin.js";
+import { STREAM_LIMITS, bucketOptions, configChanges, eventStreamConfig } from "./stream-limits.js";
 
-const DAY_NS = 24 * 3600 * 1e9;
 /** How long open() waits for JetStream: a cluster that just started elects its leaders first. */
 const JETSTREAM_WAIT_MS = 60_000;
 const STALL_CHECK_MS = 5_000;
@@ -50,16 +52,18 @@ export class ControllerBus {
       try {
         const kvm = new Kvm(jetstream(nc));
         const jsm = await jetstreamManager(nc);
-        const desired = await kvm.create(BUCKET_DESIRED, { history: 5, replicas });
-        const status = await kvm.create(BUCKET_STATUS, { history: 1, replicas });
-        const controller = await kvm.create(BUCKET_CONTROLLER, { history: 5, replicas });
-        const events = { name: STREAM_EVENTS, subjects: [EVENTS_WILDCARD], max_age: 7 * DAY_NS, max_msgs_per_subject: 10_000, num_replicas: replicas };
-        await jsm.streams.add(events).catch(async () => jsm.streams.update(STREAM_EVENTS, events));
-        // Buckets made on one server keep one copy until told otherwise: moving a farm to a
-        // cluster is a config change, not a migration.
-        for (const stream of [BUCKET_DESIRED, BUCKET_STATUS, BUCKET_CONTROLLER].map(kvStream)) await ensureReplicas(jsm, stream, replicas, log);
+        const desired = await kvm.create(BUCKET_DESIRED, bucketOptions(BUCKET_DESIRED, replicas));
+        const status = await kvm.create(BUCKET_STATUS, bucketOptions(BUCKET_STATUS, replicas));
+        const controller = await kvm.create(BUCKET_CONTROLLER, bucketOptions(BUCKET_CONTROLLER, replicas));
+        await jsm.streams.add(eventStreamConfig([EVENTS_WILDCARD], replicas)).catch((err: unknown) => {
+          if (!/already in use/i.test(String(err))) throw err;
+        });
+        // Streams made by an older controller (or on one server, before a cluster) are brought
+        // to today's limits and replica count in place: an upgrade is a restart, not a migration.
+        for (const stream of [...[BUCKET_DESIRED, BUCKET_STATUS, BUCKET_CONTROLLER].map(kvStream), STREAM_EVENTS]) await ensureStreamConfig(jsm, stream, replicas, log);
         return new ControllerBus(nc, jsm, desired, status, controller, log);
       } catch (err) {
+        if (/insufficient storage/i.test(String(err))) throw storeTooSmall(err);
         if (Date.now() > deadline) throw err;
         log.warn({ err, attempt }, "JetStream not available yet (a new cluster elects its leaders first); retrying");
         await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
@@ -94,11 +98,15 @@ export class ControllerBus {
 
   async putCatalog(c: Catalog): Promise<void> {
     const key = desiredKey(c.host);
-    if (!this.mayWrite) return void (await this.desired.put(key, JSON.stringify(c)));
+    const text = JSON.stringify(c);
+    if (byteLength(text) > CATALOG_MAX_BYTES) {
+      throw new FleetError("KF_ERR_CONFIG_INVALID", `catalog of ${c.host} is ${byteLength(text)} bytes, over the ${CATALOG_MAX_BYTES}-byte limit of ${BUCKET_DESIRED} (docs/scaling.md#jetstream-limits)`);
+    }
+    if (!this.mayWrite) return void (await this.desired.put(key, text));
     if (!this.mayWrite()) throw new FleetError("KF_ERR_CONFLICT", `not the leader: catalog of ${c.host} not published`);
     const seen = this.revisions.get(key);
     try {
-      this.revisions.set(key, seen === undefined ? await this.desired.create(key, JSON.stringify(c)) : await this.desired.update(key, JSON.stringify(c), seen));
+      this.revisions.set(key, seen === undefined ? await this.desired.create(key, text) : await this.desired.update(key, text, seen));
     } catch (err) {
       if (!isRevisionConflict(err)) throw err;
       this.onFenced?.(`catalog of ${c.host} was written by another controller`);
@@ -158,8 +166,9 @@ export class ControllerBus {
    * agent that publishes while the controller is reconnecting (after a NATS restart) is not lost,
    * because the consumer resumes after the last stream sequence it delivered. A consumer that
    * stalls (its cluster member died) is replaced by one starting right after that sequence.
+   * An event a host could not have sent truthfully (controller/event-origin.ts) goes to onForged.
    */
-  followEvents(onEvent: (e: FleetEvent) => void, stallCheckMs = STALL_CHECK_MS): void {
+  followEvents(onEvent: (e: FleetEvent) => void, onForged: (subject: string, reason: string) => void, stallCheckMs = STALL_CHECK_MS): void {
     let messages: ConsumerMessages | null = null;
     let stopped = false;
     // Stream sequence up to which events were delivered (or predate us: we start with new ones).
@@ -172,14 +181,16 @@ export class ControllerBus {
       const mine = (messages = await consumer.consume());
       for await (const m of mine) {
         delivered = Math.max(delivered, m.seq);
+        let e: FleetEvent;
         try {
-          const e = decodeFleetEvent(m.data);
-          const fromHost = m.subject.slice("kf.events.".length);
-          if (e.source === "agent" && e.host !== fromHost) throw new Error(`event for ${e.host} published on ${m.subject}`);
-          onEvent(e);
+          e = decodeFleetEvent(m.data);
         } catch (err) {
           this.log.warn({ err, subject: m.subject }, "invalid event dropped");
+          continue;
         }
+        const forgery = forgeryOf(m.subject, e);
+        if (forgery) onForged(m.subject, forgery);
+        else onEvent(e);
       }
     };
     const run = (): void => void start().catch((err: unknown) => this.log.warn({ err }, "event consumer stopped; restarting on the next check"));
@@ -211,9 +222,21 @@ export class ControllerBus {
   }
 }
 
-async function ensureReplicas(jsm: JetStreamManager, stream: string, replicas: number, log: Logger): Promise<void> {
+async function ensureStreamConfig(jsm: JetStreamManager, stream: string, replicas: number, log: Logger): Promise<void> {
   const { config } = await jsm.streams.info(stream);
-  if (config.num_replicas === replicas) return;
-  log.warn({ stream, from: config.num_replicas, to: replicas }, "changing the replica count of a JetStream stream");
-  await jsm.streams.update(stream, { ...config, num_replicas: replicas });
+  const changes = configChanges(config, replicas);
+  if (!changes) return;
+  const from = Object.fromEntries(Object.keys(changes).map((k) => [k, (config as unknown as Record<string, unknown>)[k]]));
+  log.warn({ stream, from, to: changes }, "bringing a JetStream stream to the fleet's limits and replica count");
+  await jsm.streams.update(stream, changes);
+}
+
+/** No retry: the store stays too small until someone frees disk or raises max_file_store. */
+function storeTooSmall(cause: unknown): FleetError {
+  const reserved = Object.values(STREAM_LIMITS).reduce((sum, l) => sum + l.max_bytes, 0);
+  return new FleetError(
+    "KF_ERR_NATS",
+    `nats-server cannot reserve the ${(reserved / 2 ** 30).toFixed(2)} GiB the fleet's streams may use: free disk on its store or raise jetstream.max_file_store (docs/scaling.md#jetstream-limits)`,
+    { cause },
+  );
 }

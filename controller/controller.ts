@@ -21,6 +21,7 @@ import { CaRegistry } from "./ca/registry.js";
 import { RevocationList } from "./ca/revocation.js";
 import { TokenStore, tokenFile } from "./ca/tokens.js";
 import { controllerEvent } from "./events.js";
+import { ForgeryReports } from "./event-origin.js";
 import { HostKeys } from "./host-keys.js";
 import { SecretVault } from "./secrets-vault.js";
 import { RolloutDriver } from "./rollout/driver.js";
@@ -162,7 +163,11 @@ export class Controller {
       else this.fleet.status.delete(host);
       this.rollouts?.nudge();
     });
-    bus.followEvents((e) => this.fleet.addEvent(e));
+    const forgeries = new ForgeryReports(this.clock);
+    bus.followEvents((e) => this.fleet.addEvent(e), (subject, reason) => {
+      const report = forgeries.event(subject, reason);
+      if (report) this.emit(report);
+    });
     const git = new GitSource({ url: this.config.git.url, branch: this.config.git.branch, mirrorDir: join(this.config.stateDir, "mirror.git"), log: this.log });
     this.signer = await loadOrCreateSigner(this.config.stateDir);
     const ca = this.config.ca ? await CertificateAuthority.load(this.config.ca.dir) : null;

@@ -171,7 +171,7 @@ export const EventType = Type.Union([
   Type.Literal("revision-rejected"),
   Type.Literal("published"),
   Type.Literal("host-removed"),
-  /** Something on the bus tried to make an agent run what the controller did not sign for it. */
+  /** Something on the bus tried to make an agent run what the controller did not sign for it, or a host sent a forged event. */
   Type.Literal("security"),
   Type.Literal("rollout-started"),
   Type.Literal("rollout-halted"),

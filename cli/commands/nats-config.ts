@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadFleetArg } from "../fleet-file.js";
+import { passwords } from "../nats-passwords.js";
 import { renderNatsConfig, type Address, type NatsConfigInput } from "../../controller/nats-config.js";
 import { AGENT_DN_SUFFIX } from "../../shared/names.js";
 import { wantsHelp, type Command } from "../command.js";
@@ -171,20 +171,4 @@ function parseNode(s: string): { name: string; client: Address; route: Address }
   if (!m) throw new Error(`${what}, got ${JSON.stringify(s)}`);
   const client = parseAddress(m[2]!, what);
   return { name: m[1]!, client, route: parseAddress(`${m[2]!.slice(0, m[2]!.lastIndexOf(":"))}:${m[3]}`, what) };
-}
-
-/** Reads the passwords file, adds a random password for each user that has none, keeps it 0600. */
-async function passwords(file: string, users: string[]): Promise<Record<string, string>> {
-  const raw = await readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? "{}" : Promise.reject(e)));
-  const pw = JSON.parse(raw) as unknown;
-  if (typeof pw !== "object" || pw === null || Array.isArray(pw) || !Object.values(pw).every((p) => typeof p === "string" && p !== "")) {
-    throw new Error(`${file}: expected a JSON object of non-empty strings`);
-  }
-  const map = pw as Record<string, string>;
-  const missing = users.filter((u) => !(u in map));
-  // base64url: nothing a nats-server config string would need escaped
-  for (const u of missing) map[u] = randomBytes(24).toString("base64url");
-  if (missing.length > 0) await writeFile(file, `${JSON.stringify(map, null, 2)}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return map;
 }

@@ -7,7 +7,8 @@ import { wantsHelp, type Command } from "../command.js";
 
 const usage = `usage: koji-fleet up [--dir DIR] [--port PORT] [--poll SECONDS] [--verbose]
 
-Runs a whole sandboxed fleet on this machine: a nats-server, a git repository seeded from
+Runs a whole sandboxed fleet on this machine: a nats-server (production's per-host users and
+permissions, generated passwords in DIR/nats/passwords.json), a git repository seeded from
 gitops/ (in DIR/gitops, default .koji-fleet/gitops), the controller, and one agent per host
 whose files land under DIR/hosts/<host>/. Edit DIR/gitops/fleet.yaml and commit: the agents
 converge. Needs nats-server (apt-get install nats-server / dnf install nats-server).

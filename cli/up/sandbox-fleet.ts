@@ -10,7 +10,7 @@ import { Controller } from "../../controller/controller.js";
 import { withDefaults as controllerDefaults } from "../../controller/config.js";
 import { withDefaults as agentDefaults } from "../../agent/config.js";
 import { Agent } from "../../agent/agent.js";
-import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
+import { CONTROLLER_USER, ENROLLMENT_USER, SandboxNats } from "./sandbox-nats.js";
 import { packageRoot } from "./package-root.js";
 import { CA_CERT_FILE, CertificateAuthority } from "../../controller/ca/authority.js";
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
@@ -25,7 +25,7 @@ export interface SandboxFleetOptions {
 }
 
 export class SandboxFleet {
-  private nats: NatsServer | null = null;
+  private nats: SandboxNats | null = null;
   private controller: Controller | null = null;
   private readonly agents = new Map<string, { agent: Agent; done: Promise<void> }>();
   private hostWatch: NodeJS.Timeout | null = null;
@@ -33,6 +33,11 @@ export class SandboxFleet {
   apiUrl = "";
 
   constructor(private readonly o: SandboxFleetOptions) {}
+
+  /** Where the sandbox's nats-server listens; every client must log in (DIR/nats/passwords.json). */
+  get natsUrl(): string {
+    return this.nats?.url ?? "";
+  }
 
   get repoDir(): string {
     return join(resolve(this.o.dir), "gitops");
@@ -42,13 +47,13 @@ export class SandboxFleet {
     const dir = resolve(this.o.dir);
     await mkdir(dir, { recursive: true });
     await this.seedRepository();
-    this.nats = await startNatsServer({ storeDir: join(dir, "nats") });
+    this.nats = await SandboxNats.start(join(dir, "nats"));
     const caDir = join(dir, "ca");
     if (!existsSync(join(caDir, CA_CERT_FILE))) await CertificateAuthority.init(caDir, { subject: [["O", "koji-fleet up"], ["CN", "Koji CA"]] });
     this.controller = new Controller(
       controllerDefaults({
         git: { url: this.repoDir, branch: "main", path: "fleet.yaml", pollSeconds: this.o.pollSeconds },
-        nats: { servers: [this.nats.url], reconnectWaitMs: 250 },
+        nats: this.nats.credentials(CONTROLLER_USER),
         http: { host: "127.0.0.1", port: this.o.httpPort },
         stateDir: join(dir, "controller"),
         ca: { dir: caDir },
@@ -85,17 +90,20 @@ export class SandboxFleet {
 
   private startAgents(): void {
     if (!this.controller || !this.nats) return;
-    for (const host of this.controller.fleet.desired.keys()) {
-      if (this.agents.has(host) || this.starting.has(host)) continue;
-      this.starting.add(host);
-      void this.startAgent(host).finally(() => this.starting.delete(host));
-    }
+    const hosts = [...this.controller.fleet.desired.keys()];
+    const fresh = hosts.filter((h) => !this.agents.has(h) && !this.starting.has(h));
+    if (fresh.length === 0) return;
+    for (const h of fresh) this.starting.add(h);
+    void this.nats
+      .allow(hosts)
+      .then(() => Promise.all(fresh.map((h) => this.startAgent(h))))
+      .catch((err: unknown) => this.o.log.error({ err, hosts: fresh }, "agents not started; retrying"))
+      .finally(() => fresh.forEach((h) => this.starting.delete(h)));
   }
 
   /** Like a new VM: a one-time token, then the agent enrolls itself on first start. */
   private async startAgent(host: string): Promise<void> {
     if (!this.nats) return;
-    const natsUrl = this.nats.url;
     const dir = resolve(this.o.dir);
     const identity = join(dir, "identity", host);
     const tokenPath = join(identity, "token");
@@ -106,13 +114,13 @@ export class SandboxFleet {
     const agent = new Agent(
       agentDefaults({
         host,
-        nats: { servers: [natsUrl], reconnectWaitMs: 250 },
+        nats: this.nats.credentials(host),
         root: join(dir, "hosts", host),
         sandbox: true,
         stateDir: join(dir, "state", host),
         identityDir: identity,
         catalogKeyFile: join(identity, "catalog.pub"),
-        enrollment: { tokenFile: tokenPath },
+        enrollment: { tokenFile: tokenPath, nats: this.nats.credentials(ENROLLMENT_USER) },
         heartbeatSeconds: 5,
         reconvergeSeconds: 60,
       }),

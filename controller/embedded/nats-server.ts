@@ -19,6 +19,11 @@ export interface NatsServer {
   /** Start again after stop/kill, on the same port and store. */
   start(): Promise<void>;
   restart(): Promise<void>;
+  /**
+   * Rewrites the config and has the running server reload it (SIGHUP); settles once it did.
+   * With JetStream, start it configOnly: a server given -js/-sd shuts JetStream down on reload.
+   */
+  reload(config: string): Promise<void>;
 }
 
 export interface NatsServerOptions {
@@ -35,6 +40,7 @@ export interface NatsServerOptions {
 
 const READY_MS = 5_000;
 const STOP_MS = 5_000;
+const RELOAD_MS = 5_000;
 const STDERR_KEEP = 16_384;
 const LISTEN_RE = /Listening for client connections on [\d.]+:(\d+)/;
 
@@ -53,7 +59,9 @@ export async function findNatsServer(): Promise<string> {
 export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServer> {
   const bin = await findNatsServer();
   let port = opts.port ?? -1;
+  let config = opts.config;
   let proc: ChildProcess | null = null;
+  const confFile = join(opts.storeDir, "nats.conf");
   // A parent that dies without stop() must not leave a server behind.
   const reap = (): void => void proc?.kill("SIGKILL");
 
@@ -61,10 +69,10 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
     if (proc) throw new Error(`nats-server already running (pid ${proc.pid})`);
     await mkdir(opts.storeDir, { recursive: true });
     const args = opts.configOnly ? [] : ["-a", opts.host ?? "127.0.0.1", "-p", String(port), "-js", "-sd", join(opts.storeDir, "jetstream")];
-    if (opts.configOnly && opts.config === undefined) throw new Error("configOnly needs a config");
-    if (opts.config !== undefined) {
-      const confFile = join(opts.storeDir, "nats.conf");
-      await writeFile(confFile, opts.config);
+    if (opts.configOnly && config === undefined) throw new Error("configOnly needs a config");
+    if (config !== undefined) {
+      // it may hold passwords
+      await writeFile(confFile, config, { mode: 0o600 });
       args.push("-c", confFile);
     }
     const started = await spawnReady(bin, args);
@@ -105,7 +113,36 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
       await terminate("SIGTERM");
       await launch();
     },
+    async reload(text) {
+      const p = proc;
+      if (!p || config === undefined) throw new Error("reload: nats-server is not running, or was started without a config");
+      config = text;
+      await writeFile(confFile, text, { mode: 0o600 });
+      await reloaded(p);
+    },
   };
+}
+
+/** SIGHUP, then the server's word on it: reloaded, or why not. */
+function reloaded(p: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const done = (err?: Error): void => {
+      clearTimeout(timer);
+      p.stderr!.off("data", onData);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: string): void => {
+      out += chunk;
+      const failed = /Failed to reload server configuration: (.*)/.exec(out);
+      if (failed) done(new FleetError("KF_ERR_NATS", `nats-server refused the new configuration: ${failed[1]}`));
+      else if (out.includes("Reloaded server configuration")) done();
+    };
+    const timer = setTimeout(() => done(new FleetError("KF_ERR_NATS", `nats-server did not reload within ${RELOAD_MS} ms`)), RELOAD_MS);
+    p.stderr!.on("data", onData);
+    p.kill("SIGHUP");
+  });
 }
 
 /** Spawns nats-server and resolves once it listens and says it is ready. */

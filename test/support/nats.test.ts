@@ -94,3 +94,16 @@ test("extra config text is applied, and a bad config fails fast with stderr", as
   await nats.stop();
   await expect(startNats({ config: "this is { not valid" })).rejects.toThrow(/nats-server exited before it was ready[\s\S]*stderr:/);
 });
+
+test("reload applies a new config in place, and a refused one is reported while the old one stays", async () => {
+  const users = (pw: string) => `authorization { users: [ { user: "u", password: "${pw}" } ] }\n`;
+  const nats = await startNats({ config: users("one") });
+  const pid = nats.pid;
+  await nats.reload(users("two"));
+  await expect(connect({ servers: nats.url, user: "u", pass: "one", maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/i);
+  await (await connect({ servers: nats.url, user: "u", pass: "two" })).close();
+  await expect(nats.reload("this is { not valid")).rejects.toThrow(/nats-server refused the new configuration/);
+  await (await connect({ servers: nats.url, user: "u", pass: "two" })).close();
+  expect(nats.pid).toBe(pid);
+  await nats.stop();
+});

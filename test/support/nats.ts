@@ -50,5 +50,6 @@ export async function startNats(opts: { config?: string } = {}): Promise<NatsHan
     restart: () => server.restart(),
     kill: () => server.kill(),
     start: () => server.start(),
+    reload: (config) => server.reload(config),
   };
 }

@@ -106,7 +106,7 @@ describe("against a real nats-server", () => {
     await open();
     const bus = await ControllerBus.open(nc, silentLogger());
     const huge = { host: "host-a", resources: [{ props: { content: "x".repeat(CATALOG_MAX_BYTES) } }] } as unknown as Catalog;
-    await expect(bus.putCatalog(huge)).rejects.toThrow(/catalog of host-a is \d+ bytes, over the 524288-byte limit of kf-desired/);
+    await expect(bus.putCatalog(huge)).rejects.toThrow(new RegExp(`catalog of host-a is \\d+ bytes, over the ${CATALOG_MAX_BYTES}-byte limit of kf-desired`));
     bus.stop();
   });
 });

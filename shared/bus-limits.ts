@@ -5,8 +5,12 @@ import type { FleetEvent } from "./protocol.js";
 
 const KIB = 1024;
 
-/** kf-desired: the reference farm's largest signed catalog is ~20 KB (all roles on one host ~32 KB). */
-export const CATALOG_MAX_BYTES = 512 * KIB;
+/**
+ * kf-desired: nats-server's default max_payload, the most one put can carry anyway. The reference
+ * farm's largest signed catalog is ~20 KB (all roles on one host ~32 KB); a catalog of many
+ * files (test/scenarios/agent-kill.test.ts: 240 × 2.5 KiB) still fits.
+ */
+export const CATALOG_MAX_BYTES = 1024 * KIB;
 /** kf-status: up to ~100 resources with errors and ~25 probes with 4 KiB of output each fit. */
 export const STATUS_MAX_BYTES = 256 * KIB;
 /** KF_EVENTS: a message is at most 8 KiB (schema); `data` lists resources. */

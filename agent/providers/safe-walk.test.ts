@@ -9,6 +9,26 @@ import { UnsafePathError, createFiles, type Files } from "./files.js";
 import { trustedLink } from "./safe-walk.js";
 
 const NOBODY = 65534;
+/** Moves itself into a mount namespace whose root is argv[1] (unshare, bind, pivot_root), then waits. */
+const PIVOT_ROOT = String.raw`
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
+def ok(r, what):
+    if r != 0: raise OSError(ctypes.get_errno(), what)
+ok(libc.unshare(0x20000), "unshare(CLONE_NEWNS)")
+ok(libc.mount(b"none", b"/", None, 0x4000 | (1 << 18), None), "make / private")
+d = sys.argv[1].encode()
+ok(libc.mount(d, d, None, 4096 | 0x4000, None), "bind")
+os.chdir(d)
+os.makedirs("old", exist_ok=True)
+ok(libc.syscall({"x86_64": 155, "aarch64": 41}[os.uname().machine], b".", b"old"), "pivot_root")
+os.chdir("/")
+ok(libc.umount2(b"/old", 2), "umount old root")
+os.rmdir("/old")
+print("in", flush=True)
+time.sleep(60)
+`;
 let dir: string;
 let secret: string;
 beforeEach(() => {
@@ -156,5 +176,26 @@ describe.each([
     plantedLink(elsewhere, join(x, "a"));
     await expect(files.writeFileAtomic(join(x, "a/b/conf"), "2", { mode: 0o644 })).rejects.toThrow(/refusing to follow the symlink 'a'/);
     expect(fs.readdirSync(join(elsewhere, "b"))).toEqual([]);
+  });
+
+  it("/proc/<pid>/root of a process in another root leads into that root, never to this machine's /", async () => {
+    const { spawn } = await import("node:child_process");
+    const inner = join(dir, "container");
+    fs.mkdirSync(join(inner, "etc"), { recursive: true });
+    fs.writeFileSync(join(inner, "etc/marker"), "inside");
+    // A process whose / is another mount, as a container's init is: readlink of its /proc/<pid>/root says "/".
+    const child = spawn("python3", ["-c", PIVOT_ROOT, inner], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise((resolve) => child.stdout!.once("data", resolve));
+      const viaProc = `/proc/${child.pid}/root`;
+      expect(fs.readlinkSync(viaProc)).toBe("/");
+      expect((await files.readFile(`${viaProc}/etc/marker`))?.toString()).toBe("inside");
+      await files.mkdir(`${viaProc}/etc/kf-test.d`, { mode: 0o755 });
+      await files.writeFileAtomic(`${viaProc}/etc/kf-test.d/x.conf`, "x", { mode: 0o644 });
+      expect(fs.readFileSync(join(inner, "etc/kf-test.d/x.conf"), "utf8")).toBe("x");
+      expect(fs.existsSync("/etc/kf-test.d")).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });

@@ -12,6 +12,7 @@ const O_PATH = 0o10000000;
 export const { O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY } = fs.constants;
 export const HANDLE_FLAGS = O_PATH | O_NOFOLLOW;
 const DIR_FLAGS = O_PATH | O_DIRECTORY | O_NOFOLLOW;
+const PROC_SUPER_MAGIC = 0x9fa0;
 /** Linux's own limit on symlinks in one lookup. */
 const MAX_LINKS = 40;
 
@@ -39,6 +40,8 @@ export interface WalkOps {
   fstat(fd: number): fs.Stats | Promise<fs.Stats>;
   lstat(p: string): fs.Stats | Promise<fs.Stats>;
   readlink(p: string): string | Promise<string>;
+  /** The filesystem type (statfs f_type) of the object at `p`. */
+  fsType(p: string): number | Promise<number>;
 }
 
 export const syncOps: WalkOps = {
@@ -47,6 +50,7 @@ export const syncOps: WalkOps = {
   fstat: (fd) => fs.fstatSync(fd),
   lstat: (p) => fs.lstatSync(p),
   readlink: (p) => fs.readlinkSync(p),
+  fsType: (p) => fs.statfsSync(p).type,
 };
 
 const openAsync = promisify(fs.open);
@@ -58,6 +62,7 @@ export const asyncOps: WalkOps = {
   fstat: (fd) => fstatAsync(fd),
   lstat: (p) => fs.promises.lstat(p),
   readlink: (p) => fs.promises.readlink(p),
+  fsType: async (p) => (await fs.promises.statfs(p)).type,
 };
 
 const euid = process.geteuid?.() ?? 0;
@@ -158,12 +163,20 @@ export async function openParent(ops: WalkOps, path: string, from: number | null
         // A symlink (O_DIRECTORY|O_NOFOLLOW says ENOTDIR for both) or a file on the way.
         if (++links > MAX_LINKS) throw new FilesError(`too many symlinks on the way to ${path}`);
         const target = await trustedTarget(ops, dir, step, path);
+        trustedPrefix = null;
+        if ((await ops.fsType(fdPath(dir))) === PROC_SUPER_MAGIC) {
+          // /proc's links (/proc/<pid>/root, …/cwd) name objects, not paths: their text ("/")
+          // would lead out of a container's root. Only the kernel can follow them.
+          const next = await ops.open(fdPath(dir, step), DIR_FLAGS & ~O_NOFOLLOW);
+          await ops.close(dir);
+          dir = next;
+          continue;
+        }
         if (target.startsWith("/")) {
           await ops.close(dir);
           dir = await ops.open("/", DIR_FLAGS);
         }
         todo.unshift(...components(target));
-        trustedPrefix = null;
         continue;
       }
       await ops.close(dir);

@@ -5,17 +5,21 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ERROR_CODES, FleetError, type ErrorCode } from "../shared/errors.js";
 
 export const DEFAULT_API = "http://127.0.0.1:8470";
+/** The packaged controller's http.apiTokensFile, which it creates at its first start. */
+export const DEFAULT_TOKEN_FILE = "/var/lib/koji-fleet-controller/api-tokens";
 
 export interface ApiOptions {
   api: string;
-  /** Bearer token (the first line of --token FILE). */
+  /** Bearer token (the first token line of --token FILE). */
   token?: string;
 }
 
 /** Options every API command takes, documented once for all usages. */
 export const API_OPTIONS_HELP = `options:
   --api URL      the controller's API (default ${DEFAULT_API}, or $KOJI_FLEET_API)
-  --token FILE   send the first line of FILE as a bearer token (or $KOJI_FLEET_TOKEN_FILE)
+  --token FILE   send the first token in FILE (lines, # comments skipped) as a bearer token
+                 (or $KOJI_FLEET_TOKEN_FILE; default for a loopback --api: ${DEFAULT_TOKEN_FILE}
+                 when readable, as for root on the controller's host; '' sends none)
   --json         print the API's JSON instead of text (read commands)`;
 
 /** Exit codes of API commands, from the error catalogue (docs/errors.md). */
@@ -40,19 +44,34 @@ export function parseApiArgs<O extends NonNullable<ParseArgsConfig["options"]>>(
   }
 }
 
-export function apiOptions(values: { api?: string | undefined; token?: string | undefined }): ApiOptions {
-  const api = (values.api ?? process.env.KOJI_FLEET_API ?? DEFAULT_API).replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/]+/.test(api)) throw new FleetError("KF_ERR_USAGE", `--api must be an http(s) URL, not '${api}'`);
-  const file = values.token ?? process.env.KOJI_FLEET_TOKEN_FILE;
-  if (!file) return { api };
-  let token: string;
+/** The first token of a file in http.apiTokensFile's format: one a line, blanks and `#` comments skipped. */
+function tokenIn(file: string): string {
+  let text: string;
   try {
-    token = (readFileSync(file, "utf8").split("\n")[0] ?? "").trim();
+    text = readFileSync(file, "utf8");
   } catch (err) {
     throw new FleetError("KF_ERR_USAGE", `cannot read token file ${file}: ${(err as Error).message}`);
   }
-  if (!token) throw new FleetError("KF_ERR_USAGE", `token file ${file} is empty`);
-  return { api, token };
+  const token = text.split("\n").map((l) => l.trim()).find((l) => l !== "" && !l.startsWith("#"));
+  if (!token) throw new FleetError("KF_ERR_USAGE", `token file ${file} holds no token`);
+  return token;
+}
+
+const LOOPBACK_API = /^https?:\/\/(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?$/i;
+
+export function apiOptions(values: { api?: string | undefined; token?: string | undefined }, defaultTokenFile = DEFAULT_TOKEN_FILE): ApiOptions {
+  const api = (values.api ?? process.env.KOJI_FLEET_API ?? DEFAULT_API).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]+/.test(api)) throw new FleetError("KF_ERR_USAGE", `--api must be an http(s) URL, not '${api}'`);
+  const file = values.token ?? process.env.KOJI_FLEET_TOKEN_FILE;
+  if (file !== undefined) return file ? { api, token: tokenIn(file) } : { api };
+  // The controller on this host and its own token file, if this user may read it; the token
+  // is never sent to another host.
+  if (!LOOPBACK_API.test(api)) return { api };
+  try {
+    return { api, token: tokenIn(defaultTokenFile) };
+  } catch {
+    return { api };
+  }
 }
 
 const codeForStatus = (status: number): ErrorCode =>
@@ -62,7 +81,8 @@ const codeForStatus = (status: number): ErrorCode =>
 export async function apiRequest<T>(o: ApiOptions, method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  // The API takes writes typed JSON only, with or without a body (docs/api.md).
+  if (method !== "GET") headers["content-type"] = "application/json";
   let res: Response;
   try {
     res = await fetch(`${o.api}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal: AbortSignal.timeout(30_000) });

@@ -11,6 +11,8 @@ import { READ_ACCESS, type ReadAccess } from "./http/api-auth.js";
 // Secrets (webhook secret, API tokens, TLS key) are named by file, never inline: this file is
 // often world-readable or kept in git. The controller reads them when it starts.
 const AbsolutePath = Type.String({ pattern: "^/" });
+/** A DNS name or an address, without a port (an IPv6 one with or without brackets). */
+const HostName = Type.String({ pattern: "^([A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$" });
 
 export const ControllerConfigSchema = Type.Object(
   {
@@ -35,6 +37,10 @@ export const ControllerConfigSchema = Type.Object(
           port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
           webhookSecretFile: Type.Optional(AbsolutePath),
           apiTokensFile: Type.Optional(AbsolutePath),
+          /** Loopback callers may change state without a token (`koji-fleet up`); never in production. */
+          allowUnauthenticatedLoopback: Type.Optional(Type.Boolean()),
+          /** Names the API is reached by besides `host` (a writer's Host must be one of them). */
+          publicNames: Type.Optional(Type.Array(HostName, { uniqueItems: true })),
           readAccess: Type.Optional(Type.Union(READ_ACCESS.map((a) => Type.Literal(a)))),
           adminCommonNames: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
           tls: Type.Optional(
@@ -107,6 +113,8 @@ export interface ControllerConfig {
     readonly port: number;
     readonly webhookSecretFile?: string;
     readonly apiTokensFile?: string;
+    readonly allowUnauthenticatedLoopback: boolean;
+    readonly publicNames: readonly string[];
     readonly readAccess: ReadAccess;
     readonly adminCommonNames: readonly string[];
     readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string };
@@ -128,6 +136,8 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
       ...c.http,
       host: c.http?.host ?? "127.0.0.1",
       port: c.http?.port ?? 8470,
+      allowUnauthenticatedLoopback: c.http?.allowUnauthenticatedLoopback ?? false,
+      publicNames: c.http?.publicNames ?? [],
       readAccess: c.http?.readAccess ?? "loopback",
       adminCommonNames: c.http?.adminCommonNames ?? [],
     },

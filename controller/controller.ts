@@ -12,7 +12,7 @@ import { FleetState } from "./fleet-state.js";
 import { GitSource } from "./git/source.js";
 import { Reconciler } from "./reconciler.js";
 import { buildApp } from "./http/app.js";
-import { readHttpAuth } from "./http/secrets.js";
+import { createApiTokensFile, readHttpAuth } from "./http/secrets.js";
 import { loadOrCreateSigner } from "./signing-key.js";
 import { CertificateAuthority } from "./ca/authority.js";
 import { serveCsrs } from "./ca/csr-service.js";
@@ -92,6 +92,8 @@ export class Controller {
   async start(): Promise<string> {
     try {
       // Secret files first: a missing or unreadable one should fail before anything connects.
+      const tokens = this.config.http.apiTokensFile;
+      if (tokens && createApiTokensFile(tokens)) this.log.warn({ file: tokens }, `created ${tokens} with a new API token: koji-fleet commands send it with --token ${tokens}`);
       const httpAuth = (this.httpAuth = readHttpAuth(this.config.http));
       this.nc = await connectNats(this.config.nats, "koji-fleet-controller");
       this.natsUp = true;

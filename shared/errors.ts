@@ -17,7 +17,10 @@ export const ERROR_CODES = {
   KF_ERR_FORBIDDEN: { intent: "Stalled", http: 403, exit: 10, summary: "the credentials are valid but not allowed to do this" },
   KF_ERR_RATE_LIMITED: { intent: "Generic", http: 429, exit: 11, summary: "too many requests from this client; retry after the window" },
   KF_ERR_CONFLICT: { intent: "Stalled", http: 409, exit: 12, summary: "the request conflicts with the current state" },
-  KF_ERR_UNSAFE_PATH: { intent: "Stalled", http: 409, exit: 13, summary: "a managed path holds a symlink, or an object swapped in since it was observed; the agent refuses to act through it" },
+  KF_ERR_TOO_LARGE: { intent: "Stalled", http: 413, exit: 13, summary: "the request body is larger than the API accepts" },
+  KF_ERR_MEDIA_TYPE: { intent: "Stalled", http: 415, exit: 14, summary: "the request body is not of a type the API accepts (writes: application/json)" },
+  KF_ERR_MISDIRECTED: { intent: "Stalled", http: 421, exit: 15, summary: "the request's Host is not a name this API answers to" },
+  KF_ERR_UNSAFE_PATH: { intent: "Stalled", http: 409, exit: 16, summary: "a managed path holds a symlink, or an object swapped in since it was observed; the agent refuses to act through it" },
   KF_ERR_INTERNAL: { intent: "Generic", http: 500, exit: 70, summary: "an unexpected internal error" },
 } as const satisfies Record<string, { intent: ErrorIntent; http: number; exit: number; summary: string }>;
 

@@ -30,7 +30,7 @@ describe("pin and rollback", () => {
   const kojid = () => read(BUILDER, KOJID);
 
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${fleet.apiUrl}${path}`, { method, ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }) });
+    const res = await fetch(`${fleet.apiUrl}${path}`, { method, headers: { "content-type": "application/json" }, ...(body !== undefined && { body: JSON.stringify(body) }) });
     return { status: res.status, json: await res.json() };
   }
 

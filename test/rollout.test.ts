@@ -37,7 +37,7 @@ describe("rollouts", () => {
   afterAll(async () => fleet?.stop());
 
   const view = async (host: string) => (await fleet.hosts()).find((h) => h.host === host)!;
-  const post = (path: string) => fetch(`${fleet.apiUrl}${path}`, { method: "POST" });
+  const post = (path: string) => fetch(`${fleet.apiUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" } });
   const breakFile = async (host: string, path: string) => {
     await rm(join(fleet.root(host), path), { force: true });
     await mkdir(join(fleet.root(host), path), { recursive: true }); // a directory where a file must go

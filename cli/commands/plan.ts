@@ -14,7 +14,7 @@ import { summarize } from "../../controller/compile/summary.js";
 import { orderResources } from "../../agent/engine/order.js";
 import { wantsHelp, type Command } from "../command.js";
 import { renderLivePlan, type LivePlan } from "../../controller/live-plan.js";
-import { DEFAULT_API, apiOptions, apiRequest } from "../api-client.js";
+import { DEFAULT_API, DEFAULT_TOKEN_FILE, apiOptions, apiRequest } from "../api-client.js";
 import { exitCodeOf } from "../../shared/errors.js";
 
 const usage = `usage: koji-fleet plan DIR|FILE [--host HOST] [--json] [--against REV]
@@ -34,7 +34,8 @@ secret names). Builders are shown as not yet registered in Koji (their kojid gat
                   change (files edited by hand included); --json gives the same per-host
                   changes as JSON, e.g. for posting on a pull request
   --api URL       the controller's API for --live (default $KOJI_FLEET_API or ${DEFAULT_API})
-  --token FILE    a file whose first line is the API token, for --live (default $KOJI_FLEET_TOKEN_FILE)
+  --token FILE    a file holding the API token, for --live (default $KOJI_FLEET_TOKEN_FILE, or
+                  ${DEFAULT_TOKEN_FILE} for a loopback --api)
 
 Exit 0 ok, 1 invalid fleet.yaml, 2 usage error, 3 no such host, 5 git error.`;
 

@@ -54,7 +54,8 @@ export class SandboxFleet {
       controllerDefaults({
         git: { url: this.repoDir, branch: "main", path: "fleet.yaml", pollSeconds: this.o.pollSeconds },
         nats: this.nats.credentials(CONTROLLER_USER),
-        http: { host: "127.0.0.1", port: this.o.httpPort },
+        // A developer's sandbox: its CLI commands and dashboard need no token.
+        http: { host: "127.0.0.1", port: this.o.httpPort, allowUnauthenticatedLoopback: true },
         stateDir: join(dir, "controller"),
         ca: { dir: caDir },
       }),

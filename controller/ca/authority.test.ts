@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
+import { createHash, createPublicKey } from "node:crypto";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import forge from "node-forge";
 import { CA_CERT_FILE, CA_KEY_FILE, CertificateAuthority } from "./authority.js";
 import { rfc2253, type Subject } from "../compile/pki.js";
 
@@ -10,11 +12,15 @@ const dir = fs.mkdtempSync(join(tmpdir(), "kf-ca-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const openssl = (...args: string[]) => execFileSync("openssl", args, { encoding: "utf8" });
 
+/** openssl's -newkey for a key type: rsa:BITS, an EC curve (P-256 …) or ed25519. */
+const NEWKEY: Record<string, string[]> = { ed25519: ["-newkey", "ed25519"] };
+const newKey = (type: string): string[] => NEWKEY[type] ?? (type.startsWith("P-") ? ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${type}`] : ["-newkey", type]);
+
 /** A CSR made the way an agent makes one: its own key, whatever subject it likes. */
-function csr(cn: string): string {
+function csr(cn: string, keyType = "rsa:2048"): string {
   const key = join(dir, `${cn}.key`);
   const out = join(dir, `${cn}.csr`);
-  openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", out, "-subj", `/CN=${cn}`);
+  openssl("req", "-new", ...newKey(keyType), "-nodes", "-keyout", key, "-out", out, "-subj", `/CN=${cn}`);
   return fs.readFileSync(out, "utf8");
 }
 function inspect(pem: string, name: string) {
@@ -73,6 +79,55 @@ describe("fleet CA", () => {
     der.writeUInt8(der.readUInt8(der.length - 5) ^ 0xff, der.length - 5); // flip a byte inside the signature
     const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE REQUEST-----\n`;
     expect(() => ca.issue(bad, { subject: [["CN", "x"]], usage: "client", days: 1 })).toThrow(/signature does not verify/);
+  });
+
+  // RFC 5280 method 1, computed here from the key itself: SHA-1 of an RSAPublicKey or of an EC point.
+  const keyId = (pem: string): string => {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType === "rsa") return forge.pki.getPublicKeyFingerprint(forge.pki.publicKeyFromPem(pem), { encoding: "hex" }) as string;
+    const { x, y } = key.export({ format: "jwk" });
+    return createHash("sha1").update(Buffer.concat([Buffer.from([4]), Buffer.from(x!, "base64url"), Buffer.from(y!, "base64url")])).digest("hex");
+  };
+
+  it.each([
+    ["rsa:2048", "Public-Key: (2048 bit)", true],
+    ["rsa:3072", "Public-Key: (3072 bit)", true],
+    ["P-256", "ASN1 OID: prime256v1", false],
+    ["P-384", "ASN1 OID: secp384r1", false],
+  ])("a %s request is signed for its own key: openssl verifies it, the key and its identifier are the request's", (type, shows, encipherment) => {
+    const name = `key-${type.replace(":", "-")}`;
+    const issued = ca.issue(csr(name, type), { subject: [["CN", name]], dnsNames: [`${name}.example`], usage: "server-client", days: 30 });
+    const c = inspect(issued.pem, name);
+    expect(c.verify).toMatch(/: OK$/);
+    expect(c.text).toContain(shows);
+    const requested = openssl("req", "-in", join(dir, `${name}.csr`), "-noout", "-pubkey");
+    expect(openssl("x509", "-in", join(dir, `${name}.crt`), "-noout", "-pubkey")).toBe(requested);
+    expect(c.text).toMatch(new RegExp(`Subject Key Identifier: *\\n *${keyId(requested).toUpperCase().replace(/(..)(?!$)/g, "$1:")}\\n`));
+    expect(c.text.includes("Key Encipherment")).toBe(encipherment);
+  });
+
+  it.each([
+    ["rsa:512", "RSA 512-bit"],
+    ["rsa:1024", "RSA 1024-bit"],
+    ["P-521", "EC P-521"],
+    ["ed25519", "Ed25519"],
+  ])("a %s request is refused, naming its key", (type, described) => {
+    expect(() => ca.issue(csr(`weak-${type.replace(":", "-")}`, type), { subject: [["CN", "x"]], usage: "client", days: 1 })).toThrow(
+      expect.objectContaining({ code: "KF_ERR_USAGE", message: `the certificate request's key is ${described}: the CA signs only RSA keys of at least 2048 bits and EC keys on P-256 or P-384` }),
+    );
+  });
+
+  it("a request signed with SHA-1 is refused: the CA checks SHA-256/384/512 signatures only", () => {
+    const out = join(dir, "sha1.csr");
+    openssl("req", "-new", "-newkey", "rsa:2048", "-sha1", "-nodes", "-keyout", join(dir, "sha1.key"), "-out", out, "-subj", "/CN=sha1");
+    expect(() => ca.issue(fs.readFileSync(out, "utf8"), { subject: [["CN", "x"]], usage: "client", days: 1 })).toThrow(/not signed with SHA-256\/384\/512/);
+  });
+
+  it.each([
+    ["not PEM", "hello", /^not a PEM certificate request$/],
+    ["PEM around garbage", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", /^not a PEM certificate request: /],
+  ])("%s is refused as not a request", (_case, pem, message) => {
+    expect(() => ca.issue(pem, { subject: [["CN", "x"]], usage: "client", days: 1 })).toThrow(message);
   });
 
   it("load reads the CA back and refuses a key readable by others", async () => {

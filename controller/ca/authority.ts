@@ -1,7 +1,8 @@
 // The fleet CA: koji_ca_cert.crt and its key. X.509 with node-forge; keys come from Node's
 // native crypto (forge's pure-JS keygen is ~5x slower and blocks the loop). The CA never sees
 // a host's private key: it signs CSRs, and the subject, SANs and usage come from the CA's own
-// policy (the git config), never from what the CSR asks for.
+// policy (the git config), never from what the CSR asks for. The CSR's key must be RSA ≥ 2048
+// or EC P-256/P-384 (csr.ts).
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import forge from "node-forge";
 import { FleetError } from "../../shared/errors.js";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
 import { rfc2253, type Subject } from "../../shared/dn.js";
+import { readCsr } from "./csr.js";
 
 const { pki, md } = forge;
 
@@ -143,44 +145,23 @@ export class CertificateAuthority {
    * JavaScript (~40 ms per certificate with a 2048-bit key, more with 3072), which capped
    * enrollment at ~22 hosts a second.
    */
-  private signNatively(cert: forge.pki.Certificate): void {
+  private signNatively(cert: forge.pki.Certificate, spki?: Buffer): void {
     cert.siginfo.algorithmOid = cert.signatureOid = pki.oids.sha256WithRSAEncryption!;
     // Part of forge's API (cert.sign uses it) but missing from its type definitions.
     const { getTBSCertificate } = pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 };
     cert.tbsCertificate = getTBSCertificate(cert);
+    // forge writes RSA keys only: the subject's key, whatever its type, goes into its slot
+    // (version, serial, signature, issuer, validity, subject, key) as the request sent it.
+    if (spki) (cert.tbsCertificate.value as forge.asn1.Asn1[])[6] = forge.asn1.fromDer(spki.toString("binary"));
     cert.signature = this.rsaSha256(forge.asn1.toDer(cert.tbsCertificate).getBytes());
   }
 
-  /** The CN a CSR asks for, if any: only to refuse requests that name someone else. */
-  static requestedCommonName(csrPem: string): string | null {
-    try {
-      const value = pki.certificationRequestFromPem(csrPem).subject.getField("CN")?.value;
-      return typeof value === "string" ? value : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Signs a CSR under `policy`. The CSR only contributes its (verified) public key. */
+  /** Signs a CSR under `policy`. The CSR only contributes its (verified, strong enough) public key. */
   issue(csrPem: string, policy: IssuePolicy, now: Date = new Date()): IssuedCertificate {
-    let csr: forge.pki.CertificateSigningRequest;
-    try {
-      csr = pki.certificationRequestFromPem(csrPem);
-    } catch (err) {
-      throw new FleetError("KF_ERR_USAGE", `not a PEM certificate request: ${(err as Error).message}`);
-    }
-    // forge throws on a malformed signature and returns false on a wrong one.
-    const verified = (() => {
-      try {
-        return csr.verify();
-      } catch {
-        return false;
-      }
-    })();
-    if (!verified) throw new FleetError("KF_ERR_USAGE", "the certificate request's signature does not verify");
-    if (!csr.publicKey) throw new FleetError("KF_ERR_USAGE", "the certificate request carries no public key");
+    const request = readCsr(csrPem);
     const cert = pki.createCertificate();
-    cert.publicKey = csr.publicKey;
+    // A stand-in for forge, which cannot hold an EC key: signNatively puts the request's key in its place.
+    cert.publicKey = this.cert.publicKey;
     cert.serialNumber = newSerial();
     cert.validity.notBefore = new Date(now.getTime() - 60_000);
     cert.validity.notAfter = new Date(now.getTime() + policy.days * 86_400_000);
@@ -196,15 +177,18 @@ export class CertificateAuthority {
       // urllib3 >= 2 ignores the CN: a server certificate without SANs is useless (Koji pitfall 10).
       throw new FleetError("KF_ERR_USAGE", `server certificate for ${rfc2253(policy.subject)} needs at least one DNS or IP SAN`);
     }
+    const { asn1 } = forge;
     cert.setExtensions([
       { name: "basicConstraints", cA: false, critical: true },
-      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+      // An EC key signs (ECDHE); only an RSA key may also encrypt the TLS key exchange (RFC 5480).
+      { name: "keyUsage", digitalSignature: true, keyEncipherment: request.key.asymmetricKeyType === "rsa", critical: true },
       { name: "extKeyUsage", serverAuth: server, clientAuth: client },
       ...(altNames.length > 0 ? [{ name: "subjectAltName", altNames }] : []),
-      { name: "subjectKeyIdentifier" },
+      // Given as bytes: forge would compute it from the stand-in key.
+      { id: pki.oids.subjectKeyIdentifier, value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, request.subjectKeyIdentifier.toString("binary")) },
       { name: "authorityKeyIdentifier", keyIdentifier: this.cert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    this.signNatively(cert);
+    this.signNatively(cert, request.spki);
     return { pem: pki.certificateToPem(cert), serial: cert.serialNumber, subject: rfc2253(policy.subject), notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
   }
 }

@@ -5,7 +5,8 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { AGENT_DN_SUFFIX, ENROLL_SUBJECT, isHostName } from "../../shared/names.js";
 import type { Logger } from "../../shared/log.js";
 import type { Subject } from "../../shared/dn.js";
-import { CertificateAuthority } from "./authority.js";
+import type { CertificateAuthority } from "./authority.js";
+import { describeKey, readCsr, type CertificateRequest } from "./csr.js";
 import type { TokenStore } from "./tokens.js";
 import type { CaRegistry } from "./registry.js";
 
@@ -45,8 +46,17 @@ export async function enroll(d: EnrollmentDeps, request: unknown): Promise<Enrol
   }
   if (!isHostName(req.host)) return { ok: false, error: `invalid host name ${JSON.stringify(req.host)}` };
   if (!d.inFleet(req.host)) return refuse(d, req.host, `host ${req.host} is not in the fleet's git configuration`);
-  const named = CertificateAuthority.requestedCommonName(req.csr);
-  if (named !== null && named !== req.host) return refuse(d, req.host, `the CSR names ${named}, not ${req.host}`);
+  // The request is checked before the token is spent: a bad one leaves the token usable.
+  let csr: CertificateRequest;
+  try {
+    csr = readCsr(req.csr);
+  } catch (err) {
+    return refuse(d, req.host, (err as Error).message);
+  }
+  if (csr.commonName !== null && csr.commonName !== req.host) return refuse(d, req.host, `the CSR names ${csr.commonName}, not ${req.host}`);
+  if (csr.key.asymmetricKeyType !== "rsa") {
+    return refuse(d, req.host, `the enrollment key is ${describeKey(csr.key)}: the host's secrets are sealed to it with RSA-OAEP, so it must be RSA`);
+  }
   const check = await d.tokens.redeem(req.host, req.token);
   if (!check.ok) return refuse(d, req.host, check.reason);
   try {

@@ -23,7 +23,7 @@ async function start(over: Partial<AppDeps> = {}) {
 }
 
 const req = (a: FastifyInstance, method: "GET" | "POST", url: string, remoteAddress: string, token?: string) =>
-  a.inject({ method, url, remoteAddress, headers: token === undefined ? {} : { authorization: token } });
+  a.inject({ method, url, remoteAddress, headers: { ...(method === "POST" && { "content-type": "application/json" }), ...(token !== undefined && { authorization: token }) } });
 
 describe("reading /api/v1", () => {
   it.each<[AppDeps["readAccess"], string, string | undefined, number]>([
@@ -66,8 +66,11 @@ describe("POST /api/v1/sync (admin only)", () => {
     ["tokens configured, a wrong one", { apiTokens: [TOKEN] }, FAR, "Bearer not-the-token-at-all", 401],
     ["tokens configured, the right one", { apiTokens: ["another-token-0123456789", TOKEN] }, FAR, `Bearer ${TOKEN}`, 202],
     ["reads open, but writes still need a token", { apiTokens: [TOKEN], readAccess: "open" }, FAR, undefined, 401],
-    ["nothing configured, loopback (koji-fleet up)", {}, "127.0.0.1", undefined, 202],
+    ["nothing configured, loopback", {}, "127.0.0.1", undefined, 401],
     ["nothing configured, another address", {}, FAR, undefined, 401],
+    ["allowUnauthenticatedLoopback, loopback (koji-fleet up)", { allowUnauthenticatedLoopback: true }, "127.0.0.1", undefined, 202],
+    ["allowUnauthenticatedLoopback and tokens, loopback", { allowUnauthenticatedLoopback: true, apiTokens: [TOKEN] }, "127.0.0.1", undefined, 202],
+    ["allowUnauthenticatedLoopback, another address", { allowUnauthenticatedLoopback: true }, FAR, undefined, 401],
   ])("%s → %i", async (_case, deps, ip, auth, status) => {
     const { app, calls } = await start(deps);
     const res = await req(app, "POST", "/api/v1/sync", ip, auth);

@@ -32,8 +32,12 @@ describe("decide", () => {
     ["write, admin certificate", withCreds, { certCommonNames: ["ops-admin"] }, true, "certificate"],
     ["write, certificate with several CNs, one admin", withCreds, { certCommonNames: ["x", "ops-admin"] }, true, "certificate"],
     ["write, other certificate", withCreds, { certCommonNames: ["cs10-koji-03"] }, true, "KF_ERR_FORBIDDEN"],
-    ["write, nothing configured, loopback", none, { loopback: true }, true, "loopback"],
+    ["write, nothing configured, loopback", none, { loopback: true }, true, "KF_ERR_UNAUTHORIZED"],
     ["write, nothing configured, far", none, {}, true, "KF_ERR_UNAUTHORIZED"],
+    ["write, allowUnauthenticatedLoopback, loopback", authPolicy({ allowUnauthenticatedLoopback: true }), { loopback: true }, true, "loopback"],
+    ["write, allowUnauthenticatedLoopback and tokens, loopback, none sent", authPolicy({ apiTokens: [TOKEN], allowUnauthenticatedLoopback: true }), { loopback: true }, true, "loopback"],
+    ["write, allowUnauthenticatedLoopback, far", authPolicy({ allowUnauthenticatedLoopback: true }), {}, true, "KF_ERR_UNAUTHORIZED"],
+    ["write, allowUnauthenticatedLoopback, loopback, a wrong token", authPolicy({ apiTokens: [TOKEN], allowUnauthenticatedLoopback: true }), { loopback: true, bearer: "nope" }, true, "KF_ERR_UNAUTHORIZED"],
     ["write, nothing configured, a token sent", none, { loopback: true, bearer: TOKEN }, true, "KF_ERR_UNAUTHORIZED"],
   ])("%s → %s", (_case, policy, c, write, want) => {
     const d = decide(policy, caller(c), write);

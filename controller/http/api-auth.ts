@@ -1,6 +1,8 @@
 // Who may call /api/v1. Reads are open to loopback by default (the CLI and `koji-fleet up` on
 // the controller's host); anything that changes state needs an admin: a bearer token from
 // http.apiTokensFile, or a verified client certificate whose CN is in http.adminCommonNames.
+// Loopback writes without either only with http.allowUnauthenticatedLoopback (`koji-fleet up`):
+// any local process, and any web page the browser on this host shows, is "loopback".
 // Tokens are kept and compared as SHA-256 digests, so every comparison is constant-time over
 // 32 bytes whatever the token's length; the policy keeps only the digests.
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -15,12 +17,14 @@ export interface AuthOptions {
   apiTokens?: readonly string[] | undefined;
   adminCommonNames?: readonly string[] | undefined;
   readAccess?: ReadAccess | undefined;
+  allowUnauthenticatedLoopback?: boolean | undefined;
 }
 
 export interface AuthPolicy {
   readonly tokenDigests: readonly Buffer[];
   readonly adminCommonNames: ReadonlySet<string>;
   readonly readAccess: ReadAccess;
+  readonly allowUnauthenticatedLoopback: boolean;
 }
 
 export interface Caller {
@@ -42,6 +46,7 @@ export function authPolicy(o: AuthOptions): AuthPolicy {
     tokenDigests: (o.apiTokens ?? []).map(digest),
     adminCommonNames: new Set(o.adminCommonNames ?? []),
     readAccess: o.readAccess ?? "loopback",
+    allowUnauthenticatedLoopback: o.allowUnauthenticatedLoopback ?? false,
   };
 }
 
@@ -63,9 +68,7 @@ export function decide(policy: AuthPolicy, caller: Caller, write: boolean): Deci
   if (caller.bearer !== undefined) return tokenMatches(policy, caller.bearer) ? { allow: true, as: "token" } : unauthorized("the API token is not valid");
   if (caller.certCommonNames?.some((cn) => policy.adminCommonNames.has(cn))) return { allow: true, as: "certificate" };
   if (write) {
-    // With no credentials configured at all, the controller's own host may still act (`koji-fleet up`).
-    const noCredentials = policy.tokenDigests.length === 0 && policy.adminCommonNames.size === 0;
-    if (noCredentials && caller.loopback) return { allow: true, as: "loopback" };
+    if (policy.allowUnauthenticatedLoopback && caller.loopback) return { allow: true, as: "loopback" };
   } else {
     if (policy.readAccess === "open") return { allow: true, as: "anyone" };
     if (policy.readAccess === "loopback" && caller.loopback) return { allow: true, as: "loopback" };
@@ -73,7 +76,7 @@ export function decide(policy: AuthPolicy, caller: Caller, write: boolean): Deci
   if (caller.certCommonNames) {
     return { allow: false, code: "KF_ERR_FORBIDDEN", message: `client certificate CN=${caller.certCommonNames.join(",") || "(none)"} is not in http.adminCommonNames` };
   }
-  return unauthorized(write ? "changing state needs an API token (Authorization: Bearer …) or an admin client certificate" : "reading the API from this address needs an API token (Authorization: Bearer …)");
+  return unauthorized(write ? "changing state needs an API token (Authorization: Bearer …) or an admin client certificate, from loopback too unless http.allowUnauthenticatedLoopback is true" : "reading the API from this address needs an API token (Authorization: Bearer …)");
 }
 
 interface MaybeTlsSocket {
@@ -96,12 +99,14 @@ export function callerOf(req: FastifyRequest): Caller {
 }
 
 const READ_METHODS = new Set(["GET", "HEAD"]);
+/** Anything but GET and HEAD changes state (or may: OPTIONS is treated the same). */
+export const isWrite = (method: string): boolean => !READ_METHODS.has(method);
 
 /** onRequest hook for /api/v1: it runs before the body is read, so refused requests cost little. */
 export function apiAccessHook(options: AuthOptions): onRequestHookHandler {
   const policy = authPolicy(options);
   return async (req, reply) => {
-    const d = decide(policy, callerOf(req), !READ_METHODS.has(req.method));
+    const d = decide(policy, callerOf(req), isWrite(req.method));
     if (d.allow) return;
     req.log.info({ ip: req.ip, method: req.method, url: req.url, code: d.code }, "API request refused");
     if (d.code === "KF_ERR_UNAUTHORIZED") reply.header("www-authenticate", 'Bearer realm="koji-fleet"');

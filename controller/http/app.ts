@@ -4,7 +4,8 @@ import type { Logger } from "../../shared/log.js";
 import type { Clock } from "../../shared/time.js";
 import type { FleetState } from "../fleet-state.js";
 import { apiAccessHook, type ReadAccess } from "./api-auth.js";
-import { sendError } from "./errors.js";
+import { sendClientError, sendError } from "./errors.js";
+import { apiNames, jsonWriteHook, writeTargetHook } from "./write-guard.js";
 import type { RateLimit } from "./rate-limit.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { hostRoutes } from "./routes/hosts.js";
@@ -43,8 +44,14 @@ export interface AppDeps {
   webhookSecret?: string;
   /** Webhook calls allowed per client address and window; default 60 a minute. */
   webhookRateLimit?: RateLimit;
-  /** Bearer tokens that may change state and read from anywhere. None: writes from loopback only. */
+  /** Bearer tokens that may change state and read from anywhere. */
   apiTokens?: readonly string[];
+  /** Loopback callers may change state without credentials (`koji-fleet up`); default false. */
+  allowUnauthenticatedLoopback?: boolean;
+  /** The address the API listens on (http.host); writes must name it, or one of `publicNames`, in Host. Default 127.0.0.1. */
+  listenHost?: string;
+  /** Other names clients reach the API by (http.publicNames). */
+  publicNames?: readonly string[];
   /** CNs of verified client certificates (HTTPS with `https.ca`) that count as admin. */
   adminCommonNames?: readonly string[];
   /** Who may GET /api/v1 without credentials; default loopback. */
@@ -81,7 +88,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createServer(deps);
   app.setNotFoundHandler((req, reply) => sendError(reply, "KF_ERR_NOT_FOUND", `no route ${req.method} ${req.url}`));
   app.setErrorHandler((err: Error & { validation?: unknown; statusCode?: number }, _req, reply) => {
-    if (err.validation || err.statusCode === 400) return sendError(reply, "KF_ERR_USAGE", err.message);
+    if (err.validation) return sendError(reply, "KF_ERR_USAGE", err.message);
+    // fastify's own refusals (bad JSON, a body too large, a type it cannot parse …) are the caller's.
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendClientError(reply, status, err.message);
     app.log.error({ err }, "request failed");
     return sendError(reply, "KF_ERR_INTERNAL", "internal error");
   });
@@ -92,7 +102,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes);
   await app.register(
     async (api) => {
+      api.addHook("onRequest", writeTargetHook(apiNames(deps.listenHost ?? "127.0.0.1", deps.publicNames)));
       api.addHook("onRequest", apiAccessHook(deps));
+      api.addHook("onRequest", jsonWriteHook);
+      // A write without a body (POST /sync) is typed JSON too: an empty body is no body, not a 400.
+      const json = api.getDefaultJsonParser("error", "error");
+      api.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => (body.length === 0 ? done(null, undefined) : json(req, body.toString(), done)));
       await api.register(fleetRoutes, { deps });
       await api.register(hostRoutes, { deps });
       await api.register(eventRoutes, { deps });

@@ -174,6 +174,8 @@ export const ROUTES: readonly RouteDoc[] = [
 
 /** Errors any /api/v1 route may answer (access control, a bug). */
 const COMMON_ERRORS: ErrorCode[] = ["KF_ERR_UNAUTHORIZED", "KF_ERR_FORBIDDEN", "KF_ERR_INTERNAL"];
+/** And any write: the checks against browsers (write-guard.ts) and fastify's own on the body. */
+const WRITE_ERRORS: ErrorCode[] = ["KF_ERR_TOO_LARGE", "KF_ERR_MEDIA_TYPE", "KF_ERR_MISDIRECTED"];
 
 const openApiPath = (p: string): string => p.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
@@ -200,7 +202,7 @@ function operation(r: RouteDoc): Schema {
   const ok = "schema" in r.ok
     ? { description: r.summary, content: { "application/json": { schema: ref(r.ok.schema) } } }
     : { description: r.ok.description, content: { [r.ok.mediaType]: { schema: { type: "string" } } } };
-  const codes = [...new Set([...(r.errors ?? []), ...COMMON_ERRORS])];
+  const codes = [...new Set([...(r.errors ?? []), ...COMMON_ERRORS, ...(r.method === "GET" ? [] : WRITE_ERRORS)])];
   return {
     operationId: `${r.method.toLowerCase()}${r.path.replace(/[/:.]+([a-z])/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "")}`,
     summary: r.summary,
@@ -218,7 +220,9 @@ export function openApiDocument(): Schema {
     info: {
       title: "koji-fleet controller API",
       version: VERSION,
-      description: "Errors have one shape, {error: {code, message}}, with the HTTP status from the error catalogue (docs/errors.md). Codes: "
+      description: "Writes (POST, DELETE) need Content-Type: application/json (a body is optional where none is described), "
+        + "a Host naming the API, and no Origin header other than the API's own. "
+        + "Errors have one shape, {error: {code, message}}, with the HTTP status from the error catalogue (docs/errors.md). Codes: "
         + Object.entries(ERROR_CODES).map(([c, e]) => `${c} (${e.http})`).join(", "),
     },
     servers: [{ url: "http://127.0.0.1:8470" }],

@@ -1,7 +1,8 @@
 // Reads the HTTP API's secrets from the files controller.yaml names, once at start. A file that
 // others may read is refused, like the agent's secrets: a leaked webhook secret or API token is
 // exactly what the checks exist to stop. Every problem is a KF_ERR_CONFIG_INVALID naming the key.
-import { readFileSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { FleetError } from "../../shared/errors.js";
 import type { ControllerConfig } from "../config.js";
 import type { AppDeps } from "./app.js";
@@ -9,7 +10,7 @@ import type { AppDeps } from "./app.js";
 /** Shorter secrets could be guessed offline from one captured signature. */
 export const MIN_SECRET_LENGTH = 16;
 
-type HttpAuthDeps = Pick<AppDeps, "webhookSecret" | "apiTokens" | "adminCommonNames" | "readAccess" | "https">;
+type HttpAuthDeps = Pick<AppDeps, "webhookSecret" | "apiTokens" | "adminCommonNames" | "readAccess" | "allowUnauthenticatedLoopback" | "listenHost" | "publicNames" | "https">;
 
 function readPrivate(key: string, file: string): string {
   try {
@@ -51,11 +52,34 @@ export function readApiTokens(file: string): string[] {
   return tokens;
 }
 
+/**
+ * First start: an http.apiTokensFile that does not exist yet is made with one new token, 0600 and
+ * owned by the controller's user. True if it was made here (false: it existed, or another
+ * controller sharing the state directory made it first).
+ */
+export function createApiTokensFile(file: string): boolean {
+  if (existsSync(file)) return false;
+  const draft = `${file}.${process.pid}.new`;
+  try {
+    writeFileSync(draft, `kf-${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+    linkSync(draft, file); // not rename: a link never replaces a file made meanwhile
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST" && existsSync(file)) return false;
+    throw new FleetError("KF_ERR_CONFIG_INVALID", `http.apiTokensFile: cannot create ${file}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (existsSync(draft)) unlinkSync(draft);
+  }
+}
+
 export function readHttpAuth(http: ControllerConfig["http"]): HttpAuthDeps {
   const { tls } = http;
   return {
     readAccess: http.readAccess,
     adminCommonNames: http.adminCommonNames,
+    allowUnauthenticatedLoopback: http.allowUnauthenticatedLoopback,
+    listenHost: http.host,
+    publicNames: http.publicNames,
     ...(http.webhookSecretFile ? { webhookSecret: readWebhookSecret(http.webhookSecretFile) } : {}),
     ...(http.apiTokensFile ? { apiTokens: readApiTokens(http.apiTokensFile) } : {}),
     ...(tls

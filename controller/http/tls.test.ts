@@ -59,7 +59,7 @@ describe("HTTPS with admin client certificates", () => {
 
   const sync = (client?: Pair) =>
     new Promise<{ status: number; code?: string }>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port, path: "/api/v1/sync", method: "POST", ca: ca.cert, ...client }, (res) => {
+      const req = request({ host: "127.0.0.1", port, path: "/api/v1/sync", method: "POST", headers: { "content-type": "application/json" }, ca: ca.cert, ...client }, (res) => {
         let body = "";
         res.on("data", (d: Buffer) => (body += d.toString()));
         res.on("end", () => resolve({ status: res.statusCode!, code: res.statusCode === 202 ? undefined : JSON.parse(body).error.code }));
@@ -72,7 +72,7 @@ describe("HTTPS with admin client certificates", () => {
     ["a certificate from the CA with an admin CN", "admin", 202, undefined],
     ["a certificate from the CA with another CN", "agent", 403, "KF_ERR_FORBIDDEN"],
     ["an admin CN from another CA", "stranger", 401, "KF_ERR_UNAUTHORIZED"],
-    ["no certificate (loopback, but credentials are configured)", undefined, 401, "KF_ERR_UNAUTHORIZED"],
+    ["no certificate (loopback)", undefined, 401, "KF_ERR_UNAUTHORIZED"],
   ])("POST /api/v1/sync with %s → %i", async (_case, who, status, code) => {
     const before = syncs;
     expect(await sync(who ? clients[who] : undefined)).toEqual({ status, code });

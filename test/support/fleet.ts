@@ -78,7 +78,8 @@ export class TestFleet {
         git: { url: this.remote.bareDir, pollSeconds: 3600 },
         nats: this.natsFor("controller"),
         ...(this.cluster && { jetstream: { replicas: this.cluster.nodes.length } }),
-        http: { host: "127.0.0.1", port: 0 },
+        // Like `koji-fleet up`: tests call the API from loopback without a token.
+        http: { host: "127.0.0.1", port: 0, allowUnauthenticatedLoopback: true },
         stateDir: join(this.dir, "controller"),
         ca: { dir: caDir },
         ...this.controllerExtra,
@@ -98,7 +99,7 @@ export class TestFleet {
     await writeFile(file, JSON.stringify({
       git: { url: this.remote.bareDir, pollSeconds: 3600 },
       nats: this.natsFor("controller"),
-      http: { host: "127.0.0.1", port },
+      http: { host: "127.0.0.1", port, allowUnauthenticatedLoopback: true },
       stateDir: join(this.dir, "controller"),
       ca: { dir: join(this.dir, "ca") },
       logLevel: "warn",

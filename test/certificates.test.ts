@@ -1,15 +1,17 @@
 // Certificates end to end: key made on the host, CSR over NATS, signed under the catalog's policy.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { X509Certificate } from "node:crypto";
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CertificateAuthority, CA_CERT_FILE } from "../controller/ca/authority.js";
 import { serveCsrs } from "../controller/ca/csr-service.js";
+import { CaRegistry } from "../controller/ca/registry.js";
+import { agentSubject } from "../controller/ca/enrollment.js";
 import { certificateKind, reissueReason } from "../agent/kinds/certificate.js";
 import { AgentBus } from "../agent/bus.js";
-import { generateKeyPem } from "../agent/csr.js";
+import { createCsr, generateKeyPem } from "../agent/csr.js";
 import { cycle, expectNoopMatchesApply, kindContext } from "../agent/kinds/testing.js";
 import type { CertificateProps } from "../shared/certificate-props.js";
 import type { Catalog } from "../shared/protocol.js";
@@ -43,6 +45,7 @@ describe("certificate resources over NATS", () => {
   let bus: AgentBus;
   let ca: CertificateAuthority;
   let caDir: string;
+  let registry: CaRegistry;
   let catalog: Catalog = catalogWith(props());
 
   beforeAll(async () => {
@@ -50,7 +53,8 @@ describe("certificate resources over NATS", () => {
     ca = await CertificateAuthority.init(caDir, { subject: [["O", "mx-os-koji"], ["CN", "Koji CA"]], keyBits: 2048 });
     nats = await startNats();
     controllerNc = await connect({ servers: nats.url });
-    serveCsrs(controllerNc, ca, (host) => (host === HOST ? catalog : undefined), silentLogger());
+    registry = new CaRegistry(caDir);
+    serveCsrs(controllerNc, ca, (host) => (host === HOST ? catalog : undefined), silentLogger(), registry);
     agentNc = await connect({ servers: nats.url, inboxPrefix: agentInboxPrefix(HOST) });
     bus = await AgentBus.open(agentNc, HOST, silentLogger());
   });
@@ -127,5 +131,21 @@ describe("certificate resources over NATS", () => {
     const life = Date.parse(cert.validTo) - from;
     expect(reissueReason(props(), key, cert, from + life * 0.6)).toBeNull();
     expect(reissueReason(props(), key, cert, from + life * 0.67)).toMatch(/^past 2\/3 of its lifetime/);
+  });
+
+  // Last: it revokes the host.
+  it("a revoked host gets no new certificate by CSR until it enrolls again with a new token", async () => {
+    const root = await tmp();
+    await cycle(certificateKind, props(), ctx(root));
+    expect((await registry.all()).some((r) => r.host === HOST && r.name === "kojid")).toBe(true); // recorded, so revocable
+    await registry.revokeHost(HOST);
+    const again = await tmp();
+    await expect(cycle(certificateKind, props(), ctx(again))).rejects.toThrow(`the certificates of ${HOST} were revoked (koji-fleet ca revoke); it gets new ones only after enrolling again with a new token`);
+    expect(fs.existsSync(join(again, "etc/pki/koji/certs/kojid.crt"))).toBe(false);
+    // Enrolled again (what enroll() records when a fresh token is redeemed): requests are answered.
+    const key = createPrivateKey(await generateKeyPem());
+    await registry.record(HOST, "agent", ca.issue(createCsr(key, agentSubject(HOST)), { subject: agentSubject(HOST), usage: "client", days: 90 }));
+    const { after } = await cycle(certificateKind, props(), ctx(again));
+    expect(after).toEqual([]);
   });
 });

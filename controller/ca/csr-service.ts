@@ -61,7 +61,9 @@ export function serveCsrs(nc: NatsConnection, ca: CertificateAuthority, catalogO
       } catch {
         // answered as malformed below
       }
-      const { reply, issued } = handleCsr(ca, catalogOf(host), host, body);
+      const { reply, issued } = (await registry?.barred(host))
+        ? { reply: { ok: false, error: `the certificates of ${host} were revoked (koji-fleet ca revoke); it gets new ones only after enrolling again with a new token` } as CsrReply, issued: undefined }
+        : handleCsr(ca, catalogOf(host), host, body);
       if (issued) await registry?.record(host, (body as CsrRequest).name, issued);
       if (issued) log.info({ host, name: (body as CsrRequest).name, serial: issued.serial, subject: issued.subject, notAfter: issued.notAfter }, "certificate issued");
       else log.warn({ host, error: reply.ok ? undefined : reply.error }, "certificate request refused");

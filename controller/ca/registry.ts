@@ -45,6 +45,16 @@ export class CaRegistry {
     return (await this.all()).filter((r) => r.revokedAt);
   }
 
+  /**
+   * Revoked, and not enrolled again since (no agent certificate left unrevoked): such a host
+   * gets no new certificate by CSR, or revoking it would last only until its next request.
+   * Enrolling it with a new token, an administrator's act, lifts the bar.
+   */
+  async barred(host: string): Promise<boolean> {
+    const mine = (await this.all()).filter((r) => r.host === host);
+    return mine.some((r) => r.revokedAt) && !mine.some((r) => r.name === "agent" && !r.revokedAt);
+  }
+
   async revokedHosts(): Promise<string[]> {
     return [...new Set((await this.revoked()).map((r) => r.host))].sort();
   }

@@ -59,6 +59,7 @@ describe("a symlink planted by a local user, per kind", () => {
     ["pem-bundle, a part that is a link", "mnt/koji/part.pem", res("r", "pem-bundle", { path: "/mnt/koji/bundle.pem", parts: [{ file: "/mnt/koji/part.pem" }], mode: "0644" }), /part\.pem is a symlink; refusing to follow it/],
     ["symlink, a link on the way", "mnt/koji/work", res("r", "symlink", { path: "/mnt/koji/work/current", target: "/etc/passwd" }), /refusing to follow the symlink 'work'/],
     ["postgres-cluster, postgresql.conf", "var/lib/pgsql/data/postgresql.conf", res("r", "postgres-cluster", { settings: { timezone: "UTC" } }), /postgresql\.conf is a symlink; refusing to follow it/],
+    ["hosts-entries at the path", "mnt/koji/hosts", res("r", "hosts-entries", { path: "/mnt/koji/hosts", entries: [{ address: "10.0.0.1", names: ["hub.example.org", "hub"] }] }), /\/mnt\/koji\/hosts is a symlink; refusing to follow it/],
     ["postgres-cluster, pg_hba.conf", "var/lib/pgsql/data/pg_hba.conf", res("r", "postgres-cluster", { hba: [{ type: "local", database: "all", user: "all", method: "peer" }] }), /pg_hba\.conf is a symlink; refusing to follow it/],
   ])("%s → failed KF_ERR_UNSAFE_PATH, a security event, the target untouched", async (_name, at, resource, message) => {
     plant(at.endsWith("work") ? base : secret, at);

@@ -23,6 +23,7 @@ import { selinuxBooleanKind } from "./selinux-boolean.js";
 import { selinuxFcontextKind } from "./selinux-fcontext.js";
 import { mountKind } from "./mount.js";
 import { nfsExportKind } from "./nfs-export.js";
+import { hostsEntriesKind } from "./hosts-entries.js";
 
 export type KindRegistry = ReadonlyMap<string, AnyKind>;
 
@@ -45,6 +46,7 @@ export const defaultKinds: KindRegistry = new Map<string, AnyKind>([
   selinuxFcontextKind,
   mountKind,
   nfsExportKind,
+  hostsEntriesKind,
   gateKind,
   certificateKind,
   serviceKind,

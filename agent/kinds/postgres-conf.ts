@@ -1,13 +1,12 @@
 // Pure text handling for postgres-cluster: the settings file koji-fleet owns, the one include
 // line in postgresql.conf, and the managed block in pg_hba.conf. Everything outside what we
 // own is kept byte for byte.
+import { findBlock, spliceBlock, splitLines } from "./managed-block.js";
 
 export type SettingValue = string | number | boolean;
 
 export const SETTINGS_FILE = "koji-fleet.conf";
 export const INCLUDE_LINE = `include_if_exists = '${SETTINGS_FILE}'`;
-export const HBA_BEGIN = "# BEGIN koji-fleet";
-export const HBA_END = "# END koji-fleet";
 const HEADER = "# Managed by koji-fleet (postgres-cluster); edits are overwritten.\n";
 
 /**
@@ -95,45 +94,19 @@ export const renderRule = (r: HbaRule): string => [r.type, r.database, r.user, .
 
 const isRule = (line: string): boolean => line.trim() !== "" && !line.trimStart().startsWith("#");
 
-interface Block {
-  begin: number;
-  end: number;
-  rules: string[];
-}
-
-/** Our block's position; throws on unbalanced or repeated markers (never guess there). */
-export function findBlock(lines: readonly string[]): Block | null {
-  const begins = lines.flatMap((l, i) => (l.trim() === HBA_BEGIN ? [i] : []));
-  const ends = lines.flatMap((l, i) => (l.trim() === HBA_END ? [i] : []));
-  if (begins.length === 0 && ends.length === 0) return null;
-  if (begins.length !== 1 || ends.length !== 1 || ends[0]! < begins[0]!) {
-    throw new Error(`pg_hba.conf has ${begins.length} '${HBA_BEGIN}' and ${ends.length} '${HBA_END}' lines out of order; fix it by hand`);
-  }
-  const [begin, end] = [begins[0]!, ends[0]!];
-  return { begin, end, rules: lines.slice(begin + 1, end).filter(isRule).map((l) => l.trim().split(/\s+/).join(" ")) };
-}
-
-const splitLines = (text: string): string[] => (text === "" ? [] : text.replace(/\n$/, "").split("\n"));
+const HBA_FILE = "pg_hba.conf";
 
 /**
  * pg_hba.conf is first-match: the block goes before the first rule of the file so it wins
  * over the distribution's defaults ("local all all peer", "host all all … ident").
  */
-export function spliceHba(text: string, rules: readonly HbaRule[]): string {
-  const lines = splitLines(text);
-  const block = findBlock(lines);
-  const rest = block ? [...lines.slice(0, block.begin), ...lines.slice(block.end + 1)] : lines;
-  const at = rest.findIndex(isRule);
-  const ours = [HBA_BEGIN, ...rules.map(renderRule), HBA_END];
-  const out = at === -1 ? [...rest, ...ours] : [...rest.slice(0, at), ...ours, ...rest.slice(at)];
-  return `${out.join("\n")}\n`;
-}
+export const spliceHba = (text: string, rules: readonly HbaRule[]): string => spliceBlock(text, HBA_FILE, rules.map(renderRule), (others) => others.findIndex(isRule));
 
 /** Diff lines: rules added/removed inside the block, or the block moving ahead of a rule. */
 export function hbaChanges(text: string, rules: readonly HbaRule[]): string[] {
   const lines = splitLines(text);
-  const block = findBlock(lines);
-  const have = block?.rules ?? [];
+  const block = findBlock(lines, HBA_FILE);
+  const have = (block?.body ?? []).filter(isRule).map((l) => l.trim().split(/\s+/).join(" "));
   const want = rules.map(renderRule);
   const out = [...have.filter((r) => !want.includes(r)).map((r) => `pg_hba.conf: - ${r}`), ...want.filter((r) => !have.includes(r)).map((r) => `pg_hba.conf: + ${r}`)];
   if (out.length === 0 && have.join("\n") !== want.join("\n")) out.push("pg_hba.conf: reorder the koji-fleet rules");

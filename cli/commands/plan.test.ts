@@ -42,8 +42,8 @@ describe("koji-fleet plan", () => {
       expect.stringMatching(/^cs10-koji-04 \(lookaside\): /),
     ]);
     const builder = blocks[3]!.split("\n").slice(1).map((l) => l.trim().split(/\s+/).slice(0, 2).join(" "));
-    // Gates wait on the controller, not on packages; everything else comes after the packages.
-    expect(builder.filter((l) => !l.startsWith("gate")).slice(0, 2)).toEqual(["package package:epel", "package package:roles"]);
+    // Gates wait on the controller, and the farm's names (in /etc/hosts) on nothing; everything else comes after the packages.
+    expect(builder.filter((l) => !l.startsWith("gate") && !l.startsWith("hosts-entries")).slice(0, 2)).toEqual(["package package:epel", "package package:roles"]);
     expect(builder.indexOf("gate gate:koji-host-registered")).toBeLessThan(builder.indexOf("service service:kojid.service"));
     expect(r.out).toMatch(/^ {2}gate +gate:koji-host-registered +closed: waiting for koji add-host cs10-koji-03\.mx-os/m);
     expect(r.out).toMatch(/certificate:kojiweb +CN=cs10-koji-00\.mx-os,OU=kojiweb,O=mx-os-koji, server-client, SANs cs10-koji-00\.mx-os cs10-koji-00, 365 days/);
@@ -63,23 +63,24 @@ describe("koji-fleet plan", () => {
     expect(hosts[0]!.resources.find((x) => x.id === "mount:/mnt/koji")!.summary).toBe("cs10-koji-02.mx-os:/mnt/koji nfs4 ro,hard,_netdev");
   });
 
-  it("--against REV: a new builder adds a host and changes the NFS export, nothing else", async () => {
+  it("--against REV: a new builder adds a host, changes the NFS export and every host's names, nothing else", async () => {
     await writeFile(join(repo.workDir, "fleet.yaml"), `${example}  - name: cs10-koji-05\n    address: 192.168.122.15\n    roles: [builder]\n`);
     const r = await run(repo.workDir, "--against", "HEAD");
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const lines = r.out.split("\n");
-    expect(lines[0]).toBe("plan against HEAD: 2 host(s) change, 4 unchanged");
-    expect(lines).toContain("cs10-koji-02 (nfs): 0 added, 0 removed, 1 changed");
+    expect(lines[0]).toBe("plan against HEAD: 6 host(s) change, 0 unchanged");
+    expect(lines).toContain("cs10-koji-02 (nfs): 0 added, 0 removed, 2 changed");
     expect(lines).toContain("  ~ nfs-export:/mnt/koji");
     expect(lines.slice(lines.indexOf("  ~ nfs-export:/mnt/koji") + 1, lines.indexOf("  ~ nfs-export:/mnt/koji") + 3)).toEqual([
       "      clients:",
       '        + {"host":"192.168.122.15","options":["ro","sync","no_subtree_check","root_squash"]}',
     ]);
-    expect(lines).toContain("cs10-koji-01 (database): unchanged");
+    const db = lines.indexOf("cs10-koji-01 (database): 0 added, 0 removed, 1 changed");
+    expect(lines.slice(db + 1, db + 4)).toEqual(["  ~ hosts-entries:/etc/hosts", "      entries:", '        + {"address":"192.168.122.15","names":["cs10-koji-05.mx-os","cs10-koji-05"]}']);
     expect(lines.find((l) => l.startsWith("cs10-koji-05"))).toMatch(/^cs10-koji-05 \(builder\): new host, \d+ resources$/);
     const json = JSON.parse((await run(repo.workDir, "--against", "HEAD", "--json", "--host", "cs10-koji-02")).out) as { hosts: { status: string; changed: { id: string }[] }[] };
-    expect(json.hosts.map((h) => [h.status, h.changed.map((c) => c.id)])).toEqual([["changed", ["nfs-export:/mnt/koji"]]]);
+    expect(json.hosts.map((h) => [h.status, h.changed.map((c) => c.id)])).toEqual([["changed", ["hosts-entries:/etc/hosts", "nfs-export:/mnt/koji"]]]);
   });
 
   it("--against shows a changed config file as a line diff", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileFleet } from "./compile.js";
 import { diffCatalogs, diffResource, lineDiff } from "./catalog-diff.js";
-import { BUILDER, NFS, reference } from "./testing.js";
+import { BUILDER, NFS, reference, withDns } from "./testing.js";
 
 describe("diffCatalogs", () => {
   it("the same fleet: every host unchanged, nothing listed", () => {
@@ -10,10 +10,10 @@ describe("diffCatalogs", () => {
     expect(d.flatMap((h) => [...h.added, ...h.removed, ...h.changed])).toEqual([]);
   });
 
-  it("a new builder: the host added, the export's clients changed, nothing else", () => {
-    const after = reference();
+  it("a new builder (names from DNS): the host added, the export's clients changed, nothing else", () => {
+    const after = withDns();
     after.hosts.push({ name: "cs10-koji-05", address: "192.168.122.15", roles: ["builder"] });
-    const d = diffCatalogs(compileFleet(reference()), compileFleet(after));
+    const d = diffCatalogs(compileFleet(withDns()), compileFleet(after));
     expect(d.filter((h) => h.status !== "unchanged").map((h) => `${h.host} ${h.status}`)).toEqual([`${NFS} changed`, "cs10-koji-05 added"]);
     const nfs = d.find((h) => h.host === NFS)!;
     expect(nfs.changed.map((c) => [c.id, c.props.map((p) => p.key)])).toEqual([["nfs-export:/mnt/koji", ["clients"]]]);

@@ -2,12 +2,13 @@
 // and health checks on any host can run `koji -p <fleet> ...`, and a `<fleet>` command for it
 // (the koji CLI picks the profile named like the command it was started as: docs/profiles.rst);
 // the farm CA in the system trust store (builders fetch topurl over HTTPS, pitfall 10's cousin);
+// every host's FQDN and short name in /etc/hosts unless the site's DNS has them (fleet.nameResolution);
 // and apache with uid/gid 48 wherever the Koji tree is used, so NFS ownership agrees (pitfall 7).
 import type { Resource } from "../../shared/protocol.js";
 import type { ResolvedHost } from "../config/defaults.js";
 import { APACHE_ID, PATHS, usesTree, type Farm } from "./farm.js";
 import { renderIni } from "./ini.js";
-import { execRefreshOnly, group, pemBundle, user } from "./kinds.js";
+import { execRefreshOnly, group, hostsEntries, pemBundle, user } from "./kinds.js";
 import { file, fileIn, parentDirs, pathProbe, ROOT_CONFIG, symlink, type RolePart } from "./resources.js";
 
 export const clientProfilePath = (farm: Farm): string => `${PATHS.clientConfD}/${farm.fleet.name}.conf`;
@@ -58,6 +59,17 @@ function trustAnchor(farm: Farm, certIds: readonly string[]): Resource[] {
   ];
 }
 
+/** One per farm, shared by every catalog: at 1,000 hosts each copy would be 1,000 entries. */
+const namesOfFarm = new WeakMap<Farm, Resource[]>();
+
+/** Every host of the farm, itself included, as `address fqdn name`: URLs, DBHost and the NFS mount use FQDNs. */
+function farmNames(farm: Farm): Resource[] {
+  if (farm.fleet.nameResolution !== "hosts") return [];
+  let names = namesOfFarm.get(farm);
+  if (!names) namesOfFarm.set(farm, (names = [hostsEntries(farm.fleet.hosts.map((h) => ({ address: h.address, names: [h.fqdn, h.name] })))]));
+  return names;
+}
+
 /** `certIds`: the certificate resources the host's roles declared (each writes the CA file). */
 export function commonPart(farm: Farm, host: ResolvedHost, certIds: readonly string[]): RolePart {
   const profile = clientProfilePath(farm);
@@ -67,6 +79,7 @@ export function commonPart(farm: Farm, host: ResolvedHost, certIds: readonly str
       ...fileIn(profile, clientProfile(farm)),
       symlink(`${PATHS.localBin}/${farm.fleet.name}`, PATHS.kojiBin),
       ...trustAnchor(farm, certIds),
+      ...farmNames(farm),
       ...(usesTree(host) ? apacheAccount() : []),
     ],
     probes: [pathProbe(profile, "file")],

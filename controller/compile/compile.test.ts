@@ -7,7 +7,8 @@ import { defaultsApplied } from "../config/defaults.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
 import { compileFleet, type CompileOptions } from "./compile.js";
 import { opensslSubj, rfc2253, webCertSubject } from "./pki.js";
-import { BUILDER, compiled, DB, NFS, reference, withExtraBuilders } from "./testing.js";
+import { NAMES_ID } from "./resources.js";
+import { BUILDER, compiled, DB, HUB, LOOKASIDE, NFS, reference, withDns, withExtraBuilders } from "./testing.js";
 
 const digests = (catalogs: CatalogContent[]) => Object.fromEntries(catalogs.map((c) => [c.host, contentDigest(c)]));
 
@@ -74,16 +75,25 @@ describe("compileFleet", () => {
     expect(changedHosts(reference(), after)).toEqual([]);
   });
 
-  it("adding a second builder changes only the new host and the NFS export (not the database: only hubs are its clients)", () => {
-    const after = reference();
+  it("with DNS, adding a second builder changes only the new host and the NFS export (not the database: only hubs are its clients)", () => {
+    const after = withDns();
     after.hosts.push({ name: "cs10-koji-05", address: "192.168.122.15", roles: ["builder"] });
-    expect(changedHosts(reference(), after)).toEqual([NFS, "cs10-koji-05"]);
-    expect(changedResources(reference(), after, NFS)).toEqual(["nfs-export:/mnt/koji"]);
+    expect(changedHosts(withDns(), after)).toEqual([NFS, "cs10-koji-05"]);
+    expect(changedResources(withDns(), after, NFS)).toEqual(["nfs-export:/mnt/koji"]);
     const clients = compiled(after).resource(NFS, "nfs-export:/mnt/koji").props.clients as { host: string; options: string[] }[];
     expect(clients.at(-1)).toEqual({ host: "192.168.122.15", options: ["ro", "sync", "no_subtree_check", "root_squash"] });
   });
 
-  it("scales: 50 builders compile well under a second; one more changes exactly the new host and the NFS host", () => {
+  it("with /etc/hosts (the default), adding a builder also adds its name on every host, and nothing else", () => {
+    const after = reference();
+    after.hosts.push({ name: "cs10-koji-05", address: "192.168.122.15", roles: ["builder"] });
+    expect(changedHosts(reference(), after)).toEqual([HUB, DB, NFS, BUILDER, LOOKASIDE, "cs10-koji-05"]);
+    for (const h of [HUB, DB, BUILDER, LOOKASIDE]) expect(changedResources(reference(), after, h)).toEqual([NAMES_ID]);
+    expect(changedResources(reference(), after, NFS)).toEqual([NAMES_ID, "nfs-export:/mnt/koji"]);
+    expect(compiled(after).resource(DB, NAMES_ID).props.entries).toContainEqual({ address: "192.168.122.15", names: ["cs10-koji-05.mx-os", "cs10-koji-05"] });
+  });
+
+  it("scales: 50 builders compile well under a second; with DNS one more changes exactly the new host and the NFS host", () => {
     const fleet = withExtraBuilders(49);
     compileFleet(fleet); // warm up the JIT, as a long-running controller is
     const start = performance.now();
@@ -92,7 +102,7 @@ describe("compileFleet", () => {
     console.log(`compileFleet: ${catalogs.length} hosts (50 builders) in ${ms.toFixed(1)} ms`);
     expect(catalogs.filter((c) => c.roles.includes("builder"))).toHaveLength(50);
     expect(ms).toBeLessThan(1000);
-    expect(changedHosts(fleet, withExtraBuilders(50))).toEqual(["builder-050", NFS]);
+    expect(changedHosts(withDns(fleet), withDns(withExtraBuilders(50)))).toEqual(["builder-050", NFS]);
   });
 
   it("opens a builder's registration gate only when the controller says it is registered", () => {
@@ -112,6 +122,35 @@ describe("compileFleet", () => {
     // Hosts with certificates keep getting the CA from them, not from a second writer.
     expect(c.find(BUILDER, "file:/etc/pki/koji/koji_ca_cert.crt")).toBeUndefined();
     expect(() => compileFleet(reference(), { caCertPem: "junk" })).toThrow(/not a PEM certificate/);
+  });
+
+  it("by default every host's /etc/hosts gets every host of the farm: FQDN and short name → its address", () => {
+    const c = compiled();
+    const farm = [
+      { address: "192.168.122.10", names: ["cs10-koji-00.mx-os", "cs10-koji-00"] },
+      { address: "192.168.122.11", names: ["cs10-koji-01.mx-os", "cs10-koji-01"] },
+      { address: "192.168.122.12", names: ["cs10-koji-02.mx-os", "cs10-koji-02"] },
+      { address: "192.168.122.13", names: ["cs10-koji-03.mx-os", "cs10-koji-03"] },
+      { address: "192.168.122.14", names: ["cs10-koji-04.mx-os", "cs10-koji-04"] },
+    ];
+    for (const h of [HUB, DB, NFS, BUILDER, LOOKASIDE]) expect({ host: h, names: c.resource(h, NAMES_ID) }).toEqual({ host: h, names: { id: NAMES_ID, kind: "hosts-entries", props: { entries: farm }, requires: [], notifies: [] } });
+  });
+
+  it("the names come before what uses them: mounts and services require them, they need nothing (not even packages)", () => {
+    const c = compiled();
+    expect(c.resource(BUILDER, "mount:/mnt/koji").requires).toContain(NAMES_ID);
+    expect(c.resource(BUILDER, "service:kojid.service").requires).toContain(NAMES_ID);
+    expect(c.resource(HUB, "service:httpd.service").requires).toContain(NAMES_ID);
+    for (const cat of c.catalogs) for (const r of cat.resources) if (r.kind === "mount" || r.kind === "service") expect(r.requires, `${cat.host} ${r.id}`).toContain(NAMES_ID);
+  });
+
+  it("with nameResolution dns the names are the one resource no host gets, and nothing waits for them", () => {
+    const withNames = compiled();
+    for (const cat of compiled(withDns()).catalogs) {
+      const ids = new Set(cat.resources.map((r) => r.id));
+      expect(withNames.host(cat.host).resources.map((r) => r.id).filter((id) => !ids.has(id)), cat.host).toEqual([NAMES_ID]);
+      expect(cat.resources.filter((r) => r.requires.includes(NAMES_ID)).map((r) => r.id), cat.host).toEqual([]);
+    }
   });
 
   it("refuses a fleet that skipped validation", () => {

@@ -34,6 +34,10 @@ export const selinuxFcontext = (dir: string, type: string): Resource => {
   return res("selinux-fcontext", pattern, { pattern, type, path: dir, labelCheck: "top" }, { requires: [`directory:${dir}`] });
 };
 
+/** The farm's names in a marked block of /etc/hosts: `address fqdn name` per host. */
+export const hostsEntries = (entries: readonly { address: string; names: readonly string[] }[]): Resource =>
+  res("hosts-entries", "/etc/hosts", { entries: entries.map((e) => ({ address: e.address, names: [...e.names] })) });
+
 export const gate = (name: string, open: boolean, waitingFor: string): Resource => res("gate", name, { name, open, waitingFor });
 
 export const execRefreshOnly = (name: string, argv: readonly string[]): Resource => res("exec", name, { argv: [...argv], refreshOnly: true });

@@ -79,6 +79,12 @@ export const fileIn = (path: string, content: string, own?: Ownership, edges?: E
 export const PACKAGES_ID = "package:roles";
 export const REPOS_ID = "package:epel";
 export const FIREWALL_ID = "firewall:public";
+/** The farm's names in /etc/hosts (fleet.nameResolution: hosts). */
+export const NAMES_ID = "hosts-entries:/etc/hosts";
+/** Kinds that reach other hosts by their farm names: the NFS server, the hub, the database. */
+const USES_NAMES = new Set(["mount", "service"]);
+/** Kinds that never wait for packages: dnf sets them up, gates open from outside, /etc/hosts comes with every system. */
+const BEFORE_PACKAGES = new Set(["package", "gate", "hosts-entries"]);
 
 /**
  * EPEL (koji, mock) needs CRB on EL. The package kind cannot enable a repo that a package of
@@ -116,8 +122,10 @@ const PATH_PROPS = ["path", "file", "keyFile", "certFile", "caFile"] as const;
 
 /**
  * The rules every host follows, so no role can forget them:
- * - packages first: every resource but the package sets and gates requires `package:roles`
- *   (one dnf transaction creates the users, directories and units the rest refers to);
+ * - packages first: every resource but the package sets, gates and the farm's names requires
+ *   `package:roles` (one dnf transaction creates the users, directories and units the rest refers to);
+ * - names before use: mounts and services require the farm's names in /etc/hosts, when the
+ *   catalog manages them (the NFS server, hub and database are reached by FQDN);
  * - a path resource requires the directory resource of its parent, when the catalog has one;
  * - a service requires whatever notifies it (its config, certificates, drop-ins): it starts
  *   only once everything it reads is in place, and restarts when any of it changes.
@@ -129,7 +137,8 @@ export function assemble(host: string, roles: readonly string[], parts: readonly
   for (const r of resources) for (const target of r.notifies) notifiers.set(target, [...(notifiers.get(target) ?? []), r.id]);
   const withRules = resources.map((r) => {
     const extra: string[] = [];
-    if (r.kind !== "package" && r.kind !== "gate" && ids.has(PACKAGES_ID)) extra.push(PACKAGES_ID);
+    if (!BEFORE_PACKAGES.has(r.kind) && ids.has(PACKAGES_ID)) extra.push(PACKAGES_ID);
+    if (USES_NAMES.has(r.kind) && ids.has(NAMES_ID)) extra.push(NAMES_ID);
     for (const key of PATH_PROPS) {
       const value = r.props[key];
       if (typeof value !== "string" || value === "/") continue;

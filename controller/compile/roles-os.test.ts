@@ -22,8 +22,8 @@ describe("packages: one transaction per host, after EPEL and CRB", () => {
     expect(c.resource(host, "package:epel").props).toEqual({ packages: [{ name: "epel-release" }], repos: [{ id: "crb", enabled: true }] });
   });
 
-  it("every other resource but gates comes after the packages", () => {
-    for (const cat of c.catalogs) for (const r of cat.resources) if (r.kind !== "package" && r.kind !== "gate") expect(r.requires, r.id).toContain("package:roles");
+  it("every other resource but gates and the farm's names comes after the packages", () => {
+    for (const cat of c.catalogs) for (const r of cat.resources) if (r.kind !== "package" && r.kind !== "gate" && r.kind !== "hosts-entries") expect(r.requires, r.id).toContain("package:roles");
   });
 });
 

@@ -33,6 +33,10 @@ const SUMMARIES: Record<string, (p: Props) => string> = {
   "selinux-boolean": (p) => `${String(p.name)} ${onOff(p.value)}`,
   "selinux-fcontext": (p) => `${String(p.pattern)} → ${String(p.type)}`,
   mount: (p) => `${String(p.device)} ${String(p.fstype)} ${String(p.options ?? "defaults")}`,
+  "hosts-entries": (p) => {
+    const names = list(p.entries).map((e) => `${String(list((e as Props).names)[0])} → ${String((e as Props).address)}`);
+    return `${names.length} hosts: ${names.slice(0, 3).join(", ")}${names.length > 3 ? `, +${names.length - 3} more` : ""}`;
+  },
   "nfs-export": (p) => list(p.clients).map((c) => `${String((c as Props).host)}(${list((c as Props).options).join(",")})`).join(" "),
   "postgres-cluster": (p) =>
     `${Object.entries((p.settings ?? {}) as Props).map(([k, v]) => `${k}=${String(v)}`).join(" ")}; ${list(p.hba).length} pg_hba rules`,

@@ -21,6 +21,9 @@ export function withExtraBuilders(n: number, fleet: FleetConfig = reference()): 
   return fleet;
 }
 
+/** `fleet` whose names the site's DNS resolves (fleet.nameResolution: dns): no host lists the others. */
+export const withDns = (fleet: FleetConfig = reference()): FleetConfig => ({ ...fleet, fleet: { ...fleet.fleet, nameResolution: "dns" } });
+
 /** Compiles `fleet` and returns readers of its catalogs. */
 export function compiled(fleet: FleetConfig = reference(), opts?: CompileOptions) {
   const catalogs = compileFleet(fleet, opts);

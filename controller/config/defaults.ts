@@ -2,11 +2,13 @@
 // Everything downstream (cross-checks, the compiler) reads only this, so no reader invents a default.
 import type { Static } from "@sinclair/typebox";
 import {
+  FLEET_DEFAULTS,
   KOJI_DEFAULTS,
   ROLES,
   type BuilderSettingsSchema,
   type FleetConfig,
   type KojiSchema,
+  type NameResolution,
   type Role,
 } from "./fleet-schema.js";
 
@@ -48,6 +50,7 @@ export interface ResolvedHost {
 export interface ResolvedFleet {
   readonly name: string;
   readonly domain: string;
+  readonly nameResolution: NameResolution;
   readonly koji: ResolvedKoji;
   /** Sorted by name. */
   readonly hosts: readonly ResolvedHost[];
@@ -83,7 +86,8 @@ export function defaultsApplied(fleet: FleetConfig): ResolvedFleet {
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return deepFreeze({ name: fleet.fleet.name, domain: fleet.fleet.domain, koji, hosts });
+  const nameResolution = fleet.fleet.nameResolution ?? FLEET_DEFAULTS.nameResolution;
+  return deepFreeze({ name: fleet.fleet.name, domain: fleet.fleet.domain, nameResolution, koji, hosts });
 }
 
 function deepFreeze<T>(value: T): T {

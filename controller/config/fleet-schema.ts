@@ -1,6 +1,6 @@
 // Schema of gitops/fleet.yaml: the one file that says what the Koji farm looks like.
 // Every object is closed (additionalProperties: false) so a typo is an error, not a silent default.
-// Defaults live in KOJI_DEFAULTS only: the schema shows them to editors, defaults.ts applies them.
+// Defaults live in KOJI_DEFAULTS and FLEET_DEFAULTS only: the schema shows them to editors, defaults.ts applies them.
 import { type TOptional, type TArray, Type, type Static, type TSchema } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "../../shared/names.js";
 
@@ -9,6 +9,12 @@ export const API_VERSION = "koji-fleet/v1" as const;
 /** Koji components a host can run. Order here is the order roles appear in catalogs. */
 export const ROLES = ["hub", "web", "kojira", "database", "nfs", "builder", "lookaside"] as const;
 export type Role = (typeof ROLES)[number];
+
+/** How hosts find each other's FQDNs: koji-fleet's block in every /etc/hosts, or the site's DNS. */
+export const NAME_RESOLUTIONS = ["hosts", "dns"] as const;
+export type NameResolution = (typeof NAME_RESOLUTIONS)[number];
+
+export const FLEET_DEFAULTS = { nameResolution: "hosts" } as const satisfies { nameResolution: NameResolution };
 
 export const KOJI_DEFAULTS = {
   version: "1.35",
@@ -161,8 +167,16 @@ export const FleetSchema = Type.Object(
       {
         name: Type.String({ pattern: `^${DNS_LABEL}$`, description: "Farm name: koji client profile, certificate O=, file names." }),
         domain: Type.String({ pattern: `^${DNS_LABEL}(\\.${DNS_LABEL})*$`, maxLength: 190, description: "DNS domain of the hosts." }),
+        nameResolution: opt(
+          Type.Unsafe<NameResolution>({
+            type: "string",
+            enum: [...NAME_RESOLUTIONS],
+            default: FLEET_DEFAULTS.nameResolution,
+            description: "How hosts resolve each other's <name>.<domain>: hosts = every host's /etc/hosts gets a koji-fleet block with every host's FQDN and short name; dns = the site's DNS answers for them and koji-fleet leaves /etc/hosts alone.",
+          }),
+        ),
       },
-      "Identity of the farm.",
+      "Identity of the farm, and how its hosts find each other.",
     ),
     koji: opt(KojiSchema),
     rollout: opt(

@@ -34,6 +34,7 @@ describe("loadFleet reports each mistake at file:line:col", () => {
     ["unknown top-level key", `${BASE}hostz: []\n`, ["fleet.yaml:8:1: /: unknown key 'hostz'"]],
     ["wrong apiVersion", edit("koji-fleet/v1", "koji-fleet/v2"), ["fleet.yaml:1:13: /apiVersion must be equal to one of the allowed values: koji-fleet/v1"]],
     ["wrong type", edit("address: 10.0.0.2", "address: [10, 0]"), ["fleet.yaml:5:27: /hosts/1/address must be string"]],
+    ["unknown name resolution", edit("domain: example.org }", "domain: example.org, nameResolution: bind9 }"), ["fleet.yaml:2:59: /fleet/nameResolution must be equal to one of the allowed values: hosts, dns"]],
     ["wrong type, nested default", `${BASE}koji:\n  builders:\n    maxjobs: ten\n`, ["fleet.yaml:10:14: /koji/builders/maxjobs must be integer"]],
     ["typo in a nested key", `${BASE}koji:\n  hub:\n    checkClientIp: false\n`, ["fleet.yaml:10:5: /koji/hub: unknown key 'checkClientIp'"]],
     ["unknown role", edit("roles: [nfs]", "roles: [nfs, kojid]"), ["fleet.yaml:6:51: /hosts/2/roles/1 must be equal to one of the allowed values: hub, web, kojira, database, nfs, builder, lookaside"]],

@@ -2,7 +2,8 @@
 // and health checks on any host can run `koji -p <fleet> ...`, and a `<fleet>` command for it
 // (the koji CLI picks the profile named like the command it was started as: docs/profiles.rst);
 // the farm CA in the system trust store (builders fetch topurl over HTTPS, pitfall 10's cousin);
-// every host's FQDN and short name in /etc/hosts unless the site's DNS has them (fleet.nameResolution);
+// its own and the service hosts' FQDNs and short names in /etc/hosts unless the site's DNS has them
+// (fleet.nameResolution);
 // and apache with uid/gid 48 wherever the Koji tree is used, so NFS ownership agrees (pitfall 7).
 import type { Resource } from "../../shared/protocol.js";
 import type { ResolvedHost } from "../config/defaults.js";
@@ -59,16 +60,27 @@ function trustAnchor(farm: Farm, certIds: readonly string[]): Resource[] {
   ];
 }
 
-/** One per farm, shared by every catalog: at 1,000 hosts each copy would be 1,000 entries. */
-const namesOfFarm = new WeakMap<Farm, Resource[]>();
+/** The service hosts' names, one list per farm shared by every catalog. */
+const serviceNamesOfFarm = new WeakMap<Farm, NameEntry[]>();
+type NameEntry = { address: string; names: string[] };
+const nameEntry = (h: ResolvedHost): NameEntry => ({ address: h.address, names: [h.fqdn, h.name] });
 
-/** Every host of the farm, itself included, as `address fqdn name`: URLs, DBHost and the NFS mount use FQDNs. */
-function farmNames(farm: Farm): Resource[] {
+/**
+ * The names a host resolves, as `address fqdn name`: its own and every host that serves
+ * something (hub, web, database, NFS, lookaside: URLs, DBHost and the NFS mount use FQDNs).
+ * Builders' names are not listed on other hosts: nothing connects to a builder (kojid polls the
+ * hub, exports list addresses), so adding a builder changes its own catalog only, and a catalog
+ * stays a few entries long at 1,000 builders.
+ */
+function hostNames(farm: Farm, host: ResolvedHost): Resource[] {
   if (farm.fleet.nameResolution !== "hosts") return [];
-  let names = namesOfFarm.get(farm);
-  if (!names) namesOfFarm.set(farm, (names = [hostsEntries(farm.fleet.hosts.map((h) => ({ address: h.address, names: [h.fqdn, h.name] })))]));
-  return names;
+  let services = serviceNamesOfFarm.get(farm);
+  if (!services) serviceNamesOfFarm.set(farm, (services = farm.fleet.hosts.filter(servesOthers).map(nameEntry)));
+  const entries = servesOthers(host) ? services : [...services, nameEntry(host)];
+  return [hostsEntries(entries)];
 }
+
+const servesOthers = (h: ResolvedHost): boolean => h.roles.some((r) => r !== "builder");
 
 /** `certIds`: the certificate resources the host's roles declared (each writes the CA file). */
 export function commonPart(farm: Farm, host: ResolvedHost, certIds: readonly string[]): RolePart {
@@ -79,7 +91,7 @@ export function commonPart(farm: Farm, host: ResolvedHost, certIds: readonly str
       ...fileIn(profile, clientProfile(farm)),
       symlink(`${PATHS.localBin}/${farm.fleet.name}`, PATHS.kojiBin),
       ...trustAnchor(farm, certIds),
-      ...farmNames(farm),
+      ...hostNames(farm, host),
       ...(usesTree(host) ? apacheAccount() : []),
     ],
     probes: [pathProbe(profile, "file")],

@@ -30,12 +30,10 @@ describe("the fleet loop", () => {
     const kojid = await readFile(join(fleet.root("cs10-koji-03"), "etc/kojid/kojid.conf"), "utf8");
     expect(kojid).toMatch(/^server = https:\/\/cs10-koji-00\.mx-os\/kojihub$/m);
     // …and every host can resolve that name: the farm's block in its /etc/hosts (a file kind, applied in sandbox).
-    // The service hosts everywhere; the builder's own line only on the builder.
-    const services = "192.168.122.10 cs10-koji-00.mx-os cs10-koji-00\n192.168.122.11 cs10-koji-01.mx-os cs10-koji-01\n192.168.122.12 cs10-koji-02.mx-os cs10-koji-02\n192.168.122.14 cs10-koji-04.mx-os cs10-koji-04\n";
-    for (const h of HOSTS) {
-      const own = h === "cs10-koji-03" ? "192.168.122.13 cs10-koji-03.mx-os cs10-koji-03\n" : "";
-      expect(await readFile(join(fleet.root(h), "etc/hosts"), "utf8")).toContain(`# BEGIN koji-fleet\n${services}${own}# END koji-fleet\n`);
-    }
+    // Each host: itself and the hosts it connects to by name (docs/resources/hosts-entries.md).
+    const line = (n: number) => `192.168.122.1${n} cs10-koji-0${n}.mx-os cs10-koji-0${n}\n`;
+    const peers: Record<string, number[]> = { "cs10-koji-00": [0, 1, 2], "cs10-koji-01": [0, 1], "cs10-koji-02": [0, 2], "cs10-koji-03": [0, 2, 3, 4], "cs10-koji-04": [0, 4] };
+    for (const h of HOSTS) expect(await readFile(join(fleet.root(h), "etc/hosts"), "utf8")).toContain(`# BEGIN koji-fleet\n${peers[h]!.map(line).join("")}# END koji-fleet\n`);
     const fleetView = await fleet.api<FleetApi>("/api/v1/fleet");
     expect(fleetView.revision?.sha).toBe(head);
     expect(fleetView.validation.state).toBe("valid");

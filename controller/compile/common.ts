@@ -2,12 +2,12 @@
 // and health checks on any host can run `koji -p <fleet> ...`, and a `<fleet>` command for it
 // (the koji CLI picks the profile named like the command it was started as: docs/profiles.rst);
 // the farm CA in the system trust store (builders fetch topurl over HTTPS, pitfall 10's cousin);
-// its own and the service hosts' FQDNs and short names in /etc/hosts unless the site's DNS has them
+// its own and its peers' FQDNs and short names in /etc/hosts unless the site's DNS has them
 // (fleet.nameResolution);
 // and apache with uid/gid 48 wherever the Koji tree is used, so NFS ownership agrees (pitfall 7).
 import type { Resource } from "../../shared/protocol.js";
-import type { ResolvedHost } from "../config/defaults.js";
-import { APACHE_ID, PATHS, usesTree, type Farm } from "./farm.js";
+import { hostsWith, type ResolvedHost } from "../config/defaults.js";
+import { APACHE_ID, PATHS, hasRole, treeIsLocal, usesTree, type Farm } from "./farm.js";
 import { renderIni } from "./ini.js";
 import { execRefreshOnly, group, hostsEntries, pemBundle, user } from "./kinds.js";
 import { file, fileIn, parentDirs, pathProbe, ROOT_CONFIG, symlink, type RolePart } from "./resources.js";
@@ -60,27 +60,21 @@ function trustAnchor(farm: Farm, certIds: readonly string[]): Resource[] {
   ];
 }
 
-/** The service hosts' names, one list per farm shared by every catalog. */
-const serviceNamesOfFarm = new WeakMap<Farm, NameEntry[]>();
-type NameEntry = { address: string; names: string[] };
-const nameEntry = (h: ResolvedHost): NameEntry => ({ address: h.address, names: [h.fqdn, h.name] });
-
 /**
- * The names a host resolves, as `address fqdn name`: its own and every host that serves
- * something (hub, web, database, NFS, lookaside: URLs, DBHost and the NFS mount use FQDNs).
- * Builders' names are not listed on other hosts: nothing connects to a builder (kojid polls the
- * hub, exports list addresses), so adding a builder changes its own catalog only, and a catalog
- * stays a few entries long at 1,000 builders.
+ * The names a host resolves, as `address fqdn name`: its own, and those of the hosts it connects
+ * to by FQDN. Every host: the hub (the client profile). The hub: the database (DBHost). Hosts
+ * that mount the Koji tree: the NFS server. Builders: the lookaside. Nothing connects to a
+ * builder (kojid polls the hub, exports and pg_hba list addresses), so adding one changes its
+ * own catalog only, and a catalog lists a handful of names at any size of farm.
  */
 function hostNames(farm: Farm, host: ResolvedHost): Resource[] {
   if (farm.fleet.nameResolution !== "hosts") return [];
-  let services = serviceNamesOfFarm.get(farm);
-  if (!services) serviceNamesOfFarm.set(farm, (services = farm.fleet.hosts.filter(servesOthers).map(nameEntry)));
-  const entries = servesOthers(host) ? services : [...services, nameEntry(host)];
-  return [hostsEntries(entries)];
+  const peers = new Set<ResolvedHost>([host, farm.hub]);
+  if (hasRole(host, "hub")) peers.add(farm.database);
+  if (usesTree(host) && !treeIsLocal(host)) peers.add(farm.nfs);
+  if (hasRole(host, "builder")) for (const lookaside of hostsWith(farm.fleet, "lookaside")) peers.add(lookaside);
+  return [hostsEntries(farm.fleet.hosts.filter((h) => peers.has(h)).map((h) => ({ address: h.address, names: [h.fqdn, h.name] })))];
 }
-
-const servesOthers = (h: ResolvedHost): boolean => h.roles.some((r) => r !== "builder");
 
 /** `certIds`: the certificate resources the host's roles declared (each writes the CA file). */
 export function commonPart(farm: Farm, host: ResolvedHost, certIds: readonly string[]): RolePart {

@@ -84,15 +84,13 @@ describe("compileFleet", () => {
     expect(clients.at(-1)).toEqual({ host: "192.168.122.15", options: ["ro", "sync", "no_subtree_check", "root_squash"] });
   });
 
-  it("with /etc/hosts (the default), a new builder lists the service hosts and itself; no other catalog changes but the NFS export", () => {
+  it("with /etc/hosts (the default), a new builder lists its peers and itself; no other catalog changes but the NFS export", () => {
     const after = reference();
     after.hosts.push({ name: "cs10-koji-05", address: "192.168.122.15", roles: ["builder"] });
     expect(changedHosts(reference(), after)).toEqual([NFS, "cs10-koji-05"]);
     expect(changedResources(reference(), after, NFS)).toEqual(["nfs-export:/mnt/koji"]);
     const names = (h: string) => (compiled(after).resource(h, NAMES_ID).props.entries as { names: string[] }[]).map((e) => e.names[1]);
-    expect(names("cs10-koji-05")).toEqual([HUB, DB, NFS, LOOKASIDE, "cs10-koji-05"].sort());
-    expect(names(BUILDER)).not.toContain("cs10-koji-05");
-    expect(names(DB)).toEqual([HUB, DB, NFS, LOOKASIDE].sort());
+    expect(names("cs10-koji-05")).toEqual([HUB, NFS, LOOKASIDE, "cs10-koji-05"]);
   });
 
   it("scales: 50 builders compile well under a second; with DNS one more changes exactly the new host and the NFS host", () => {
@@ -126,18 +124,16 @@ describe("compileFleet", () => {
     expect(() => compileFleet(reference(), { caCertPem: "junk" })).toThrow(/not a PEM certificate/);
   });
 
-  it("by default /etc/hosts lists the hosts that serve others (FQDN and short name → address), and a builder itself too", () => {
+  it("by default /etc/hosts lists the host itself and the hosts it connects to by name (FQDN and short name → address)", () => {
     const c = compiled();
-    const services = [
-      { address: "192.168.122.10", names: ["cs10-koji-00.mx-os", "cs10-koji-00"] },
-      { address: "192.168.122.11", names: ["cs10-koji-01.mx-os", "cs10-koji-01"] },
-      { address: "192.168.122.12", names: ["cs10-koji-02.mx-os", "cs10-koji-02"] },
-      { address: "192.168.122.14", names: ["cs10-koji-04.mx-os", "cs10-koji-04"] },
-    ];
+    const entry = (n: number) => ({ address: `192.168.122.1${n}`, names: [`cs10-koji-0${n}.mx-os`, `cs10-koji-0${n}`] });
+    const names = (...hosts: number[]) => ({ id: NAMES_ID, kind: "hosts-entries", props: { entries: hosts.map(entry) }, requires: [], notifies: [] });
     const entriesOf = (h: string) => ({ host: h, names: c.resource(h, NAMES_ID) });
-    const names = (entries: object[]) => ({ id: NAMES_ID, kind: "hosts-entries", props: { entries }, requires: [], notifies: [] });
-    for (const h of [HUB, DB, NFS, LOOKASIDE]) expect(entriesOf(h)).toEqual({ host: h, names: names(services) });
-    expect(entriesOf(BUILDER)).toEqual({ host: BUILDER, names: names([...services, { address: "192.168.122.13", names: ["cs10-koji-03.mx-os", "cs10-koji-03"] }]) });
+    expect(entriesOf(HUB)).toEqual({ host: HUB, names: names(0, 1, 2) }); // itself, DBHost, the NFS mount
+    expect(entriesOf(DB)).toEqual({ host: DB, names: names(0, 1) }); // the hub of the client profile
+    expect(entriesOf(NFS)).toEqual({ host: NFS, names: names(0, 2) });
+    expect(entriesOf(BUILDER)).toEqual({ host: BUILDER, names: names(0, 2, 3, 4) }); // hub, NFS mount, itself, lookaside
+    expect(entriesOf(LOOKASIDE)).toEqual({ host: LOOKASIDE, names: names(0, 4) });
   });
 
   it("the names come before what uses them: mounts and services require them, they need nothing (not even packages)", () => {

@@ -172,7 +172,7 @@ export const FleetSchema = Type.Object(
             type: "string",
             enum: [...NAME_RESOLUTIONS],
             default: FLEET_DEFAULTS.nameResolution,
-            description: "How hosts resolve each other's <name>.<domain>: hosts = every host's /etc/hosts gets a koji-fleet block with the FQDN and short name of every host that serves others and of itself; dns = the site's DNS answers for them and koji-fleet leaves /etc/hosts alone.",
+            description: "How hosts resolve each other's <name>.<domain>: hosts = every host's /etc/hosts gets a koji-fleet block with its own FQDN and short name and those of the hosts it connects to; dns = the site's DNS answers for them and koji-fleet leaves /etc/hosts alone.",
           }),
         ),
       },

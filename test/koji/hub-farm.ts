@@ -14,7 +14,7 @@ import type { ConvergeReport } from "../../agent/engine/converge.js";
 import { silentLogger } from "../../shared/log.js";
 import { APACHE2, startApache, type Apache } from "../support/apache.js";
 import { convergeDatabaseRole, databaseRoleResources } from "../support/database-role.js";
-import { farmPki } from "../support/farm-pki.js";
+import { farmPki, type FarmPki } from "../support/farm-pki.js";
 import { forward, link, overlay, startNsHost, type NsHost } from "../support/netns.js";
 import { layHost, OVERLAID, renderSecrets } from "./lay-host.js";
 import { HTTPD_MAIN } from "./debian-adaptations.js";
@@ -36,6 +36,7 @@ export interface HubFarm {
   readonly pg: TestCluster;
   readonly dbConverge: ConvergeReport;
   readonly caPem: string;
+  readonly pki: FarmPki;
   /** A unix socket out here reaching the hub's :443 at its fleet address. */
   readonly hubSocket: string;
   readonly apache: Apache;
@@ -95,7 +96,7 @@ export async function startHubFarm(dir: string, src: KojiSource): Promise<HubFar
       listening: () => accepts(hubSocket),
     });
     stops.push(() => apache.stop());
-    return { c, hub, db, pg, dbConverge, caPem: pki.ca.certificatePem, hubSocket, apache, addressOf, hostPath, stop };
+    return { c, hub, db, pg, dbConverge, caPem: pki.ca.certificatePem, pki, hubSocket, apache, addressOf, hostPath, stop };
   } catch (err) {
     await stop();
     throw err;

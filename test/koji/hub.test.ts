@@ -2,7 +2,7 @@
 // database role as converged by the agent's engine, and kojihub under Debian's apache2 +
 // mod_wsgi on the hub's rendered hub.conf, ssl.conf vhost, certificates and client profile, at
 // the fleet's addresses in namespaces of their own. How it is built: hub-farm.ts.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { request } from "node:http";
@@ -20,6 +20,7 @@ import { kojiSource, PYTHON3, requireDebianPackages, type KojiSource } from "./k
 const tmp = useTmpDirs();
 let farm: HubFarm;
 let src: KojiSource;
+let dir: string;
 
 /** One XML-RPC call to the hub's vhost as a client on the farm network would make it. */
 function hubCall(method: string, params: XmlRpcValue[] = [], ca = farm.caPem): Promise<XmlRpcValue> {
@@ -63,7 +64,7 @@ const psqlFrom = (where: typeof farm.hub, host: string, password: string) =>
 beforeAll(async () => {
   await requireDebianPackages();
   await requireNamespaces();
-  const dir = await tmp("kf-koji-");
+  dir = await tmp("kf-koji-");
   await chmod(dir, 0o755); // the apache user reads the unpacked Koji through it
   src = await kojiSource(join(dir, "src"));
   farm = await startHubFarm(dir, src);
@@ -110,6 +111,19 @@ describe(`real Koji hub on the rendered hub (${HUB}) and database (${DB})`, () =
     expect(stdout).toMatch(/kojiadmin!/);
     expect(stdout).toContain(`Authenticated via client certificate ${PATHS.adminPem}`);
     expect(stdout).toContain(`You are using the hub at https://${HUB}.mx-os/kojihub (Koji ${src.version})`);
+  });
+
+  it("a person's certificate (koji-fleet ca user) logs in as its CN, created on first login, without admin", async () => {
+    // The reference admin's OU and CN are both kojiadmin; a user's OU is "users": this tells
+    // DNUsernameComponent = CN apart from OU.
+    const alice = farm.pki.user("alice");
+    const pem = join(dir, "alice.pem");
+    writeFileSync(pem, alice.cert + alice.key, { mode: 0o600 });
+    expect((await koji("--cert", pem, "moshimoshi")).stdout).toMatch(/, alice!/);
+    expect(farm.pg.sql("SELECT name FROM users WHERE name IN ('alice', 'users')", "koji")).toBe("alice\n");
+    const perms = (await koji("--cert", pem, "list-permissions", "--mine")).stdout.split("\n").map((l) => l.trim());
+    expect(perms[0]).toMatch(/^Permission name/);
+    expect(perms).not.toContain("admin");
   });
 
   it("list-permissions --mine shows admin", async () => {

@@ -3,25 +3,25 @@
 // by the agent's engine (commands run inside the database's namespace) with Koji's own
 // schema.sql; the hub's rendered files are laid at their real paths in overlays private to the
 // hub's mount namespace, and Debian's apache2 + mod_wsgi runs the real kojihub on them.
-import { createExecutor, type Executor } from "../../agent/providers/executor.js";
+import { mkdir } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+import type { ConvergeReport } from "../../agent/engine/converge.js";
 import { startCluster, type TestCluster } from "../../agent/kinds/postgres-testing.js";
+import { createExecutor, type Executor } from "../../agent/providers/executor.js";
 import { staticSecrets } from "../../agent/secrets.js";
 import { RevocationList } from "../../controller/ca/revocation.js";
 import { PATHS } from "../../controller/compile/farm.js";
-import { compiled, DB, HUB, reference } from "../../controller/compile/testing.js";
 import { parseIni } from "../../controller/compile/ini.js";
-import type { ConvergeReport } from "../../agent/engine/converge.js";
+import { compiled, DB, HUB, reference } from "../../controller/compile/testing.js";
 import { silentLogger } from "../../shared/log.js";
 import { APACHE2, startApache, type Apache } from "../support/apache.js";
 import { convergeDatabaseRole, databaseRoleResources } from "../support/database-role.js";
 import { farmPki, type FarmPki } from "../support/farm-pki.js";
 import { forward, link, overlay, startNsHost, type NsHost } from "../support/netns.js";
-import { layHost, OVERLAID, renderSecrets } from "./lay-host.js";
 import { HTTPD_MAIN } from "./debian-adaptations.js";
 import type { KojiSource } from "./koji-source.js";
-import { mkdir } from "node:fs/promises";
-import { connect } from "node:net";
-import { join } from "node:path";
+import { layHost, OVERLAID, renderSecrets } from "./lay-host.js";
 
 export const DB_PASSWORD = "k0ji-lane 'db' pass";
 const SECRETS = { "koji-db-password": DB_PASSWORD, "kojiweb-session-secret": "kojiweb-lane-secret" };

@@ -3,7 +3,7 @@
 // Its addresses exist only inside; overlays on /etc, /usr, … keep what is written there private,
 // so a test uses the real paths (/etc/koji-hub/hub.conf) while this machine's stay as they are.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdir, readlink } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { waitFor } from "./wait.js";
@@ -17,13 +17,14 @@ export interface NsHost {
   /** argv run inside the host's network (and mount, when it has one) namespace. */
   argv(argv: readonly string[]): string[];
   /** Runs argv inside; rejects with its stderr on a non-zero exit. */
-  exec(argv: readonly string[], opts?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<{ stdout: string; stderr: string }>;
+  exec(argv: readonly string[], opts?: { env?: NodeJS.ProcessEnv }): Promise<{ stdout: string; stderr: string }>;
   stop(): Promise<void>;
 }
 
-const holders = new Set<ChildProcess>();
+/** Holders and forwarders still running: killed if the test process exits without stopping them. */
+const children = new Set<ChildProcess>();
 process.on("exit", () => {
-  for (const h of holders) h.kill("SIGKILL");
+  for (const c of children) c.kill("SIGKILL");
 });
 
 /** Fails (never skips) where namespaces cannot be made: the lane needs root with CAP_SYS_ADMIN. */
@@ -37,9 +38,9 @@ export async function requireNamespaces(): Promise<void> {
 /** A host with its own network namespace; `mount` adds a private mount namespace. */
 export async function startNsHost(name: string, opts: { mount: boolean }): Promise<NsHost> {
   const flags = ["--net", ...(opts.mount ? ["--mount", "--propagation", "private"] : [])];
-  // stdin kept open: `sleep infinity` is the holder; it dies with us (exit hook) or in stop().
-  const holder = spawn("unshare", [...flags, "sleep", "infinity"], { stdio: ["ignore", "ignore", "pipe"] });
-  holders.add(holder);
+  // `sleep infinity` holds the namespaces; it dies in stop() or with us (exit hook).
+  const holder = spawn("unshare", [...flags, "sleep", "infinity"], { stdio: "ignore" });
+  children.add(holder);
   const exited = new Promise<void>((resolve) => holder.once("exit", () => resolve()));
   const nsFlags = ["-n", ...(opts.mount ? ["-m"] : [])];
   const host: NsHost = {
@@ -48,24 +49,22 @@ export async function startNsHost(name: string, opts: { mount: boolean }): Promi
     argv: (argv) => ["nsenter", "-t", String(holder.pid), ...nsFlags, "--", ...argv],
     async exec(argv, o = {}) {
       const [cmd, ...args] = host.argv(argv);
-      const child = run(cmd!, args, { env: o.env ?? process.env, maxBuffer: 16 << 20 });
-      if (o.input !== undefined) child.child.stdin!.end(o.input);
       try {
-        return await child;
+        return await run(cmd!, args, { env: o.env ?? process.env, maxBuffer: 16 << 20 });
       } catch (err) {
         const e = err as { stderr?: string; stdout?: string; message: string };
         throw new Error(`${name}: ${argv.join(" ")} failed: ${e.stderr || e.stdout || e.message}`);
       }
     },
     async stop() {
-      holders.delete(holder);
+      children.delete(holder);
       if (holder.exitCode === null && holder.signalCode === null) holder.kill("SIGKILL");
       await exited;
     },
   };
-  // unshare has made the namespaces once the holder's differs from ours (then it execs sleep).
-  const mine = await readlink("/proc/self/ns/net");
-  await waitFor(async () => (await readlink(`/proc/${holder.pid}/ns/net`).catch(() => mine)) !== mine, { timeoutMs: 5_000, message: `namespaces of ${name}` });
+  // unshare execs sleep only after making the namespaces and the mounts private: before that,
+  // a mount made inside could still propagate out here.
+  await waitFor(async () => (await readFile(`/proc/${holder.pid}/comm`, "utf8").catch(() => "")) === "sleep\n", { timeoutMs: 5_000, message: `namespaces of ${name}` });
   await host.exec(["ip", "link", "set", "lo", "up"]);
   return host;
 }
@@ -104,14 +103,14 @@ export async function forward(host: NsHost, socket: string, address: string, por
   const code = `const net=require("net");net.createServer((c)=>{const t=net.connect(${port},${JSON.stringify(address)});c.pipe(t).pipe(c);c.on("error",()=>t.destroy());t.on("error",()=>c.destroy())}).listen(${JSON.stringify(socket)},()=>console.log("ready"))`;
   const [cmd, ...args] = host.argv([process.execPath, "-e", code]);
   const child = spawn(cmd!, args, { stdio: ["ignore", "pipe", "inherit"] });
-  holders.add(child);
+  children.add(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once("data", () => resolve());
     child.once("exit", (code) => reject(new Error(`forwarder into ${host.name} exited with ${code}`)));
   });
   return {
     async stop() {
-      holders.delete(child);
+      children.delete(child);
       if (child.exitCode === null) {
         child.kill("SIGKILL");
         await new Promise((r) => child.once("exit", r));

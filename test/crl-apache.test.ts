@@ -1,26 +1,20 @@
 // Revocation on a real Apache httpd (Debian's apache2 + mod_ssl): the hub's TLS vhost exactly as
 // the compiler renders it, with the CRL file its catalog carries, refuses a revoked kojid
 // certificate in the handshake and accepts (and verifies) one that was not revoked.
-import { createPrivateKey } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCsr, generateKeyPem } from "../agent/csr.js";
-import { CertificateAuthority, type IssuePolicy } from "../controller/ca/authority.js";
-import { CaRegistry } from "../controller/ca/registry.js";
 import { RevocationList } from "../controller/ca/revocation.js";
 import { PATHS } from "../controller/compile/farm.js";
 import { compiled, BUILDER, HUB, reference } from "../controller/compile/testing.js";
-import type { CertificateProps } from "../shared/certificate-props.js";
 import { silentLogger } from "../shared/log.js";
 import { apacheConfig, configTest, requireApache2, startApache, type Apache } from "./support/apache.js";
+import { farmPki, type Credential } from "./support/farm-pki.js";
 import { freePort } from "./support/net.js";
 import { useTmpDirs } from "./support/tmp.js";
 
 const tmp = useTmpDirs();
-
-interface Credential { cert: string; key: string }
 
 /**
  * The rendered vhost on Debian's apache2: only the port (443 needs root and is taken), the PKI
@@ -71,25 +65,13 @@ describe("a revoked certificate on the hub's real httpd vhost", () => {
   beforeAll(async () => {
     requireApache2();
     const dir = await tmp("kf-crl-apache-");
-    const ca = await CertificateAuthority.init(join(dir, "ca"), { subject: [["O", "mx-os-koji"], ["CN", "Koji CA"]], keyBits: 2048 });
-    const registry = new CaRegistry(ca.dir);
+    const { ca, registry, issue, dnsNames } = await farmPki(dir);
     // Certificates under the catalogs' own policies: the hub's server one; two clients, the
     // builder's kojid (to be revoked) and the hub's kojiadmin.
-    const policyOf = (host: string, id: string): IssuePolicy => {
-      const p = compiled().resource(host, id).props as unknown as CertificateProps;
-      return { subject: p.subject, ...(p.dnsNames && { dnsNames: p.dnsNames }), usage: p.usage, days: p.days };
-    };
-    const issue = async (host: string, name: string, policy: IssuePolicy): Promise<Credential> => {
-      const key = await generateKeyPem();
-      const issued = ca.issue(createCsr(createPrivateKey(key), policy.subject), policy);
-      await registry.record(host, name, issued);
-      return { cert: issued.pem, key };
-    };
-    const serverPolicy = policyOf(HUB, "certificate:kojihub");
-    fqdn = serverPolicy.dnsNames![0]!;
-    const server = await issue(HUB, "kojihub", serverPolicy);
-    revoked = await issue(BUILDER, "kojid", policyOf(BUILDER, "certificate:kojid"));
-    kept = await issue(HUB, "kojiadmin", policyOf(HUB, "certificate:kojiadmin"));
+    fqdn = dnsNames(HUB, "kojihub")[0]!;
+    const server = await issue(HUB, "kojihub");
+    revoked = await issue(BUILDER, "kojid");
+    kept = await issue(HUB, "kojiadmin");
     // What `koji-fleet ca revoke cs10-koji-03` records, and the CRL the controller publishes then.
     await registry.revokeHost(BUILDER);
     const crl = await RevocationList.open(ca, registry, () => new Date(), silentLogger());

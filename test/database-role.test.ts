@@ -1,26 +1,21 @@
 // The compiled database role converged FOR REAL: the postgres-* resources of cs10-koji-01's
 // catalog, run twice by the agent's engine against a throwaway PostgreSQL cluster, then the
 // hub's view: its hub.conf.d password logs in as koji over TCP with SCRAM and finds the admin.
-// Adjusted for the test cluster, and nothing else: the data directory and pg_ctl (no systemd
-// here), socket directory and port, and the two SQL file paths (under a temp directory, with
-// a small schema of our own standing in for Koji's). The package set and the systemd service
-// are left out: the test cluster is installed and started by postgres-testing.
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+// Adjusted for the test cluster only (support/database-role.ts), with a small schema of our own
+// standing in for Koji's (test/koji loads the real one). The package set and the systemd
+// service are left out: the test cluster is installed and started by postgres-testing.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Resource } from "../shared/protocol.js";
-import { silentLogger } from "../shared/log.js";
-import { converge, type ConvergeReport } from "../agent/engine/converge.js";
-import { defaultKinds } from "../agent/kinds/index.js";
-import { EL10 } from "../agent/kinds/testing.js";
+import type { ConvergeReport } from "../agent/engine/converge.js";
 import { loginOverTcp, startCluster, type TestCluster } from "../agent/kinds/postgres-testing.js";
-import { createExecutor } from "../agent/providers/executor.js";
-import { createFiles } from "../agent/providers/files.js";
 import { staticSecrets } from "../agent/secrets.js";
 import { compiled } from "../controller/compile/testing.js";
 import { parseIni } from "../controller/compile/ini.js";
+import { convergeDatabaseRole, databaseRoleResources } from "./support/database-role.js";
 
 const SCHEMA_FIXTURE = fileURLToPath(new URL("./testdata/koji-mini-schema.sql", import.meta.url));
 const PASSWORD = "k0ji-db 'secret' %with quotes";
@@ -32,37 +27,12 @@ let pg: TestCluster;
 let tmp: string;
 let resources: Resource[];
 
-/** The catalog's database resources, pointed at the test cluster and temp paths. */
-function forTestCluster(): Resource[] {
-  const sqlDir = join(tmp, "sql");
-  const schema = join(tmp, "schema.sql");
-  copyFileSync(SCHEMA_FIXTURE, schema);
-  const paths: Record<string, string> = { "/var/lib/koji-fleet/sql": sqlDir, "/var/lib/koji-fleet/sql/bootstrap-admin.sql": join(sqlDir, "bootstrap-admin.sql"), "/usr/share/koji/schema.sql": schema };
-  const moved = (p: unknown) => paths[String(p)] ?? p;
-  const keep = c.host(DB).resources.filter((r) => r.kind.startsWith("postgres-") || r.id.includes("/var/lib/koji-fleet/sql"));
-  const ids = new Set(keep.map((r) => r.id));
-  return keep.map((r) => {
-    const props: Record<string, unknown> = { ...r.props };
-    if (r.kind === "postgres-cluster") {
-      delete props.service;
-      Object.assign(props, { dataDir: pg.dataDir, pgCtl: pg.pgCtl });
-    }
-    if (r.kind === "postgres-role" || r.kind === "postgres-database") props.connection = { ...(props.connection as object), host: pg.sockDir, port: pg.port };
-    if (r.kind === "postgres-sql") Object.assign(props, { file: moved(props.file), connection: { ...(props.connection as object), port: pg.port } });
-    if (r.kind === "file" || r.kind === "directory") props.path = moved(props.path);
-    const id = r.kind === "file" || r.kind === "directory" ? `${r.kind}:${String(props.path)}` : r.id;
-    const edge = (x: string) => (x.includes("/var/lib/koji-fleet/sql") ? `${x.split(":")[0]}:${String(moved(x.slice(x.indexOf(":") + 1)))}` : x);
-    return { ...r, id, props, requires: r.requires.filter((x) => ids.has(x)).map(edge), notifies: r.notifies.filter((x) => ids.has(x)).map(edge) };
-  });
-}
-
-const run = (previous: ConvergeReport["inventory"] = []) =>
-  converge(resources, { kinds: defaultKinds, root: "/", sandbox: false, noop: false, files: createFiles(), exec: createExecutor(), log: silentLogger(), previousInventory: previous, secrets, facts: EL10 });
+const run = (previous: ConvergeReport["inventory"] = []) => convergeDatabaseRole(resources, secrets, previous);
 
 beforeAll(async () => {
   pg = await startCluster();
   tmp = mkdtempSync(join(tmpdir(), "kf-dbrole-"));
-  resources = forTestCluster();
+  resources = databaseRoleResources(c, DB, pg, tmp, SCHEMA_FIXTURE);
 }, 60_000);
 afterAll(() => {
   pg?.stop();

@@ -41,15 +41,27 @@ process.on("exit", () => {
   for (const c of running) c.stop();
 });
 
-export async function startCluster(): Promise<TestCluster> {
+export interface ClusterOptions {
+  /** Default: a free port. */
+  port?: number;
+  /** listen_addresses; default 127.0.0.1. */
+  listen?: string;
+  /** Where the server runs: pg_ctl start's argv is wrapped (e.g. nsenter into a network namespace). */
+  wrap?: (argv: string[]) => string[];
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<TestCluster> {
   const bin = findBin();
+  const wrap = opts.wrap ?? ((argv: string[]) => argv);
   const dir = mkdtempSync(join(tmpdir(), "kf-pg-"));
   chmodSync(dir, 0o755); // postgres must reach the data and socket directories
   chownSync(dir, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })), -1);
-  const [dataDir, sockDir, port] = [join(dir, "data"), dir, await freePort()];
+  const [dataDir, sockDir, port] = [join(dir, "data"), dir, opts.port ?? (await freePort())];
   asPostgres([join(bin, "initdb"), "-D", dataDir, "-U", "postgres", "-E", "UTF8", "--locale=C", "--auth-local=peer", "--auth-host=scram-sha-256", "--no-sync"]);
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${sockDir} -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
-  asPostgres([join(bin, "pg_ctl"), "-D", dataDir, "-w", "-l", join(dir, "server.log"), "-o", opts, "start"]);
+  const serverOpts = `-c listen_addresses=${opts.listen ?? "127.0.0.1"} -p ${port} -k ${sockDir} -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
+  const start = ["runuser", "-u", "postgres", "--", join(bin, "pg_ctl"), "-D", dataDir, "-w", "-l", join(dir, "server.log"), "-o", serverOpts, "start"];
+  const [cmd, ...args] = wrap(start);
+  execFileSync(cmd!, args, { cwd: "/", stdio: ["ignore", "pipe", "pipe"] });
   const cluster: TestCluster = {
     dir, dataDir, sockDir, port, bin,
     pgCtl: join(bin, "pg_ctl"),

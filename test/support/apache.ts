@@ -12,13 +12,25 @@ import { waitFor } from "./wait.js";
 
 const run = promisify(execFile);
 export const APACHE2 = "/usr/sbin/apache2";
-const MODULES = "/usr/lib/apache2/modules";
+export const MODULES = "/usr/lib/apache2/modules";
 /** mpm, Require, mod_ssl and its session cache: the core serves the static file. */
 const MODULE_NAMES = ["mpm_event", "authz_core", "ssl", "socache_shmcb"];
 
 /** Fails (never skips) without Debian's apache2: the CI script installs it. */
 export function requireApache2(): void {
   if (!existsSync(APACHE2)) throw new Error(`${APACHE2} not found: this test runs a real Apache httpd; apt-get install apache2`);
+}
+
+/** The lines every main config starts with: its root, runtime paths, modules and worker user. */
+export function mainConfigHead(o: { serverRoot: string; runDir: string; modules: readonly string[]; user?: readonly [string, string] }): string[] {
+  return [
+    `ServerRoot "${o.serverRoot}"`,
+    `DefaultRuntimeDir "${o.runDir}"`,
+    `PidFile "${o.runDir}/apache2.pid"`,
+    `Mutex file:${o.runDir} default`,
+    ...o.modules.map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`),
+    ...(o.user ? [`User ${o.user[0]}`, `Group ${o.user[1]}`] : []),
+  ];
 }
 
 export interface Apache {
@@ -41,12 +53,7 @@ export async function apacheConfig(dir: string, siteConf: string, htdocsAccess: 
   const root = process.getuid?.() === 0;
   const conf = join(dir, "apache2.conf");
   await writeFile(conf, [
-    `ServerRoot "${dir}"`,
-    `DefaultRuntimeDir "${dir}/run"`,
-    `PidFile "${dir}/run/apache2.pid"`,
-    `Mutex file:${dir}/run default`,
-    ...MODULE_NAMES.map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`),
-    ...(root ? ["User nobody", "Group nogroup"] : []),
+    ...mainConfigHead({ serverRoot: dir, runDir: `${dir}/run`, modules: MODULE_NAMES, ...(root && { user: ["nobody", "nogroup"] as const }) }),
     "ServerName localhost",
     `ErrorLog "${dir}/logs/error_log"`,
     `DocumentRoot "${dir}/htdocs"`,
@@ -76,14 +83,25 @@ const listening = (port: number): Promise<boolean> =>
     s.once("error", () => resolve(false));
   });
 
+export interface ApacheWhere {
+  /** Wraps apache2's argv, e.g. nsenter into a namespace; default: run it here. */
+  wrap?: (argv: string[]) => string[];
+  /** Its logs/ and pid file when not under `dir` (ServerRoot elsewhere). */
+  logDir?: string;
+  pidFile?: string;
+  /** Whether it accepts connections; default: 127.0.0.1:`port` does. */
+  listening?: () => Promise<boolean>;
+}
+
 /** Starts apache2 -DFOREGROUND on `conf` and waits until `port` accepts connections. */
-export async function startApache(dir: string, conf: string, port: number): Promise<Apache> {
-  const child: ChildProcess = spawn(APACHE2, ["-f", conf, "-DFOREGROUND"], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startApache(dir: string, conf: string, port: number, where: ApacheWhere = {}): Promise<Apache> {
+  const [cmd, ...args] = (where.wrap ?? ((a: string[]) => a))([APACHE2, "-f", conf, "-DFOREGROUND"]);
+  const child: ChildProcess = spawn(cmd!, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d));
   child.stderr!.on("data", (d: Buffer) => (output += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const log = (name: string) => readFile(join(dir, "logs", name), "utf8").catch(() => "");
+  const log = (name: string) => readFile(join(where.logDir ?? join(dir, "logs"), name), "utf8").catch(() => "");
   const apache: Apache = {
     dir,
     log,
@@ -98,8 +116,9 @@ export async function startApache(dir: string, conf: string, port: number): Prom
   died.catch(() => undefined); // stop() makes it exit too: only the race below cares
   try {
     // The pid file is written once the configuration loaded: the port alone opens before that.
-    const pidFile = join(dir, "run", "apache2.pid");
-    await Promise.race([waitFor(async () => existsSync(pidFile) && (await listening(port)), { timeoutMs: 15_000, message: `apache2 running on 127.0.0.1:${port}` }), died]);
+    const pidFile = where.pidFile ?? join(dir, "run", "apache2.pid");
+    const accepts = where.listening ?? (() => listening(port));
+    await Promise.race([waitFor(async () => existsSync(pidFile) && (await accepts()), { timeoutMs: 15_000, message: `apache2 running on port ${port}` }), died]);
   } catch (err) {
     await apache.stop();
     throw err;

@@ -1,0 +1,75 @@
+// Everything the lane changes or supplies because it runs on Debian 12 instead of CentOS Stream
+// 10: data only, one reason per line. Rendered files are otherwise used byte for byte; each
+// edit must find its target text, so a change to what the roles render shows up here first.
+
+/** One exact substitution in a rendered file: every occurrence of `from` becomes `to`. */
+export interface Edit {
+  readonly from: string;
+  readonly to: string;
+  readonly why: string;
+}
+
+/** Edits by the rendered file's path (its path on the farm host). */
+export const EDITS: Readonly<Record<string, readonly Edit[]>> = {
+  "/etc/httpd/conf.d/ssl.conf": [
+    { from: "SSLPassPhraseDialog exec:/usr/libexec/httpd-ssl-pass-dialog", to: "SSLPassPhraseDialog builtin", why: "EL's mod_ssl helper script; Debian has none at that path (the keys have no pass phrase)" },
+    { from: "PROFILE=SYSTEM", to: "DEFAULT", why: "EL's crypto-policies keyword; Debian's OpenSSL does not know it" },
+  ],
+};
+
+/** Applies EDITS[path] to `text`; throws when a target is missing (the rendered text changed). */
+export function adapt(path: string, text: string): string {
+  return (EDITS[path] ?? []).reduce((t, e) => {
+    if (!t.includes(e.from)) throw new Error(`the rendered ${path} no longer has ${JSON.stringify(e.from)}: update test/koji/debian-adaptations.ts`);
+    return t.replaceAll(e.from, e.to);
+  }, text);
+}
+
+/**
+ * EL's httpd.conf and conf.modules.d are the httpd package's, not rendered: this is the main
+ * config that stands in for them, loading Debian's builds of the modules EL loads by default and
+ * the hub's conf.d files need. ServerRoot, User and conf.d are EL's. Debian builds version
+ * (kojihub.conf's <IfVersion>) and log_config (the vhost's TransferLog) in: not loaded here.
+ */
+export const HTTPD_MODULES: readonly (readonly [string, string])[] = [
+  ["mpm_event", "EL's default MPM"],
+  ["authz_core", "Require in kojihub.conf"],
+  ["alias", "kojihub.conf's Alias /kojihub and /kojifiles"],
+  ["autoindex", "kojihub.conf's IndexOptions for /kojifiles"],
+  ["ssl", "ssl.conf (mod_ssl on EL)"],
+  ["socache_shmcb", "ssl.conf's SSLSessionCache shmcb:"],
+  ["wsgi", "kojihub.conf's wsgi-script handler (python3-mod_wsgi on EL, libapache2-mod-wsgi-py3 here)"],
+];
+
+export const HTTPD_MAIN = {
+  serverRoot: "/etc/httpd",
+  /** EL's DefaultRuntimeDir; PidFile run/httpd.pid there. */
+  runDir: "/run/httpd",
+  user: ["apache", "apache"] as const,
+  /** After the module lines: EL's httpd.conf ends with IncludeOptional conf.d/*.conf. */
+  tail: ["ServerName localhost", "ErrorLog logs/error_log", "IncludeOptional conf.d/*.conf"],
+};
+
+/**
+ * What `dnf install koji-hub koji mod_ssl httpd` lays down on EL, made here from the Koji source:
+ * [path on the host, source (relative to the Koji tree) or null for a directory, why].
+ * Package directories are linked into the unpacked tree (Debian's python3 finds them in
+ * dist-packages), single files copied.
+ */
+export const INSTALL: readonly (readonly [string, string | null, string])[] = [
+  ["/usr/lib/python3/dist-packages/koji", "koji", "python3-koji"],
+  ["/usr/lib/python3/dist-packages/kojihub", "kojihub", "koji-hub's python package"],
+  ["/usr/lib/python3/dist-packages/koji_cli", "cli/koji_cli", "koji (the CLI's library)"],
+  ["/usr/share/koji-hub/kojiapp.py", "kojihub/app/kojiapp.py", "koji-hub's WSGI entry, kojihub.conf's Alias target"],
+  ["/usr/bin/koji", "cli/koji", "the koji CLI (its #!/usr/bin/python2 is bypassed: the lane runs it with python3)"],
+  ["/etc/httpd/conf.d/kojihub.conf", "kojihub/app/httpd.conf", "koji-hub's packaged httpd fragment, as it is"],
+  ["/etc/koji.conf", "cli/koji.conf", "koji's packaged client config"],
+  ["/var/log/httpd", null, "httpd's log directory"],
+  ["/run/httpd", null, "httpd's runtime directory (tmpfiles.d on EL)"],
+];
+
+/** EL's httpd package: ServerRoot's logs is a link to the log directory. */
+export const HTTPD_LOGS_LINK = ["/etc/httpd/logs", "../../var/log/httpd"] as const;
+
+/** The apache user and group EL's setup package fixes at 48 (the catalog's user:apache expects them). */
+export const APACHE_ACCOUNT = { passwd: "apache:x:48:48:Apache:/usr/share/httpd:/sbin/nologin\n", group: "apache:x:48:\n", uid: 48, gid: 48 };

@@ -6,7 +6,9 @@
 import { mkdir } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
-import type { ConvergeReport } from "../../agent/engine/converge.js";
+import { converge, type ConvergeReport } from "../../agent/engine/converge.js";
+import { options as engineOptions } from "../../agent/engine/testing.js";
+import { NAMES_ID } from "../../controller/compile/resources.js";
 import { startCluster, type TestCluster } from "../../agent/kinds/postgres-testing.js";
 import { createExecutor, type Executor } from "../../agent/providers/executor.js";
 import { staticSecrets } from "../../agent/secrets.js";
@@ -85,6 +87,9 @@ export async function startHubFarm(dir: string, src: KojiSource): Promise<HubFar
     await layHost(layers, c, HUB, { pki, src, secrets: SECRETS });
     await overlay(hub, layers, OVERLAID);
     const hostPath = (path: string) => join(`/proc/${hub.pid}/root`, path);
+    // Names: the hub's own hosts-entries resource, converged by the real kind inside its root.
+    const names = await converge([c.resource(HUB, NAMES_ID)], engineOptions(hostPath("/"), { sandbox: false }));
+    if (names.failed > 0) throw new Error(`the hub's /etc/hosts did not converge: ${JSON.stringify(names.results)}`);
     await hub.exec([APACHE2, "-t", "-f", HTTPD_CONF]);
     const hubSocket = join(dir, "hub-443.sock");
     const forwarder = await forward(hub, hubSocket, addressOf(HUB), 443);

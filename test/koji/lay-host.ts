@@ -8,7 +8,6 @@ import { dirname, join } from "node:path";
 import type { Resource } from "../../shared/protocol.js";
 import type { CertificateProps } from "../../shared/certificate-props.js";
 import type { compiled } from "../../controller/compile/testing.js";
-import { reference } from "../../controller/compile/testing.js";
 import { PATHS } from "../../controller/compile/farm.js";
 import { mainConfigHead } from "../support/apache.js";
 import type { FarmPki } from "../support/farm-pki.js";
@@ -86,7 +85,7 @@ export async function layHost(layers: string, c: ReturnType<typeof compiled>, ho
   await standIns(at, inputs.src);
 }
 
-/** What EL's packages and the (later) hosts resource would have put there. */
+/** What EL's packages would have put there. */
 async function standIns(at: (path: string) => string, src: KojiSource): Promise<void> {
   for (const [path, from] of INSTALL) {
     await mkdir(from === null ? at(path) : dirname(at(path)), { recursive: true });
@@ -101,10 +100,9 @@ async function standIns(at: (path: string) => string, src: KojiSource): Promise<
     await copyFile(`/etc/${file}`, at(`/etc/${file}`));
     await writeFile(at(`/etc/${file}`), line, { flag: "a" });
   }
-  // The farm's names, FQDN and short name (the hosts-entries resource will manage this block).
-  const fleet = reference();
-  const names = fleet.hosts.map((h) => `${h.address} ${h.name}.${fleet.fleet.domain} ${h.name}\n`).join("");
-  await writeFile(at("/etc/hosts"), `127.0.0.1 localhost\n::1 localhost\n${names}`);
+  // The distribution's /etc/hosts; the farm's names are the catalog's hosts-entries resource,
+  // converged by the agent's kind once the host's mount namespace is up (hub-farm.ts).
+  await writeFile(at("/etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n");
   // The topdir, NFS-mounted on EL (mount:/mnt/koji stood in by a local directory), httpd-writable.
   await mkdir(at(PATHS.packagedTopdir), { recursive: true });
   await chown(at(PATHS.packagedTopdir), APACHE_ACCOUNT.uid, APACHE_ACCOUNT.gid);

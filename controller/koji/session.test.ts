@@ -1,7 +1,7 @@
 // KojiSession against the fake hub over real HTTPS (private CA, client certificates).
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetError } from "../../shared/errors.js";
 import { FakeKojiHub } from "../../test/support/fake-koji-hub.js";
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => hub?.close());
 
-const session = (certFile?: string, extra: { requirePermission?: string | null; hubUrl?: string; timeoutMs?: number } = {}) =>
+const session = (certFile?: string, extra: { requirePermission?: string | null; hubUrl?: string; timeoutMs?: number; connect?: () => Socket } = {}) =>
   new KojiSession({ hubUrl: hub.url, caFile: hub.caFile, certFile, ...extra });
 const callsSince = (n: number) => hub.calls.slice(n);
 const rejection = async (p: Promise<unknown>): Promise<Error> => {
@@ -132,6 +132,26 @@ describe("KojiSession", () => {
     const err = await rejection(session(undefined, { hubUrl: "https://127.0.0.1:1/kojihub" }).call("getUser", "kojira"));
     expect(err).toMatchObject({ code: "KF_ERR_NOT_READY" });
     expect(err.message).toMatch(/^getUser: cannot reach the Koji hub at https:\/\/127\.0\.0\.1:1\/kojihub: .*ECONNREFUSED/);
+  });
+
+  it("connect: every call goes over the given stream, with the TLS version, client certificate and name check of the URL", async () => {
+    const from = hub.calls.length;
+    const through = () => connect(Number(new URL(hub.url).port), "127.0.0.1");
+    // Port 1: nothing listens there, so only the stream can have reached the hub.
+    const s = session(adminPem, { hubUrl: "https://localhost:1/kojihub", connect: through });
+    await s.sslLogin();
+    await expect(s.call("getUser", "kojiadmin")).resolves.toMatchObject({ name: "kojiadmin" });
+    await s.logout();
+    expect(callsSince(from).map(({ method, tls, user }) => ({ method, tls, user }))).toEqual([
+      { method: "sslLogin", tls: "TLSv1.2", user: null },
+      { method: "getUserPerms", tls: "TLSv1.3", user: "kojiadmin" },
+      { method: "getUser", tls: "TLSv1.3", user: "kojiadmin" },
+      { method: "logout", tls: "TLSv1.3", user: "kojiadmin" },
+    ]);
+    // The hub's certificate names localhost, not the URL's host: refused as over TCP.
+    const err = await rejection(session(undefined, { hubUrl: "https://hub.invalid/kojihub", connect: through }).call("getUser", "kojiadmin"));
+    expect(err).toMatchObject({ code: "KF_ERR_NOT_READY" });
+    expect(err.message).toMatch(/Hostname\/IP does not match certificate's altnames: Host: hub\.invalid/);
   });
 
   it("a hub that accepts but never answers → timeout", async () => {

@@ -6,7 +6,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { FleetError } from "../../shared/errors.js";
-import { KOJI_FAULT, KojiFault, xmlrpcCall, type XmlRpcStruct, type XmlRpcValue } from "./xmlrpc.js";
+import { KOJI_FAULT, KojiFault, xmlrpcCall, type XmlRpcEndpoint, type XmlRpcStruct, type XmlRpcValue } from "./xmlrpc.js";
 
 export interface KojiSessionOptions {
   /** The XML-RPC endpoint, e.g. https://hub.example/kojihub (Farm.hubUrl). */
@@ -21,6 +21,8 @@ export interface KojiSessionOptions {
   readonly timeoutMs?: number;
   /** Checked right after login; default "admin" (createUser and grantPermission need it). null: none. */
   readonly requirePermission?: string | null;
+  /** A byte stream to the hub instead of TCP to hubUrl's host (XmlRpcEndpoint.connect). */
+  readonly connect?: XmlRpcEndpoint["connect"];
 }
 
 /** What convergence needs from a session; KojiSession is the real one. */
@@ -119,7 +121,7 @@ export class KojiSession implements KojiCaller {
     const c = await this.loadCredentials();
     const base = this.opts.hubUrl.replace(/\/+$/, "");
     const url = `${base}${how.path ?? ""}${how.query ? `?${how.query}` : ""}`;
-    return xmlrpcCall({ url, ca: c.ca, cert: c.cert, key: c.key, timeoutMs: this.opts.timeoutMs ?? 60_000, tls12Only: how.tls12Only, headers: how.headers }, method, params);
+    return xmlrpcCall({ url, ca: c.ca, cert: c.cert, key: c.key, timeoutMs: this.opts.timeoutMs ?? 60_000, tls12Only: how.tls12Only, headers: how.headers, connect: this.opts.connect }, method, params);
   }
 
   private loadCredentials(): Promise<Credentials> {

@@ -3,7 +3,7 @@
 // by the agent's engine (commands run inside the database's namespace) with Koji's own
 // schema.sql; the hub's rendered files are laid at their real paths in overlays private to the
 // hub's mount namespace, and Debian's apache2 + mod_wsgi runs the real kojihub on them.
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { converge, type ConvergeReport } from "../../agent/engine/converge.js";
@@ -20,9 +20,9 @@ import { silentLogger } from "../../shared/log.js";
 import { APACHE2, startApache, type Apache } from "../support/apache.js";
 import { convergeDatabaseRole, databaseRoleResources } from "../support/database-role.js";
 import { farmPki, type FarmPki } from "../support/farm-pki.js";
-import { forward, link, overlay, startNsHost, type NsHost } from "../support/netns.js";
+import { forward, link, overlay, requireNamespaces, startNsHost, type NsHost } from "../support/netns.js";
 import { HTTPD_MAIN } from "./debian-adaptations.js";
-import type { KojiSource } from "./koji-source.js";
+import { kojiSource, PYTHON3, requireDebianPackages, type KojiSource } from "./koji-source.js";
 import { layHost, OVERLAID, renderSecrets } from "./lay-host.js";
 
 export const DB_PASSWORD = "k0ji-lane 'db' pass";
@@ -111,3 +111,17 @@ export async function startHubFarm(dir: string, src: KojiSource): Promise<HubFar
 /** The hub's DBPass as its secret-file renders it on the host. */
 export const renderedDbPass = (c: ReturnType<typeof compiled>): string =>
   parseIni(renderSecrets(String(c.resource(HUB, "secret-file:/etc/koji-hub/hub.conf.d/koji-fleet-secrets.conf").props.template), SECRETS)).hub!.DBPass!;
+
+/** A test file's farm: the lane's preconditions checked, Koji's source unpacked, the farm built. */
+export async function openHubFarm(tmp: (prefix: string) => Promise<string>): Promise<{ farm: HubFarm; src: KojiSource; dir: string }> {
+  await requireDebianPackages();
+  await requireNamespaces();
+  const dir = await tmp("kf-koji-");
+  await chmod(dir, 0o755); // the apache user reads the unpacked Koji through it
+  const src = await kojiSource(join(dir, "src"));
+  return { farm: await startHubFarm(dir, src), src, dir };
+}
+
+/** The koji CLI from the Koji source, run as root on the hub host with its rendered profile. */
+export const kojiCli = (farm: HubFarm, ...args: string[]) =>
+  farm.hub.exec([PYTHON3, PATHS.kojiBin, "-p", "mx-os-koji", ...args], { env: { PATH: process.env.PATH, HOME: "/root", LANG: "C.UTF-8" } });

@@ -3,7 +3,6 @@
 // mod_wsgi on the hub's rendered hub.conf, ssl.conf vhost, certificates and client profile, at
 // the fleet's addresses in namespaces of their own. How it is built: hub-farm.ts.
 import { readFileSync, writeFileSync } from "node:fs";
-import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { request } from "node:http";
 import { connect } from "node:net";
@@ -12,10 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeResponse, encodeCall, type XmlRpcValue } from "../../controller/koji/xmlrpc.js";
 import { PATHS } from "../../controller/compile/farm.js";
 import { DB, HUB } from "../../controller/compile/testing.js";
-import { requireNamespaces } from "../support/netns.js";
 import { useTmpDirs } from "../support/tmp.js";
-import { DB_PASSWORD, renderedDbPass, startHubFarm, type HubFarm } from "./hub-farm.js";
-import { kojiSource, PYTHON3, requireDebianPackages, type KojiSource } from "./koji-source.js";
+import { DB_PASSWORD, kojiCli, openHubFarm, renderedDbPass, type HubFarm } from "./hub-farm.js";
+import type { KojiSource } from "./koji-source.js";
 
 const tmp = useTmpDirs();
 let farm: HubFarm;
@@ -51,9 +49,7 @@ function hubCall(method: string, params: XmlRpcValue[] = [], ca = farm.caPem): P
   });
 }
 
-/** The koji CLI from the Koji source, run as root on the hub host with its rendered profile. */
-const koji = (...args: string[]) =>
-  farm.hub.exec([PYTHON3, PATHS.kojiBin, "-p", "mx-os-koji", ...args], { env: { PATH: process.env.PATH, HOME: "/root", LANG: "C.UTF-8" } });
+const koji = (...args: string[]) => kojiCli(farm, ...args);
 
 /** psql from the hub host's address, by the name hub.conf gives (its private /etc/hosts). */
 const psqlFrom = (where: typeof farm.hub, host: string, password: string) =>
@@ -62,12 +58,7 @@ const psqlFrom = (where: typeof farm.hub, host: string, password: string) =>
   }).then((r) => r.stdout.trim(), (err: Error) => `refused: ${err.message}`);
 
 beforeAll(async () => {
-  await requireDebianPackages();
-  await requireNamespaces();
-  dir = await tmp("kf-koji-");
-  await chmod(dir, 0o755); // the apache user reads the unpacked Koji through it
-  src = await kojiSource(join(dir, "src"));
-  farm = await startHubFarm(dir, src);
+  ({ farm, src, dir } = await openHubFarm(tmp));
 }, 240_000);
 afterAll(async () => {
   await farm?.stop();

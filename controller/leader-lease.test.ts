@@ -94,4 +94,30 @@ describe("LeaderLease on a real KV", () => {
     expect(log.at(-1)).toBe("b deposed: another controller took over the lease");
     expect(b.l.mayAct()).toBe(false);
   });
+
+  it("a stop during a renewal still releases the lease (the renewal's new revision, not the one before it)", async () => {
+    await kv.purge(LEASE_KEY).catch(() => undefined);
+    const nc = await connect({ servers: nats.url });
+    ncs.push(nc);
+    const own = await new Kvm(jetstream(nc)).open("kf-controller-test");
+    let renewing: () => void = () => undefined;
+    const renewStarted = new Promise<void>((r) => (renewing = r));
+    // A renewal the server applied whose answer is 300 ms late, as under load.
+    const slow = new Proxy(own, {
+      get: (t, k) =>
+        k === "update"
+          ? async (...a: Parameters<KV["update"]>) => {
+              const revision = await t.update(...a);
+              renewing();
+              await new Promise((r) => setTimeout(r, 300));
+              return revision;
+            }
+          : Reflect.get(t, k),
+    });
+    const a = new LeaderLease(slow, { holder: "a", incarnation: `a-${Date.now()}` }, { ttlMs: 600, checkMs: 50 }, { elected: () => undefined, deposed: () => undefined }, silentLogger());
+    expect(await a.start()).toBe("leader");
+    await renewStarted;
+    await a.stop();
+    expect((await kv.get(LEASE_KEY))?.operation).toBe("DEL");
+  });
 });

@@ -70,7 +70,8 @@ export class LeaderLease {
   private seenSince = 0;
   private lastRenewSentAt = 0;
   private lastRenewAttempt = 0;
-  private busy = false;
+  /** The check in flight, if any: stop waits for it, or it would release a revision a renewal just replaced. */
+  private inflight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private readonly wall: () => Date;
@@ -100,11 +101,10 @@ export class LeaderLease {
     await this.check();
     this.timer = setInterval(() => {
       this.fence();
-      if (this.busy || this.state === "stopped") return;
-      this.busy = true;
-      void this.check()
+      if (this.inflight || this.state === "stopped") return;
+      this.inflight = this.check()
         .catch((err: unknown) => this.log.warn({ err }, "leader lease check failed; retrying"))
-        .finally(() => (this.busy = false));
+        .finally(() => (this.inflight = null));
     }, this.checkMs);
     return this.state;
   }
@@ -182,6 +182,7 @@ export class LeaderLease {
     this.state = "stopped";
     if (this.timer) clearInterval(this.timer);
     if (!led) return;
+    await this.inflight;
     // Only our own revision: a lease someone else took meanwhile is left alone.
     await this.kv.delete(LEASE_KEY, { previousSeq: this.revision }).catch((err: unknown) => this.log.warn({ err }, "lease not released; it expires instead"));
   }

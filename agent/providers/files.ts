@@ -13,7 +13,7 @@ import { resolveGroupId, resolveUserId } from "./accounts.js";
 import { processLocalPaths, type LocalPaths } from "./local-paths.js";
 import {
   FilesError, HANDLE_FLAGS, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY, UnsafePathError,
-  TrustedDirs, asyncOps, errnoOf, fdPath, openLeaf, openParent, syncOps, type Leaf, type WalkOps,
+  AGENT_UID, TrustedDirs, asyncOps, errnoOf, fdPath, openLeaf, openParent, syncOps, type Leaf, type WalkOps,
 } from "./safe-walk.js";
 
 export { FilesError, UnsafePathError };
@@ -109,10 +109,10 @@ const tempName = (name: string): string => `.${name}.kf-tmp-${process.pid}-${ran
 /** Larger files are read asynchronously even on a local disk: one read must not hold the loop long. */
 const SYNC_READ_MAX_BYTES = 1 << 20;
 
-/** Runs `op` on the parent of `p` (null when a directory on the way is missing) and closes it. */
-async function inParent<T>(ops: WalkOps, known: TrustedDirs, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T | null> {
+/** Runs `op` on the parent of `p` and closes it; `missing` answers when a directory on the way does not exist. */
+async function inParentOr<T, M>(ops: WalkOps, known: TrustedDirs, p: string, missing: () => M, op: (leaf: Leaf) => Promise<T>): Promise<T | M> {
   const leaf = await openParent(ops, p, null, known);
-  if (!leaf) return null;
+  if (!leaf) return missing();
   try {
     return await op(leaf);
   } finally {
@@ -120,16 +120,14 @@ async function inParent<T>(ops: WalkOps, known: TrustedDirs, p: string, op: (lea
   }
 }
 
-/** Like inParent, but a missing directory on the way is ENOENT (for writes). */
-async function inExistingParent<T>(ops: WalkOps, known: TrustedDirs, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T> {
-  const leaf = await openParent(ops, p, null, known);
-  if (!leaf) throw Object.assign(new FilesError(`a directory on the way to ${p} does not exist`), { code: "ENOENT" });
-  try {
-    return await op(leaf);
-  } finally {
-    await ops.close(leaf.dir);
-  }
-}
+/** For reads: a missing directory on the way means nothing is there (null). */
+const inParent = <T>(ops: WalkOps, known: TrustedDirs, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T | null> => inParentOr(ops, known, p, () => null, op);
+
+/** For writes: a missing directory on the way is ENOENT. */
+const inExistingParent = <T>(ops: WalkOps, known: TrustedDirs, p: string, op: (leaf: Leaf) => Promise<T>): Promise<T> =>
+  inParentOr(ops, known, p, () => {
+    throw Object.assign(new FilesError(`a directory on the way to ${p} does not exist`), { code: "ENOENT" });
+  }, op);
 
 const orNull = async <T>(op: () => T | Promise<T>): Promise<T | null> => {
   try {
@@ -278,7 +276,7 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
         try {
           // Only a directory this process just made gets the declared mode and owner.
           const st = await asyncOps.fstat(fd);
-          if (!st.isDirectory() || st.uid !== (process.geteuid?.() ?? 0)) throw new UnsafePathError(`${p} was replaced right after it was created; not changing it`);
+          if (!st.isDirectory() || st.uid !== AGENT_UID) throw new UnsafePathError(`${p} was replaced right after it was created; not changing it`);
           await applyAttributes(fd, attrs);
         } finally {
           await asyncOps.close(fd);

@@ -65,8 +65,9 @@ export const asyncOps: WalkOps = {
   fsType: async (p) => (await fs.promises.statfs(p)).type,
 };
 
-const euid = process.geteuid?.() ?? 0;
-const trustedOwner = (uid: number): boolean => uid === 0 || uid === euid;
+/** The agent's own user: root on a host, the developer in `koji-fleet up`. */
+export const AGENT_UID = process.geteuid?.() ?? 0;
+const trustedOwner = (uid: number): boolean => uid === 0 || uid === AGENT_UID;
 
 /**
  * A link its directory's owner and root alone could have made or swapped: the directory and the

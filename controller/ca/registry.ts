@@ -1,6 +1,6 @@
 // What the CA issued to whom, and what it revoked: an append-only index next to the CA.
 // `ca revoke HOST` revokes every certificate issued to the host; the CRL lists them.
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { IssuedCertificate } from "./authority.js";
 
@@ -23,7 +23,17 @@ export class CaRegistry {
     await appendFile(join(this.dir, INDEX), `${JSON.stringify(line)}\n`, { mode: 0o600 });
   }
 
+  /** The index as last parsed, and the file's size and mtime then: barred() runs on every CSR. */
+  private parsed: { stamp: string; records: IssuedRecord[] } | null = null;
+
   async all(): Promise<IssuedRecord[]> {
+    const st = await stat(join(this.dir, INDEX)).catch(() => null);
+    const stamp = st ? `${st.size}:${st.mtimeMs}` : "absent";
+    if (this.parsed?.stamp !== stamp) this.parsed = { stamp, records: await this.read() };
+    return this.parsed.records;
+  }
+
+  private async read(): Promise<IssuedRecord[]> {
     const text = await readFile(join(this.dir, INDEX), "utf8").catch(() => "");
     const bySerial = new Map<string, IssuedRecord>();
     for (const line of text.split("\n").filter(Boolean)) {

@@ -3,7 +3,7 @@
 // Its addresses exist only inside; overlays on /etc, /usr, … keep what is written there private,
 // so a test uses the real paths (/etc/koji-hub/hub.conf) while this machine's stay as they are.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { waitFor } from "./wait.js";
@@ -58,7 +58,11 @@ export async function startNsHost(name: string, opts: { mount: boolean }): Promi
     },
     async stop() {
       children.delete(holder);
-      if (holder.exitCode === null && holder.signalCode === null) holder.kill("SIGKILL");
+      // Daemons started inside (httpd, kojid…) are not the holder's children: end them first.
+      if (holder.exitCode === null && holder.signalCode === null) {
+        await killInside(holder.pid!);
+        holder.kill("SIGKILL");
+      }
       await exited;
     },
   };
@@ -67,6 +71,22 @@ export async function startNsHost(name: string, opts: { mount: boolean }): Promi
   await waitFor(async () => (await readFile(`/proc/${holder.pid}/comm`, "utf8").catch(() => "")) === "sleep\n", { timeoutMs: 5_000, message: `namespaces of ${name}` });
   await host.exec(["ip", "link", "set", "lo", "up"]);
   return host;
+}
+
+/** SIGKILLs every process in `holder`'s network namespace but the holder itself. */
+async function killInside(holder: number): Promise<void> {
+  const ns = await readlink(`/proc/${holder}/ns/net`).catch(() => null);
+  if (ns === null) return;
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === holder || pid === process.pid) continue;
+    if ((await readlink(`/proc/${pid}/ns/net`).catch(() => null)) !== ns) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** A veth pair between two hosts, `a` and `b` getting their addresses on it (one /24). */

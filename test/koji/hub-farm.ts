@@ -49,7 +49,7 @@ export interface HubFarm {
 }
 
 /** An executor whose commands run inside `host`'s namespaces: the agent's view of that host. */
-const inside = (host: NsHost, real: Executor = createExecutor()): Executor => ({
+export const inside = (host: NsHost, real: Executor = createExecutor()): Executor => ({
   run: (req) => real.run({ ...req, argv: host.argv(req.argv) as [string, ...string[]] }),
 });
 

@@ -9,7 +9,7 @@ export interface Edit {
   readonly why: string;
 }
 
-/** Edits by the rendered file's path (its path on the farm host). */
+/** Edits by the rendered file's path (its path on the farm host): lay-host.ts applies them, and the httpd stand-in to a copy. */
 export const EDITS: Readonly<Record<string, readonly Edit[]>> = {
   "/etc/httpd/conf.d/ssl.conf": [
     { from: "SSLPassPhraseDialog exec:/usr/libexec/httpd-ssl-pass-dialog", to: "SSLPassPhraseDialog builtin", why: "EL's mod_ssl helper script; Debian has none at that path (the keys have no pass phrase)" },
@@ -27,9 +27,10 @@ export function adapt(path: string, text: string): string {
 
 /**
  * EL's httpd.conf and conf.modules.d are the httpd package's, not rendered: this is the main
- * config that stands in for them, loading Debian's builds of the modules EL loads by default and
- * the hub's conf.d files need. ServerRoot, User and conf.d are EL's. Debian builds version
- * (kojihub.conf's <IfVersion>) and log_config (the vhost's TransferLog) in: not loaded here.
+ * config that stands in for them (the httpd package stand-in lays it, el-packages.ts), loading
+ * Debian's builds of the modules EL loads by default and the hub's conf.d files need. ServerRoot,
+ * User and conf.d are EL's. Debian builds version (kojihub.conf's <IfVersion>) and log_config
+ * (the vhost's TransferLog) in: not loaded here.
  */
 export const HTTPD_MODULES: readonly (readonly [string, string])[] = [
   ["mpm_event", "EL's default MPM"],
@@ -41,13 +42,17 @@ export const HTTPD_MODULES: readonly (readonly [string, string])[] = [
   ["wsgi", "kojihub.conf's wsgi-script handler (python3-mod_wsgi on EL, libapache2-mod-wsgi-py3 here)"],
 ];
 
+const INCLUDE_CONF_D = "IncludeOptional conf.d/*.conf";
+
 export const HTTPD_MAIN = {
   serverRoot: "/etc/httpd",
   /** EL's DefaultRuntimeDir; PidFile run/httpd.pid there. */
   runDir: "/run/httpd",
   user: ["apache", "apache"] as const,
-  /** After the module lines: EL's httpd.conf ends with IncludeOptional conf.d/*.conf. */
-  tail: ["ServerName localhost", "ErrorLog logs/error_log", "IncludeOptional conf.d/*.conf"],
+  /** EL's httpd.conf ends with it; the httpd stand-in expands it to apply EDITS. */
+  include: INCLUDE_CONF_D,
+  /** After the module lines. */
+  tail: ["ServerName localhost", "ErrorLog logs/error_log", INCLUDE_CONF_D],
 };
 
 /**

@@ -54,27 +54,3 @@ export const HTTPD_MAIN = {
   /** After the module lines. */
   tail: ["ServerName localhost", "ErrorLog logs/error_log", INCLUDE_CONF_D],
 };
-
-/**
- * What `dnf install koji-hub koji mod_ssl httpd` lays down on EL, made here from the Koji source:
- * [path on the host, source (relative to the Koji tree) or null for a directory, why].
- * Package directories are linked into the unpacked tree (Debian's python3 finds them in
- * dist-packages), single files copied.
- */
-export const INSTALL: readonly (readonly [string, string | null, string])[] = [
-  ["/usr/lib/python3/dist-packages/koji", "koji", "python3-koji"],
-  ["/usr/lib/python3/dist-packages/kojihub", "kojihub", "koji-hub's python package"],
-  ["/usr/lib/python3/dist-packages/koji_cli", "cli/koji_cli", "koji (the CLI's library)"],
-  ["/usr/share/koji-hub/kojiapp.py", "kojihub/app/kojiapp.py", "koji-hub's WSGI entry, kojihub.conf's Alias target"],
-  ["/usr/bin/koji", "cli/koji", "the koji CLI (its #!/usr/bin/python2 is bypassed: the lane runs it with python3)"],
-  ["/etc/httpd/conf.d/kojihub.conf", "kojihub/app/httpd.conf", "koji-hub's packaged httpd fragment, as it is"],
-  ["/etc/koji.conf", "cli/koji.conf", "koji's packaged client config"],
-  ["/var/log/httpd", null, "httpd's log directory"],
-  ["/run/httpd", null, "httpd's runtime directory (tmpfiles.d on EL)"],
-];
-
-/** EL's httpd package: ServerRoot's logs is a link to the log directory. */
-export const HTTPD_LOGS_LINK = ["/etc/httpd/logs", "../../var/log/httpd"] as const;
-
-/** The apache user and group EL's setup package fixes at 48 (the catalog's user:apache expects them). */
-export const APACHE_ACCOUNT = { passwd: "apache:x:48:48:Apache:/usr/share/httpd:/sbin/nologin\n", group: "apache:x:48:\n", uid: 48, gid: 48 };

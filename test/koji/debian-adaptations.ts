@@ -9,7 +9,7 @@ export interface Edit {
   readonly why: string;
 }
 
-/** Edits by the rendered file's path (its path on the farm host). */
+/** Edits by the rendered file's path (its path on the farm host): lay-host.ts applies them, and the httpd stand-in to a copy. */
 export const EDITS: Readonly<Record<string, readonly Edit[]>> = {
   "/etc/httpd/conf.d/ssl.conf": [
     { from: "SSLPassPhraseDialog exec:/usr/libexec/httpd-ssl-pass-dialog", to: "SSLPassPhraseDialog builtin", why: "EL's mod_ssl helper script; Debian has none at that path (the keys have no pass phrase)" },
@@ -27,9 +27,10 @@ export function adapt(path: string, text: string): string {
 
 /**
  * EL's httpd.conf and conf.modules.d are the httpd package's, not rendered: this is the main
- * config that stands in for them, loading Debian's builds of the modules EL loads by default and
- * the hub's conf.d files need. ServerRoot, User and conf.d are EL's. Debian builds version
- * (kojihub.conf's <IfVersion>) and log_config (the vhost's TransferLog) in: not loaded here.
+ * config that stands in for them (the httpd package stand-in lays it, el-packages.ts), loading
+ * Debian's builds of the modules EL loads by default and the hub's conf.d files need. ServerRoot,
+ * User and conf.d are EL's. Debian builds version (kojihub.conf's <IfVersion>) and log_config
+ * (the vhost's TransferLog) in: not loaded here.
  */
 export const HTTPD_MODULES: readonly (readonly [string, string])[] = [
   ["mpm_event", "EL's default MPM"],
@@ -41,35 +42,15 @@ export const HTTPD_MODULES: readonly (readonly [string, string])[] = [
   ["wsgi", "kojihub.conf's wsgi-script handler (python3-mod_wsgi on EL, libapache2-mod-wsgi-py3 here)"],
 ];
 
+const INCLUDE_CONF_D = "IncludeOptional conf.d/*.conf";
+
 export const HTTPD_MAIN = {
   serverRoot: "/etc/httpd",
   /** EL's DefaultRuntimeDir; PidFile run/httpd.pid there. */
   runDir: "/run/httpd",
   user: ["apache", "apache"] as const,
-  /** After the module lines: EL's httpd.conf ends with IncludeOptional conf.d/*.conf. */
-  tail: ["ServerName localhost", "ErrorLog logs/error_log", "IncludeOptional conf.d/*.conf"],
+  /** EL's httpd.conf ends with it; the httpd stand-in expands it to apply EDITS. */
+  include: INCLUDE_CONF_D,
+  /** After the module lines. */
+  tail: ["ServerName localhost", "ErrorLog logs/error_log", INCLUDE_CONF_D],
 };
-
-/**
- * What `dnf install koji-hub koji mod_ssl httpd` lays down on EL, made here from the Koji source:
- * [path on the host, source (relative to the Koji tree) or null for a directory, why].
- * Package directories are linked into the unpacked tree (Debian's python3 finds them in
- * dist-packages), single files copied.
- */
-export const INSTALL: readonly (readonly [string, string | null, string])[] = [
-  ["/usr/lib/python3/dist-packages/koji", "koji", "python3-koji"],
-  ["/usr/lib/python3/dist-packages/kojihub", "kojihub", "koji-hub's python package"],
-  ["/usr/lib/python3/dist-packages/koji_cli", "cli/koji_cli", "koji (the CLI's library)"],
-  ["/usr/share/koji-hub/kojiapp.py", "kojihub/app/kojiapp.py", "koji-hub's WSGI entry, kojihub.conf's Alias target"],
-  ["/usr/bin/koji", "cli/koji", "the koji CLI (its #!/usr/bin/python2 is bypassed: the lane runs it with python3)"],
-  ["/etc/httpd/conf.d/kojihub.conf", "kojihub/app/httpd.conf", "koji-hub's packaged httpd fragment, as it is"],
-  ["/etc/koji.conf", "cli/koji.conf", "koji's packaged client config"],
-  ["/var/log/httpd", null, "httpd's log directory"],
-  ["/run/httpd", null, "httpd's runtime directory (tmpfiles.d on EL)"],
-];
-
-/** EL's httpd package: ServerRoot's logs is a link to the log directory. */
-export const HTTPD_LOGS_LINK = ["/etc/httpd/logs", "../../var/log/httpd"] as const;
-
-/** The apache user and group EL's setup package fixes at 48 (the catalog's user:apache expects them). */
-export const APACHE_ACCOUNT = { passwd: "apache:x:48:48:Apache:/usr/share/httpd:/sbin/nologin\n", group: "apache:x:48:\n", uid: 48, gid: 48 };

@@ -7,6 +7,7 @@ import { chmod, mkdir } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { converge, type ConvergeReport } from "../../agent/engine/converge.js";
+import { readFacts } from "../../agent/facts.js";
 import { options as engineOptions } from "../../agent/engine/testing.js";
 import { NAMES_ID } from "../../controller/compile/resources.js";
 import { startCluster, type TestCluster } from "../../agent/kinds/postgres-testing.js";
@@ -87,9 +88,11 @@ export async function startHubFarm(dir: string, src: KojiSource): Promise<HubFar
     await layHost(layers, c, HUB, { pki, src, secrets: SECRETS });
     await overlay(hub, layers, OVERLAID);
     const hostPath = (path: string) => join(`/proc/${hub.pid}/root`, path);
-    // Names: the hub's own hosts-entries resource, converged by the real kind inside its root.
-    const names = await converge([c.resource(HUB, NAMES_ID)], engineOptions(hostPath("/"), { sandbox: false }));
-    if (names.failed > 0) throw new Error(`the hub's /etc/hosts did not converge: ${JSON.stringify(names.results)}`);
+    // Packages and names: the hub's own package and hosts-entries resources, converged by the
+    // real kinds inside its root (the packages through the lane's dnf stand-in, platform.ts).
+    const base = engineOptions(hostPath("/"), { sandbox: false, exec: inside(hub) });
+    const laid = await converge(["package:epel", "package:roles", NAMES_ID].map((id) => c.resource(HUB, id)), { ...base, facts: await readFacts(base.files, base.root) });
+    if (laid.failed > 0) throw new Error(`the hub's packages and /etc/hosts did not converge: ${JSON.stringify(laid.results)}`);
     await hub.exec([APACHE2, "-t", "-f", HTTPD_CONF]);
     const hubSocket = join(dir, "hub-443.sock");
     const forwarder = await forward(hub, hubSocket, addressOf(HUB), 443);

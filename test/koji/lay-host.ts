@@ -1,24 +1,25 @@
 // Lays a host's catalog into the upper layers of its overlays (support/netns.ts), before they
 // are mounted: files, directories, symlinks, secret files, certificates and PEM bundles exactly
-// as rendered (only debian-adaptations.ts's edits applied), with their modes and owners. What
-// the agent's kinds would do on EL that cannot happen here is stood in for (docs/testing.md):
-// the package install (INSTALL), the apache account, /etc/hosts, EL's httpd.conf.
-import { copyFile, chmod, chown, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+// as rendered (only debian-adaptations.ts's edits applied), with their modes and owners, and
+// the EL platform's stand-ins (platform.ts: the packages themselves are installed by the
+// package kind through them once the overlays are up, hub-farm.ts). Also /etc/hosts' base.
+import { chmod, chown, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Resource } from "../../shared/protocol.js";
 import type { CertificateProps } from "../../shared/certificate-props.js";
 import type { compiled } from "../../controller/compile/testing.js";
 import { PATHS } from "../../controller/compile/farm.js";
-import { mainConfigHead } from "../support/apache.js";
 import type { FarmPki } from "../support/farm-pki.js";
 import { upperPath } from "../support/netns.js";
-import { adapt, APACHE_ACCOUNT, HTTPD_LOGS_LINK, HTTPD_MAIN, HTTPD_MODULES, INSTALL } from "./debian-adaptations.js";
+import { adapt } from "./debian-adaptations.js";
+import { APACHE_ID } from "./el-packages.js";
 import type { KojiSource } from "./koji-source.js";
+import { installPlatform } from "./platform.js";
 
 /** The host directories made private (overlaid) in the host's mount namespace. */
 export const OVERLAID = ["/etc", "/usr", "/root", "/run", "/var", "/mnt"] as const;
 
-const IDS: Readonly<Record<string, number>> = { root: 0, apache: APACHE_ACCOUNT.uid };
+const IDS: Readonly<Record<string, number>> = { root: 0, apache: APACHE_ID };
 const idOf = (name: unknown, fallback: number): number => {
   if (name === undefined) return fallback;
   const id = IDS[String(name)];
@@ -82,35 +83,11 @@ export async function layHost(layers: string, c: ReturnType<typeof compiled>, ho
     await mkdir(dirname(at(String(r.props.path))), { recursive: true });
     await symlink(String(r.props.target), at(String(r.props.path)));
   }
-  await standIns(at, inputs.src);
-}
-
-/** What EL's packages would have put there. */
-async function standIns(at: (path: string) => string, src: KojiSource): Promise<void> {
-  for (const [path, from] of INSTALL) {
-    await mkdir(from === null ? at(path) : dirname(at(path)), { recursive: true });
-    if (from === null) continue;
-    // Files are copied (httpd refuses a symlinked WSGI script under Options ExecCGI), packages linked.
-    if ((await stat(join(src.dir, from))).isDirectory()) await symlink(join(src.dir, from), at(path));
-    else await copyFile(join(src.dir, from), at(path));
-  }
-  await symlink(HTTPD_LOGS_LINK[1], at(HTTPD_LOGS_LINK[0]));
-  await chown(at("/run/httpd"), APACHE_ACCOUNT.uid, APACHE_ACCOUNT.gid);
-  for (const [file, line] of [["passwd", APACHE_ACCOUNT.passwd], ["group", APACHE_ACCOUNT.group]] as const) {
-    await copyFile(`/etc/${file}`, at(`/etc/${file}`));
-    await writeFile(at(`/etc/${file}`), line, { flag: "a" });
-  }
+  await installPlatform(upperPath(layers, "/"), { kojiSrc: inputs.src.dir });
   // The distribution's /etc/hosts; the farm's names are the catalog's hosts-entries resource,
   // converged by the agent's kind once the host's mount namespace is up (hub-farm.ts).
   await writeFile(at("/etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n");
   // The topdir, NFS-mounted on EL (mount:/mnt/koji stood in by a local directory), httpd-writable.
   await mkdir(at(PATHS.packagedTopdir), { recursive: true });
-  await chown(at(PATHS.packagedTopdir), APACHE_ACCOUNT.uid, APACHE_ACCOUNT.gid);
-  const main = [
-    ...mainConfigHead({ serverRoot: HTTPD_MAIN.serverRoot, runDir: HTTPD_MAIN.runDir, modules: HTTPD_MODULES.map(([m]) => m), user: HTTPD_MAIN.user }),
-    ...HTTPD_MAIN.tail,
-    "",
-  ].join("\n");
-  await mkdir(at(`${HTTPD_MAIN.serverRoot}/conf`), { recursive: true });
-  await writeFile(at(`${HTTPD_MAIN.serverRoot}/conf/httpd.conf`), main);
+  await chown(at(PATHS.packagedTopdir), APACHE_ID, APACHE_ID);
 }

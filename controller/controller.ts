@@ -181,7 +181,7 @@ export class Controller {
     const reconciler = new Reconciler({
       git, bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys, pins,
       startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
-      compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), ...(revocations && { crlPem: revocations.pem }), registeredBuilders: this.kojiSync?.registered ?? new Set() }),
+      compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), ...(revocations && { crlPem: revocations.pem }), registeredBuilders: this.kojiSync?.registered ?? new Set(), kojiraPermitted: this.kojiSync?.kojiraPermitted ?? false }),
     });
     this.reconciler = reconciler;
     this.rollouts = new RolloutDriver({
@@ -202,8 +202,8 @@ export class Controller {
       this.kojiSync = new KojiObjectsSync({
         fleet: () => reconciler.fleet, caFile: k.caFile, adminCertFile: k.adminCertFile, ...(k.hubUrl && { hubUrl: k.hubUrl }),
         ownedFile: join(this.config.stateDir, "koji-owned.json"),
-        // A builder registered in Koji: its gate opens, so its catalog changes.
-        onRegisteredChanged: () => void reconciler.recompile().catch((err: unknown) => this.log.error({ err }, "recompile failed")),
+        // A builder registered in Koji, kojira given repo: a gate opens, so a catalog changes.
+        onGatesChanged: () => void reconciler.recompile().catch((err: unknown) => this.log.error({ err }, "recompile failed")),
         log: this.log,
       });
       this.timers.push(setInterval(() => void this.syncKoji(), (k.intervalSeconds ?? 60) * 1000));

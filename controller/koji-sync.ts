@@ -1,7 +1,7 @@
 // Converges the Koji objects git implies (kojira's user and permission, the builders' host
-// entries) through the hub's API, and tells the controller when the set of registered
-// builders changes: each registration opens that builder's gate, so kojid starts only after
-// addHost (pitfall 2).
+// entries) through the hub's API, and tells the controller when a gate they hold changes: each
+// registration opens that builder's gate, so kojid starts only after addHost (pitfall 2);
+// kojira's permission opens kojira's.
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ResourceResult } from "../shared/protocol.js";
@@ -12,7 +12,7 @@ import type { FleetConfig } from "./config/fleet-schema.js";
 import { defaultsApplied } from "./config/defaults.js";
 import { farmOf } from "./compile/farm.js";
 import { KojiSession, type KojiSessionOptions } from "./koji/session.js";
-import { convergeKojiObjects, registeredBuilders } from "./koji/converge.js";
+import { convergeKojiObjects, kojiraPermitted, registeredBuilders } from "./koji/converge.js";
 import { desiredKojiObjects } from "./koji/objects.js";
 
 export interface KojiSyncDeps {
@@ -25,13 +25,15 @@ export interface KojiSyncDeps {
   connect?: KojiSessionOptions["connect"];
   /** Builders koji-fleet registered, kept across restarts so removed ones can be disabled. */
   ownedFile: string;
-  onRegisteredChanged(registered: ReadonlySet<string>): void;
+  /** `registered` or `kojiraPermitted` changed: the catalogs holding their gates change. */
+  onGatesChanged(): void;
   log: Logger;
 }
 
 export class KojiObjectsSync {
   results: ResourceResult[] = [];
   registered: ReadonlySet<string> = new Set();
+  kojiraPermitted = false;
   lastRunAt: string | null = null;
   readonly run: () => Promise<void>;
 
@@ -59,8 +61,10 @@ export class KojiObjectsSync {
       await mkdir(dirname(this.d.ownedFile), { recursive: true });
       await writeFileAtomic(this.d.ownedFile, JSON.stringify([...owned, ...grown].sort()), 0o600);
     }
-    const changed = next.size !== this.registered.size || [...next].some((h) => !this.registered.has(h));
+    const permitted = kojiraPermitted(report.results, resolved.koji.kojiraUser, this.kojiraPermitted);
+    const changed = next.size !== this.registered.size || [...next].some((h) => !this.registered.has(h)) || permitted !== this.kojiraPermitted;
     this.registered = next;
-    if (changed) this.d.onRegisteredChanged(next);
+    this.kojiraPermitted = permitted;
+    if (changed) this.d.onGatesChanged();
   }
 }

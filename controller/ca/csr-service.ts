@@ -5,7 +5,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { CSR_WILDCARD } from "../../shared/names.js";
 import type { Catalog } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
-import { CertificatePropsSchema, type CertificateProps } from "../../shared/certificate-props.js";
+import type { CertificateProps } from "../../shared/certificate-props.js";
 import type { CertificateAuthority, IssuedCertificate } from "./authority.js";
 import type { CaRegistry } from "./registry.js";
 

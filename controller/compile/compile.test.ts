@@ -113,6 +113,15 @@ describe("compileFleet", () => {
     expect(changedHosts(reference(), reference(), { registeredBuilders: new Set(["nobody"]) })).toEqual([]);
   });
 
+  it("opens kojira's permission gate only when the controller says kojira has repo; kojira.service requires it", () => {
+    const c = (opts?: CompileOptions) => compiled(reference(), opts);
+    expect(c().resource(HUB, "gate:kojira-permitted").props).toEqual({ name: "kojira-permitted", open: false, waitingFor: "koji grant-permission repo kojira (the controller gives kojira its permission in Koji)" });
+    expect(c({ kojiraPermitted: true }).resource(HUB, "gate:kojira-permitted").props.open).toBe(true);
+    expect(c().resource(HUB, "service:kojira.service").requires).toContain("gate:kojira-permitted");
+    const [closed, open] = [digests(compileFleet(reference())), digests(compileFleet(reference(), { kojiraPermitted: true }))];
+    expect(Object.keys(open).filter((h) => open[h] !== closed[h])).toEqual([HUB]); // only the hub's catalog changes
+  });
+
   it("gives hosts without a certificate the CA only when it is given to the compiler", () => {
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     expect(compiled().find(DB, "pem-bundle:/etc/pki/ca-trust/source/anchors/koji_ca_cert.crt")).toBeUndefined();

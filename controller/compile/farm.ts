@@ -69,6 +69,11 @@ export interface CompileOptions {
    */
   readonly registeredBuilders?: ReadonlySet<string>;
   /**
+   * kojira's Koji user holds the `repo` permission (the controller granted it): its
+   * `kojira-permitted` gate opens and kojira may start. Default: false.
+   */
+  readonly kojiraPermitted?: boolean;
+  /**
    * The fleet CA certificate (PEM). Hosts with a certificate resource get the CA with it; hosts
    * without one (database, nfs) get it only from here, as a plain file. Default: not given.
    */

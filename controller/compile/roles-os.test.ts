@@ -31,8 +31,22 @@ describe("database role", () => {
   const c = compiled();
   const cluster = c.resource(DB, "postgres-cluster:/var/lib/pgsql/data");
 
-  it("settings: own address + localhost, scram, UTC", () => {
-    expect(cluster.props.settings).toEqual({ listen_addresses: "localhost,192.168.122.11", port: 5432, password_encryption: "scram-sha-256", timezone: "UTC" });
+  it("settings: own address + localhost, scram, UTC, a connection for every hub thread", () => {
+    expect(cluster.props.settings).toEqual({ listen_addresses: "localhost,192.168.122.11", port: 5432, password_encryption: "scram-sha-256", timezone: "UTC", max_connections: 100 });
+  });
+
+  it("caps each hub's httpd threads (kojihub holds a connection per thread) and sizes max_connections from every hub", () => {
+    const args = (c: ReturnType<typeof compiled>, host: string, name: string) =>
+      directivesNamed(httpdStructure(String(c.resource(host, "file:/etc/httpd/conf.d/koji-fleet-mpm.conf").props.content)), name).map((d) => `${d.within.join(" ")}: ${d.args}`);
+    expect(args(c, HUB, "ServerLimit")).toEqual(["IfModule mpm_event_module: 3", "IfModule mpm_prefork_module: 75"]);
+    expect(args(c, HUB, "MaxRequestWorkers")).toEqual(["IfModule mpm_event_module: 75", "IfModule mpm_prefork_module: 75"]);
+    // 110 workers asked: 5 children of 25, 125 threads; 125 + 25 spare connections.
+    const fleet = reference();
+    const c2 = compiled({ ...fleet, koji: { ...fleet.koji, hub: { ...fleet.koji?.hub, maxRequestWorkers: 110 } } });
+    expect((c2.resource(DB, "postgres-cluster:/var/lib/pgsql/data").props.settings as Record<string, unknown>).max_connections).toBe(150);
+    expect(args(c2, HUB, "MaxRequestWorkers")).toEqual(["IfModule mpm_event_module: 125", "IfModule mpm_prefork_module: 125"]);
+    // A web-only or lookaside httpd holds no database connection: no cap there.
+    expect(c.host(LOOKASIDE).resources.some((r) => r.id === "file:/etc/httpd/conf.d/koji-fleet-mpm.conf")).toBe(false);
   });
 
   it("pg_hba: postgres by peer, koji on 127.0.0.1 (schema load) and from the hub, scram (exact text)", () => {

@@ -22,7 +22,7 @@ export const KOJI_DEFAULTS = {
   adminUser: "kojiadmin",
   kojiraUser: "kojira",
   certificateDays: 365,
-  hub: { maxConnectionsPerChild: 100, disableNotifications: true, checkClientIP: false, loginCreatesUser: true },
+  hub: { maxConnectionsPerChild: 100, maxRequestWorkers: 75, disableNotifications: true, checkClientIP: false, loginCreatesUser: true },
   web: { loginTimeoutHours: 72, secret: "kojiweb-session-secret" },
   kojira: { checkExternalRepos: true, maxDeleteProcesses: 4 },
   builders: {
@@ -64,6 +64,7 @@ const d = KOJI_DEFAULTS;
 const HubSchema = obj(
   {
     maxConnectionsPerChild: opt(Type.Integer({ minimum: 0, maximum: 100_000, default: d.hub.maxConnectionsPerChild, description: "httpd MaxConnectionsPerChild on hub and web hosts: hub processes grow, recycle them (0 = never)." })),
+    maxRequestWorkers: opt(Type.Integer({ minimum: 1, maximum: 10_000, default: d.hub.maxRequestWorkers, description: "httpd worker threads on each hub host (rounded up to whole children of 25). kojihub keeps one database connection per thread: the database's max_connections is sized from it." })),
     disableNotifications: opt(Type.Boolean({ default: d.hub.disableNotifications, description: "hub.conf DisableNotifications: no e-mail notification tasks (no SMTP in the farm)." })),
     checkClientIP: opt(Type.Boolean({ default: d.hub.checkClientIP, description: "hub.conf CheckClientIP: bind sessions to the client address (off behind NAT/proxies)." })),
     loginCreatesUser: opt(Type.Boolean({ default: d.hub.loginCreatesUser, description: "hub.conf LoginCreatesUser: a valid certificate of an unknown CN creates a normal user." })),

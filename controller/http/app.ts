@@ -59,7 +59,7 @@ export interface AppDeps {
   /** Serve HTTPS instead of HTTP. */
   https?: HttpsMaterial;
   /** Koji objects converged through the hub's API (null: not configured). */
-  koji?: { readonly results: readonly ResourceResult[]; readonly registered: ReadonlySet<string>; readonly lastRunAt: string | null } | null;
+  koji?: { readonly results: readonly ResourceResult[]; readonly registered: ReadonlySet<string>; readonly kojiraPermitted: boolean; readonly lastRunAt: string | null } | null;
   /** The rollout driver: the current rollout, resume, abort. */
   rollouts?: { readonly current: Rollout | null; resume(): boolean; abort(): boolean } | null;
   /** Live plans of a revision (POST /plan); null: not available. */

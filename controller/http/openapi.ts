@@ -105,6 +105,7 @@ export const SCHEMAS: Record<string, Schema> = {
     enabled: { type: "boolean" },
     lastRunAt: nstr,
     registeredBuilders: { type: "array", items: str },
+    kojiraPermitted: { type: "boolean" },
     results: { type: "array", items: ref("ResourceResult") },
   }),
   Revisions: obj({

@@ -4,7 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResourceResultSchema } from "../../shared/protocol.js";
 import { FakeKojiHub, READ_METHODS } from "../../test/support/fake-koji-hub.js";
-import { READ_FAILED, convergeKojiObjects, registeredBuilders } from "./converge.js";
+import { READ_FAILED, convergeKojiObjects, kojiraPermitted, registeredBuilders } from "./converge.js";
 import type { DesiredBuilder, DesiredKojiObjects } from "./objects.js";
 import { KojiSession, type KojiCaller } from "./session.js";
 
@@ -49,6 +49,7 @@ describe("convergeKojiObjects", () => {
     expect(hub.calls.find((c) => c.method === "sslLogin")?.tls).toBe("TLSv1.2");
     expect(hub.calls.filter((c) => !READ_METHODS.has(c.method) && c.method !== "sslLogin" && c.method !== "logout").every((c) => c.user === "kojiadmin")).toBe(true);
     expect(registeredBuilders(first.results)).toEqual(new Set([B]));
+    expect(kojiraPermitted(first.results, "kojira")).toBe(true);
     expect(hub.openSessions).toBe(0);
     expect(first.results.every((r) => Value.Check(ResourceResultSchema, r))).toBe(true); // the agent's wire shape
 
@@ -58,6 +59,7 @@ describe("convergeKojiObjects", () => {
     const calls = hub.calls.slice(before);
     expect(calls.map((c) => c.method)).toEqual(["getUser", "getUserPerms", "getHost", "listChannels"]);
     expect(calls.every((c) => READ_METHODS.has(c.method) && c.user === null)).toBe(true);
+    expect(kojiraPermitted(second.results, "kojira")).toBe(true);
   });
 
   it("capacity changed in git → exactly one editHost", async () => {
@@ -104,6 +106,7 @@ describe("convergeKojiObjects", () => {
     });
     expect(hub.calls.every((c) => READ_METHODS.has(c.method))).toBe(true);
     expect(registeredBuilders(r.results)).toEqual(new Set());
+    expect(kojiraPermitted(r.results, "kojira", true)).toBe(false); // would-change: not granted yet
   });
 
   it("kojid logged in before addHost (pitfall 2) → the host fails with the fix named, kojira still converges", async () => {
@@ -147,6 +150,7 @@ describe("convergeKojiObjects", () => {
     ]);
     expect(registeredBuilders(r.results, new Set([B]))).toEqual(new Set([B]));
     expect(registeredBuilders(r.results)).toEqual(new Set());
+    expect([kojiraPermitted(r.results, "kojira", true), kojiraPermitted(r.results, "kojira", false)]).toEqual([true, false]);
   });
 
   it("login refused (not an admin) → writes fail naming the first call not made; reads still report", async () => {
@@ -157,6 +161,7 @@ describe("convergeKojiObjects", () => {
       ["failed", "KF_ERR_FORBIDDEN"],
       ["failed", "KF_ERR_FORBIDDEN"],
     ]);
+    expect(kojiraPermitted(r.results, "kojira", true)).toBe(false); // read: kojira lacks repo
     expect(r.results[1]?.error).toMatch(new RegExp(`^addHost ${B} \\[x86_64\\]: not applied, Koji login as bob succeeded but that user lacks the 'admin' permission`));
     expect(hub.calls.filter((c) => c.method === "sslLogin")).toHaveLength(1); // one attempt per converge, not per object
     expect(hub.hosts.size).toBe(0);

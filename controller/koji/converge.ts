@@ -5,7 +5,7 @@
 import { performance } from "node:perf_hooks";
 import { FleetError } from "../../shared/errors.js";
 import type { ResourceOutcome, ResourceResult } from "../../shared/protocol.js";
-import { hostId, planKojiObjects, userId, type DesiredKojiObjects, type ObservedHost, type ObservedKojiObjects, type ObservedUser } from "./objects.js";
+import { hostId, planKojiObjects, userId, type DesiredKojiObjects, type ObservedHost, type ObservedUser } from "./objects.js";
 import type { KojiCaller } from "./session.js";
 import { KojiFault, kwargs, type XmlRpcStruct, type XmlRpcValue } from "./xmlrpc-codec.js";
 
@@ -128,6 +128,17 @@ export function registeredBuilders(results: readonly ResourceResult[], previous:
     if (hostEntryExists(r) ?? previous.has(name)) out.add(name);
   }
   return out;
+}
+
+/**
+ * Whether kojira's user holds its permission, as the results show it: this opens its
+ * `kojira-permitted` gate. Unknown (the hub could not be read): `previous`.
+ */
+export function kojiraPermitted(results: readonly ResourceResult[], kojiraUser: string, previous = false): boolean {
+  const r = results.find((x) => x.id === `koji-user:${kojiraUser}`);
+  if (r?.outcome === "unchanged" || r?.outcome === "changed") return true;
+  if (r?.outcome === "failed" && r.error?.startsWith(READ_FAILED)) return previous;
+  return false;
 }
 
 /** true / false from the result alone; undefined when the hub could not be read. */

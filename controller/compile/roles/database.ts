@@ -8,6 +8,7 @@ import { PATHS, type Farm } from "../farm.js";
 import { res, type RolePart } from "../resources.js";
 import { service, serviceId } from "../kinds.js";
 import { adminSqlParts } from "./database-admin.js";
+import { hubDatabaseConnections } from "./httpd.js";
 
 export const PGDATA = PATHS.pgdata;
 export const CLUSTER_ID = `postgres-cluster:${PGDATA}`;
@@ -48,8 +49,13 @@ export function postgresSettings(farm: Farm, host: ResolvedHost): Record<string,
     password_encryption: "scram-sha-256",
     // kojira's external repo checks misbehave unless the database runs in UTC (koji issue 2159).
     timezone: "UTC",
+    max_connections: maxConnections(farm),
   };
 }
+
+/** Room for every one of the hub's threads (httpd.ts) plus sweep-db, admins and the superusers' reserve. */
+export const maxConnections = (farm: Farm): number => hubDatabaseConnections(farm).threads + DATABASE_SPARE_CONNECTIONS;
+const DATABASE_SPARE_CONNECTIONS = 25;
 
 /** Koji >= 1.34 installs /usr/share/koji/schema.sql; before, it sat in the versioned doc dir. */
 export function schemaSource(version: string): { file: string } | { sqlGlob: string } {

@@ -60,9 +60,40 @@ export function sslConf(host: ResolvedHost, checksCrl: boolean): string {
   ].join("\n");
 }
 
-/** hub and web WSGI processes grow (koji server_howto): recycle httpd children. */
-export const mpmConf = (farm: Farm): string =>
-  `${managedHeader("hub and web WSGI processes grow: recycle httpd children (koji server_howto).")}MaxConnectionsPerChild ${farm.fleet.koji.hub.maxConnectionsPerChild}\n`;
+/** Threads per httpd child on a hub: EL's event MPM default. */
+const HUB_THREADS_PER_CHILD = 25;
+
+/**
+ * The most database connections one hub host opens: kojihub keeps one per httpd thread, and
+ * ServerLimit × ThreadsPerChild bounds every thread, those of children still finishing
+ * included. EL's defaults (16 × 25 = 400) exceed PostgreSQL's 100: the Koji lane ran the hub
+ * out of connection slots ("remaining connection slots are reserved").
+ */
+export function hubDatabaseConnections(farm: Farm): { serverLimit: number; threads: number } {
+  const serverLimit = Math.ceil(farm.fleet.koji.hub.maxRequestWorkers / HUB_THREADS_PER_CHILD);
+  return { serverLimit, threads: serverLimit * HUB_THREADS_PER_CHILD };
+}
+
+/** hub and web WSGI processes grow (koji server_howto): recycle httpd children; a hub's threads are capped. */
+export function mpmConf(farm: Farm, host: ResolvedHost): string {
+  const lines = [managedHeader("hub and web WSGI processes grow: recycle httpd children (koji server_howto).").trimEnd(), `MaxConnectionsPerChild ${farm.fleet.koji.hub.maxConnectionsPerChild}`];
+  if (hasRole(host, "hub")) {
+    const { serverLimit, threads } = hubDatabaseConnections(farm);
+    lines.push(
+      "# kojihub holds a database connection per thread: every thread, finishing children's too, fits the database's max_connections.",
+      "<IfModule mpm_event_module>",
+      `    ServerLimit ${serverLimit}`,
+      `    ThreadsPerChild ${HUB_THREADS_PER_CHILD}`,
+      `    MaxRequestWorkers ${threads}`,
+      "</IfModule>",
+      "<IfModule mpm_prefork_module>",
+      `    ServerLimit ${threads}`,
+      `    MaxRequestWorkers ${threads}`,
+      "</IfModule>",
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
 
 export function httpdPart(farm: Farm, host: ResolvedHost): RolePart {
   const notify = { notifies: [HTTPD_ID] };
@@ -78,7 +109,7 @@ export function httpdPart(farm: Farm, host: ResolvedHost): RolePart {
     resources: [
       ...(crl !== undefined ? fileIn(PATHS.crl, crl, undefined, notify) : []),
       ...fileIn(PATHS.sslConf, sslConf(host, crl !== undefined), undefined, { requires: sslRequires, ...notify }),
-      ...(python ? fileIn(PATHS.mpmConf, mpmConf(farm), undefined, notify) : []),
+      ...(python ? fileIn(PATHS.mpmConf, mpmConf(farm, host), undefined, notify) : []),
       ...tree.resources,
       // reload = graceful: running requests finish, children re-read config and certificates.
       service(HTTPD, { reload: true }, { requires: tree.requires }),

@@ -6,12 +6,18 @@ import type { ResolvedHost } from "../../config/defaults.js";
 import { PATHS, treeIsLocal, type Farm } from "../farm.js";
 import { certificateParts, clientPem } from "../certs.js";
 import { renderIni } from "../ini.js";
-import { service, serviceId } from "../kinds.js";
+import { gate, service, serviceId } from "../kinds.js";
 import { certSubject } from "../pki.js";
 import { fileIn, pathProbe, type RolePart } from "../resources.js";
 import { treeFor } from "./tree.js";
 
 const KOJIRA = "kojira.service";
+/**
+ * kojira must not start before its user has `repo`: a kojira that logs in first (the hub makes
+ * its user on that login) has each of its threads die on ActionNotAllowed and stays up doing
+ * nothing, even after the permission is granted. Found by the Koji lane (test/koji/).
+ */
+export const KOJIRA_GATE = "kojira-permitted";
 
 export function kojiraConf(farm: Farm): string {
   const { koji } = farm.fleet;
@@ -37,6 +43,7 @@ export function kojiraPart(farm: Farm, host: ResolvedHost): RolePart {
   const restart = { notifies: [serviceId(KOJIRA)] };
   const tree = treeFor(farm, host, KOJIRA);
   const subject = certSubject(farm.fleet, "kojira", farm.fleet.koji.kojiraUser);
+  const permitted = gate(KOJIRA_GATE, farm.opts.kojiraPermitted === true, `koji grant-permission repo ${farm.fleet.koji.kojiraUser} (the controller gives kojira its permission in Koji)`);
   return {
     packages: ["koji-utils", ...(treeIsLocal(host) ? [] : ["nfs-utils"])],
     resources: [
@@ -44,7 +51,8 @@ export function kojiraPart(farm: Farm, host: ResolvedHost): RolePart {
       ...fileIn(PATHS.kojiraConf, kojiraConf(farm), undefined, restart),
       clientPem(PATHS.kojiraCert, "kojira", { mode: "0600", owner: "root", group: "root" }, restart),
       ...tree.resources,
-      service(KOJIRA, {}, { requires: tree.requires }),
+      permitted,
+      service(KOJIRA, {}, { requires: [...tree.requires, permitted.id] }),
     ],
     probes: [pathProbe(PATHS.kojiraConf, "file")],
   };

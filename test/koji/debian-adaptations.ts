@@ -52,5 +52,11 @@ export const HTTPD_MAIN = {
   /** EL's httpd.conf ends with it; the httpd stand-in expands it to apply EDITS. */
   include: INCLUDE_CONF_D,
   /** After the module lines. */
-  tail: ["ServerName localhost", "ErrorLog logs/error_log", INCLUDE_CONF_D],
+  tail: [
+    "ServerName localhost",
+    "ErrorLog logs/error_log",
+    "# EL's mod_wsgi puts daemon sockets under ServerRoot's run/ (/run/httpd); Debian's build under /var/run/apache2.",
+    "WSGISocketPrefix run/wsgi",
+    INCLUDE_CONF_D,
+  ],
 };

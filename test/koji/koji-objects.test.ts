@@ -1,84 +1,71 @@
-// The controller's Koji-object pass (controller/koji-sync.ts) against the real hub (issue 18,
-// assertion 4): logged in with the hub's admin certificate, it gives kojira's user the `repo`
-// permission and registers each builder with the arches, capacity and channels git says; a
-// second pass only reads. Its own farm: the pass writes to the hub that hub.test.ts checks.
-import { connect } from "node:net";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PATHS } from "../../controller/compile/farm.js";
+// Assertion 4 of issue 18, and the fake hub's call sequences (controller/koji/converge.test.ts)
+// against the real hub: the running controller's Koji-object pass, logged in with the hub's
+// admin certificate, gave kojira `repo` and registered the builder as git says; its later
+// passes only read (no admin session in the hub's database); drift made by hand with the koji
+// CLI is healed by the next pass (enableHost, addHostToChannel).
+import { describe, expect, inject, it } from "vitest";
 import { BUILDER, HUB, reference } from "../../controller/compile/testing.js";
 import { defaultsApplied } from "../../controller/config/defaults.js";
-import { KojiObjectsSync } from "../../controller/koji-sync.js";
-import { silentLogger } from "../../shared/log.js";
-import { useTmpDirs } from "../support/tmp.js";
-import { kojiCli, openHubFarm, type HubFarm } from "./hub-farm.js";
+import type { ResourceResult } from "../../shared/protocol.js";
+import { waitFor } from "../support/wait.js";
+import { attachFarm } from "./farm.js";
+import { koji, sql } from "./lane.js";
 
-const tmp = useTmpDirs();
-let farm: HubFarm;
-let sync: KojiObjectsSync;
-const registeredChanges: string[][] = [];
-
-// What git says, as the controller resolves fleet.yaml.
+const farm = attachFarm(inject("farm"));
+const hub = farm.host(HUB);
 const fleet = defaultsApplied(reference());
 const builder = fleet.hosts.find((h) => h.name === BUILDER)!;
 const kojira = fleet.koji.kojiraUser;
+/** The controller's pass runs every 5 s in the lane (controller.yaml koji.intervalSeconds). */
+const PASS_MS = 5_000;
 
-/** What the pass may write or open, as the hub's database holds it. */
-const footprint = () =>
-  farm.pg.sql(
-    "SELECT (SELECT count(*) FROM sessions) || ' sessions, ' || (SELECT count(*) FROM sessions WHERE NOT expired) || ' open, ' || " +
-      "(SELECT max(id) FROM events) || ' last event, ' || (SELECT count(*) FROM users) || ' users'",
-    "koji",
-  ).trim();
+interface KojiView { enabled: boolean; lastRunAt: string | null; registeredBuilders: string[]; kojiraPermitted: boolean; results: ResourceResult[] }
+const kojiView = async () => (await farm.api<KojiView>("GET", "/api/v1/koji")).body;
+const adminSessions = () => sql(farm, `SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.name = '${fleet.koji.adminUser}'`);
+const lastEvent = () => sql(farm, "SELECT max(id) FROM events");
+const hostinfo = async () => {
+  const info = (await koji(hub, "hostinfo", builder.fqdn)).stdout;
+  return (name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(info)?.[1];
+};
 
-beforeAll(async () => {
-  let dir: string;
-  ({ farm, dir } = await openHubFarm(tmp));
-  const profile = farm.c.ini(HUB, `${PATHS.clientConfD}/mx-os-koji.conf`, "mx-os-koji");
-  sync = new KojiObjectsSync({
-    fleet: reference,
-    // The hub host's own files: the fleet CA of its client profile and the admin's client.crt.
-    caFile: farm.hostPath(profile.serverca!),
-    adminCertFile: farm.hostPath(PATHS.adminPem),
-    // The hub URL is the fleet's (farmOf().hubUrl); the bytes go through the forwarded socket.
-    connect: () => connect(farm.hubSocket),
-    ownedFile: join(dir, "controller", "koji-owned.json"),
-    onRegisteredChanged: (registered) => void registeredChanges.push([...registered]),
-    log: silentLogger(),
-  });
-}, 240_000);
-afterAll(async () => {
-  await farm?.stop();
-});
-
-describe(`the controller's Koji-object pass against the real hub (${HUB})`, () => {
-  it(`first pass: ${kojira} gets repo, ${BUILDER} is registered with git's arches, capacity and channels`, async () => {
-    const before = footprint();
-    await sync.run();
-    expect(sync.results.filter((r) => r.outcome !== "changed").map((r) => `${r.id}: ${r.outcome} ${r.error ?? ""}`)).toEqual([]);
-    expect(registeredChanges).toEqual([expect.arrayContaining([builder.fqdn])]);
-    // One admin session, logged out at the end.
-    const [sessions, open] = before.match(/\d+/g)!.map(Number);
-    expect(footprint()).toMatch(new RegExp(`^${sessions! + 1} sessions, ${open} open, `));
-
-    // The hub, asked by Koji's own CLI.
-    const perms = (await kojiCli(farm, "list-permissions", "--user", kojira)).stdout.split("\n").map((l) => l.trim());
+describe(`the controller's Koji-object pass against the real hub on ${HUB}`, () => {
+  it(`${kojira} has repo; ${BUILDER} is registered with git's arches, capacity and channels, enabled`, async () => {
+    const perms = (await koji(hub, "list-permissions", "--user", kojira)).stdout.split("\n").map((l) => l.trim());
     expect(perms).toContain("repo");
-    const info = (await kojiCli(farm, "hostinfo", builder.fqdn)).stdout;
-    const line = (name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(info)?.[1];
+    const line = await hostinfo();
     expect(line("Name")).toBe(builder.fqdn);
     expect(line("Arches")?.split(" ").sort()).toEqual([...builder.builder!.arches].sort());
     expect(Number(line("Capacity"))).toBe(builder.builder!.capacity);
     expect(line("Channels")?.split(" ").sort()).toEqual([...builder.builder!.channels].sort());
     expect(line("Enabled")).toBe("yes");
+    const view = await kojiView();
+    expect(view.registeredBuilders).toEqual([builder.fqdn]);
+    expect(view.kojiraPermitted).toBe(true);
   });
 
-  it("second pass: everything unchanged, no write and no new session in the hub's database", async () => {
-    const before = footprint();
-    await sync.run();
-    expect(footprint()).toBe(before);
-    expect(sync.results.length).toBeGreaterThan(1);
-    expect(sync.results.filter((r) => r.outcome !== "unchanged").map((r) => `${r.id}: ${r.outcome}`)).toEqual([]);
-    expect(registeredChanges).toHaveLength(1);
+  it("later passes only read: every object unchanged, no new admin session and no event in the hub's database", async () => {
+    await waitFor(async () => (await kojiView()).results.every((r) => r.outcome === "unchanged"), { timeoutMs: 3 * PASS_MS, message: "a pass with every object unchanged" });
+    // The hub's agent is paused meanwhile: its admin-login probe logs in as the admin too.
+    process.kill(hub.agentPid, "SIGSTOP");
+    try {
+      const [sessions, events, lastRun] = [await adminSessions(), await lastEvent(), (await kojiView()).lastRunAt];
+      await waitFor(async () => {
+        const view = await kojiView();
+        return view.lastRunAt !== lastRun && view.results.every((r) => r.outcome === "unchanged") && view;
+      }, { timeoutMs: 3 * PASS_MS, intervalMs: 250, message: "another pass" });
+      expect({ sessions: await adminSessions(), events: await lastEvent() }).toEqual({ sessions, events });
+    } finally {
+      process.kill(hub.agentPid, "SIGCONT");
+    }
+    expect((await kojiView()).results.map((r) => [r.id, r.outcome])).toEqual(expect.arrayContaining([[`koji-user:${kojira}`, "unchanged"], [`koji-host:${builder.fqdn}`, "unchanged"]]));
+  });
+
+  it("drift by hand (builder disabled, taken out of createrepo) is healed by the next pass", async () => {
+    await koji(hub, "disable-host", builder.fqdn);
+    await koji(hub, "remove-host-from-channel", builder.fqdn, "createrepo");
+    await waitFor(async () => {
+      const line = await hostinfo();
+      return line("Enabled") === "yes" && line("Channels")?.split(" ").includes("createrepo");
+    }, { timeoutMs: 4 * PASS_MS, intervalMs: 500, message: `${builder.fqdn} enabled and in createrepo again` });
   });
 });

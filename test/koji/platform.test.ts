@@ -14,14 +14,13 @@ import { converge, type ConvergeReport } from "../../agent/engine/converge.js";
 import { options as engineOptions } from "../../agent/engine/testing.js";
 import { readFacts } from "../../agent/facts.js";
 import { resolveGroupId, resolveUserId } from "../../agent/providers/accounts.js";
-import { createExecutor, type Executor } from "../../agent/providers/executor.js";
 import { NAMES_ID } from "../../controller/compile/resources.js";
 import { BUILDER, compiled, DB, HUB, LOOKASIDE, NFS } from "../../controller/compile/testing.js";
 import type { Resource } from "../../shared/protocol.js";
-import { overlay, requireNamespaces, startNsHost, upperPath, type NsHost } from "../support/netns.js";
+import { inside, overlay, requireNamespaces, startNsHost, upperPath, type NsHost } from "../support/netns.js";
 import { useTmpDirs } from "../support/tmp.js";
 import { kojiSource, type KojiSource } from "./koji-source.js";
-import { OVERLAID } from "./lay-host.js";
+import { PRIVATE_DIRS } from "./farm.js";
 import { installPlatform, LANE_DIR } from "./platform.js";
 
 const run = promisify(execFile);
@@ -29,8 +28,6 @@ const tmp = useTmpDirs();
 const c = compiled();
 const TOPDIR = "/mnt/koji";
 const ANCHOR = "/etc/pki/ca-trust/source/anchors/koji_ca_cert.crt";
-/** Test-only until the lane's systemctl stand-in (lane-systemctl) lands: daemon-reload succeeds, no unit runs. */
-const SYSTEMCTL = "#!/usr/bin/python3\nimport sys\nsys.exit(0 if sys.argv[1:] == ['daemon-reload'] else 3)\n";
 
 let dir: string;
 let host: NsHost;
@@ -39,9 +36,7 @@ let caPem: string;
 let first: ConvergeReport;
 let second: ConvergeReport;
 const at = (path: string) => join(`/proc/${host.pid}/root`, path);
-const inside = (h: NsHost, real: Executor = createExecutor()): Executor => ({ run: (req) => real.run({ ...req, argv: h.argv(req.argv) as [string, ...string[]] }) });
 const sh = (...argv: string[]) => host.exec(argv);
-const outcome = (r: ConvergeReport, id: string) => r.results.find((x) => x.id === id)?.outcome;
 
 /** One package resource holding every catalog's packages, so each table entry is installed. */
 function allPackages(): Resource {
@@ -77,14 +72,13 @@ beforeAll(async () => {
   await chmod(dir, 0o755);
   src = await kojiSource(join(dir, "src"));
   await installPlatform(upperPath(dir, "/"), { kojiSrc: src.dir, nfsMounts: [TOPDIR] });
-  await writeFile(upperPath(dir, "/usr/bin/systemctl"), SYSTEMCTL, { mode: 0o755 });
   await run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/O=mx-os/CN=Koji CA", "-days", "1", "-keyout", join(dir, "ca.key"), "-out", join(dir, "ca.crt")]);
   caPem = await readFile(join(dir, "ca.crt"), "utf8");
   // The mountpoint and, bound onto it, the NFS host's tree (how the lane stands in for NFS).
   await mkdir(upperPath(dir, TOPDIR), { recursive: true });
   await mkdir(join(dir, "nfs-tree"));
   host = await startNsHost(HUB, { mount: true });
-  await overlay(host, dir, [...OVERLAID, "/srv"]);
+  await overlay(host, dir, PRIVATE_DIRS);
   await sh("mount", "--bind", join(dir, "nfs-tree"), TOPDIR);
   const base = engineOptions(at("/"), { sandbox: false, exec: inside(host) });
   // Names are the host's: the agent inside resolves owners in its own /etc/passwd.

@@ -3,9 +3,8 @@
 // a few test units in its /usr overlay, converged by the engine with every command run inside
 // and files reached through /proc/<holder>/root. The daemons run for real: the assertions read
 // their processes in /proc (user, namespace, environment), not only what systemctl says.
-import { cp, mkdir, readFile, readlink, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readlink, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, type ConvergeReport } from "../../agent/engine/converge.js";
 import { lines, options as engineOptions, outcomes, res } from "../../agent/engine/testing.js";
@@ -14,10 +13,11 @@ import { filesInside } from "../../agent/kinds/testdata/systemd/testing.js";
 import { JOURNALCTL, parseShow, SYSTEMCTL } from "../../agent/providers/systemd.js";
 import type { Resource } from "../../shared/protocol.js";
 import { overlay, requireNamespaces, startNsHost, upperPath, type NsHost } from "../support/netns.js";
+import { kojiSource } from "./koji-source.js";
+import { installPlatform } from "./platform.js";
 import { useTmpDirs } from "../support/tmp.js";
-import { inside } from "./hub-farm.js";
+import { inside } from "../support/netns.js";
 
-const PLATFORM = fileURLToPath(new URL("./platform", import.meta.url));
 const NOBODY = 65534;
 
 /** Prints what it runs as and every SIGHUP it gets, to stdout: the unit's journal. */
@@ -88,9 +88,10 @@ async function put(path: string, text: string, mode = 0o644): Promise<void> {
 
 beforeAll(async () => {
   await requireNamespaces();
-  const layers = join(await tmp("kf-systemctl-"), "layers");
-  // The stand-ins where installPlatform puts them: the host's /usr upper layer.
-  await cp(join(PLATFORM, "usr"), upperPath(layers, "/usr"), { recursive: true });
+  const dir = await tmp("kf-systemctl-");
+  const layers = join(dir, "layers");
+  // The platform as every farm host gets it (installPlatform reads Koji's version from its source).
+  await installPlatform(upperPath(layers, "/"), { kojiSrc: (await kojiSource(join(dir, "src"))).dir });
   for (const [name, text] of Object.entries(UNITS)) await put(upperPath(layers, `/usr/lib/systemd/system/${name}`), text);
   await put(upperPath(layers, "/usr/local/libexec/kf-demo"), DEMO);
   await put(upperPath(layers, "/etc/default/kf-demo"), `# as EL's /etc/sysconfig/httpd\nOPTIONS="--mode plain"\n`);

@@ -45,15 +45,19 @@ export async function farmPki(dir: string): Promise<FarmPki> {
       return { cert: issued.pem, key };
     },
     user(cn) {
-      const org = reference().fleet.name;
       const password = "lane-user-password";
-      const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(ca.userBundle([["O", org], ["OU", "users"], ["CN", cn]], password).toString("binary")), password);
-      const keyBag = forge.pki.oids.pkcs8ShroudedKeyBag!;
-      const certBag = forge.pki.oids.certBag!;
-      const key = p12.getBags({ bagType: keyBag })[keyBag]![0]!.key!;
-      const cert = p12.getBags({ bagType: certBag })[certBag]!.map((b) => b.cert!).find((c) => c.subject.getField("CN")?.value === cn)!;
-      return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(key) };
+      return unpackUserBundle(ca.userBundle([["O", reference().fleet.name], ["OU", "users"], ["CN", cn]], password), password, cn);
     },
     dnsNames: (host, name) => policyOf(host, name).dnsNames ?? [],
   };
+}
+
+/** The key and CN's certificate of a `koji-fleet ca user` PKCS#12 bundle, as PEM. */
+export function unpackUserBundle(p12Der: Buffer, password: string, cn: string): Credential {
+  const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(p12Der.toString("binary")), password);
+  const keyBag = forge.pki.oids.pkcs8ShroudedKeyBag!;
+  const certBag = forge.pki.oids.certBag!;
+  const key = p12.getBags({ bagType: keyBag })[keyBag]![0]!.key!;
+  const cert = p12.getBags({ bagType: certBag })[certBag]!.map((b) => b.cert!).find((c) => c.subject.getField("CN")?.value === cn)!;
+  return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(key) };
 }

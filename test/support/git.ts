@@ -50,12 +50,17 @@ export function runGit(cwd: string, args: string[], home = cwd): Promise<string>
 
 export async function createRemote(): Promise<Remote> {
   const root = await mkdtemp(join(tmpdir(), "kf-remote-"));
+  await runGit(root, ["init", "--quiet", "--bare", "--initial-branch=main", join(root, "origin.git")], root);
+  await runGit(root, ["init", "--quiet", "--initial-branch=main", join(root, "work")], root);
+  await runGit(join(root, "work"), ["remote", "add", "origin", join(root, "origin.git")], root);
+  return openRemote(root);
+}
+
+/** The Remote createRemote made under `root`, from another process (the Koji lane's test files). */
+export function openRemote(root: string): Remote {
   const bareDir = join(root, "origin.git");
   const workDir = join(root, "work");
-  await runGit(root, ["init", "--quiet", "--bare", "--initial-branch=main", bareDir], root);
-  await runGit(root, ["init", "--quiet", "--initial-branch=main", workDir], root);
   const git = (...args: string[]): Promise<string> => runGit(workDir, ["-c", "commit.gpgsign=false", ...args], root);
-  await git("remote", "add", "origin", bareDir);
 
   const push = async ({ force = false } = {}): Promise<void> => {
     await git("push", "--quiet", ...(force ? ["--force"] : []), "origin", "main");

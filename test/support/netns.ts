@@ -6,6 +6,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { createExecutor, type Executor } from "../../agent/providers/executor.js";
 import { waitFor } from "./wait.js";
 
 const run = promisify(execFile);
@@ -42,20 +43,8 @@ export async function startNsHost(name: string, opts: { mount: boolean }): Promi
   const holder = spawn("unshare", [...flags, "sleep", "infinity"], { stdio: "ignore" });
   children.add(holder);
   const exited = new Promise<void>((resolve) => holder.once("exit", () => resolve()));
-  const nsFlags = ["-n", ...(opts.mount ? ["-m"] : [])];
   const host: NsHost = {
-    name,
-    pid: holder.pid!,
-    argv: (argv) => ["nsenter", "-t", String(holder.pid), ...nsFlags, "--", ...argv],
-    async exec(argv, o = {}) {
-      const [cmd, ...args] = host.argv(argv);
-      try {
-        return await run(cmd!, args, { env: o.env ?? process.env, maxBuffer: 16 << 20 });
-      } catch (err) {
-        const e = err as { stderr?: string; stdout?: string; message: string };
-        throw new Error(`${name}: ${argv.join(" ")} failed: ${e.stderr || e.stdout || e.message}`);
-      }
-    },
+    ...attachNsHost(name, holder.pid!, opts),
     async stop() {
       children.delete(holder);
       // Daemons started inside (httpd, kojid…) are not the holder's children: end them first.
@@ -70,6 +59,27 @@ export async function startNsHost(name: string, opts: { mount: boolean }): Promi
   // a mount made inside could still propagate out here.
   await waitFor(async () => (await readFile(`/proc/${holder.pid}/comm`, "utf8").catch(() => "")) === "sleep\n", { timeoutMs: 5_000, message: `namespaces of ${name}` });
   await host.exec(["ip", "link", "set", "lo", "up"]);
+  return host;
+}
+
+/** A handle on a host another process started (its holder's pid); stop() is left to the owner. */
+export function attachNsHost(name: string, pid: number, opts: { mount: boolean }): NsHost {
+  const nsFlags = ["-n", ...(opts.mount ? ["-m"] : [])];
+  const host: NsHost = {
+    name,
+    pid,
+    argv: (argv) => ["nsenter", "-t", String(pid), ...nsFlags, "--", ...argv],
+    async exec(argv, o = {}) {
+      const [cmd, ...args] = host.argv(argv);
+      try {
+        return await run(cmd!, args, { env: o.env ?? process.env, maxBuffer: 16 << 20 });
+      } catch (err) {
+        const e = err as { stderr?: string; stdout?: string; message: string };
+        throw new Error(`${name}: ${argv.join(" ")} failed: ${e.stderr || e.stdout || e.message}`);
+      }
+    },
+    stop: () => Promise.reject(new Error(`${name} is stopped by the process that started it`)),
+  };
   return host;
 }
 
@@ -138,3 +148,8 @@ export async function forward(host: NsHost, socket: string, address: string, por
     },
   };
 }
+
+/** An executor whose commands run inside `host`'s namespaces: the agent's view of that host. */
+export const inside = (host: NsHost, real: Executor = createExecutor()): Executor => ({
+  run: (req) => real.run({ ...req, argv: host.argv(req.argv) as [string, ...string[]] }),
+});

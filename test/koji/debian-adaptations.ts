@@ -9,21 +9,13 @@ export interface Edit {
   readonly why: string;
 }
 
-/** Edits by the rendered file's path (its path on the farm host): lay-host.ts applies them, and the httpd stand-in to a copy. */
+/** Edits by the rendered file's path on the farm host: the httpd stand-in applies them to a copy at each start, failing when a target is missing. */
 export const EDITS: Readonly<Record<string, readonly Edit[]>> = {
   "/etc/httpd/conf.d/ssl.conf": [
     { from: "SSLPassPhraseDialog exec:/usr/libexec/httpd-ssl-pass-dialog", to: "SSLPassPhraseDialog builtin", why: "EL's mod_ssl helper script; Debian has none at that path (the keys have no pass phrase)" },
     { from: "PROFILE=SYSTEM", to: "DEFAULT", why: "EL's crypto-policies keyword; Debian's OpenSSL does not know it" },
   ],
 };
-
-/** Applies EDITS[path] to `text`; throws when a target is missing (the rendered text changed). */
-export function adapt(path: string, text: string): string {
-  return (EDITS[path] ?? []).reduce((t, e) => {
-    if (!t.includes(e.from)) throw new Error(`the rendered ${path} no longer has ${JSON.stringify(e.from)}: update test/koji/debian-adaptations.ts`);
-    return t.replaceAll(e.from, e.to);
-  }, text);
-}
 
 /**
  * EL's httpd.conf and conf.modules.d are the httpd package's, not rendered: this is the main

@@ -19,6 +19,7 @@ import { StateStore, type LocalState } from "./state.js";
 import { buildStatus, summaryLine } from "./status.js";
 import { converge, type ConvergeOptions, type ConvergeReport } from "./engine/converge.js";
 import { runProbes } from "./probes/index.js";
+import { ProbeEpoch } from "./probe-epoch.js";
 import { defaultKinds, type KindRegistry } from "./kinds/index.js";
 import { createFiles, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";
@@ -58,6 +59,7 @@ export class Agent {
   private readonly startedAt: string;
   private resources: ResourceResult[] = [];
   private probes: ProbeResult[] = [];
+  private readonly probeEpoch = new ProbeEpoch();
   private conditions: Condition[] = [];
   private lastConverge: HostStatus["lastConverge"] = null;
   private rejected: string | null = null;
@@ -287,6 +289,7 @@ export class Agent {
   private async convergeCatalog(catalog: Catalog): Promise<void> {
     const isNew = catalog.generation !== this.local.observed?.generation;
     this.converging = true;
+    this.probeEpoch.convergeStarted();
     // A converge that ends quickly is reported once, with its result (half the status puts of a
     // farm-wide change: bench/README.md); a slow one shows as converging meanwhile.
     const slow = setTimeout(() => {
@@ -312,6 +315,7 @@ export class Agent {
     this.resources = report.results;
     this.lastConverge = { startedAt: iso(started), durationMs: report.durationMs, changed: report.changed, failed: report.failed, noop: report.noop };
     this.converging = false;
+    this.probeEpoch.convergeEnded();
     this.noteTransition(report, isNew, catalog.revision);
     this.watchManaged(catalog, writtenPaths(this.config.root, report.results, [report.inventory, before]));
     await this.probe({ report: false }); // the report below carries the probes too
@@ -328,13 +332,16 @@ export class Agent {
 
   private async probe(opts = { report: true }): Promise<void> {
     const catalog = this.local.catalog;
-    if (!catalog || this.state !== "running") return;
+    const token = this.probeEpoch.begin();
+    if (!catalog || this.state !== "running" || token === null) return;
     const before = JSON.stringify(this.probes.map((p) => [p.id, p.healthy]));
-    this.probes = await runProbes(catalog.probes, {
+    const results = await runProbes(catalog.probes, {
       root: this.config.root, files: this.deps.files, exec: this.deps.exec, previous: this.probes, now: this.deps.clock,
       secrets: this.secretsOf(catalog, this.hostKey),
       sandbox: this.config.sandbox,
     });
+    if (!this.probeEpoch.fresh(token)) return;
+    this.probes = results;
     if (JSON.stringify(this.probes.map((p) => [p.id, p.healthy])) !== before) {
       this.statusDirty = true;
       if (opts.report) this.report();

@@ -264,7 +264,7 @@ export function attachFarm(description: FarmDescription): Farm {
       if (hook.status !== 202) throw new Error(`webhook answered ${hook.status}`);
       return sha;
     },
-    async waitReady(revision, timeoutMs = 240_000) {
+    async waitReady(revision, timeoutMs = 180_000) {
       const want = revision ?? (await remote.git("rev-parse", "HEAD")).trim();
       return waitFor(async () => {
         const views = (await api<{ hosts: HostView[] }>("GET", "/api/v1/hosts")).body.hosts;

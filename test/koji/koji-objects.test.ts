@@ -5,11 +5,18 @@
 // CLI is healed by the next pass (enableHost, addHostToChannel).
 import { describe, expect, inject, it } from "vitest";
 import { BUILDER, HUB, reference } from "../../controller/compile/testing.js";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { PATHS } from "../../controller/compile/farm.js";
 import { defaultsApplied } from "../../controller/config/defaults.js";
+import { convergeKojiObjects } from "../../controller/koji/converge.js";
+import { desiredKojiObjects } from "../../controller/koji/objects.js";
+import { KojiSession } from "../../controller/koji/session.js";
 import type { ResourceResult } from "../../shared/protocol.js";
+import { forward } from "../support/netns.js";
 import { waitFor } from "../support/wait.js";
 import { attachFarm } from "./farm.js";
-import { koji, sql } from "./lane.js";
+import { fqdn, koji, sql, userCredential } from "./lane.js";
 
 const farm = attachFarm(inject("farm"));
 const hub = farm.host(HUB);
@@ -67,5 +74,34 @@ describe(`the controller's Koji-object pass against the real hub on ${HUB}`, () 
       const line = await hostinfo();
       return line("Enabled") === "yes" && line("Channels")?.split(" ").includes("createrepo");
     }, { timeoutMs: 4 * PASS_MS, intervalMs: 500, message: `${builder.fqdn} enabled and in createrepo again` });
+  });
+
+  it("the fake hub's other sequences, from out here: noop reads only; a non-admin's pass fails naming the first write not made", async () => {
+    // The pass of controller/koji, run by the test through a socket forwarded to the hub's :443.
+    const socket = join(farm.dir, "hub-443.sock");
+    const forwarder = await forward(hub.ns, socket, hub.address, 443);
+    try {
+      const session = (certFile: string) => new KojiSession({ hubUrl: `https://${fqdn(HUB)}/kojihub`, caFile: hub.path(PATHS.caCert), certFile, connect: () => connect(socket) });
+      const want = desiredKojiObjects(fleet);
+      const bigger = { ...want, builders: want.builders.map((b) => ({ ...b, capacity: b.capacity + 5 })) };
+      process.kill(hub.agentPid, "SIGSTOP"); // its admin-login probe would add sessions meanwhile
+      try {
+        const [sessions, events] = [await sql(farm, "SELECT count(*) FROM sessions"), await lastEvent()];
+        const noop = await convergeKojiObjects(session(hub.path(PATHS.adminPem)), bigger, { noop: true });
+        expect(noop.results.map((r) => [r.id, r.outcome])).toEqual([[`koji-user:${kojira}`, "unchanged"], [`koji-host:${builder.fqdn}`, "would-change"]]);
+        expect({ sessions: await sql(farm, "SELECT count(*) FROM sessions"), events: await lastEvent() }).toEqual({ sessions, events });
+      } finally {
+        process.kill(hub.agentPid, "SIGCONT");
+      }
+
+      const { pemOnHub } = await userCredential(farm, "carol");
+      const refused = await convergeKojiObjects(session(hub.path(pemOnHub)), bigger);
+      const host = refused.results.find((r) => r.id === `koji-host:${builder.fqdn}`)!;
+      expect([host.outcome, host.errorCode]).toEqual(["failed", "KF_ERR_FORBIDDEN"]);
+      expect(host.error).toMatch(/^editHost .*: not applied, Koji login as carol succeeded but that user lacks the 'admin' permission/);
+      expect(refused.results.find((r) => r.id === `koji-user:${kojira}`)?.outcome).toBe("unchanged");
+    } finally {
+      await forwarder.stop();
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { connectNats } from "../shared/nats.js";
 import { silentLogger, type Logger } from "../shared/log.js";
 import { iso, systemClock, type Clock } from "../shared/time.js";
-import type { ControllerConfig } from "./config.js";
+import type { ControllerConfig } from "./daemon-config.js";
 import { ControllerBus } from "./bus.js";
 import { FleetState } from "./fleet-state.js";
 import { GitSource } from "./git/source.js";

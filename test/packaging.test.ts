@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readAgentConfig } from "../agent/config.js";
-import { readControllerConfig } from "../controller/config.js";
+import { readControllerConfig } from "../controller/daemon-config.js";
 import { useTmpDirs } from "./support/tmp.js";
 
 const run = promisify(execFile);

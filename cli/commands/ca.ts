@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readControllerConfig } from "../../controller/config.js";
+import { readControllerConfig } from "../../controller/daemon-config.js";
 import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { CaRegistry } from "../../controller/ca/registry.js";
 import { CRL_FILE, writeCrl } from "../../controller/ca/revocation.js";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { readControllerConfig, type ControllerConfig } from "../../controller/config.js";
+import { readControllerConfig, type ControllerConfig } from "../../controller/daemon-config.js";
 import { Controller } from "../../controller/controller.js";
 import { SdNotify } from "../../agent/sd-notify.js";
 import { runDaemon, type DaemonSpec } from "../daemon.js";

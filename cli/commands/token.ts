@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { isHostName } from "../../shared/names.js";
-import { readControllerConfig } from "../../controller/config.js";
+import { readControllerConfig } from "../../controller/daemon-config.js";
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
 import { wantsHelp, type Command } from "../command.js";
 

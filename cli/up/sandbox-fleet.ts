@@ -7,7 +7,7 @@ import { simpleGit } from "simple-git";
 import type { Logger } from "../../shared/log.js";
 import type { FleetEvent } from "../../shared/protocol.js";
 import { Controller } from "../../controller/controller.js";
-import { withDefaults as controllerDefaults } from "../../controller/config.js";
+import { withDefaults as controllerDefaults } from "../../controller/daemon-config.js";
 import { withDefaults as agentDefaults } from "../../agent/config.js";
 import { Agent } from "../../agent/agent.js";
 import { CONTROLLER_USER, ENROLLMENT_USER, SandboxNats } from "./sandbox-nats.js";

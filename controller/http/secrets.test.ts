@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readControllerConfig, withDefaults } from "../config.js";
+import { readControllerConfig, withDefaults } from "../daemon-config.js";
 import { createApiTokensFile, readApiTokens, readHttpAuth, readWebhookSecret } from "./secrets.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kf-secrets-"));

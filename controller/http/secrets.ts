@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { FleetError } from "../../shared/errors.js";
-import type { ControllerConfig } from "../config.js";
+import type { ControllerConfig } from "../daemon-config.js";
 import type { AppDeps } from "./app.js";
 
 /** Shorter secrets could be guessed offline from one captured signature. */

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { Controller } from "../../controller/controller.js";
 import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
-import { withDefaults as controllerDefaults, type ControllerConfigFile } from "../../controller/config.js";
+import { withDefaults as controllerDefaults, type ControllerConfigFile } from "../../controller/daemon-config.js";
 import { Agent, type AgentDeps } from "../../agent/agent.js";
 import { withDefaults as agentDefaults, type AgentConfigFile } from "../../agent/config.js";
 import { createLogger, silentLogger } from "../../shared/log.js";

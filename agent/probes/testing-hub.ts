@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { CertificateAuthority, type IssuePolicy } from "../../controller/ca/authority.js";
 import { createCsr, generateKeyPem } from "../csr.js";
 import type { Subject } from "../../shared/dn.js";
-import { decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "./xmlrpc-codec.js";
+import { decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
 /** Catalog paths (under `root`) of the PEM files a probe points at. */
 export const PKI = {

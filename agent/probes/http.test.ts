@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExecutor } from "../providers/executor.js";
 import { createFiles } from "../providers/files.js";
 import { runProbes } from "./index.js";
-import { PKI, makePki, startFakeHub, type FakeHub } from "./testing-hub.js";
+import { PKI, makePki, startFakeHub, type FakeHub } from "../../test/support/probe-hub.js";
 
 let root: string;
 let hub: FakeHub;

@@ -7,7 +7,7 @@
 //   `callnum` from the query string instead.
 // - logout ends the session: a probe every 30 s must not leave sessions behind.
 // The session key is a bearer secret: it is cut out of every message that leaves here.
-import { encodeCall, decodeResponse, XmlRpcFault, type XmlRpcValue } from "./xmlrpc-codec.js";
+import { encodeCall, decodeResponse, KojiFault, XmlRpcDecodeError, type XmlRpcResult, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 import { httpRequest, showUrl, type LoadedTls } from "./http-client.js";
 import { excerpt, redact } from "./common.js";
 
@@ -38,7 +38,7 @@ function sessionUrl(base: URL, s: Session, callnum: number): URL {
   return url;
 }
 
-async function post(t: HubTarget, url: URL, method: string, args: readonly unknown[], s?: Session): Promise<XmlRpcValue> {
+async function post(t: HubTarget, url: URL, method: string, args: readonly unknown[], s?: Session): Promise<XmlRpcResult> {
   const headers: Record<string, string> = { "Content-Type": "text/xml" };
   let target = url;
   if (s) {
@@ -49,7 +49,7 @@ async function post(t: HubTarget, url: URL, method: string, args: readonly unkno
   const where = `${method} at ${showUrl(url)}`;
   let reply;
   try {
-    reply = await httpRequest({ url: target, method: "POST", headers, body: encodeCall(method, args), tls: t.tls, timeoutMs: t.timeoutMs, signal: t.signal });
+    reply = await httpRequest({ url: target, method: "POST", headers, body: encodeCall(method, args as readonly XmlRpcValue[]), tls: t.tls, timeoutMs: t.timeoutMs, signal: t.signal });
   } catch (err) {
     throw new HubError(`${where}: ${(err as Error).message}`);
   }
@@ -61,19 +61,20 @@ async function post(t: HubTarget, url: URL, method: string, args: readonly unkno
   try {
     return decodeResponse(reply.body);
   } catch (err) {
-    if (err instanceof XmlRpcFault) throw new HubError(`${where}: ${err.message}`, { cause: err });
-    throw new HubError(`${where}: not an XML-RPC answer (${(err as Error).message}): ${excerpt(reply.body)}`);
+    if (err instanceof KojiFault) throw new HubError(`${where}: fault ${err.faultCode}: ${err.faultString}`, { cause: err });
+    const reason = err instanceof XmlRpcDecodeError ? err.reason : (err as Error).message;
+    throw new HubError(`${where}: not an XML-RPC answer (${reason}): ${excerpt(reply.body)}`);
   }
 }
 
-const field = (v: XmlRpcValue, k: string): XmlRpcValue | undefined =>
+const field = (v: XmlRpcResult, k: string): XmlRpcResult | undefined =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? v[k] : undefined;
 
 /**
  * Calls `method` on the hub, logged in with the client certificate first when `login` says so.
  * `login.tls` is the TLS used for sslLogin alone (TLS 1.2 unless told otherwise, Koji pitfall 9).
  */
-export async function callHub(t: HubTarget, method: string, args: readonly unknown[], login?: { tls: LoadedTls }): Promise<XmlRpcValue> {
+export async function callHub(t: HubTarget, method: string, args: readonly unknown[], login?: { tls: LoadedTls }): Promise<XmlRpcResult> {
   if (!login) return post(t, t.url, method, args);
   const base = new URL(t.url);
   base.search = "";

@@ -7,7 +7,7 @@ import { createExecutor } from "../providers/executor.js";
 import { createFiles } from "../providers/files.js";
 import { runProbes } from "./index.js";
 import { includes } from "./xmlrpc.js";
-import { PKI, makePki, startFakeHub, type FakeHub, type HubOptions, type TestPki } from "./testing-hub.js";
+import { PKI, makePki, startFakeHub, type FakeHub, type HubOptions, type TestPki } from "../../test/support/probe-hub.js";
 
 let root: string;
 let pki: TestPki;

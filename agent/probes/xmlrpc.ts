@@ -9,7 +9,7 @@ import type { ProbeKind } from "./index.js";
 import { RegexString, TimeoutMs, compileRegex, excerpt, healthy, unhealthy } from "./common.js";
 import { TlsProps, loadTls, showUrl } from "./http-client.js";
 import { HubError, callHub } from "./koji-session.js";
-import type { XmlRpcValue } from "./xmlrpc-codec.js";
+import type { XmlRpcResult } from "../../shared/koji/xmlrpc-codec.js";
 
 /**
  * Probes only read: the method must be a query by its name (getX, listX, queryX, hasX, checkX,
@@ -54,12 +54,12 @@ export function includes(got: unknown, want: unknown): boolean {
 }
 
 /** Seconds since a Koji timestamp: update_ts is epoch seconds, update_time a date string. */
-function ageSeconds(v: XmlRpcValue | undefined, now: number): number | null {
+function ageSeconds(v: XmlRpcResult | undefined, now: number): number | null {
   const t = typeof v === "number" ? v * 1000 : typeof v === "string" ? Date.parse(v.replace(" ", "T")) : NaN;
   return Number.isNaN(t) ? null : Math.round((now - t) / 1000);
 }
 
-function judge(props: XmlRpcProbeProps, result: XmlRpcValue, shown: string): string | null {
+function judge(props: XmlRpcProbeProps, result: XmlRpcResult, shown: string): string | null {
   if (props.expect !== undefined && !isDeepStrictEqual(result, props.expect)) return `returned ${shown}, expected ${excerpt(JSON.stringify(props.expect))}`;
   if (props.expectIncludes !== undefined && !includes(result, props.expectIncludes)) return `returned ${shown}, which lacks ${excerpt(JSON.stringify(props.expectIncludes))}`;
   if (props.resultMatches !== undefined) {
@@ -84,7 +84,7 @@ export const xmlrpcProbe: ProbeKind<XmlRpcProbeProps> = {
     const call = `${props.method}${props.sslLogin ? " (after sslLogin)" : ""}`;
     if (props.sslLogin && (!props.clientCert || url.protocol !== "https:")) return unhealthy(`${call}: sslLogin needs an https url and a clientCert`);
     const args = props.kwargs ? [...(props.params ?? []), { ...props.kwargs, __starstar: true }] : (props.params ?? []);
-    let result: XmlRpcValue;
+    let result: XmlRpcResult;
     try {
       const tls = await loadTls(props, ctx);
       // Node cannot do TLS 1.3 post-handshake auth (Koji pitfall 9): login over TLS 1.2 unless told otherwise.

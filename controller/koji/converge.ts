@@ -7,7 +7,7 @@ import { FleetError } from "../../shared/errors.js";
 import type { ResourceOutcome, ResourceResult } from "../../shared/protocol.js";
 import { hostId, planKojiObjects, userId, type DesiredKojiObjects, type ObservedHost, type ObservedUser } from "./objects.js";
 import type { KojiCaller } from "./session.js";
-import { KojiFault, kwargs, type XmlRpcStruct, type XmlRpcValue } from "./xmlrpc-codec.js";
+import { KojiFault, kwargs, type XmlRpcStruct, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
 export interface ConvergeKojiOptions {
   /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { defaultsApplied } from "../config/defaults.js";
 import { loadFleet } from "../config/load-fleet.js";
 import { desiredKojiObjects, planKojiObjects, type DesiredBuilder, type DesiredKojiObjects, type ObservedHost, type ObservedKojiObjects } from "./objects.js";
-import { XmlRpcDouble } from "./xmlrpc-codec.js";
+import { XmlRpcDouble } from "../../shared/koji/xmlrpc-codec.js";
 
 const B = "cs10-koji-03.mx-os";
 const builder = (over: Partial<DesiredBuilder> = {}): DesiredBuilder => ({ name: B, arches: ["x86_64"], channels: ["default", "createrepo"], capacity: 2, enabled: true, ...over });

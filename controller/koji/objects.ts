@@ -2,7 +2,7 @@
 // the hub calls that close the gap, and nothing else: read, diff, write only what differs.
 // The calls and their order are koji-ansible's koji_host module and koji.md §5/§11.
 import { hostsWith, type ResolvedFleet } from "../config/defaults.js";
-import { kwargs, XmlRpcDouble, type XmlRpcValue } from "./xmlrpc-codec.js";
+import { kwargs, XmlRpcDouble, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
 export interface DesiredBuilder {
   /** The Koji host name: the builder's FQDN, equal to its certificate CN (pitfall 2). */

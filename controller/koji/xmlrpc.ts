@@ -1,13 +1,13 @@
-// A small XML-RPC client: the pure codec (xmlrpc-codec.ts) plus one POST over node:https that
+// A small XML-RPC client: the pure codec (shared/koji/xmlrpc-codec.ts) plus one POST over node:https that
 // trusts only the farm CA. Everything that can go wrong on the wire becomes a FleetError with
 // a catalogue code; a fault from the hub stays a KojiFault (the hub answered, and said no).
 import { request } from "node:https";
 import type { Duplex } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 import { FleetError, type ErrorCode } from "../../shared/errors.js";
-import { decodeResponse, encodeCall, type XmlRpcValue } from "./xmlrpc-codec.js";
+import { decodeResponse, encodeCall, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
-export * from "./xmlrpc-codec.js";
+export * from "../../shared/koji/xmlrpc-codec.js";
 
 export interface XmlRpcEndpoint {
   /** Full URL, query included (Koji's URL sessions put session-id/key/callnum there). */

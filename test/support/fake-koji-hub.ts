@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import forge from "node-forge";
 import { CertificateAuthority, generateRsaKeyPem } from "../../controller/ca/authority.js";
-import { decodeCall, encodeFault, encodeResponse, type XmlRpcStruct, type XmlRpcValue } from "../../controller/koji/xmlrpc-codec.js";
+import { decodeCall, encodeFault, encodeResponse, type XmlRpcStruct, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 import { makeTmpDir, removeDir } from "./tmp.js";
 
 export interface RecordedCall {

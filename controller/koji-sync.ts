@@ -11,7 +11,7 @@ import { singleFlight } from "../shared/single-flight.js";
 import type { FleetConfig } from "./config/fleet-schema.js";
 import { defaultsApplied } from "./config/defaults.js";
 import { farmOf } from "./compile/farm.js";
-import { KojiSession, type KojiSessionOptions } from "./koji/session.js";
+import { KojiSession } from "./koji/session.js";
 import { convergeKojiObjects, kojiraPermitted, registeredBuilders } from "./koji/converge.js";
 import { desiredKojiObjects } from "./koji/objects.js";
 
@@ -21,8 +21,6 @@ export interface KojiSyncDeps {
   hubUrl?: string;
   caFile: string;
   adminCertFile: string;
-  /** A byte stream to the hub instead of TCP to its URL's host (KojiSessionOptions.connect). */
-  connect?: KojiSessionOptions["connect"];
   /** Builders koji-fleet registered, kept across restarts so removed ones can be disabled. */
   ownedFile: string;
   /** `registered` or `kojiraPermitted` changed: the catalogs holding their gates change. */
@@ -49,7 +47,7 @@ export class KojiObjectsSync {
     const fleet = this.d.fleet();
     if (!fleet) return;
     const resolved = defaultsApplied(fleet);
-    const session = new KojiSession({ hubUrl: this.d.hubUrl ?? farmOf(resolved).hubUrl, caFile: this.d.caFile, certFile: this.d.adminCertFile, connect: this.d.connect });
+    const session = new KojiSession({ hubUrl: this.d.hubUrl ?? farmOf(resolved).hubUrl, caFile: this.d.caFile, certFile: this.d.adminCertFile });
     const owned = await this.owned();
     const report = await convergeKojiObjects(session, desiredKojiObjects(resolved), { owned });
     this.results = report.results;

@@ -1,6 +1,6 @@
 // The layering, enforced (docs/architecture.md): shared/ imports nothing of ours; agent/ and
 // controller/ never import each other; cli/ may import both; product code never imports test
-// support. Tests (and test helpers named *testing*) may import anything. Only these import
+// support. Tests, their fixtures (testdata/) and helpers (test/support/) may import anything. Only these import
 // rules are linted: style is tsc's and review's.
 import tsParser from "@typescript-eslint/parser";
 
@@ -10,7 +10,7 @@ const forbid = (...dirs) => ({
   }],
 });
 
-const TESTS = ["**/*.test.ts", "**/testing.ts", "**/*-testing.ts", "**/testing-*.ts", "test/**", "bench/**"];
+const TESTS = ["**/*.test.ts", "**/testdata/**", "test/**", "bench/**"];
 
 export default [
   { ignores: ["dist/**", "node_modules/**", "gitops/**", "packaging/**"] },

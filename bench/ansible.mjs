@@ -55,9 +55,9 @@ async function kojiSetup(dir, natsUrl) {
   const { Agent } = await dist("agent/agent.js");
   const { withDefaults } = await dist("agent/config.js");
   const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
-  const { ControllerBus } = await dist("controller/bus.js");
+  const { ControllerBus } = await dist("controller/nats/bus.js");
   const { connectNats } = await dist("shared/nats.js");
-  const { contentDigest } = await dist("controller/publication.js");
+  const { contentDigest } = await dist("controller/fleet/publication.js");
   const { silentLogger } = await dist("shared/log.js");
   const { BUCKET_DESIRED, desiredKey } = await dist("shared/names.js");
   const { Kvm } = await import("@nats-io/kv");
@@ -114,7 +114,7 @@ async function kojiSetup(dir, natsUrl) {
 
 export async function main() {
   await run("ansible-playbook", ["--version"]).catch(() => { throw new Error("ansible-playbook not found: apt-get install -y ansible-core"); });
-  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const { startNatsServer } = await dist("controller/nats/embedded-server.js");
   const dir = await mkdtemp(join(tmpdir(), "kf-bench-ansible-"));
   const nats = await startNatsServer({ storeDir: join(dir, "nats") });
   const A = await ansibleSetup(join(dir, "ansible"));

@@ -35,12 +35,12 @@ function sampleRss(pid) {
 }
 
 export async function main() {
-  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const { startNatsServer } = await dist("controller/nats/embedded-server.js");
   const { CertificateAuthority } = await dist("controller/ca/authority.js");
-  const { SIGNING_KEY_FILE } = await dist("controller/signing-key.js");
+  const { SIGNING_KEY_FILE } = await dist("controller/trust/signing-key.js");
   const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
   const { connectNats } = await dist("shared/nats.js");
-  const { ControllerBus } = await dist("controller/bus.js");
+  const { ControllerBus } = await dist("controller/nats/bus.js");
   const { silentLogger } = await dist("shared/log.js");
 
   const { yaml, extra } = await generatedFleet(AGENTS - 1, { role: "lookaside", prefix: "lk" });

@@ -46,11 +46,11 @@ export async function writeResult(name, data) {
  * catalog Signer, a connection and the ControllerBus. `sign(host, gen, line)` makes a host's catalog.
  */
 export async function startPublisher(name) {
-  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const { startNatsServer } = await dist("controller/nats/embedded-server.js");
   const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
-  const { ControllerBus } = await dist("controller/bus.js");
+  const { ControllerBus } = await dist("controller/nats/bus.js");
   const { connectNats } = await dist("shared/nats.js");
-  const { contentDigest } = await dist("controller/publication.js");
+  const { contentDigest } = await dist("controller/fleet/publication.js");
   const { silentLogger } = await dist("shared/log.js");
   const dir = await mkdtemp(join(os.tmpdir(), `kf-bench-${name}-`));
   const nats = await startNatsServer({ storeDir: join(dir, "nats") });
@@ -175,7 +175,7 @@ export async function createRemote(root) {
  * optionally sandboxed agents enrolled with one-time tokens.
  */
 export async function startFleet({ fleetYaml, hosts, controller = {}, agentExtra = {}, startAgents = true }) {
-  const { startNatsServer } = await dist("controller/embedded/nats-server.js");
+  const { startNatsServer } = await dist("controller/nats/embedded-server.js");
   const { Controller } = await dist("controller/controller.js");
   const { CertificateAuthority } = await dist("controller/ca/authority.js");
   const { TokenStore, tokenFile } = await dist("controller/ca/tokens.js");

@@ -60,7 +60,7 @@ async function once(way, { startNatsServer, ...agentSide }) {
 }
 
 export async function main() {
-  const deps = { ...(await dist("controller/embedded/nats-server.js")), ...(await dist("agent/bus.js")), ...(await dist("shared/log.js")) };
+  const deps = { ...(await dist("controller/nats/embedded-server.js")), ...(await dist("agent/bus.js")), ...(await dist("shared/log.js")) };
   const ways = ["kv watch", "core subscription + direct get", "core subscription"];
   const runs = Object.fromEntries(ways.map((w) => [w, []]));
   for (let i = 0; i < ITER; i++) for (const w of ways) runs[w].push(await once(w, deps));

@@ -35,8 +35,8 @@ function slope(xs, ys) {
 }
 
 export async function main() {
-  const { FleetState } = await dist("controller/fleet-state.js");
-  const { fleetMetrics } = await dist("controller/metrics.js");
+  const { FleetState } = await dist("controller/fleet/state.js");
+  const { fleetMetrics } = await dist("controller/fleet/metrics.js");
   const { jetstreamManager } = await import("@nats-io/jetstream");
   const { dir, nats, nc, bus, pubPem, sign, stop } = await startPublisher("soak");
   const jsm = await jetstreamManager(nc);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../controller/http/app.js";
-import { FleetState } from "../controller/fleet-state.js";
+import { FleetState } from "../controller/fleet/state.js";
 import { createApiTokensFile } from "../controller/http/secrets.js";
 import { apiOptions, apiRequest } from "./api-client.js";
 

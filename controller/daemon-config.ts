@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { NatsConfigSchema } from "../shared/nats.js";
-import type { NatsServerSettings } from "./nats-authorization.js";
+import type { NatsServerSettings } from "./nats/authorization.js";
 import { loadYaml, formatConfigError, type ConfigError } from "../shared/yaml-config.js";
 import { FleetError } from "../shared/errors.js";
 import { READ_ACCESS, type ReadAccess } from "./http/api-auth.js";

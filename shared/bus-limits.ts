@@ -1,5 +1,5 @@
 // The largest message each bucket and the event stream accepts. nats-server enforces them
-// (controller/stream-limits.ts); writers check first, so that an oversized write is a clear
+// (controller/nats/stream-limits.ts); writers check first, so that an oversized write is a clear
 // error, not a refusal retried forever. Sizing: docs/scaling.md#jetstream-limits.
 import type { FleetEvent } from "./protocol.js";
 

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { ControllerBus } from "../controller/bus.js";
+import { ControllerBus } from "../controller/nats/bus.js";
 import { digestOf } from "../shared/canonical.js";
 import { silentLogger } from "../shared/log.js";
 import type { Catalog, Resource } from "../shared/protocol.js";

@@ -12,7 +12,7 @@ import { agentSubject } from "../controller/ca/enrollment.js";
 import { certificateKind, reissueReason } from "../agent/kinds/certificate.js";
 import { AgentBus } from "../agent/bus.js";
 import { createCsr, generateKeyPem } from "../agent/csr.js";
-import { cycle, expectNoopMatchesApply, kindContext } from "../agent/kinds/testing.js";
+import { cycle, expectNoopMatchesApply, kindContext } from "./support/kinds.js";
 import type { CertificateProps } from "../shared/certificate-props.js";
 import type { Catalog } from "../shared/protocol.js";
 import { agentInboxPrefix } from "../shared/names.js";

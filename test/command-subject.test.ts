@@ -5,7 +5,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, AckPolicy } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { AgentBus } from "../agent/bus.js";
-import { ControllerBus } from "../controller/bus.js";
+import { ControllerBus } from "../controller/nats/bus.js";
 import { agentInboxPrefix, commandSubject } from "../shared/names.js";
 import { silentLogger } from "../shared/log.js";
 import { startNats, type NatsHandle } from "./support/nats.js";

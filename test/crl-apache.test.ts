@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RevocationList } from "../controller/ca/revocation.js";
 import { PATHS } from "../controller/compile/farm.js";
-import { compiled, BUILDER, HUB, reference } from "../controller/compile/testing.js";
+import { compiled, BUILDER, HUB, reference } from "./support/compiled-fleet.js";
 import { silentLogger } from "../shared/log.js";
 import { apacheConfig, configTest, requireApache2, startApache, type Apache } from "./support/apache.js";
 import { farmPki, type Credential } from "./support/farm-pki.js";

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { buildApp } from "../controller/http/app.js";
-import { FleetState } from "../controller/fleet-state.js";
+import { FleetState } from "../controller/fleet/state.js";
 import type { Catalog, FleetEvent } from "../shared/protocol.js";
 import { TestFleet } from "./support/fleet.js";
 

@@ -11,9 +11,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Resource } from "../shared/protocol.js";
 import type { ConvergeReport } from "../agent/engine/converge.js";
-import { loginOverTcp, startCluster, type TestCluster } from "../agent/kinds/postgres-testing.js";
+import { loginOverTcp, startCluster, type TestCluster } from "./support/postgres-cluster.js";
 import { staticSecrets } from "../agent/secrets.js";
-import { compiled } from "../controller/compile/testing.js";
+import { compiled } from "./support/compiled-fleet.js";
 import { parseIni } from "../controller/compile/ini.js";
 import { convergeDatabaseRole, databaseRoleResources } from "./support/database-role.js";
 

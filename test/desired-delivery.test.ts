@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { AgentBus, type DesiredEntry } from "../agent/bus.js";
-import { ControllerBus } from "../controller/bus.js";
+import { ControllerBus } from "../controller/nats/bus.js";
 import { BUCKET_DESIRED, agentInboxPrefix } from "../shared/names.js";
 import { createLogger, silentLogger } from "../shared/log.js";
 import { startNats, type NatsHandle } from "./support/nats.js";

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestFleet, HOSTS } from "./support/fleet.js";
 import { waitFor } from "./support/wait.js";
 import type { FleetEvent } from "../shared/protocol.js";
-import type { LivePlan } from "../controller/live-plan.js";
-import { renderLivePlan } from "../controller/live-plan.js";
+import type { LivePlan } from "../controller/fleet/live-plan.js";
+import { renderLivePlan } from "../controller/fleet/live-plan.js";
 import { vi } from "vitest";
 import { planCommand } from "../cli/commands/plan.js";
 

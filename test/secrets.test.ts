@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { TestFleet, HOSTS } from "./support/fleet.js";
-import { SecretVault } from "../controller/secrets-vault.js";
+import { SecretVault } from "../controller/trust/secrets-vault.js";
 import { secretRefs, unseal } from "../shared/sealed.js";
 import { identityFiles } from "../agent/enroll.js";
 import { BUCKET_DESIRED, BUCKET_STATUS } from "../shared/names.js";

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { converge } from "../agent/engine/converge.js";
-import { options, res } from "../agent/engine/testing.js";
+import { options, res } from "./support/engine.js";
 import { RecordingExecutor } from "../agent/providers/executor.js";
-import { EL10 } from "../agent/kinds/testing.js";
+import { EL10 } from "./support/kinds.js";
 import { filesContaining } from "./support/secret-copies.js";
 
 const NOBODY = 65534;

@@ -13,7 +13,7 @@ import { readFacts } from "../agent/facts.js";
 import type { AnyKind, KindContext } from "../agent/kinds/kind.js";
 import { serviceKind, type ServiceProps } from "../agent/kinds/service.js";
 import { systemdDropinKind } from "../agent/kinds/systemd-dropin.js";
-import { cycle, expectNoopMatchesApply, kindContext } from "../agent/kinds/testing.js";
+import { cycle, expectNoopMatchesApply, kindContext } from "./support/kinds.js";
 import { bootContainer, type Container } from "./support/nspawn.js";
 
 const unit = (body: string, install = true) => `[Unit]\nDescription=koji-fleet test unit\n[Service]\n${body}\n${install ? "[Install]\nWantedBy=multi-user.target\n" : ""}`;

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { createFiles } from "../providers/files.js";
 import { LocalPaths } from "../providers/local-paths.js";
 import { converge } from "./converge.js";
-import { options, outcomes, res, tempRoot } from "./testing.js";
+import { options, outcomes, res, tempRoot } from "../../test/support/engine.js";
 
 let root: string;
 beforeEach(() => {

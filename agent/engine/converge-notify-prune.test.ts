@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RecordingExecutor } from "../providers/executor.js";
 import { converge, type InventoryEntry } from "./converge.js";
-import { lines, options, outcomes, res, tempRoot } from "./testing.js";
+import { lines, options, outcomes, res, tempRoot } from "../../test/support/engine.js";
 
 let root: string;
 beforeEach(() => {

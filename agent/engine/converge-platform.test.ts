@@ -4,7 +4,7 @@ import type { Kind } from "../kinds/kind.js";
 import { factsFromOsRelease } from "../facts.js";
 import { conditionsFor } from "../status.js";
 import { converge } from "./converge.js";
-import { options, res, tempRoot } from "./testing.js";
+import { options, res, tempRoot } from "../../test/support/engine.js";
 
 let observed = 0;
 const elOnly: Kind<{ name: string }, boolean> = {

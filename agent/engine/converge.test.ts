@@ -6,7 +6,7 @@ import { defaultKinds } from "../kinds/index.js";
 import type { AnyKind } from "../kinds/kind.js";
 import { RecordingExecutor } from "../providers/executor.js";
 import { converge } from "./converge.js";
-import { lines, options, outcomes, res, tempRoot } from "./testing.js";
+import { lines, options, outcomes, res, tempRoot } from "../../test/support/engine.js";
 
 let root: string;
 beforeEach(() => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileStat } from "../providers/files.js";
 import { directoryKind, type DirectoryObserved, type DirectoryProps } from "./directory.js";
-import { cycle, kindContext, tempRoot } from "./testing.js";
+import { cycle, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const stat = (over: Partial<FileStat> = {}): FileStat => ({ type: "directory", mode: 0o755, uid: 0, gid: 0, size: 4096, dev: 1, ino: 1, ctimeMs: 1, ...over });
 const P = (over: Partial<DirectoryProps> = {}): DirectoryProps => ({ path: "/srv/koji", ...over });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RecordingExecutor } from "../providers/executor.js";
 import { execKind, showArgv, type ExecProps } from "./exec.js";
-import { cycle, kindContext, tempRoot } from "./testing.js";
+import { cycle, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 let root: string;
 beforeEach(() => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileStat } from "../providers/files.js";
 import { fileKind, type FileObserved, type FileProps } from "./file.js";
-import { cycle, kindContext, tempRoot } from "./testing.js";
+import { cycle, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 const stat = (over: Partial<FileStat> = {}): FileStat => ({ type: "file", mode: 0o644, uid: 0, gid: 0, size: 1, dev: 1, ino: 1, ctimeMs: 1, ...over });

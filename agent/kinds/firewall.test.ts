@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RecordingExecutor, type ExecRequest } from "../providers/executor.js";
 import { firewallKind, type FirewallProps } from "./firewall.js";
 import { loadOutput } from "./testdata/load-output.js";
-import { cycle, expectNoopMatchesApply, kindContext } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext } from "../../test/support/kinds.js";
 
 const FC = "/usr/bin/firewall-cmd";
 const out = (name: string) => loadOutput("firewall-cmd", name);

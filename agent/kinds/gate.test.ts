@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { converge } from "../engine/converge.js";
-import { lines, options, outcomes, res, tempRoot } from "../engine/testing.js";
+import { lines, options, outcomes, res, tempRoot } from "../../test/support/engine.js";
 import { conditionsFor } from "../status.js";
-import { EL10 } from "./testing.js";
+import { EL10 } from "../../test/support/kinds.js";
 
 const catalog = (open: boolean) => [
   res("gate:koji-host-registered", "gate", { name: "koji-host-registered", open, waitingFor: "the controller to add cs10-koji-03.mx-os in Koji (addHost)" }),

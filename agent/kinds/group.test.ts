@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RecordingExecutor } from "../providers/executor.js";
 import { groupKind, type GroupObserved, type GroupProps } from "./group.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot, EL10 } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot, EL10 } from "../../test/support/kinds.js";
 
 // Real groupadd/groupmod/groupdel with --prefix need root (they write <root>/etc/gshadow).
 const canRunShadow = process.getuid?.() === 0 && fs.existsSync("/usr/sbin/groupadd");

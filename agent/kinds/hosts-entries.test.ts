@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkProps } from "../engine/props.js";
 import { conflictingLines, hostsEntriesKind as kind, type HostsEntriesProps } from "./hosts-entries.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 /** What CentOS Stream 10's setup package ships, plus a line an admin added. */
 const DISTRO = `# Loopback entries; do not change.

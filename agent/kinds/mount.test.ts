@@ -5,7 +5,7 @@ import { RecordingExecutor, type ExecRequest } from "../providers/executor.js";
 import { fstabEntriesFor } from "../providers/mount.js";
 import { mountKind, type MountProps } from "./mount.js";
 import { loadOutput } from "./testdata/load-output.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const FINDMNT = ["/usr/bin/findmnt", "-J", "-M", "/mnt/koji", "-o", "TARGET,SOURCE,FSTYPE,OPTIONS"];
 const findmnt = (file: string) => ({ argv: FINDMNT, result: loadOutput("findmnt", file) });

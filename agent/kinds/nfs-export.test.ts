@@ -5,7 +5,7 @@ import { RecordingExecutor, type ExecRequest } from "../providers/executor.js";
 import { exportLinesFor, type TableEntry } from "../providers/nfs-exports.js";
 import { exportsFile, nfsExportKind, type NfsExportProps } from "./nfs-export.js";
 import { loadOutput } from "./testdata/load-output.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const LIST = ["/usr/sbin/exportfs", "-v"];
 const RELOAD = { argv: ["/usr/sbin/exportfs", "-ra"] };

@@ -6,7 +6,7 @@ import { checkProps } from "../engine/props.js";
 import { factsFromOsRelease } from "../facts.js";
 import { createExecutor, RecordingExecutor, type Executor } from "../providers/executor.js";
 import { packageKind, type PackageObserved, type PackageProps } from "./package.js";
-import { cycle, EL10, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, EL10, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const QF = "%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\\n";
 const inst = (name: string, version: string, release = "1") => ({ name, epoch: "0", version, release, arch: "noarch" });

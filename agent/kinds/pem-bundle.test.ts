@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pemBundleKind } from "./pem-bundle.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 let root: string;
 beforeEach(() => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { staticSecrets } from "../secrets.js";
 import { secretFileKind } from "./secret-file.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 let root: string;
 beforeEach(() => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RecordingExecutor, type ExecRequest } from "../providers/executor.js";
 import { selinuxBooleanKind, type SelinuxBooleanProps } from "./selinux-boolean.js";
 import { loadOutput } from "./testdata/load-output.js";
-import { cycle, expectNoopMatchesApply, kindContext } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext } from "../../test/support/kinds.js";
 
 const GETENFORCE = ["/usr/sbin/getenforce"];
 const LIST = ["/usr/sbin/semanage", "boolean", "-l"];

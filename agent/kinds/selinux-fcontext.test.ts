@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RecordingExecutor, type ExecRequest } from "../providers/executor.js";
 import { selinuxFcontextKind, type SelinuxFcontextProps } from "./selinux-fcontext.js";
 import { loadOutput } from "./testdata/load-output.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const ENFORCING = { argv: ["/usr/sbin/getenforce"], result: loadOutput("getenforce", "enforcing.txt") };
 const rules = (file: string) => ({ argv: ["/usr/sbin/semanage", "fcontext", "-l", "-C"], result: loadOutput("semanage", file) });

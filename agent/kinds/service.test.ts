@@ -6,7 +6,7 @@ import { RecordingExecutor, type ExecResult, type Executor, type ExpectedCall } 
 import { daemonReloadArgv, journalArgv, showArgv, unitArgv, UNIT_PROPERTIES, type UnitVerb } from "../providers/systemd.js";
 import { serviceKind, ServicePropsSchema, type ServiceProps } from "./service.js";
 import { captured } from "./testdata/systemd/testing.js";
-import { cycle, expectNoopMatchesApply, kindContext } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext } from "../../test/support/kinds.js";
 
 const UNIT = "kf-demo.service";
 const show = (state: string, unit = UNIT): ExpectedCall => ({ argv: showArgv(unit, UNIT_PROPERTIES), result: captured(state) });

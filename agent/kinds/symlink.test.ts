@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileStat } from "../providers/files.js";
 import { symlinkKind, type SymlinkObserved, type SymlinkProps } from "./symlink.js";
-import { cycle, kindContext, tempRoot } from "./testing.js";
+import { cycle, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const stat = (type: FileStat["type"]): FileStat => ({ type, mode: 0o777, uid: 0, gid: 0, size: 1, dev: 1, ino: 1, ctimeMs: 1 });
 const P = (over: Partial<SymlinkProps> = {}): SymlinkProps => ({ path: "/etc/pki/koji/current", target: "/etc/pki/koji/v2", ...over });

@@ -10,7 +10,7 @@ import type { AnyKind } from "./kind.js";
 import { serviceKind } from "./service.js";
 import { systemdDropinKind, type SystemdDropinProps } from "./systemd-dropin.js";
 import { captured, filesInside } from "./testdata/systemd/testing.js";
-import { EL10, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { EL10, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 const UNIT = "kf-demo.service";
 const PATH = "/etc/systemd/system/kf-demo.service.d/koji-fleet.conf";

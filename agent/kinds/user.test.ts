@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RecordingExecutor } from "../providers/executor.js";
 import { userKind, type UserObserved, type UserProps } from "./user.js";
-import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "./testing.js";
+import { cycle, expectNoopMatchesApply, kindContext, tempRoot } from "../../test/support/kinds.js";
 
 // Real useradd/usermod/userdel with --prefix need root (they write <root>/etc/shadow).
 const canRunShadow = process.getuid?.() === 0 && fs.existsSync("/usr/sbin/useradd");

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFiles } from "../providers/files.js";
 import { staticSecrets } from "../secrets.js";
-import { spyExecutor, startCluster, type TestCluster } from "../kinds/postgres-testing.js";
+import { spyExecutor, startCluster, type TestCluster } from "../../test/support/postgres-cluster.js";
 import { runProbes } from "./index.js";
 
 const PASSWORD = "Koji's db p@ss \\ 1";

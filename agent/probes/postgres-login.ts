@@ -3,7 +3,7 @@
 // what pg_isready cannot: pg_hba rules, the password, the database's existence. psql gets the
 // password through PGPASSWORD in its environment, never on argv (providers/postgres.ts).
 import { Type, type Static } from "@sinclair/typebox";
-import { PgName, SecretName } from "../kinds/postgres-common.js";
+import { PgName, SecretName } from "../kinds/postgres/common.js";
 import { runPsql } from "../providers/postgres.js";
 import type { ProbeKind } from "./index.js";
 import { excerpt, healthy, redact, unhealthy } from "./common.js";

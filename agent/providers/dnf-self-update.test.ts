@@ -1,7 +1,7 @@
 // The agent upgrading its own package: under systemd the transaction leaves the agent's
 // cgroup (systemd-run), the agent's restart is queued after it; everything else is unchanged.
 import { afterEach, describe, expect, it } from "vitest";
-import { EL10, kindContext } from "../kinds/testing.js";
+import { EL10, kindContext } from "../../test/support/kinds.js";
 import { packageKind } from "../kinds/package.js";
 import { RecordingExecutor, type ExecRequest } from "./executor.js";
 import { agentUnderSystemd, dnfProvider, isAgentPackage } from "./dnf.js";

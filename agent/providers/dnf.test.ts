@@ -2,7 +2,7 @@
 // in the shape rpm 4.18, dnf 4.14 and dnf5's libsmartcols tables print), version ordering.
 import { describe, expect, it } from "vitest";
 import { factsFromOsRelease } from "../facts.js";
-import { EL10 } from "../kinds/testing.js";
+import { EL10 } from "../../test/support/kinds.js";
 import { argv, compareEvr, DnfError, dnfTarget, parseEvr, parseModuleList, parseRepolist, parseRpmQuery, renderRepoFile, rpmvercmp, type Installed } from "./dnf.js";
 
 const FEDORA = (v: string) => factsFromOsRelease({ ID: "fedora", VERSION_ID: v, PRETTY_NAME: `Fedora Linux ${v}` });

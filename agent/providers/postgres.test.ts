@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCluster, type TestCluster } from "../kinds/postgres-testing.js";
+import { startCluster, type TestCluster } from "../../test/support/postgres-cluster.js";
 import { RecordingExecutor, createExecutor } from "./executor.js";
 import {
   conninfoQuote, globUnderRoot, initdbArgv, isRejectedConnection, psqlArgv, queryJson, quoteIdent, quoteLiteral, reloadArgv, restartArgv, runPsql, statusArgv, userNameOf, type ServerControl,

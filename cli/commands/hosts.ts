@@ -1,4 +1,4 @@
-import type { HostView } from "../../controller/host-view.js";
+import type { HostView } from "../../controller/fleet/host-view.js";
 import { isHostName } from "../../shared/names.js";
 import { FleetError } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";

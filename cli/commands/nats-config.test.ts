@@ -10,7 +10,7 @@ import { Kvm } from "@nats-io/kv";
 import { jetstream } from "@nats-io/jetstream";
 import { freePort } from "../../test/support/net.js";
 import { waitFor } from "../../test/support/wait.js";
-import { startNatsServer } from "../../controller/embedded/nats-server.js";
+import { startNatsServer } from "../../controller/nats/embedded-server.js";
 import { natsConfigCommand } from "./nats-config.js";
 
 const FLEET = join(import.meta.dirname, "../../gitops/fleet.yaml");

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadFleetArg } from "../fleet-file.js";
 import { passwords } from "../nats-passwords.js";
-import { renderNatsConfig, type Address, type NatsConfigInput } from "../../controller/nats-config.js";
+import { renderNatsConfig, type Address, type NatsConfigInput } from "../../controller/nats/server-config.js";
 import { AGENT_DN_SUFFIX } from "../../shared/names.js";
 import { wantsHelp, type Command } from "../command.js";
 

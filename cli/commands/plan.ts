@@ -13,7 +13,7 @@ import { diffCatalogs, lineDiff, type HostDiff, type PropChange } from "../../co
 import { summarize } from "../../controller/compile/summary.js";
 import { orderResources } from "../../agent/engine/order.js";
 import { wantsHelp, type Command } from "../command.js";
-import { renderLivePlan, type LivePlan } from "../../controller/live-plan.js";
+import { renderLivePlan, type LivePlan } from "../../controller/fleet/live-plan.js";
 import { DEFAULT_API, DEFAULT_TOKEN_FILE, apiOptions, apiRequest } from "../api-client.js";
 import { exitCodeOf } from "../../shared/errors.js";
 

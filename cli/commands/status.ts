@@ -1,4 +1,4 @@
-import type { HostView } from "../../controller/host-view.js";
+import type { HostView } from "../../controller/fleet/host-view.js";
 import { wantsHelp, type Command } from "../command.js";
 import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 

@@ -1,11 +1,11 @@
 // `koji-fleet up`'s nats-server, confined like production: the users and per-host permissions
-// come from the same renderer (controller/nats-config.ts), with generated passwords in place of
+// come from the same renderer (controller/nats/server-config.ts), with generated passwords in place of
 // certificates. A client without credentials is refused. A host gets its user (a reload) before
 // its agent starts.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { renderNatsConfig } from "../../controller/nats-config.js";
-import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
+import { renderNatsConfig } from "../../controller/nats/server-config.js";
+import { startNatsServer, type NatsServer } from "../../controller/nats/embedded-server.js";
 import type { NatsConfig } from "../../shared/nats.js";
 import { passwords } from "../nats-passwords.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileFleet } from "./compile.js";
 import { diffCatalogs, diffResource, lineDiff } from "./catalog-diff.js";
-import { BUILDER, NFS, reference, withDns } from "./testing.js";
+import { BUILDER, NFS, reference, withDns } from "../../test/support/compiled-fleet.js";
 
 describe("diffCatalogs", () => {
   it("the same fleet: every host unchanged, nothing listed", () => {

@@ -2,13 +2,13 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { digestOf } from "../../shared/canonical.js";
 import { ProbeSchema, ResourceSchema, type CatalogContent } from "../../shared/protocol.js";
-import { contentDigest } from "../publication.js";
+import { contentDigest } from "../fleet/publication.js";
 import { defaultsApplied } from "../config/defaults.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
 import { compileFleet, type CompileOptions } from "./compile.js";
 import { opensslSubj, rfc2253, webCertSubject } from "./pki.js";
 import { NAMES_ID } from "./resources.js";
-import { BUILDER, compiled, DB, HUB, LOOKASIDE, NFS, reference, withDns, withExtraBuilders } from "./testing.js";
+import { BUILDER, compiled, DB, HUB, LOOKASIDE, NFS, reference, withDns, withExtraBuilders } from "../../test/support/compiled-fleet.js";
 
 const digests = (catalogs: CatalogContent[]) => Object.fromEntries(catalogs.map((c) => [c.host, contentDigest(c)]));
 

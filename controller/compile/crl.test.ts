@@ -15,7 +15,7 @@ import { diffCatalogs } from "./catalog-diff.js";
 import { compileFleet } from "./compile.js";
 import { PATHS } from "./farm.js";
 import { directivesNamed, httpdStructure } from "./httpd-lint.js";
-import { BUILDER, compiled, HUB, LOOKASIDE, reference } from "./testing.js";
+import { BUILDER, compiled, HUB, LOOKASIDE, reference } from "../../test/support/compiled-fleet.js";
 
 const tmp = useTmpDirs();
 const WEB_ONLY = "cs10-koji-05";

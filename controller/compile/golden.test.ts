@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileFleet } from "./compile.js";
-import { reference } from "./testing.js";
+import { reference } from "../../test/support/compiled-fleet.js";
 
 const dir = new URL("./golden/", import.meta.url);
 /** A controller with a CA always passes its CRL; this stands in for it (the text is the CA's, not ours). */

@@ -7,7 +7,7 @@ import { directivesNamed, httpdStructure } from "./httpd-lint.js";
 import { parseIni } from "./ini.js";
 import { rfc2253, type Subject } from "./pki.js";
 import { type HbaRule } from "./roles/database.js";
-import { compiled, DB, HUB, NFS, reference } from "./testing.js";
+import { compiled, DB, HUB, NFS, reference } from "../../test/support/compiled-fleet.js";
 
 /** Two web hosts, two builders, and kojira on a host of its own (so hub and kojira differ). */
 function bigger() {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { directivesNamed, httpdStructure } from "./httpd-lint.js";
 import { hbaLine, schemaSource, type HbaRule } from "./roles/database.js";
-import { BUILDER, compiled, DB, HUB, LOOKASIDE, NFS, reference } from "./testing.js";
+import { BUILDER, compiled, DB, HUB, LOOKASIDE, NFS, reference } from "../../test/support/compiled-fleet.js";
 
 const packagesOf = (c: ReturnType<typeof compiled>, host: string) => (c.resource(host, "package:roles").props.packages as { name: string }[]).map((p) => p.name);
 

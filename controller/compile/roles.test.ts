@@ -1,7 +1,7 @@
 // Every generated Koji config file parses as INI and says what an experienced admin would write.
 import { describe, expect, it } from "vitest";
 import { parseIni } from "./ini.js";
-import { BUILDER, compiled, HUB, reference } from "./testing.js";
+import { BUILDER, compiled, HUB, reference } from "../../test/support/compiled-fleet.js";
 
 describe("hub role: hub.conf and its secret drop-in", () => {
   const { ini, resource, content } = compiled();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { contentSummary, secretNamesIn, summarize } from "./summary.js";
-import { compiled, reference } from "./testing.js";
+import { compiled, reference } from "../../test/support/compiled-fleet.js";
 
 describe("summarize", () => {
   it("has a one-line summary of its own for every kind the compiler emits (no raw JSON fallback)", () => {

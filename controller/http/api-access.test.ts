@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp, type AppDeps } from "./app.js";
-import { FleetState } from "../fleet-state.js";
+import { FleetState } from "../fleet/state.js";
 
 const TOKEN = "kf-token-0123456789abcdef";
 const FAR = "198.51.100.20";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
-import { FleetState } from "../fleet-state.js";
+import { FleetState } from "../fleet/state.js";
 import type { Catalog } from "../../shared/protocol.js";
 
 const NOW = new Date("2026-11-26T12:00:00.000Z");

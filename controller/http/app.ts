@@ -2,7 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "../../shared/log.js";
 import type { Clock } from "../../shared/time.js";
-import type { FleetState } from "../fleet-state.js";
+import type { FleetState } from "../fleet/state.js";
 import { apiAccessHook, type ReadAccess } from "./api-auth.js";
 import { sendClientError, sendError } from "./errors.js";
 import { apiNames, jsonWriteHook, writeTargetHook } from "./write-guard.js";
@@ -20,7 +20,7 @@ import { healthRoutes } from "./routes/health.js";
 import { syncRoutes } from "./routes/sync.js";
 import { planRoutes, type LivePlanService } from "./routes/plan.js";
 import { pinRoutes } from "./routes/pins.js";
-import type { PinControl } from "../pins.js";
+import type { PinControl } from "../fleet/pins.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventStreamRoutes } from "./routes/events-stream.js";
 import { metricsRoutes } from "./routes/metrics.js";

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp, type AppDeps } from "./app.js";
-import { FleetState } from "../fleet-state.js";
+import { FleetState } from "../fleet/state.js";
 
 const SECRET = "correct horse battery staple";
 const NOW = new Date("2026-11-26T12:00:00.000Z");

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { Ajv } from "ajv";
 import { buildApp } from "./app.js";
-import { FleetState } from "../fleet-state.js";
+import { FleetState } from "../fleet/state.js";
 import { ERROR_CODES } from "../../shared/errors.js";
 import { ROUTES } from "./openapi.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StandbyServer } from "./standby.js";
 import { silentLogger } from "../../shared/log.js";
-import type { LeaseRecord } from "../leader-lease.js";
+import type { LeaseRecord } from "../nats/leader-lease.js";
 
 describe("standby server", () => {
   const leader: LeaseRecord = { holder: "ctl-a", incarnation: "x", term: 4, acquiredAt: "2026-11-26T15:00:00.000Z", renewedAt: "2026-11-26T15:00:02.000Z", ttlMs: 6_000 };

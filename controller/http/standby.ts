@@ -3,7 +3,7 @@
 // 503 naming the leader for everything else.
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "../../shared/log.js";
-import type { LeaseRecord } from "../leader-lease.js";
+import type { LeaseRecord } from "../nats/leader-lease.js";
 import type { HttpsMaterial } from "./app.js";
 import { sendError } from "./errors.js";
 

@@ -6,7 +6,7 @@ import forge from "node-forge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
-import { FleetState } from "../fleet-state.js";
+import { FleetState } from "../fleet/state.js";
 
 const { pki, md } = forge;
 interface Pair { cert: string; key: string }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { buildApp, type AppDeps } from "./app.js";
-import { FleetState } from "../fleet-state.js";
-import type { PinsState } from "../pins.js";
+import { FleetState } from "../fleet/state.js";
+import type { PinsState } from "../fleet/pins.js";
 import type { Rollout } from "../rollout/plan.js";
 import { apiNames, checkWriteTarget } from "./write-guard.js";
 

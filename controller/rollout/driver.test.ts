@@ -2,7 +2,7 @@
 // stream leader) is neither lost nor an unhandled rejection; the next tick publishes it.
 import { describe, expect, it, vi } from "vitest";
 import { RolloutDriver, STATUS_STEP_SPACING } from "./driver.js";
-import { FleetState } from "../fleet-state.js";
+import { FleetState } from "../fleet/state.js";
 import { KOJI_ROLE_DEPENDENCIES } from "./graph.js";
 import { createLogger } from "../../shared/log.js";
 import type { Catalog } from "../../shared/protocol.js";

@@ -5,11 +5,11 @@ import type { Catalog, FleetEvent } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
 import { iso, type Clock } from "../../shared/time.js";
 import { singleFlight } from "../../shared/single-flight.js";
-import type { FleetState } from "../fleet-state.js";
-import { controllerEvent } from "../events.js";
+import type { FleetState } from "../fleet/state.js";
+import { controllerEvent } from "../fleet/events.js";
 import { hostDependencies, type RoleDependencies } from "./graph.js";
 import { stepRollout, type HostHealth, type Rollout } from "./plan.js";
-import type { PublishResult } from "../reconciler.js";
+import type { PublishResult } from "../fleet/reconciler.js";
 
 export interface RolloutDeps {
   state: FleetState;

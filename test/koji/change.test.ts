@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, inject, it } from "vitest";
 import { parseIni } from "../../controller/compile/ini.js";
-import { BUILDER, HUB } from "../../controller/compile/testing.js";
+import { BUILDER, HUB } from "../support/compiled-fleet.js";
 import { waitFor } from "../support/wait.js";
 import { attachFarm } from "./farm.js";
 import { fqdn, koji } from "./lane.js";

@@ -3,7 +3,7 @@
 // enabled. Both were started by their host's agent (service kind → the systemd stand-in).
 import { readFile } from "node:fs/promises";
 import { describe, expect, inject, it } from "vitest";
-import { BUILDER, HUB } from "../../controller/compile/testing.js";
+import { BUILDER, HUB } from "../support/compiled-fleet.js";
 import { waitFor } from "../support/wait.js";
 import { attachFarm, type FarmHost } from "./farm.js";
 import { fqdn, koji } from "./lane.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { PATHS } from "../../controller/compile/farm.js";
 import { parseIni } from "../../controller/compile/ini.js";
-import { DB, HUB } from "../../controller/compile/testing.js";
+import { DB, HUB } from "../support/compiled-fleet.js";
 import { attachFarm, type FarmHost } from "./farm.js";
 import { sql } from "./lane.js";
 

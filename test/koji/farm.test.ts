@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
-import { BUILDER, HUB, reference } from "../../controller/compile/testing.js";
+import { BUILDER, HUB, reference } from "../support/compiled-fleet.js";
 import { attachFarm } from "./farm.js";
 import { fqdn } from "./lane.js";
 

@@ -4,7 +4,7 @@
 // the admin; a person's certificate from `koji-fleet ca user` logs in as its CN.
 import { describe, expect, inject, it } from "vitest";
 import { PATHS } from "../../controller/compile/farm.js";
-import { BUILDER, HUB } from "../../controller/compile/testing.js";
+import { BUILDER, HUB } from "../support/compiled-fleet.js";
 import { attachFarm } from "./farm.js";
 import { curl, fqdn, koji, sql, userCredential } from "./lane.js";
 

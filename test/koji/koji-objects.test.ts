@@ -4,7 +4,7 @@
 // passes only read (no admin session in the hub's database); drift made by hand with the koji
 // CLI is healed by the next pass (enableHost, addHostToChannel).
 import { describe, expect, inject, it } from "vitest";
-import { BUILDER, HUB, reference } from "../../controller/compile/testing.js";
+import { BUILDER, HUB, reference } from "../support/compiled-fleet.js";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { PATHS } from "../../controller/compile/farm.js";

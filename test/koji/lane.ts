@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PATHS } from "../../controller/compile/farm.js";
-import { DB, HUB, reference } from "../../controller/compile/testing.js";
+import { DB, HUB, reference } from "../support/compiled-fleet.js";
 import { unpackUserBundle, type Credential } from "../support/farm-pki.js";
 import type { Farm, FarmHost } from "./farm.js";
 import { PYTHON3 } from "./koji-source.js";

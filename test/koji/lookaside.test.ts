@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { chown, mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { reference, BUILDER } from "../../controller/compile/testing.js";
+import { reference, BUILDER } from "../support/compiled-fleet.js";
 import { LOOKASIDE_URL_PATH } from "../../controller/compile/roles/lookaside.js";
 import { attachFarm } from "./farm.js";
 import { curl, fqdn } from "./lane.js";

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, inject, it } from "vitest";
 import { PATHS } from "../../controller/compile/farm.js";
-import { BUILDER, HUB } from "../../controller/compile/testing.js";
+import { BUILDER, HUB } from "../support/compiled-fleet.js";
 import { attachFarm } from "./farm.js";
 import { fqdn, koji, sql } from "./lane.js";
 

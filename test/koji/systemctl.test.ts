@@ -7,7 +7,7 @@ import { mkdir, readFile, readlink, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, type ConvergeReport } from "../../agent/engine/converge.js";
-import { lines, options as engineOptions, outcomes, res } from "../../agent/engine/testing.js";
+import { lines, options as engineOptions, outcomes, res } from "../support/engine.js";
 import { factsFromOsRelease } from "../../agent/facts.js";
 import { filesInside } from "../../agent/kinds/testdata/systemd/testing.js";
 import { JOURNALCTL, parseShow, SYSTEMCTL } from "../../agent/providers/systemd.js";

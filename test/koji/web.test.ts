@@ -4,7 +4,7 @@
 // the person's DN (ProxyDNs): the web role's certificate, web.conf and the hub's ProxyDNs at once.
 import { describe, expect, inject, it } from "vitest";
 import { PATHS } from "../../controller/compile/farm.js";
-import { HUB } from "../../controller/compile/testing.js";
+import { HUB } from "../support/compiled-fleet.js";
 import { attachFarm } from "./farm.js";
 import { curl, fqdn, userCredential } from "./lane.js";
 

@@ -11,7 +11,7 @@ import { TestFleet, HOSTS } from "../support/fleet.js";
 import { waitFor } from "../support/wait.js";
 import { HUB, expectPublishedOnceInOrder, holdRolloutAfterFirstWave } from "./half-rollout.js";
 import { BUCKET_CONTROLLER } from "../../shared/names.js";
-import { LEASE_KEY, type LeaseRecord } from "../../controller/leader-lease.js";
+import { LEASE_KEY, type LeaseRecord } from "../../controller/nats/leader-lease.js";
 
 const CLI = new URL("../../bin/koji-fleet.js", import.meta.url).pathname;
 

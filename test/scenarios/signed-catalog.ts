@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Signer } from "../../shared/signing.js";
-import { SIGNING_KEY_FILE } from "../../controller/signing-key.js";
+import { SIGNING_KEY_FILE } from "../../controller/trust/signing-key.js";
 import { BUCKET_DESIRED } from "../../shared/names.js";
 import { digestOf } from "../../shared/canonical.js";
 import type { Catalog, Resource } from "../../shared/protocol.js";

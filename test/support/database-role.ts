@@ -1,5 +1,5 @@
 // The compiled database role converged FOR REAL by the agent's engine on a throwaway cluster
-// (agent/kinds/postgres-testing.ts). Adjusted for the test cluster, and nothing else: the data
+// (test/support/postgres-cluster.ts). Adjusted for the test cluster, and nothing else: the data
 // directory and pg_ctl (no systemd), socket directory and port, and the two SQL file paths
 // (under a temp directory; the schema is whichever file the caller gives).
 import { copyFileSync } from "node:fs";
@@ -8,12 +8,12 @@ import type { Resource } from "../../shared/protocol.js";
 import { silentLogger } from "../../shared/log.js";
 import { converge, type ConvergeReport } from "../../agent/engine/converge.js";
 import { defaultKinds } from "../../agent/kinds/index.js";
-import { EL10 } from "../../agent/kinds/testing.js";
-import type { TestCluster } from "../../agent/kinds/postgres-testing.js";
+import { EL10 } from "./kinds.js";
+import type { TestCluster } from "./postgres-cluster.js";
 import { createExecutor, type Executor } from "../../agent/providers/executor.js";
 import { createFiles } from "../../agent/providers/files.js";
 import type { SecretSource } from "../../agent/secrets.js";
-import type { compiled } from "../../controller/compile/testing.js";
+import type { compiled } from "./compiled-fleet.js";
 
 /** The catalog's database resources of `host`, pointed at `pg`, with `schema` as Koji's schema.sql. */
 export function databaseRoleResources(c: ReturnType<typeof compiled>, host: string, pg: TestCluster, tmp: string, schema: string): Resource[] {

@@ -6,7 +6,7 @@ import forge from "node-forge";
 import { createCsr, generateKeyPem } from "../../agent/csr.js";
 import { CertificateAuthority, type IssuePolicy } from "../../controller/ca/authority.js";
 import { CaRegistry } from "../../controller/ca/registry.js";
-import { compiled, reference } from "../../controller/compile/testing.js";
+import { compiled, reference } from "./compiled-fleet.js";
 import type { CertificateProps } from "../../shared/certificate-props.js";
 
 export interface Credential {

@@ -3,9 +3,9 @@ import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startNatsServer, type NatsServer } from "../../controller/embedded/nats-server.js";
+import { startNatsServer, type NatsServer } from "../../controller/nats/embedded-server.js";
 
-export { findNatsServer } from "../../controller/embedded/nats-server.js";
+export { findNatsServer } from "../../controller/nats/embedded-server.js";
 
 export interface NatsHandle extends Omit<NatsServer, "stop"> {
   /** SIGTERM and wait. Deletes the temp dir (store included) unless keepStore is set. */

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { AppDeps } from "../app.js";
 import { hostDependencies } from "../../rollout/graph.js";
-import type { HostView } from "../../host-view.js";
+import type { HostView } from "../../fleet/host-view.js";
 
 export interface GraphEdge {
   /** The host that waits… */

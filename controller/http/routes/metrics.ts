@@ -2,7 +2,7 @@
 // carry no credentials, and nothing here is secret beyond host names and phases.
 import type { FastifyPluginAsync } from "fastify";
 import type { AppDeps } from "../app.js";
-import { collectMetrics, CONTENT_TYPE, renderMetrics } from "../../metrics.js";
+import { collectMetrics, CONTENT_TYPE, renderMetrics } from "../../fleet/metrics.js";
 
 export const metricsRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get("/metrics", async (_req, reply) => {

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { HOST_NAME_PATTERN } from "../../../shared/names.js";
 import type { AppDeps } from "../app.js";
 import { sendError } from "../errors.js";
-import type { PinResult } from "../../pins.js";
+import type { PinResult } from "../../fleet/pins.js";
 
 const REVISION = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._/^~-]{0,199}$" } as const;
 const HOST_PARAMS = { type: "object", properties: { host: { type: "string", pattern: HOST_NAME_PATTERN } }, required: ["host"] } as const;

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { AppDeps } from "../app.js";
 import { sendError } from "../errors.js";
-import type { PlanResult } from "../../live-plan.js";
+import type { PlanResult } from "../../fleet/live-plan.js";
 
 export type LivePlanService = (revision: string) => Promise<PlanResult>;
 

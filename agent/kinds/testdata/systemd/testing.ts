@@ -1,7 +1,7 @@
 // Loads the captured systemctl/journalctl outputs next to this file for replay tests. Each
 // file starts with "# " header lines (systemd version, OS, the state, the command, "# exit N");
 // the rest is the command's output exactly as printed. Also a Files provider rooted in a
-// directory. Named testing.ts so the build skips it.
+// directory. The build skips testdata/.
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import type { Catalog, Condition, HostStatus } from "../../shared/protocol.js";
+import { hostView, type HostInputs } from "./host-view.js";
+
+const NOW = new Date("2026-11-26T12:00:30.000Z");
+const desired: Catalog = {
+  protocol: "kf.v1.catalog", host: "h1", revision: "bbbbbbb", generation: 2, issuedAt: "2026-11-26T12:00:00.000Z",
+  digest: "sha256:new", roles: ["builder"], resources: [], probes: [],
+};
+const ready = (status: Condition["status"], reason: string, message = ""): Condition => ({ type: "Ready", status, reason, message, lastTransitionTime: "2026-11-26T11:00:00.000Z" });
+const status = (over: Partial<HostStatus> = {}): HostStatus => ({
+  protocol: "kf.v1.status", host: "h1", agentVersion: "0.1.0", startedAt: "2026-11-26T11:00:00.000Z",
+  lastSeen: "2026-11-26T12:00:25.000Z", heartbeatSeconds: 15,
+  observed: { revision: "bbbbbbb", generation: 2, digest: "sha256:new" },
+  applied: { revision: "bbbbbbb", generation: 2, digest: "sha256:new" },
+  lastConverge: null, conditions: [ready("True", "Converged")], resources: [], probes: [], ...over,
+});
+const view = (over: Partial<HostInputs>) =>
+  hostView({ host: "h1", desired, status: status(), fleetRevision: "ccccccc", now: NOW, watchingSince: "2026-11-26T10:00:00.000Z", ...over });
+
+describe("host view", () => {
+  it("applied digest equals desired → Ready at the fleet revision, even if the catalog came from an older commit", () => {
+    const v = view({});
+    expect([v.phase, v.revision]).toEqual(["Ready", "ccccccc"]);
+  });
+
+  it("no status yet → Unknown with a reason and a since", () => {
+    const v = view({ status: null });
+    expect(v.phase).toBe("Unknown");
+    expect(v.conditions[0]).toMatchObject({ reason: "NoStatus", lastTransitionTime: "2026-11-26T10:00:00.000Z" });
+  });
+
+  it("no heartbeat for 3 intervals → Unknown since the last heartbeat, never Ready", () => {
+    const v = view({ status: status({ lastSeen: "2026-11-26T11:59:00.000Z" }) });
+    expect(v.phase).toBe("Unknown");
+    expect(v.conditions[0]).toMatchObject({ reason: "AgentSilent", lastTransitionTime: "2026-11-26T11:59:00.000Z" });
+  });
+
+  it("agent still on the old catalog → Progressing with the generation it waits for, since the catalog was issued", () => {
+    const old = { revision: "aaaaaaa", generation: 1, digest: "sha256:old" };
+    const v = view({ status: status({ observed: old, applied: old }) });
+    expect(v.phase).toBe("Progressing");
+    expect(v.revision).toBe("aaaaaaa");
+    expect(v.conditions[0]).toMatchObject({ reason: "Converging", lastTransitionTime: desired.issuedAt });
+    expect(v.conditions[0]?.message).toContain("generation 2");
+  });
+
+  it("agent tried the new catalog and a resource failed → Failed with the agent's reason", () => {
+    const failed: Condition = { type: "Converged", status: "False", reason: "ResourceFailed", message: "file:/x: EACCES", lastTransitionTime: "2026-11-26T12:00:10.000Z" };
+    const v = view({ status: status({ applied: { revision: "aaaaaaa", generation: 1, digest: "sha256:old" }, conditions: [ready("False", "ResourceFailed"), failed] }) });
+    expect(v.phase).toBe("Failed");
+    expect(v.conditions[0]).toMatchObject({ reason: "ResourceFailed", message: "file:/x: EACCES" });
+  });
+
+  it("converged but a probe fails → Failed with the probe named", () => {
+    const v = view({ status: status({ conditions: [ready("False", "ProbeFailing", "probe p failing")] }) });
+    expect(v.phase).toBe("Failed");
+    expect(v.conditions[0]?.reason).toBe("ProbeFailing");
+  });
+
+  it("the revision in force compiles new content the rollout has not published yet → Progressing (Queued), not at the new revision", () => {
+    const v = view({ intendedDigest: "sha256:newer" });
+    expect([v.phase, v.revision, v.conditions[0]?.reason]).toEqual(["Progressing", "bbbbbbb", "Queued"]);
+  });
+
+  it("a host the rollout holds back → Blocked with the rollout's reason and since", () => {
+    const v = view({ intendedDigest: "sha256:newer", waiting: { message: "waiting for hub on cs10-koji-00 (Failed: …)", since: "2026-11-26T12:00:05.000Z" } });
+    expect(v.phase).toBe("Blocked");
+    expect(v.conditions[0]).toMatchObject({ reason: "WaitingForDependency", message: "waiting for hub on cs10-koji-00 (Failed: …)", lastTransitionTime: "2026-11-26T12:00:05.000Z" });
+  });
+});

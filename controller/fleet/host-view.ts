@@ -1,0 +1,104 @@
+// Pure: what the controller says about one host, from what it asked (the desired catalog)
+// and what the agent reported. Every state that is not Ready carries a reason and a since.
+import type { Catalog, Condition, HostStatus } from "../../shared/protocol.js";
+
+export type HostPhase = "Ready" | "Progressing" | "Blocked" | "Failed" | "Unknown";
+
+export interface HostView {
+  host: string;
+  roles: string[];
+  phase: HostPhase;
+  /** The fleet revision this host is at: the current one when its applied content matches. */
+  revision: string | null;
+  desired: { revision: string; generation: number; digest: string; issuedAt: string } | null;
+  applied: HostStatus["applied"];
+  agentVersion: string | null;
+  lastSeen: string | null;
+  conditions: Condition[];
+  resources: { total: number; changed: number; failed: number; wouldChange: number };
+  failing: { resources: { id: string; error: string }[]; probes: { id: string; output: string; since: string }[] };
+}
+
+export interface HostInputs {
+  host: string;
+  desired: Catalog | null;
+  status: HostStatus | null;
+  fleetRevision: string | null;
+  now: Date;
+  /** When the controller started watching; the "since" of hosts never heard from. */
+  watchingSince: string;
+  /** Content digest compiled for this host at the fleet revision (null: the desired one). */
+  intendedDigest?: string | null;
+  /** Set while a rollout holds this host's new catalog back. */
+  waiting?: { message: string; since: string } | null;
+}
+
+const cond = (status: Condition["status"], reason: string, message: string, since: string): Condition => ({
+  type: "Ready", status, reason, message, lastTransitionTime: since,
+});
+
+function readiness(i: HostInputs): Condition {
+  const { desired, status } = i;
+  if (!status) return cond("Unknown", "NoStatus", "the agent has not reported yet", i.watchingSince);
+  const silentMs = i.now.getTime() - Date.parse(status.lastSeen);
+  if (silentMs > 3 * status.heartbeatSeconds * 1000) {
+    return cond("Unknown", "AgentSilent", `no heartbeat since ${status.lastSeen}`, status.lastSeen);
+  }
+  if (!desired) return cond("Unknown", "NotInFleet", "no desired catalog for this host", i.watchingSince);
+  const agentReady = status.conditions.find((c) => c.type === "Ready");
+  const converged = status.conditions.find((c) => c.type === "Converged");
+  const target = i.intendedDigest ?? desired.digest;
+  if (status.applied?.digest !== target && desired.digest !== target) {
+    return cond("False", "Queued", `the rollout has not published revision ${i.fleetRevision?.slice(0, 12) ?? "?"} to this host yet`, desired.issuedAt);
+  }
+  if (status.applied?.digest !== desired.digest) {
+    if (converged?.reason === "CatalogRejected") return cond("False", "CatalogRejected", converged.message, converged.lastTransitionTime);
+    if (status.observed?.generation === desired.generation && converged?.status === "False") {
+      return cond("False", converged.reason, converged.message, converged.lastTransitionTime);
+    }
+    return cond("False", "Converging", `waiting for the agent to apply generation ${desired.generation} (revision ${desired.revision.slice(0, 12)})`, desired.issuedAt);
+  }
+  if (!agentReady) return cond("Unknown", "NoReadyCondition", "the agent reported no Ready condition", status.lastSeen);
+  return { ...agentReady };
+}
+
+export function hostView(i: HostInputs): HostView {
+  const own = readiness(i);
+  // A host the rollout holds back is not at the fleet's revision; unless it is broken or
+  // silent anyway, the wait is the reason it is not there yet.
+  const ready = i.waiting && (own.status === "True" || own.reason === "Converging" || own.reason === "Queued")
+    ? cond("False", "WaitingForDependency", i.waiting.message, i.waiting.since)
+    : own;
+  const s = i.status;
+  const results = s?.resources ?? [];
+  const inSync = Boolean(i.desired && s?.applied?.digest === (i.intendedDigest ?? i.desired.digest));
+  const phase: HostPhase =
+    ready.status === "True" ? "Ready"
+    : ready.status === "Unknown" ? "Unknown"
+    : ready.reason === "Converging" || ready.reason === "Queued" ? "Progressing"
+    : ready.reason === "Waiting" || ready.reason === "WaitingForDependency" ? "Blocked"
+    : "Failed";
+  return {
+    host: i.host,
+    roles: i.desired?.roles ?? [],
+    phase,
+    revision: inSync ? i.fleetRevision : (s?.applied?.revision ?? null),
+    desired: i.desired
+      ? { revision: i.desired.revision, generation: i.desired.generation, digest: i.desired.digest, issuedAt: i.desired.issuedAt }
+      : null,
+    applied: s?.applied ?? null,
+    agentVersion: s?.agentVersion ?? null,
+    lastSeen: s?.lastSeen ?? null,
+    conditions: [ready, ...(s?.conditions.filter((c) => c.type !== "Ready") ?? [])],
+    resources: {
+      total: results.length,
+      changed: results.filter((r) => r.outcome === "changed").length,
+      failed: results.filter((r) => r.outcome === "failed").length,
+      wouldChange: results.filter((r) => r.outcome === "would-change").length,
+    },
+    failing: {
+      resources: results.filter((r) => r.outcome === "failed").map((r) => ({ id: r.id, error: r.error ?? "failed" })),
+      probes: (s?.probes ?? []).filter((p) => !p.healthy).map((p) => ({ id: p.id, output: p.output, since: p.since })),
+    },
+  };
+}

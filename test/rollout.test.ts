@@ -64,6 +64,10 @@ describe("rollouts", () => {
   it("a builder that fails its new catalog halts the batch; the other builders keep the old revision until a person resumes", async () => {
     const generations = new Map(BUILDERS.map((b) => [b, fleet.controller.fleet.desired.get(b)!.generation]));
     await breakFile("cs10-koji-03", "etc/kojid/kojid.conf");
+    // Failing already, before the push: its new catalog's failure must still halt (its Ready
+    // condition keeps the older since).
+    fleet.agents.get("cs10-koji-03")!.agent.requestConverge();
+    await waitFor(async () => (await view("cs10-koji-03")).phase === "Failed", { message: "builder 03 Failed before the push" });
     yaml = yaml.replace("maxjobs: 10", "maxjobs: 4");
     head = await fleet.push("builders: 4 jobs", { "fleet.yaml": yaml });
 

@@ -113,7 +113,7 @@ export class RolloutDriver {
     const out = new Map<string, HostHealth>();
     for (const v of this.d.state.hosts(this.d.clock())) {
       const ready = v.conditions[0];
-      out.set(v.host, { phase: v.phase, appliedDigest: v.applied?.digest ?? null, reason: ready?.reason ?? "", message: ready?.message ?? "", since: ready?.lastTransitionTime ?? "" });
+      out.set(v.host, { phase: v.phase, appliedDigest: v.applied?.digest ?? null, observedDigest: this.d.state.status.get(v.host)?.observed?.digest ?? null, reason: ready?.reason ?? "", message: ready?.message ?? "", since: ready?.lastTransitionTime ?? "" });
     }
     return out;
   }

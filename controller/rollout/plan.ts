@@ -27,6 +27,8 @@ export interface Rollout {
 export interface HostHealth {
   phase: "Ready" | "Progressing" | "Blocked" | "Failed" | "Unknown";
   appliedDigest: string | null;
+  /** The catalog the host's last converge was about, whether it succeeded or not. */
+  observedDigest: string | null;
   /** The host's Ready condition: why it is not ready, and since when. */
   reason: string;
   message: string;
@@ -42,13 +44,16 @@ export interface RolloutStep {
 }
 
 /**
- * Failed since its new catalog was published. A failure that began before (a probe that
- * failed while the host was still coming up) is not the new catalog's doing: the rollout waits
- * for the host instead of halting for good. The Koji lane halted a farm's first rollout on a
- * kojiweb probe that failed for one second just before the hub's second catalog.
+ * The new catalog's doing: its converge failed, or the host failed at or after its publish. A
+ * failure that began before and is not the new catalog's converge (a probe that failed while
+ * the host was still coming up) makes the rollout wait for the host instead of halting for
+ * good: the Koji lane halted a farm's first rollout on a kojiweb probe that failed for one
+ * second just before the hub's second catalog. A host already failing that then fails its new
+ * catalog too must still halt: its condition keeps the older `since`.
  */
-const failedAfterPublish = (publishedAt: string, h: HostHealth): boolean =>
-  h.phase === "Failed" && !(Date.parse(h.since) < Date.parse(publishedAt));
+const failedOnNewCatalog = (t: RolloutTarget, publishedAt: string, h: HostHealth): boolean =>
+  h.phase === "Failed" &&
+  ((h.observedDigest === t.digest && h.appliedDigest !== t.digest) || !(Date.parse(h.since) < Date.parse(publishedAt)));
 
 export const isDone = (t: RolloutTarget, r: Rollout, h: HostHealth | undefined): boolean =>
   r.published[t.host] !== undefined && (r.excused.includes(t.host) || (h?.phase === "Ready" && h.appliedDigest === t.digest));
@@ -64,7 +69,7 @@ export function stepRollout(r: Rollout, health: ReadonlyMap<string, HostHealth>,
   for (const t of r.targets) {
     const h = health.get(t.host);
     const publishedAt = r.published[t.host];
-    if (publishedAt !== undefined && h && failedAfterPublish(publishedAt, h) && !r.excused.includes(t.host)) {
+    if (publishedAt !== undefined && h && failedOnNewCatalog(t, publishedAt, h) && !r.excused.includes(t.host)) {
       return { ...step, halt: { host: t.host, message: `${t.host} failed after its new catalog: ${h.reason}: ${h.message}` } };
     }
   }

@@ -11,7 +11,7 @@ const SEED = [
 ];
 const deps = hostDependencies(SEED);
 const T0 = "2026-11-26T12:00:00.000Z";
-const ready = (digest = "old"): HostHealth => ({ phase: "Ready", appliedDigest: digest, reason: "Converged", message: "ok", since: T0 });
+const ready = (digest = "old"): HostHealth => ({ phase: "Ready", appliedDigest: digest, observedDigest: digest, reason: "Converged", message: "ok", since: T0 });
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({
   revision: "r2", startedAt: T0, phase: "Progressing", halt: null, maxUnavailable: 1, published: {}, excused: [],
   targets: SEED.map((h) => ({ host: h.host, digest: `new-${h.host}`, batched: h.roles.includes("builder") })),
@@ -39,7 +39,7 @@ describe("role dependency graph", () => {
 describe("rollout steps", () => {
   it("first step: the hosts nobody waits on go first (a failing one too: its new catalog may be the fix); the others say who they wait for and why", () => {
     const health = allReady();
-    health.set("cs10-koji-01", { phase: "Failed", appliedDigest: "old", reason: "ProbeFailing", message: "probe postgres-login failing: password authentication failed", since: T0 });
+    health.set("cs10-koji-01", { phase: "Failed", appliedDigest: "old", observedDigest: "old", reason: "ProbeFailing", message: "probe postgres-login failing: password authentication failed", since: T0 });
     const step = stepRollout(rollout(), health, deps);
     expect(step.publish).toEqual(["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"]);
     expect(step.waiting.get("cs10-koji-00")).toBe(`waiting for database on cs10-koji-01 (Failed: probe postgres-login failing: password authentication failed since ${T0})`);
@@ -73,7 +73,7 @@ describe("rollout steps", () => {
 
   it("a published builder that fails halts the rollout: nothing more is published, with host and reason", () => {
     const builders = ["b1", "b2"].map((host) => ({ host, digest: `new-${host}`, batched: true }));
-    const health = new Map([["b1", { phase: "Failed", appliedDigest: "old", reason: "ProbeFailing", message: "probe kojid failing", since: T0 } as HostHealth], ["b2", ready()]]);
+    const health = new Map([["b1", { phase: "Failed", appliedDigest: "old", observedDigest: "old", reason: "ProbeFailing", message: "probe kojid failing", since: T0 } as HostHealth], ["b2", ready()]]);
     const step = stepRollout(rollout({ targets: builders, published: { b1: T0 }, maxUnavailable: 2 }), health, new Map());
     expect(step.halt).toEqual({ host: "b1", message: "b1 failed after its new catalog: ProbeFailing: probe kojid failing" });
     expect(step.publish).toEqual([]);
@@ -81,7 +81,7 @@ describe("rollout steps", () => {
 
   it("a host failing since before its new catalog was published does not halt: the rollout waits for it", () => {
     const later = "2026-11-26T12:00:05.000Z";
-    const failing = (since: string): HostHealth => ({ phase: "Failed", appliedDigest: "new-cs10-koji-00", reason: "ProbeFailing", message: "probe http:kojiweb-page failing", since });
+    const failing = (since: string): HostHealth => ({ phase: "Failed", appliedDigest: "new-cs10-koji-00", observedDigest: "new-cs10-koji-00", reason: "ProbeFailing", message: "probe http:kojiweb-page failing", since });
     const published = { "cs10-koji-00": later, "cs10-koji-01": T0, "cs10-koji-02": T0, "cs10-koji-04": T0 };
     const health = (since: string) => new Map([...allReady(), ["cs10-koji-00", failing(since)], ...["cs10-koji-01", "cs10-koji-02", "cs10-koji-04"].map((h) => [h, ready(`new-${h}`)] as const)]);
     const before = stepRollout(rollout({ published }), health(T0), deps);
@@ -89,6 +89,15 @@ describe("rollout steps", () => {
     expect(before.waiting.get("cs10-koji-03")).toMatch(/^waiting for hub on cs10-koji-00 \(Failed: probe http:kojiweb-page failing since /);
     // The same failure beginning at (or after) the publish is the new catalog's: it halts.
     expect(stepRollout(rollout({ published }), health(later), deps).halt?.host).toBe("cs10-koji-00");
+  });
+
+  it("a host already failing that then fails its new catalog's converge halts, though its failure began before the publish", () => {
+    const later = "2026-11-26T12:00:05.000Z";
+    const published = { "cs10-koji-03": later };
+    const failing = (observedDigest: string): HostHealth => ({ phase: "Failed", appliedDigest: "old", observedDigest, reason: "ResourceFailed", message: "file:/etc/kojid/kojid.conf: is a directory", since: T0 });
+    const step = (observed: string) => stepRollout(rollout({ published, targets: [{ host: "cs10-koji-03", digest: "new-03", batched: true }] }), new Map([["cs10-koji-03", failing(observed)]]), deps);
+    expect(step("old").halt).toBeNull();
+    expect(step("new-03").halt).toEqual({ host: "cs10-koji-03", message: "cs10-koji-03 failed after its new catalog: ResourceFailed: file:/etc/kojid/kojid.conf: is a directory" });
   });
 
   it("a halted rollout publishes nothing until resumed; every target done → complete", () => {

@@ -1,6 +1,9 @@
 // Pieces the probe kinds share: how a result quotes what it saw, user patterns, redaction.
 import { Type } from "@sinclair/typebox";
 
+// excerpt and redact are the Koji client's too: they live in shared/quote.ts.
+export { excerpt, redact } from "../../shared/quote.js";
+
 /** A POSIX account name for runuser -u (names only: runuser takes no numeric id). */
 export const UserName = Type.String({ pattern: "^[a-z_][a-zA-Z0-9_.-]{0,31}\\$?$" });
 
@@ -10,17 +13,8 @@ export const RegexString = Type.String({ minLength: 1, maxLength: 1024 });
 /** Per-request bound, inside the 30 s every probe has. */
 export const TimeoutMs = Type.Integer({ minimum: 100, maximum: 25_000 });
 
-const EXCERPT_CHARS = 240;
-
-/**
- * What was seen, on one line: trimmed, line breaks shown as ⏎, capped. An output must fit on
- * a status line, so a probe quotes a little of what it saw rather than all of it.
- */
-export function excerpt(text: string, max = EXCERPT_CHARS): string {
-  const flat = text.trim().replace(/\s*\r?\n\s*/g, " ⏎ ");
-  if (flat === "") return "(empty)";
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
+/** Bodies beyond this are cut: a probe matches a page or one XML-RPC answer, not a download. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** The regex, or the reason it is not one (a probe with a broken pattern is unhealthy, not a crash). */
 export function compileRegex(source: string, prop: string): RegExp | string {
@@ -29,13 +23,6 @@ export function compileRegex(source: string, prop: string): RegExp | string {
   } catch (err) {
     return `invalid ${prop} ${JSON.stringify(source)}: ${(err as Error).message}`;
   }
-}
-
-/** Cuts secrets (and values derived from them) out of any text that may reach an output. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("[redacted]");
-  return out;
 }
 
 export type CheckOutcome = { healthy: boolean; output: string };

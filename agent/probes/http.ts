@@ -3,8 +3,9 @@
 // `/koji/` → 200, a known lookaside file → 200 (HEAD).
 import { Type, type Static } from "@sinclair/typebox";
 import type { ProbeKind } from "./index.js";
-import { RegexString, TimeoutMs, compileRegex, excerpt, healthy, unhealthy } from "./common.js";
-import { TlsProps, httpRequest, loadTls, showUrl } from "./http-client.js";
+import { httpRequest, showUrl } from "../../shared/http-request.js";
+import { MAX_BODY_BYTES, RegexString, TimeoutMs, compileRegex, excerpt, healthy, unhealthy } from "./common.js";
+import { TlsProps, loadTls } from "./tls-props.js";
 
 const Status = Type.Integer({ minimum: 100, maximum: 599 });
 
@@ -48,6 +49,7 @@ export const httpProbe: ProbeKind<HttpProbeProps> = {
       reply = await httpRequest({
         url, method, tls, signal: ctx.signal,
         timeoutMs: props.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxBodyBytes: MAX_BODY_BYTES,
         ...(headers && { headers }),
         ...(props.body !== undefined && { body: props.body }),
       });

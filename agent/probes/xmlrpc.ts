@@ -6,10 +6,12 @@
 import { isDeepStrictEqual } from "node:util";
 import { Type, type Static } from "@sinclair/typebox";
 import type { ProbeKind } from "./index.js";
-import { RegexString, TimeoutMs, compileRegex, excerpt, healthy, unhealthy } from "./common.js";
-import { TlsProps, loadTls, showUrl } from "./http-client.js";
-import { HubError, callHub } from "./koji-session.js";
-import type { XmlRpcResult } from "../../shared/koji/xmlrpc-codec.js";
+import { MAX_BODY_BYTES, RegexString, TimeoutMs, compileRegex, excerpt, healthy, unhealthy } from "./common.js";
+import { TlsProps, loadTls } from "./tls-props.js";
+import { FleetError } from "../../shared/errors.js";
+import { showUrl } from "../../shared/http-request.js";
+import { KojiSession } from "../../shared/koji/session.js";
+import { kwargs, type XmlRpcResult, type XmlRpcStruct, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
 /**
  * Probes only read: the method must be a query by its name (getX, listX, queryX, hasX, checkX,
@@ -76,6 +78,17 @@ function judge(props: XmlRpcProbeProps, result: XmlRpcResult, shown: string): st
   return null;
 }
 
+/** One call; with login, the session is opened for it and closed after: a probe every 30 s leaves none behind. */
+async function callOnce(session: KojiSession, method: string, args: XmlRpcValue[], login: boolean): Promise<XmlRpcResult> {
+  if (!login) return session.call(method, ...args);
+  await session.sslLogin();
+  try {
+    return await session.call(method, ...args);
+  } finally {
+    await session.logout();
+  }
+}
+
 export const xmlrpcProbe: ProbeKind<XmlRpcProbeProps> = {
   name: "xmlrpc",
   schema: XmlRpcProbeSchema,
@@ -83,16 +96,24 @@ export const xmlrpcProbe: ProbeKind<XmlRpcProbeProps> = {
     const url = new URL(props.url);
     const call = `${props.method}${props.sslLogin ? " (after sslLogin)" : ""}`;
     if (props.sslLogin && (!props.clientCert || url.protocol !== "https:")) return unhealthy(`${call}: sslLogin needs an https url and a clientCert`);
-    const args = props.kwargs ? [...(props.params ?? []), { ...props.kwargs, __starstar: true }] : (props.params ?? []);
+    const params = (props.params ?? []) as XmlRpcValue[];
+    const args = props.kwargs ? [...params, kwargs(props.kwargs as XmlRpcStruct)] : params;
     let result: XmlRpcResult;
     try {
       const tls = await loadTls(props, ctx);
-      // Node cannot do TLS 1.3 post-handshake auth (Koji pitfall 9): login over TLS 1.2 unless told otherwise.
-      const login = props.sslLogin ? { tls: { ...tls, maxVersion: props.tlsMaxVersion ?? ("TLSv1.2" as const) } } : undefined;
-      result = await callHub({ url, tls, timeoutMs: props.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: ctx.signal }, props.method, args, login);
+      const session = new KojiSession({
+        hubUrl: props.url,
+        credentials: tls,
+        timeoutMs: props.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        signal: ctx.signal,
+        maxAnswerBytes: MAX_BODY_BYTES,
+        // TLS 1.2 for the login unless told otherwise (the session's default says why).
+        ...(props.tlsMaxVersion && { loginTlsMaxVersion: props.tlsMaxVersion }),
+      });
+      result = await callOnce(session, props.method, args, props.sslLogin === true);
     } catch (err) {
-      // A HubError already names the call and URL (sslLogin or the method itself).
-      return unhealthy(err instanceof HubError ? err.message : `${call} at ${showUrl(url)}: ${(err as Error).message}`);
+      // The session's errors already name the call and URL (sslLogin or the method itself).
+      return unhealthy(err instanceof FleetError ? err.message : `${call} at ${showUrl(url)}: ${(err as Error).message}`);
     }
     const shown = excerpt(JSON.stringify(result));
     const failure = judge(props, result, shown);

@@ -6,7 +6,8 @@ import { ResourceResultSchema } from "../../shared/protocol.js";
 import { FakeKojiHub, READ_METHODS } from "../../test/support/fake-koji-hub.js";
 import { READ_FAILED, convergeKojiObjects, kojiraPermitted, registeredBuilders } from "./converge.js";
 import type { DesiredBuilder, DesiredKojiObjects } from "./objects.js";
-import { KojiSession, type KojiCaller } from "./session.js";
+import { credentialFiles } from "../../shared/koji/credentials.js";
+import { KojiSession, type KojiCaller } from "../../shared/koji/session.js";
 
 const B = "cs10-koji-03.mx-os";
 const builder = (over: Partial<DesiredBuilder> = {}): DesiredBuilder => ({ name: B, arches: ["x86_64"], channels: ["default", "createrepo"], capacity: 2, enabled: true, ...over });
@@ -19,8 +20,11 @@ afterEach(async () => {
 async function start(): Promise<{ hub: FakeKojiHub; session: KojiSession }> {
   const hub = await FakeKojiHub.start();
   hubs.push(hub);
-  return { hub, session: new KojiSession({ hubUrl: hub.url, caFile: hub.caFile, certFile: await hub.clientPem("kojiadmin") }) };
+  return { hub, session: await sessionAs(hub, "kojiadmin") };
 }
+/** The controller's session: logged in with `cn`'s certificate, which must hold admin. */
+const sessionAs = async (hub: FakeKojiHub, cn: string, requirePermission: string | null = "admin") =>
+  new KojiSession({ hubUrl: hub.url, credentials: credentialFiles({ caFile: hub.caFile, certFile: await hub.clientPem(cn) }), ...(requirePermission !== null && { requirePermission }) });
 const outcomes = (r: { results: { id: string; outcome: string; changes: string[]; error?: string }[] }) =>
   Object.fromEntries(r.results.map((x) => [x.id, x.error ? [x.outcome, ...x.changes, `! ${x.error}`] : [x.outcome, ...x.changes]]));
 const hostState = (hub: FakeKojiHub, name = B) => {
@@ -111,14 +115,14 @@ describe("convergeKojiObjects", () => {
 
   it("kojid logged in before addHost (pitfall 2) → the host fails with the fix named, kojira still converges", async () => {
     const { hub, session } = await start();
-    const kojid = new KojiSession({ hubUrl: hub.url, caFile: hub.caFile, certFile: await hub.clientPem(B), requirePermission: null });
+    const kojid = await sessionAs(hub, B, null); // kojid's own login: no admin
     await kojid.sslLogin(); // LoginCreatesUser: a NORMAL user named like the builder
     const r = await convergeKojiObjects(session, desired());
     expect(r.results.find((x) => x.id === "koji-user:kojira")?.outcome).toBe("changed");
     const host = r.results.find((x) => x.id === `koji-host:${B}`);
     expect(host).toMatchObject({ outcome: "failed", changes: [], errorCode: "KF_ERR_RESOURCE" });
     expect(host?.error).toBe(
-      `addHost ${B} [x86_64]: addHost: Koji fault 1000: user ${B} already exists and it is not a host` +
+      `addHost ${B} [x86_64]: addHost at ${hub.url}: Koji fault 1000: user ${B} already exists and it is not a host` +
         " (kojid on this builder logged in before koji-fleet registered it, koji.md pitfall 2: after checking that user, run koji add-host --force with the builder's name and arches)",
     );
     expect(registeredBuilders(r.results)).toEqual(new Set());
@@ -142,7 +146,7 @@ describe("convergeKojiObjects", () => {
 
   it("hub unreachable → every object failed as unreadable (KF_ERR_NOT_READY); registration keeps its previous value", async () => {
     const { hub } = await start();
-    const down = new KojiSession({ hubUrl: "https://127.0.0.1:1/kojihub", caFile: hub.caFile });
+    const down = new KojiSession({ hubUrl: "https://127.0.0.1:1/kojihub", credentials: credentialFiles({ caFile: hub.caFile }) });
     const r = await convergeKojiObjects(down, desired());
     expect(r.results.map((x) => [x.id, x.outcome, x.errorCode, x.error?.startsWith(READ_FAILED)])).toEqual([
       ["koji-user:kojira", "failed", "KF_ERR_NOT_READY", true],
@@ -155,7 +159,7 @@ describe("convergeKojiObjects", () => {
 
   it("login refused (not an admin) → writes fail naming the first call not made; reads still report", async () => {
     const { hub } = await start();
-    const bob = new KojiSession({ hubUrl: hub.url, caFile: hub.caFile, certFile: await hub.clientPem("bob") });
+    const bob = await sessionAs(hub, "bob");
     const r = await convergeKojiObjects(bob, desired());
     expect(r.results.map((x) => [x.outcome, x.errorCode])).toEqual([
       ["failed", "KF_ERR_FORBIDDEN"],

@@ -6,8 +6,9 @@ import { performance } from "node:perf_hooks";
 import { FleetError } from "../../shared/errors.js";
 import type { ResourceOutcome, ResourceResult } from "../../shared/protocol.js";
 import { hostId, planKojiObjects, userId, type DesiredKojiObjects, type ObservedHost, type ObservedUser } from "./objects.js";
-import type { KojiCaller } from "./session.js";
-import { KojiFault, kwargs, type XmlRpcStruct, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
+import { getHost, getUser, getUserPerms, hostChannels } from "../../shared/koji/calls.js";
+import type { KojiCaller } from "../../shared/koji/session.js";
+import { KojiFault } from "../../shared/koji/xmlrpc-codec.js";
 
 export interface ConvergeKojiOptions {
   /**
@@ -162,42 +163,14 @@ function hostEntryExists(r: ResourceResult): boolean | undefined {
 
 async function observe(session: KojiCaller, t: Target, into: Observed): Promise<void> {
   if (t.kind === "koji-user") {
-    const user = await session.call("getUser", t.name);
-    into.users[t.name] = user === null ? null : { id: num(field(user, "id", "getUser")), name: t.name, usertype: num(field(user, "usertype", "getUser") ?? 0) };
+    const user = await getUser(session, t.name);
+    into.users[t.name] = user;
     // getUserPerms on a missing user is a fault, and a new user has none anyway.
-    into.perms[t.name] = user === null ? [] : strings(await session.call("getUserPerms", t.name), "getUserPerms");
+    into.perms[t.name] = user === null ? [] : await getUserPerms(session, t.name);
     return;
   }
-  const host = await session.call("getHost", t.name);
-  if (host === null) {
-    into.hosts[t.name] = null;
-    return;
-  }
-  const id = num(field(host, "id", "getHost"));
-  const channels = await session.call("listChannels", kwargs({ hostID: id }));
-  if (!Array.isArray(channels)) throw unexpected("listChannels", channels);
-  into.hosts[t.name] = {
-    id,
-    name: t.name,
-    arches: String(field(host, "arches", "getHost") ?? ""),
-    capacity: num(field(host, "capacity", "getHost")),
-    enabled: field(host, "enabled", "getHost") === true,
-    channels: channels.map((c) => String(field(c, "name", "listChannels"))),
-  };
-}
-
-const unexpected = (method: string, value: unknown) => new FleetError("KF_ERR_RESOURCE", `${method}: unexpected answer from the hub: ${JSON.stringify(value)?.slice(0, 200)}`);
-function field(v: XmlRpcValue, name: string, method: string): XmlRpcValue | undefined {
-  if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Date) throw unexpected(method, v);
-  return (v as XmlRpcStruct)[name];
-}
-function num(v: XmlRpcValue | undefined): number {
-  if (typeof v !== "number") throw unexpected("a number field", v);
-  return v;
-}
-function strings(v: XmlRpcValue, method: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw unexpected(method, v);
-  return v as string[];
+  const host = await getHost(session, t.name);
+  into.hosts[t.name] = host && { ...host, channels: await hostChannels(session, host.id) };
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

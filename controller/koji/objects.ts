@@ -2,6 +2,7 @@
 // the hub calls that close the gap, and nothing else: read, diff, write only what differs.
 // The calls and their order are koji-ansible's koji_host module and koji.md §5/§11.
 import { hostsWith, type ResolvedFleet } from "../config/defaults.js";
+import type { KojiHost, KojiUser } from "../../shared/koji/calls.js";
 import { kwargs, XmlRpcDouble, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
 export interface DesiredBuilder {
@@ -19,20 +20,11 @@ export interface DesiredKojiObjects {
   readonly builders: readonly DesiredBuilder[];
 }
 
-export interface ObservedUser {
-  readonly id: number;
-  readonly name: string;
-  /** 0 NORMAL, 1 HOST, 2 GROUP (koji.USERTYPES). */
-  readonly usertype: number;
-}
+/** A user as getUser reads it. */
+export type ObservedUser = KojiUser;
 
-export interface ObservedHost {
-  readonly id: number;
-  readonly name: string;
-  /** As the hub stores it: space separated, e.g. "x86_64 aarch64". */
-  readonly arches: string;
-  readonly capacity: number;
-  readonly enabled: boolean;
+/** A host as getHost reads it, with the channels it is in. */
+export interface ObservedHost extends KojiHost {
   readonly channels: readonly string[];
 }
 

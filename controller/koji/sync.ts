@@ -11,7 +11,8 @@ import { singleFlight } from "../../shared/single-flight.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
 import { defaultsApplied } from "../config/defaults.js";
 import { farmOf } from "../compile/farm.js";
-import { KojiSession } from "./session.js";
+import { credentialFiles } from "../../shared/koji/credentials.js";
+import { KojiSession } from "../../shared/koji/session.js";
 import { convergeKojiObjects, kojiraPermitted, registeredBuilders } from "./converge.js";
 import { desiredKojiObjects } from "./objects.js";
 
@@ -47,7 +48,12 @@ export class KojiObjectsSync {
     const fleet = this.d.fleet();
     if (!fleet) return;
     const resolved = defaultsApplied(fleet);
-    const session = new KojiSession({ hubUrl: this.d.hubUrl ?? farmOf(resolved).hubUrl, caFile: this.d.caFile, certFile: this.d.adminCertFile });
+    const session = new KojiSession({
+      hubUrl: this.d.hubUrl ?? farmOf(resolved).hubUrl,
+      credentials: credentialFiles({ caFile: this.d.caFile, certFile: this.d.adminCertFile }),
+      // createUser, grantPermission and the host calls need it: a login without it says so at once.
+      requirePermission: "admin",
+    });
     const owned = await this.owned();
     const report = await convergeKojiObjects(session, desiredKojiObjects(resolved), { owned });
     this.results = report.results;

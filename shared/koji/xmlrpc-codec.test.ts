@@ -15,7 +15,7 @@ import {
   type XmlRpcValue,
 } from "./xmlrpc-codec.js";
 
-// The codec the controller, the agent's xmlrpc probe and the test hubs share: the tables the two
+// The codec the controller, the agent's xmlrpc probe and the fake hub share: the tables the two
 // former codecs were held to, both kept.
 const response = (value: string) => `<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value>${value}</value>\n</param>\n</params>\n</methodResponse>\n`;
 const decode = (xml: string): XmlRpcValue => decodeValue(parseXml(xml));

@@ -1,5 +1,5 @@
 // XML-RPC as Koji speaks it, pure (no I/O): encode and decode calls, responses and faults, for
-// the controller's Koji objects, the agent's xmlrpc probe and the test hubs. Koji extends plain
+// the Koji client (xmlrpc-post.ts, session.ts) and the fake hub of the tests. Koji extends plain
 // XML-RPC with <nil/> (allow_none) and <i8>, and passes Python keyword arguments as a trailing
 // struct marked `__starstar: true` (koji/__init__.py encode_args). dateTime.iso8601 and base64
 // decode to their text: a probe compares them, nothing computes with them.
@@ -50,8 +50,10 @@ export class KojiFault extends FleetError {
     readonly faultCode: number,
     readonly faultString: string,
     readonly method?: string,
+    /** The endpoint that answered (no query), when the fault came over the wire. */
+    readonly where?: string,
   ) {
-    super(catalogueCode(faultCode), `${method ? `${method}: ` : ""}Koji fault ${faultCode}: ${faultString}`);
+    super(catalogueCode(faultCode), `${method ? `${method}${where ? ` at ${where}` : ""}: ` : ""}Koji fault ${faultCode}: ${faultString}`);
   }
 }
 
@@ -187,7 +189,7 @@ function parse(xml: string, rootName: string): XmlElement {
 }
 
 /** The single result of a methodResponse; a fault is thrown as KojiFault, anything else not XML-RPC as XmlRpcDecodeError. */
-export function decodeResponse(xml: string, method?: string): XmlRpcResult {
+export function decodeResponse(xml: string, method?: string, where?: string): XmlRpcResult {
   const root = parse(xml, "methodResponse");
   const [body] = root.children;
   if (body?.name === "fault") {
@@ -195,14 +197,14 @@ export function decodeResponse(xml: string, method?: string): XmlRpcResult {
     const code = typeof f === "object" && f !== null && !Array.isArray(f) ? f.faultCode : undefined;
     const text = typeof f === "object" && f !== null && !Array.isArray(f) ? f.faultString : undefined;
     if (typeof code !== "number" || typeof text !== "string") throw new XmlRpcDecodeError("fault without faultCode/faultString");
-    throw new KojiFault(code, text, method);
+    throw new KojiFault(code, text, method, where);
   }
   const values = each(only(root, "params"), "param").map((p) => decodeValue(only(p, "value")));
   if (values.length !== 1) throw new XmlRpcDecodeError(`a methodResponse carries one value, got ${values.length}`);
   return values[0]!;
 }
 
-/** What a server needs from a methodCall (the test hubs). */
+/** What a server needs from a methodCall (the fake hub of the tests). */
 export function decodeCall(xml: string): { method: string; params: XmlRpcResult[] } {
   const root = parse(xml, "methodCall");
   const name = root.children.find((c) => c.name === "methodName");

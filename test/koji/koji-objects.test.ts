@@ -11,7 +11,8 @@ import { PATHS } from "../../controller/compile/farm.js";
 import { defaultsApplied } from "../../controller/config/defaults.js";
 import { convergeKojiObjects } from "../../controller/koji/converge.js";
 import { desiredKojiObjects } from "../../controller/koji/objects.js";
-import { KojiSession } from "../../controller/koji/session.js";
+import { credentialFiles } from "../../shared/koji/credentials.js";
+import { KojiSession } from "../../shared/koji/session.js";
 import type { ResourceResult } from "../../shared/protocol.js";
 import { forward } from "../support/netns.js";
 import { waitFor } from "../support/wait.js";
@@ -81,7 +82,8 @@ describe(`the controller's Koji-object pass against the real hub on ${HUB}`, () 
     const socket = join(farm.dir, "hub-443.sock");
     const forwarder = await forward(hub.ns, socket, hub.address, 443);
     try {
-      const session = (certFile: string) => new KojiSession({ hubUrl: `https://${fqdn(HUB)}/kojihub`, caFile: hub.path(PATHS.caCert), certFile, connect: () => connect(socket) });
+      const session = (certFile: string) =>
+        new KojiSession({ hubUrl: `https://${fqdn(HUB)}/kojihub`, credentials: credentialFiles({ caFile: hub.path(PATHS.caCert), certFile }), requirePermission: "admin", connect: () => connect(socket) });
       const want = desiredKojiObjects(fleet);
       const bigger = { ...want, builders: want.builders.map((b) => ({ ...b, capacity: b.capacity + 5 })) };
       process.kill(hub.agentPid, "SIGSTOP"); // its admin-login probe would add sessions meanwhile

@@ -11,6 +11,7 @@ import { ControllerBus } from "./nats/bus.js";
 import { FleetState } from "./fleet/state.js";
 import { GitSource } from "./git/source.js";
 import { Reconciler } from "./fleet/reconciler.js";
+import { Publisher } from "./fleet/publisher.js";
 import { buildApp } from "./http/app.js";
 import { createApiTokensFile, readHttpAuth } from "./http/secrets.js";
 import { loadOrCreateSigner } from "./trust/signing-key.js";
@@ -25,7 +26,6 @@ import { ForgeryReports } from "./fleet/event-origin.js";
 import { HostKeys } from "./trust/host-keys.js";
 import { SecretVault } from "./trust/secrets-vault.js";
 import { RolloutDriver } from "./rollout/driver.js";
-import { KOJI_ROLE_DEPENDENCIES } from "./rollout/graph.js";
 import { KojiObjectsSync } from "./koji/sync.js";
 import { NatsAuthorization } from "./nats/authorization.js";
 import { Pins, pinControl } from "./fleet/pins.js";
@@ -178,21 +178,15 @@ export class Controller {
     const vault = await SecretVault.open(this.config.stateDir);
     const pins = new Pins(bus.controller);
     await pins.load();
+    const publisher = new Publisher({ bus, state: this.fleet, signer: this.signer, vault, hostKeys, log: this.log, clock: this.clock });
+    const rollouts = (this.rollouts = new RolloutDriver({ state: this.fleet, publisher, emit: (e) => this.emit(e), clock: this.clock, log: this.log }));
     const reconciler = new Reconciler({
-      git, bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, signer: this.signer, vault, hostKeys, pins,
-      startRollout: (revision, catalogs) => this.rollouts?.start(revision, catalogs),
+      git, bus, state: this.fleet, fleetPath: this.config.git.path, log: this.log, clock: this.clock, publisher, rollouts, pins,
       compileOptions: () => ({ ...(ca && { caCertPem: ca.certificatePem }), ...(revocations && { crlPem: revocations.pem }), registeredBuilders: this.kojiSync?.registered ?? new Set(), kojiraPermitted: this.kojiSync?.kojiraPermitted ?? false }),
     });
     this.reconciler = reconciler;
-    this.rollouts = new RolloutDriver({
-      state: this.fleet, publish: (c) => reconciler.publishLocked(c), emit: (e) => this.emit(e), clock: this.clock, log: this.log,
-      settings: () => ({
-        maxUnavailable: reconciler.fleet?.rollout?.maxUnavailable ?? 1,
-        roleDependencies: { ...KOJI_ROLE_DEPENDENCIES, ...reconciler.fleet?.rollout?.dependencies },
-      }),
-    });
     await this.reconciler.restore();
-    if (ca) this.serveTrust(nc, ca, hostKeys, this.signer, reconciler);
+    if (ca) this.serveTrust(nc, ca, hostKeys, this.signer, publisher);
     if (this.config.natsServer) {
       const registry = this.config.ca ? new CaRegistry(this.config.ca.dir) : null;
       this.natsAuthorization = new NatsAuthorization(this.config.natsServer, () => [...this.fleet.intended.keys()], async () => (await registry?.revokedHosts()) ?? [], this.log);
@@ -265,7 +259,7 @@ export class Controller {
   }
 
   /** Enrollment and certificate requests, answered with the fleet CA. */
-  private serveTrust(nc: NatsConnection, ca: CertificateAuthority, hostKeys: HostKeys, signer: Signer, reconciler: Reconciler): void {
+  private serveTrust(nc: NatsConnection, ca: CertificateAuthority, hostKeys: HostKeys, signer: Signer, publisher: Publisher): void {
     const registry = new CaRegistry(ca.dir);
     serveCsrs(nc, ca, (host) => this.fleet.desired.get(host), this.log, registry);
     serveEnrollment(nc, {
@@ -279,7 +273,7 @@ export class Controller {
       onEnrolled: async (host, certificatePem) => {
         await hostKeys.save(host, certificatePem);
         // Its secrets can be sealed now; publishing waits for nothing else.
-        void reconciler.republish(host).catch((err: unknown) => this.log.error({ err, host }, "republish after enrollment failed"));
+        void publisher.republish(host).catch((err: unknown) => this.log.error({ err, host }, "republish after enrollment failed"));
       },
     }, this.log);
   }

@@ -6,7 +6,7 @@ import { loadFleet, type LoadFleetResult } from "../config/load-fleet.js";
 import type { GitSource } from "../git/source.js";
 import type { RevisionInfo } from "./state.js";
 
-/** Head, the last good revision and a few pinned ones; a 1,000-host fleet is ~1 MB parsed. */
+/** Head, the last good revision and a few pinned ones. */
 const KEPT = 8;
 
 export class FleetAtRevision {

@@ -1,7 +1,7 @@
 // The layering, enforced (docs/architecture.md): shared/ imports nothing of ours; agent/ and
 // controller/ never import each other; cli/ may import both; product code never imports test
 // support. Tests, their fixtures (testdata/) and helpers (test/support/) may import anything. Only these import
-// rules are linted: style is tsc's and review's.
+// rules (and the one below on the controller's composition root) are linted: style is tsc's and review's.
 import tsParser from "@typescript-eslint/parser";
 
 const forbid = (...dirs) => ({
@@ -20,4 +20,10 @@ export default [
   { files: ["agent/**/*.ts"], ignores: TESTS, rules: forbid("controller", "cli", "test") },
   { files: ["controller/**/*.ts"], ignores: TESTS, rules: forbid("agent", "cli", "test") },
   { files: ["cli/**/*.ts"], ignores: TESTS, rules: forbid("test") },
+  // The controller's composition root holds nothing that is null until later, so it needs no
+  // `x!`. Core ESLint's selector rule, as @typescript-eslint's no-non-null-assertion is not installed.
+  {
+    files: ["controller/controller.ts", "controller/leader.ts"],
+    rules: { "no-restricted-syntax": ["error", { selector: "TSNonNullExpression", message: "no non-null assertion in the composition root: give the value a stage or a constructor (eslint.config.js)" }] },
+  },
 ];

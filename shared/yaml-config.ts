@@ -120,7 +120,6 @@ export type LoadResult<T> = { ok: true; value: T; doc: LocatedDocument } | { ok:
 export function loadYaml<S extends TSchema>(source: string | Uint8Array, file: string, schema: S): LoadResult<Static<S>> {
   const parsed = parseYaml(source, file);
   if (!parsed.ok) return parsed;
-  const validate = ajv.compile(schema);
   let data: unknown;
   try {
     data = parsed.doc.toJS();
@@ -128,6 +127,12 @@ export function loadYaml<S extends TSchema>(source: string | Uint8Array, file: s
     // e.g. an alias bomb: too many alias expansions
     return { ok: false, errors: [{ file, line: 1, col: 1, message: (err as Error).message }] };
   }
-  if (!validate(data)) return { ok: false, errors: schemaErrors(parsed.doc, validate.errors ?? []) };
-  return { ok: true, value: data as Static<S>, doc: parsed.doc };
+  return checkYaml(parsed.doc, data, schema);
+}
+
+/** Checks a parsed document's value (`doc.toJS()`, computed once by the caller) against a schema. */
+export function checkYaml<S extends TSchema>(doc: LocatedDocument, data: unknown, schema: S): LoadResult<Static<S>> {
+  const validate = ajv.compile(schema);
+  if (!validate(data)) return { ok: false, errors: schemaErrors(doc, validate.errors ?? []) };
+  return { ok: true, value: data as Static<S>, doc };
 }

@@ -20,6 +20,11 @@ describe("layering (eslint.config.js)", () => {
     expect(await errorsOf("cli/new.ts", `import { TestFleet } from "../test/support/fleet.js";\n`)).toEqual([expect.stringContaining("must not import test/")]);
   });
 
+  it("the controller's composition root refuses non-null assertions", async () => {
+    expect(await errorsOf("controller/controller.ts", `export const f = (x: string | null) => x!.length;\n`)).toEqual([expect.stringContaining("no non-null assertion")]);
+    expect(await errorsOf("controller/leader.ts", `export const f = (x: string | null) => x?.length ?? 0;\n`)).toEqual([]);
+  });
+
   it("allows what layering allows: cli both daemons, shared from anywhere, tests anything", async () => {
     expect(await errorsOf("cli/new.ts", `import { Agent } from "../agent/agent.js";\nimport { Controller } from "../controller/controller.js";\n`)).toEqual([]);
     expect(await errorsOf("agent/new.ts", `import { FleetError } from "../shared/errors.js";\n`)).toEqual([]);

@@ -1,7 +1,7 @@
 // fleet.yaml → FleetConfig, or every error found, each at file:line:col. Three passes, each only
 // if the previous one passed: YAML syntax, schema, cross-references. Never throws: any input
 // (garbage, invalid UTF-8, alias bombs, huge files) ends as errors.
-import { loadYaml, parseYaml, type ConfigError } from "../../shared/yaml-config.js";
+import { checkYaml, parseYaml, type ConfigError } from "../../shared/yaml-config.js";
 import { crossCheck } from "./cross-checks.js";
 import { FleetSchema, type FleetConfig } from "./fleet-schema.js";
 
@@ -20,13 +20,15 @@ export function loadFleet(source: string | Uint8Array, file: string): LoadFleetR
 
 function load(source: string | Uint8Array, file: string): LoadFleetResult {
   try {
+    // Parsed once (a 1,000-host fleet.yaml takes ~0.1 s): the emptiness check and the schema read one value.
     const parsed = parseYaml(source, file);
     if (!parsed.ok) return parsed;
+    const data = parsed.doc.toJS();
     // A document of only comments parses to null; say so instead of "/ must be object".
-    if (parsed.doc.toJS() == null) {
+    if (data == null) {
       return { ok: false, errors: [{ file, line: 1, col: 1, message: "file is empty: expected apiVersion, fleet and hosts" }] };
     }
-    const loaded = loadYaml(source, file, FleetSchema);
+    const loaded = checkYaml(parsed.doc, data, FleetSchema);
     if (!loaded.ok) return loaded;
     const errors = crossCheck(loaded.value, loaded.doc);
     return errors.length > 0 ? { ok: false, errors } : { ok: true, fleet: loaded.value };

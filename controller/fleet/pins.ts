@@ -3,6 +3,7 @@
 // same for every host until a commit newer than the head it was made at is accepted.
 // Kept in the kf-controller bucket so a restarted controller still respects them.
 import type { KV } from "@nats-io/kv";
+import type { CatalogContent } from "../../shared/protocol.js";
 
 /** Key in kf-controller (beside CONTROLLER_KEYS). */
 export const PINS_KEY = "pins";
@@ -80,6 +81,46 @@ export class Pins {
     await this.save();
     return r;
   }
+}
+
+/** A revision's compiled contents as the pins hold them. */
+export interface HeldContents {
+  contents: CatalogContent[];
+  /** host → the revision its content comes from, for hosts held away from head. */
+  revisionOf: Map<string, string>;
+  /** Hosts whose pinned revision is invalid or lacks them: they follow head. */
+  followingHead: { host: string; revision: string }[];
+}
+
+/** The revisions other than head that held hosts need compiled, in the order hosts first need them. */
+export function pinnedRevisions(hosts: readonly string[], head: string, revisionFor: (host: string) => string | null): string[] {
+  const out = new Set<string>();
+  for (const host of hosts) {
+    const rev = revisionFor(host);
+    if (rev && rev !== head) out.add(rev);
+  }
+  return [...out];
+}
+
+/**
+ * Pure: each held host gets its revision's content instead of head's.
+ * @param compiledAt  the contents of each revision of `pinnedRevisions`; null when it is invalid
+ */
+export function holdPinned(compiled: readonly CatalogContent[], head: string, revisionFor: (host: string) => string | null, compiledAt: ReadonlyMap<string, readonly CatalogContent[] | null>): HeldContents {
+  const held: HeldContents = { contents: [], revisionOf: new Map(), followingHead: [] };
+  for (const c of compiled) {
+    const rev = revisionFor(c.host);
+    const pinned = rev && rev !== head ? compiledAt.get(rev)?.find((x) => x.host === c.host) : undefined;
+    if (!rev || rev === head) held.contents.push(c);
+    else if (!pinned) {
+      held.followingHead.push({ host: c.host, revision: rev });
+      held.contents.push(c);
+    } else {
+      held.contents.push(pinned);
+      held.revisionOf.set(c.host, rev);
+    }
+  }
+  return held;
 }
 
 /** What the HTTP API does with pins; each answer is a result or an error with its code. */

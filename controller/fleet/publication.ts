@@ -2,6 +2,7 @@
 // A host whose content digest did not change is not touched.
 import { digestOf } from "../../shared/canonical.js";
 import type { Catalog, CatalogContent } from "../../shared/protocol.js";
+import { retirementCatalog } from "../compile/retire.js";
 
 export interface PublicationPlan {
   put: Catalog[];
@@ -17,6 +18,8 @@ export function contentDigest(c: CatalogContent): string {
  * @param current  what kf-desired holds now, per host
  * @param reportedGeneration  the highest generation each agent reported; keeps generations
  *   increasing even if the desired bucket was lost
+ * @param revisionOf  hosts whose content comes from another revision than `revision` (pins):
+ *   their new catalog names it
  */
 export function planPublication(
   compiled: readonly CatalogContent[],
@@ -24,6 +27,7 @@ export function planPublication(
   current: ReadonlyMap<string, Catalog>,
   reportedGeneration: ReadonlyMap<string, number>,
   issuedAt: string,
+  revisionOf: ReadonlyMap<string, string> = new Map(),
 ): PublicationPlan {
   const plan: PublicationPlan = { put: [], remove: [], unchanged: [] };
   const wanted = new Set<string>();
@@ -39,7 +43,7 @@ export function planPublication(
     plan.put.push({
       protocol: "kf.v1.catalog",
       host: content.host,
-      revision,
+      revision: revisionOf.get(content.host) ?? revision,
       generation,
       issuedAt,
       digest,
@@ -52,4 +56,11 @@ export function planPublication(
   for (const [host, c] of current) if (!wanted.has(host) && c.roles.length > 0) plan.remove.push(host);
   plan.remove.sort();
   return plan;
+}
+
+/** The catalog of a host that left the fleet at `revision`: the next generation of what it has. */
+export function retirement(host: string, revision: string, current: ReadonlyMap<string, Catalog>, issuedAt: string): Catalog {
+  const content = retirementCatalog(host);
+  const generation = (current.get(host)?.generation ?? 0) + 1;
+  return { protocol: "kf.v1.catalog", revision, generation, issuedAt, digest: contentDigest(content), ...content };
 }

@@ -8,6 +8,7 @@ import { createLogger } from "../../shared/log.js";
 import type { Catalog } from "../../shared/protocol.js";
 import { Writable } from "node:stream";
 
+const SETTINGS = { maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES };
 const catalog = (host: string, roles: string[]): Catalog =>
   ({ protocol: "kf.v1.catalog", host, revision: "r2", generation: 2, issuedAt: "2026-11-26T12:00:00.000Z", digest: `sha256:${host}`, roles, resources: [], probes: [] }) as unknown as Catalog;
 
@@ -20,17 +21,18 @@ describe("rollout driver", () => {
     let failures = 1;
     const driver = new RolloutDriver({
       state, log, clock: () => new Date("2026-11-26T12:00:01Z"), emit: () => {},
-      settings: () => ({ maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES }),
-      publish: async (catalogs) => {
-        if (failures-- > 0) return { published: [], error: new Error("no responders: '$KV.kf-desired.db'") };
-        for (const c of catalogs) {
-          puts.push(c.host);
-          state.desired.set(c.host, c);
-        }
-        return { published: catalogs.map((c) => c.host), error: null };
+      publisher: {
+        publish: async (catalogs) => {
+          if (failures-- > 0) return { published: [], error: new Error("no responders: '$KV.kf-desired.db'") };
+          for (const c of catalogs) {
+            puts.push(c.host);
+            state.desired.set(c.host, c);
+          }
+          return { published: catalogs.map((c) => c.host), error: null };
+        },
       },
     });
-    driver.start("r2", [catalog("db", ["database"])]);
+    driver.start("r2", [catalog("db", ["database"])], SETTINGS);
     await expect(driver.tick()).resolves.toBeUndefined();
     expect(puts).toEqual([]);
     expect(driver.current?.published).toEqual({});
@@ -47,8 +49,7 @@ describe("rollout driver", () => {
     let ahead = 0;
     const driver = new RolloutDriver({
       state, log: createLogger("test", { level: "silent" }), clock: () => new Date(Date.now() + ahead), emit: () => {},
-      settings: () => ({ maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES }),
-      publish: async (catalogs) => ({ published: catalogs.map((c) => (state.desired.set(c.host, c), c.host)), error: null }),
+      publisher: { publish: async (catalogs) => ({ published: catalogs.map((c) => (state.desired.set(c.host, c), c.host)), error: null }) },
     });
     const counter = { plans: 0 };
     vi.spyOn(state, "hosts").mockImplementation(() => {
@@ -63,7 +64,7 @@ describe("rollout driver", () => {
     vi.useFakeTimers();
     try {
       const { driver, counter } = counted(0);
-      driver.start("r2", [catalog("db", ["database"])]);
+      driver.start("r2", [catalog("db", ["database"])], SETTINGS);
       await vi.advanceTimersByTimeAsync(0);
       counter.plans = 0;
       driver.nudge();
@@ -78,7 +79,7 @@ describe("rollout driver", () => {
     vi.useFakeTimers();
     try {
       const { driver, counter } = counted(30);
-      driver.start("r2", [catalog("db", ["database"])]);
+      driver.start("r2", [catalog("db", ["database"])], SETTINGS);
       await vi.advanceTimersByTimeAsync(0);
       await vi.advanceTimersByTimeAsync(STATUS_STEP_SPACING * 30);
       counter.plans = 0;

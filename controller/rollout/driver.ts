@@ -7,20 +7,31 @@ import { iso, type Clock } from "../../shared/time.js";
 import { singleFlight } from "../../shared/single-flight.js";
 import type { FleetState } from "../fleet/state.js";
 import { controllerEvent } from "../fleet/events.js";
-import { hostDependencies, type RoleDependencies } from "./graph.js";
+import type { FleetConfig } from "../config/fleet-schema.js";
+import type { CatalogPublisher } from "../fleet/publisher.js";
+import { hostDependencies, KOJI_ROLE_DEPENDENCIES, type RoleDependencies } from "./graph.js";
 import { stepRollout, type HostHealth, type Rollout } from "./plan.js";
-import type { PublishResult } from "../fleet/reconciler.js";
 
 export interface RolloutDeps {
   state: FleetState;
-  /** Seals, signs and puts these catalogs (under the reconciler's lock); says which made it. */
-  publish(unsigned: readonly Catalog[]): Promise<PublishResult>;
+  /** Seals, signs and puts the catalogs a step allows; says which made it. */
+  publisher: CatalogPublisher;
   emit(e: FleetEvent): void;
   clock: Clock;
   log: Logger;
-  /** From the revision in force (fleet.yaml `rollout`): batch size and role dependencies. */
-  settings(): { maxUnavailable: number; roleDependencies: RoleDependencies };
 }
+
+/** A rollout's batch size and role dependencies. */
+export interface RolloutSettings {
+  maxUnavailable: number;
+  roleDependencies: RoleDependencies;
+}
+
+/** fleet.yaml's `rollout`; by default one builder at a time, in Koji's bring-up order. */
+export const rolloutSettings = (fleet: FleetConfig | null): RolloutSettings => ({
+  maxUnavailable: fleet?.rollout?.maxUnavailable ?? 1,
+  roleDependencies: { ...KOJI_ROLE_DEPENDENCIES, ...fleet?.rollout?.dependencies },
+});
 
 /**
  * Status-triggered steps may take about 1/(1+this) of the controller's time: after a plan that
@@ -31,6 +42,8 @@ export const STATUS_STEP_SPACING = 3;
 export class RolloutDriver {
   current: Rollout | null = null;
   private pending = new Map<string, Catalog>();
+  /** From the revision being rolled out. */
+  private roleDependencies: RoleDependencies = KOJI_ROLE_DEPENDENCIES;
   readonly tick: () => Promise<void>;
   private nudgeTimer: NodeJS.Timeout | null = null;
   private lastPlanMs = 0;
@@ -67,10 +80,11 @@ export class RolloutDriver {
     this.nudgeTimer = null;
   }
 
-  /** A new revision's changed catalogs; supersedes a rollout still in progress. */
-  start(revision: string, catalogs: readonly Catalog[]): void {
+  /** A new revision's changed catalogs, with its settings; supersedes a rollout still in progress. */
+  start(revision: string, catalogs: readonly Catalog[], settings: RolloutSettings): void {
     if (this.current && (this.current.phase === "Progressing" || this.current.phase === "Halted")) this.current.phase = "Superseded";
     this.pending = new Map(catalogs.map((c) => [c.host, c]));
+    this.roleDependencies = settings.roleDependencies;
     this.current = {
       revision,
       startedAt: iso(this.d.clock()),
@@ -78,12 +92,12 @@ export class RolloutDriver {
       published: {},
       phase: catalogs.length > 0 ? "Progressing" : "Complete",
       halt: null,
-      maxUnavailable: this.d.settings().maxUnavailable,
+      maxUnavailable: settings.maxUnavailable,
       excused: [],
     };
     this.d.state.waiting.clear();
     if (catalogs.length > 0) this.emit("rollout-started", "info", `rollout of ${revision.slice(0, 12)} started: ${catalogs.length} host(s) get a new catalog`);
-    // Not awaited: publishing needs the reconciler's lock, which our caller holds.
+    // Not awaited: publishing needs the publisher's lock, which our caller (a reconcile) holds.
     setImmediate(() => void this.tick());
   }
 
@@ -123,7 +137,7 @@ export class RolloutDriver {
     if (!r || r.phase === "Complete" || r.phase === "Aborted" || r.phase === "Superseded") return;
     const started = this.d.clock().getTime();
     const hosts = [...this.d.state.desired.values()].map((c) => ({ host: c.host, roles: c.roles }));
-    const s = stepRollout(r, this.health(), hostDependencies(hosts, this.d.settings().roleDependencies));
+    const s = stepRollout(r, this.health(), hostDependencies(hosts, this.roleDependencies));
     this.lastPlanEndedAt = this.d.clock().getTime();
     this.lastPlanMs = this.lastPlanEndedAt - started;
     const since = r.startedAt;
@@ -144,7 +158,7 @@ export class RolloutDriver {
     const pending = this.pending;
     const batch = s.publish.flatMap((host) => pending.get(host) ?? []);
     if (batch.length === 0) return;
-    const { published, error } = await this.d.publish(batch);
+    const { published, error } = await this.d.publisher.publish(batch);
     for (const host of published) {
       r.published[host] = iso(this.d.clock());
       pending.delete(host);

@@ -1,0 +1,117 @@
+// The one owner of kf-desired: every catalog the controller publishes (a rollout's step, a
+// retirement, a republish after enrollment) is sealed, signed and put here, under one lock, in
+// order. The reconciler holds the same lock while it plans a revision, so no put lands between
+// reading kf-desired's generations and handing the new catalogs to the rollout.
+import type { Catalog } from "../../shared/protocol.js";
+import type { Logger } from "../../shared/log.js";
+import { iso, type Clock } from "../../shared/time.js";
+import type { Signer } from "../../shared/signing.js";
+import { seal, secretRefs } from "../../shared/sealed.js";
+import type { SecretVault } from "../trust/secrets-vault.js";
+import type { HostKeys } from "../trust/host-keys.js";
+import type { ControllerBus } from "../nats/bus.js";
+import type { FleetState } from "./state.js";
+
+/**
+ * Each put waits for JetStream's ack, so this many are in flight: one at a time, a 1,000-host
+ * step took 2.5 s (bench/README.md, controller-1000).
+ */
+const PUBLISH_CONCURRENCY = 32;
+
+export interface PublishResult {
+  published: string[];
+  /** The first failure, if any. */
+  error: unknown;
+}
+
+/** What the rollout driver needs of the publisher. */
+export interface CatalogPublisher {
+  publish(unsigned: readonly Catalog[]): Promise<PublishResult>;
+}
+
+/** Puts one catalog while the lock is held; throws what the put threw. */
+export type PutCatalog = (unsigned: Catalog) => Promise<void>;
+
+export interface PublisherDeps {
+  bus: Pick<ControllerBus, "putCatalog">;
+  state: FleetState;
+  signer: Signer;
+  vault: SecretVault;
+  hostKeys: HostKeys;
+  log: Logger;
+  clock: Clock;
+}
+
+export class Publisher implements CatalogPublisher {
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly d: PublisherDeps) {}
+
+  /** Runs `fn` alone among the writers of kf-desired; its puts go through `put`. */
+  exclusive<T>(fn: (put: PutCatalog) => Promise<T>): Promise<T> {
+    const section = async (): Promise<T> => {
+      let held = true;
+      try {
+        return await fn((c) => (held ? this.put(c) : Promise.reject(new Error(`catalog of ${c.host} put after the publisher's lock was released`))));
+      } finally {
+        held = false;
+      }
+    };
+    const run = this.lock.then(section, section);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Publishes these catalogs, PUBLISH_CONCURRENCY at a time, in order with everything else
+   * (one lock for the batch). A failed put leaves its host out of `published`; the others go on.
+   */
+  publish(unsigned: readonly Catalog[]): Promise<PublishResult> {
+    return this.exclusive(async (put) => {
+      const result: PublishResult = { published: [], error: null };
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let c = unsigned[next++]; c; c = unsigned[next++]) {
+          try {
+            await put(c);
+            result.published.push(c.host);
+          } catch (err) {
+            result.error ??= err;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PUBLISH_CONCURRENCY, unsigned.length) }, worker));
+      return result;
+    });
+  }
+
+  /**
+   * Publishes a host's current content again as a new generation, e.g. after it enrolled:
+   * its secrets can only be sealed once its key is known.
+   */
+  republish(host: string): Promise<void> {
+    return this.exclusive(async (put) => {
+      const current = this.d.state.desired.get(host);
+      if (!current) return;
+      const { signature: _s, sealedSecrets: _x, ...content } = current;
+      await put({ ...content, generation: current.generation + 1, issuedAt: iso(this.d.clock()) });
+    });
+  }
+
+  /** Seals the secrets the catalog references to the host's key and signs it (live plans stop here). */
+  async seal(unsigned: Catalog): Promise<Catalog> {
+    const { signer, vault, hostKeys, log } = this.d;
+    const names = secretRefs([...unsigned.resources, ...unsigned.probes]);
+    const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
+    if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
+    const sealedSecrets = key ? Object.fromEntries(await Promise.all(names.map(async (n) => [n, seal(await vault.ensure(n), key)] as const))) : undefined;
+    return signer.sign({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) });
+  }
+
+  /** Seals, signs and puts; kf-desired as the controller knows it follows. Only under the lock. */
+  private async put(unsigned: Catalog): Promise<void> {
+    const catalog = await this.seal(unsigned);
+    await this.d.bus.putCatalog(catalog);
+    this.d.state.desired.set(catalog.host, catalog);
+  }
+}

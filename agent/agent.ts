@@ -3,8 +3,8 @@
 // NATS only feeds it catalogs and carries its reports, so it keeps working while NATS is down.
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import { PathWatch, managedPaths, writtenPaths } from "./path-watch.js";
-import { nextConvergeDelayMs, transitionEvent, unsafePathEvents } from "./transitions.js";
+import { PathWatch, managedPaths, writtenPaths } from "./daemon/path-watch.js";
+import { nextConvergeDelayMs, transitionEvent, unsafePathEvents } from "./daemon/transitions.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../shared/nats.js";
 import { agentInboxPrefix } from "../shared/names.js";
@@ -15,11 +15,11 @@ import { silentLogger, type Logger } from "../shared/log.js";
 import { iso, systemClock, type Clock } from "../shared/time.js";
 import type { AgentConfig } from "./config.js";
 import { AgentBus, type DesiredEntry } from "./bus.js";
-import { StateStore, type LocalState } from "./state.js";
+import { StateStore, type LocalState } from "./daemon/state.js";
 import { buildStatus, summaryLine } from "./status.js";
 import { converge, type ConvergeOptions, type ConvergeReport } from "./engine/converge.js";
 import { runProbes } from "./probes/index.js";
-import { ProbeEpoch } from "./probe-epoch.js";
+import { ProbeEpoch } from "./daemon/probe-epoch.js";
 import { defaultKinds, type KindRegistry } from "./kinds/index.js";
 import { createFiles, type Files } from "./providers/files.js";
 import { createExecutor, type Executor } from "./providers/executor.js";

@@ -12,7 +12,7 @@ import { options, res } from "./support/engine.js";
 import { EL10 } from "./support/kinds.js";
 import { RecordingExecutor } from "../agent/providers/executor.js";
 import { staticSecrets } from "../agent/secrets.js";
-import { unsafePathEvents } from "../agent/transitions.js";
+import { unsafePathEvents } from "../agent/daemon/transitions.js";
 import { filesContaining } from "./support/secret-copies.js";
 
 const NOBODY = 65534;

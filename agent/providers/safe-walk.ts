@@ -26,7 +26,7 @@ export class FilesError extends Error {
 /**
  * A symlink where the agent will not follow one, or an object swapped in since it was
  * observed: the path and why are in the message. Someone on the host may be trying to turn
- * the agent, so it is reported as a security event (agent/transitions.ts).
+ * the agent, so it is reported as a security event (agent/daemon/transitions.ts).
  */
 export class UnsafePathError extends FilesError {
   override name = "UnsafePathError";

@@ -5,10 +5,10 @@
 // no-op converge when the first outlasted the debounce), a change by anyone else still is.
 import { watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
-import type { Resource, ResourceResult } from "../shared/protocol.js";
-import type { InventoryEntry } from "./engine/converge.js";
-import type { KindRegistry } from "./kinds/index.js";
-import { resolveUnderRoot } from "./providers/files.js";
+import type { Resource, ResourceResult } from "../../shared/protocol.js";
+import type { InventoryEntry } from "../engine/converge.js";
+import type { KindRegistry } from "../kinds/index.js";
+import { resolveUnderRoot } from "../providers/files.js";
 
 const DEBOUNCE_MS = 500;
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PathWatch, writtenPaths } from "./path-watch.js";
-import type { ResourceResult } from "../shared/protocol.js";
+import type { ResourceResult } from "../../shared/protocol.js";
 
 /** Longer than the watch's 500 ms debounce. */
 const SETTLE_MS = 800;

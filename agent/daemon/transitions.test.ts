@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ResourceResult } from "../shared/protocol.js";
-import type { ConvergeReport } from "./engine/converge.js";
+import type { ResourceResult } from "../../shared/protocol.js";
+import type { ConvergeReport } from "../engine/converge.js";
 import { nextConvergeDelayMs, transitionEvent } from "./transitions.js";
 
 const result = (id: string, outcome: ResourceResult["outcome"], error?: string): ResourceResult => ({ id, kind: "file", outcome, changes: outcome === "changed" ? ["absent → present"] : [], ...(error && { error }), durationMs: 1 });

@@ -1,8 +1,8 @@
 // Pure: which event a converge is worth, given the one before it. Events mark transitions
 // (a new catalog applied, something broke, it recovered, drift repaired); a converge that
 // changes nothing says nothing.
-import type { EventType, FleetEvent } from "../shared/protocol.js";
-import type { ConvergeReport } from "./engine/converge.js";
+import type { EventType, FleetEvent } from "../../shared/protocol.js";
+import type { ConvergeReport } from "../engine/converge.js";
 
 export interface TransitionEvent {
   type: EventType;

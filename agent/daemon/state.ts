@@ -2,10 +2,10 @@
 // and the inventory of paths it manages. Written atomically; a corrupt file is set aside.
 import { mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import type { AppliedRef, Catalog } from "../shared/protocol.js";
-import { decodeCatalog } from "../shared/validate.js";
-import type { Files } from "./providers/files.js";
-import type { InventoryEntry } from "./engine/converge.js";
+import type { AppliedRef, Catalog } from "../../shared/protocol.js";
+import { decodeCatalog } from "../../shared/validate.js";
+import type { Files } from "../providers/files.js";
+import type { InventoryEntry } from "../engine/converge.js";
 
 export interface LocalState {
   catalog: Catalog | null;

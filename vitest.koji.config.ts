@@ -3,6 +3,7 @@
 // (KOJI_SRC) and Debian packages; see test/koji/README.md.
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
+import { dashboardVitePlugin } from "./packaging/dashboard.mjs";
 
 /** The files share one farm (global-setup.ts): the one that pushes changes to git runs last. */
 class FarmChangesLast extends BaseSequencer {
@@ -13,6 +14,8 @@ class FarmChangesLast extends BaseSequencer {
 }
 
 export default defineConfig({
+  // As in vitest.config.ts: a test that imports the controller's sources gets its dashboard script.
+  plugins: [dashboardVitePlugin()],
   test: {
     include: ["test/koji/**/*.test.ts"],
     globalSetup: ["test/koji/global-setup.ts"],

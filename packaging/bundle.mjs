@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { dashboardEsbuildPlugin } from "./dashboard.mjs";
 import { bundledPackages, productionTree, renderLicenses } from "./licenses.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -43,6 +44,8 @@ const result = await build({
   logLevel: "warning",
   // Bundled CommonJS (pino, fastify…) calls require() for Node built-ins; ESM has none.
   banner: { js: "import { createRequire as __kfCreateRequire } from 'node:module'; const require = __kfCreateRequire(import.meta.url);" },
+  // The controller's dashboard script, bundled for the browser from its sources (dashboard.mjs).
+  plugins: [dashboardEsbuildPlugin()],
 });
 
 // A native addon cannot live in a bundle: fail loudly instead of shipping one that dies at

@@ -1,10 +1,12 @@
 // The dashboard (docs/dashboard.md): one page at `/`, its script and stylesheet under
-// /dashboard/. The assets are TS string modules (controller/http/dashboard/*.ts), so the tsc
-// output and the esbuild bundle both carry them: nothing is read from disk at run time.
+// /dashboard/. The page and stylesheet are TS string modules (controller/http/dashboard/*.ts);
+// the script is the esbuild bundle of controller/http/dashboard/app/, imported as a module
+// made at build time (app.bundle.d.ts, packaging/dashboard.mjs). So the tsc output and the CLI
+// bundle both carry all three: nothing is read from disk at run time.
 // The page holds no fleet data; it reads /api/v1 (with that prefix's access rules) from the browser.
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import indexHtml from "../dashboard/index.html.js";
-import appJs from "../dashboard/app.js.js";
+import appJs from "../dashboard/app.bundle.js";
 import styleCss from "../dashboard/style.css.js";
 
 // Same-origin only: nothing external can load, even if a later edit tries to.

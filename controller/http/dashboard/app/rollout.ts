@@ -1,0 +1,40 @@
+// The current rollout: its state, revision, start and maxUnavailable, the halt reason, and per
+// target host whether it is done, applying, waiting (and for whom) or queued.
+import type { HostPhase, HostView, RolloutPhase } from "./api-types.js";
+import { el, replace } from "./dom.js";
+import { ago, badge, short, time } from "./format.js";
+import { state } from "./state.js";
+
+/** A rollout's phase drawn as the host state of the same colour. */
+const ROLLOUT_PHASE: Record<RolloutPhase, HostPhase> = { Progressing: "Progressing", Halted: "Blocked", Complete: "Ready", Aborted: "Failed", Superseded: "Unknown" };
+
+export function renderRollout(): void {
+  const r = state.rollout;
+  if (!r) return replace("rollout-body", [el("p", { class: "empty", text: "no rollout has started since the controller started" })]);
+  const c = state.commits[r.revision];
+  const views: Record<string, HostView> = {};
+  for (const h of state.hosts) views[h.host] = h;
+  const items = [
+    el("dl", { class: "kv" }, [
+      el("dt", { text: "state" }), el("dd", {}, [badge(ROLLOUT_PHASE[r.phase] || "Unknown", r.phase)]),
+      el("dt", { text: "revision" }), el("dd", {}, [el("code", { text: short(r.revision) }), c ? " " + c.message + " \u2014 " + c.author : ""]),
+      el("dt", { text: "started" }), el("dd", { text: ago(r.startedAt) + " (" + time(r.startedAt) + ")" }),
+      el("dt", { text: "max unavailable" }), el("dd", { text: String(r.maxUnavailable) }),
+    ]),
+  ];
+  if (r.halt) items.push(el("p", { class: "halt" }, ["\u26a0 halted at " + r.halt.host + ": " + r.halt.message]));
+  const waiting = r.waiting;
+  const rows = r.targets.map((t) => {
+    const v = views[t.host];
+    const wait = waiting[t.host];
+    const published = r.published[t.host];
+    const done = r.excused.indexOf(t.host) >= 0 || (v && v.phase === "Ready" && v.applied && v.applied.digest === t.digest);
+    const what = done ? badge("Ready", "done") : wait ? badge("Blocked", "waiting") : published ? badge("Progressing", "applying") : badge("Unknown", "queued");
+    const note = wait ? wait.message : published ? "published " + ago(published) : "";
+    return el("tr", { "data-target": t.host }, [el("td", { text: t.host }), el("td", {}, [what]), el("td", { text: note })]);
+  });
+  items.push(rows.length
+    ? el("div", { class: "table-wrap" }, [el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "host" }), el("th", { text: "step" }), el("th", { text: "detail" })])]), el("tbody", {}, rows)])])
+    : el("p", { class: "empty", text: "no host's catalog changed with this revision" }));
+  replace("rollout-body", items);
+}

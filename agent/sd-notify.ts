@@ -1,7 +1,7 @@
-// sd_notify(3) for the daemons, through the `systemd-notify` binary: Node cannot send on an
-// AF_UNIX datagram socket (dgram is udp only, net is stream only), the npm `systemd-notify`
-// wrapper cannot send WATCHDOG=1, and native addons cannot go into the single-file bundle
-// (stack.md §3). One spawn costs ~5 ms; at one ping per WatchdogSec/2 that is nothing.
+// sd_notify(3) for the daemons, through the `systemd-notify` binary: Node cannot send on an AF_UNIX
+// datagram socket (dgram is udp only, net is stream only), the npm `systemd-notify` wrapper cannot
+// send WATCHDOG=1, and native addons cannot go into the single-file bundle (sd_notify(3),
+// systemd-notify(1)). One spawn costs ~5 ms; at one ping per WatchdogSec/2 that is nothing.
 import { createExecutor, type Executor } from "./providers/executor.js";
 
 /** Absolute, as the RPMs `Requires: /usr/bin/systemd-notify`: PATH does not matter. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run rpm: bundle → stage the sources → rpmbuild both specs → dist/rpm/*.noarch.rpm.
-# Works on Fedora/EL and on Debian (rpm 4.18 + packaging/macros.compat, stack.md §9).
+# Works on Fedora/EL and on Debian (rpm 4.18 + packaging/macros.compat; docs/install.md, "Building the RPMs").
 #   KF_RELEASE (default 1), KF_DIST (default .el10), KF_RPM_OUT (default dist/rpm),
 #   KF_BUNDLE_DIR (default dist/bundle), KF_SKIP_BUNDLE=1 to reuse the bundle there.
 set -euo pipefail

@@ -1,6 +1,6 @@
 // Distinguished names, shared by the compiler (hub.conf ProxyDNs), the CA (what it issues) and
 // the agent (what it checks an issued certificate says). The hub compares the web
-// certificate's DN to ProxyDNs by exact string equality (Koji pitfall 1), so all three use
+// certificate's DN to ProxyDNs by exact string equality (docs/pitfalls.md#pitfall-1), so all three use
 // these functions.
 
 export type Rdn = readonly [type: "O" | "OU" | "CN", value: string];

@@ -1,5 +1,6 @@
-// The controller registers builders in Koji before their kojid may start (pitfall 2): a
-// builder's catalog opens the koji-host-registered gate only after addHost went through.
+// The controller registers builders in Koji before their kojid may start
+// (docs/pitfalls.md#pitfall-2): a builder's catalog opens the koji-host-registered gate only after
+// addHost went through.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import { Kvm, type KvEntry } from "@nats-io/kv";

@@ -1,5 +1,5 @@
 // `gate`: a condition only the controller can satisfy, e.g. "this builder is registered in
-// Koji" (kojid's first login must come after addHost, Koji pitfall 2). The controller opens
+// Koji" (kojid's first login must come after addHost, docs/pitfalls.md#pitfall-2). The controller opens
 // the gate by publishing a catalog with `open: true`; until then the gate fails as Waiting
 // and everything that requires it is skipped, so kojid is never started early.
 import { Type, type Static } from "@sinclair/typebox";

@@ -1,6 +1,6 @@
 // `group`: a local group (/etc/group) with an optional fixed gid, or its absence.
 // Koji needs fixed ids where files cross machines: apache is 48 on every NFS client of
-// /mnt/koji (koji.md §2.8, pitfall 7). A gid change is applied with groupmod -g; files keep
+// /mnt/koji (docs/pitfalls.md#pitfall-7). A gid change is applied with groupmod -g; files keep
 // their old numeric group (see docs/resources/group.md).
 import { Type, type Static } from "@sinclair/typebox";
 import { groupaddArgv, groupdelArgv, groupmodGidArgv, readAccounts, runShadow, type GroupEntry } from "../providers/shadow.js";

@@ -1,5 +1,5 @@
 // `mount`: a filesystem in /etc/fstab and, for ensure "mounted", mounted with those options.
-// Hub, kojira and builders mount the Koji tree from the NFS server (koji.md §2.8): rw for
+// Hub, kojira and builders mount the Koji tree from the NFS server (docs/pitfalls.md#pitfall-7): rw for
 // hub/kojira, ro for builders. The kind never unmounts a tree to switch its source or to
 // change options a remount cannot change: httpd/kojid/kojira have files open under it, so
 // that step is left to a human (the resource fails saying so).

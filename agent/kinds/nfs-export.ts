@@ -1,7 +1,7 @@
 // `nfs-export`: one exported path, as one line in an /etc/exports.d/<file>.exports file,
 // and the export table in use matching it. The Koji tree goes rw to hub and kojira (kojira
 // with no_root_squash: it runs as root and deletes apache-owned repos) and ro to builders
-// (koji.md §2.8, pitfall 7). Two drifts are caught: the file line (→ write it, exportfs -ra)
+// (docs/pitfalls.md#pitfall-7). Two drifts are caught: the file line (→ write it, exportfs -ra)
 // and a table that no longer matches a right file (someone ran `exportfs -o …` or
 // `exportfs -u` by hand → exportfs -ra only).
 import { Type, type Static } from "@sinclair/typebox";

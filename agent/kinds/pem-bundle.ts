@@ -1,6 +1,6 @@
 // `pem-bundle`: one file assembled from PEM parts already on the host (a certificate, its
 // private key, a CA chain) or given inline (public certificates only), e.g. the cert+key PEM
-// that kojid, kojira, the koji CLI and kojiweb's WebCert need (Koji pitfall 3). The file
+// that kojid, kojira, the koji CLI and kojiweb's WebCert need (docs/pitfalls.md#pitfall-3). The file
 // itself is converged by the `file` kind; parts are checked first: each must be PEM, and a
 // private key must belong to the bundle's first certificate.
 import { Type, type Static } from "@sinclair/typebox";

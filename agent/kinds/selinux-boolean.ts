@@ -1,6 +1,6 @@
 // `selinux-boolean`: one SELinux boolean, on or off, now and after reboot. The Koji hub
 // needs httpd_can_network_connect_db (remote DB), httpd_use_nfs (/mnt/koji on NFS) and
-// httpd_anon_write (writes to public_content_rw_t); koji.md §3.3, pitfall 5.
+// httpd_anon_write (writes to public_content_rw_t); docs/pitfalls.md#pitfall-5.
 // Both values are checked: a boolean set without -P is right until the next boot, so it is
 // reported and fixed. On a host with SELinux disabled the resource fails with a clear
 // reason instead of claiming "unchanged": nothing there can be set, and pretending it was

@@ -1,6 +1,6 @@
 // `selinux-fcontext`: a local file-context rule (semanage fcontext) and the labels on disk
 // that follow from it. The Koji tree needs `/mnt/koji(/.*)?` → public_content_rw_t so httpd
-// can write it (koji.md §3.3, pitfall 5). Two drifts are caught: the rule missing or with
+// can write it (docs/pitfalls.md#pitfall-5). Two drifts are caught: the rule missing or with
 // another type (→ semanage, then restorecon), and files labelled wrong although the rule is
 // right (a tree copied in with cp -a or rsync -X, a restore from backup: → restorecon only).
 // Run it where the files live (the NFS server): NFS clients see nfs_t whatever the rules say.

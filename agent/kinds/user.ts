@@ -1,6 +1,6 @@
 // `user`: a local account (/etc/passwd, /etc/group membership) or its absence.
 // Koji cares about ids that cross machines (apache 48:48 on every /mnt/koji client) and
-// memberships (kojibuilder in mock; koji.md §2.8, pitfall 7). Everything that differs on an
+// memberships (kojibuilder in mock; docs/pitfalls.md#pitfall-7). Everything that differs on an
 // existing account is fixed by one usermod. A uid change (`uid 1001 → 48`) is applied with
 // usermod -u, which re-owns the home directory only: files elsewhere (/mnt/koji, /var/lib/…)
 // keep the old number, see docs/resources/user.md.

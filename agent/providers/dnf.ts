@@ -224,7 +224,7 @@ export interface DnfContext {
 }
 
 // ── self-update ──────────────────────────────────────────────────────────────
-// Upgrading koji-fleet-agent from inside the agent is a trap (stack.md §9): a dnf child of the
+// Upgrading koji-fleet-agent from inside the agent is a trap: a dnf child of the
 // agent lives in the agent's cgroup, so anything that stops the unit mid-transaction (a
 // scriptlet's try-restart, the watchdog, an admin's `systemctl restart`) kills dnf with it and
 // leaves a half-done rpm transaction. Such a transaction therefore runs in a transient unit of

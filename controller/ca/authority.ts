@@ -174,7 +174,8 @@ export class CertificateAuthority {
       ...(policy.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
     ];
     if (server && altNames.length === 0) {
-      // urllib3 >= 2 ignores the CN: a server certificate without SANs is useless (Koji pitfall 10).
+      // urllib3 >= 2 ignores the CN: a server certificate without SANs is useless
+      // (docs/pitfalls.md#pitfall-10).
       throw new FleetError("KF_ERR_USAGE", `server certificate for ${rfc2253(policy.subject)} needs at least one DNS or IP SAN`);
     }
     const { asn1 } = forge;

@@ -1,6 +1,7 @@
-// Certificate resources of the farm (koji.md §8). The subject, SANs and usage written here ARE
-// the CA's policy: the controller signs a host's CSR only as its catalog says. Keys stay on
-// the host under /etc/pki/koji/private; the Koji clients get PEM bundles (cert + key, pitfall 3).
+// Certificate resources of the farm (docs/trust.md). The subject, SANs and usage written here ARE
+// the CA's policy: the controller signs a host's CSR only as its catalog says. Keys stay on the
+// host under /etc/pki/koji/private; the Koji clients get PEM bundles (cert + key,
+// docs/pitfalls.md#pitfall-3).
 import type { ResolvedHost } from "../config/defaults.js";
 import type { Resource } from "../../shared/protocol.js";
 import { hasRole, PATHS, type Farm } from "./farm.js";
@@ -21,7 +22,7 @@ export const pkiDirs = (): Resource[] => [
   directory(PATHS.pkiPrivate, { mode: "0700", owner: "root", group: "root" }),
 ];
 
-/** Server names of a host: its FQDN and short name (urllib3 >= 2 checks SANs only, pitfall 10). */
+/** Server names of a host: its FQDN and short name (urllib3 >= 2 checks SANs only: docs/pitfalls.md#pitfall-10). */
 export const serverNames = (host: ResolvedHost): string[] => [host.fqdn, host.name];
 
 /**

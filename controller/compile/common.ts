@@ -1,10 +1,11 @@
 // What every host gets whatever its roles: a koji client profile named after the fleet, so admins
-// and health checks on any host can run `koji -p <fleet> ...`, and a `<fleet>` command for it
-// (the koji CLI picks the profile named like the command it was started as: docs/profiles.rst);
-// the farm CA in the system trust store (builders fetch topurl over HTTPS, pitfall 10's cousin);
-// its own and its peers' FQDNs and short names in /etc/hosts unless the site's DNS has them
-// (fleet.nameResolution);
-// and apache with uid/gid 48 wherever the Koji tree is used, so NFS ownership agrees (pitfall 7).
+// and health checks on any host can run `koji -p <fleet> ...`, and a `<fleet>` command for it (the
+// koji CLI picks the profile named like the command it was started as:
+// https://docs.pagure.org/koji/profiles/); the farm CA in the system trust store (builders fetch
+// topurl over HTTPS, pitfall 10's cousin, docs/pitfalls.md#pitfall-10); its own and its peers'
+// FQDNs and short names in /etc/hosts unless the site's DNS has them (fleet.nameResolution); and
+// apache with uid/gid 48 wherever the Koji tree is used, so NFS ownership agrees
+// (docs/pitfalls.md#pitfall-7).
 import type { Resource } from "../../shared/protocol.js";
 import { hostsWith, type ResolvedHost } from "../config/defaults.js";
 import { APACHE_ID, PATHS, hasRole, treeIsLocal, usesTree, type Farm } from "./farm.js";

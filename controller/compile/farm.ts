@@ -1,6 +1,7 @@
 // Facts derived once from the fleet and shared by every role: who holds which role, the URLs
 // everybody uses to reach the hub, and the well-known paths of Koji 1.35 on CentOS Stream 10
-// (see shared/reference/koji.md §2, §8). Roles read these instead of spelling paths or URLs again.
+// (Koji's server how-to: https://docs.pagure.org/koji/server_howto/). Roles read these instead of
+// spelling paths or URLs again.
 import { hostsWith, type ResolvedFleet, type ResolvedHost } from "../config/defaults.js";
 import type { Role } from "../config/fleet-schema.js";
 
@@ -65,7 +66,7 @@ export const APACHE_ID = "48";
 export interface CompileOptions {
   /**
    * Builders already registered in Koji (koji add-host done), by host name or FQDN: their
-   * `koji-host-registered` gate opens and kojid may start (pitfall 2). Default: none.
+   * `koji-host-registered` gate opens and kojid may start (docs/pitfalls.md#pitfall-2). Default: none.
    */
   readonly registeredBuilders?: ReadonlySet<string>;
   /**

@@ -42,7 +42,7 @@ export const gate = (name: string, open: boolean, waitingFor: string): Resource 
 
 export const execRefreshOnly = (name: string, argv: readonly string[]): Resource => res("exec", name, { argv: [...argv], refreshOnly: true });
 
-/** One PEM file from parts on the host: `cert=`/`WebCert` need certificate AND key (pitfall 3). */
+/** One PEM file from parts on the host: `cert=`/`WebCert` need certificate AND key (docs/pitfalls.md#pitfall-3). */
 export const pemBundle = (path: string, files: readonly string[], own: Ownership, edges?: Edges): Resource =>
   res("pem-bundle", path, { path, parts: files.map((file) => ({ file })), ...own }, edges);
 

@@ -1,4 +1,4 @@
-// koji.md §10: the ten classic Koji deployment pitfalls (and the short list after them), each a
+// docs/pitfalls.md: the ten classic Koji deployment pitfalls (and the smaller ones after them), each a
 // test that fails if a change to the compiler brings the pitfall back. Checked on the reference
 // farm and on a farm with two web hosts and a second builder.
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 // Certificate subjects. The hub compares the web certificate's DN to hub.conf ProxyDNs by exact
-// string equality (pitfall 1 in koji.md), so the DN written there and the DN the CA issues must
+// string equality (docs/pitfalls.md#pitfall-1), so the DN written there and the DN the CA issues must
 // come from the same function: certSubject() here, rendered by rfc2253() or opensslSubj().
 import type { ResolvedFleet, ResolvedHost } from "../config/defaults.js";
 import { rfc2253, type Rdn, type Subject } from "../../shared/dn.js";

@@ -1,5 +1,5 @@
-// The health checks of each role (koji.md §6), declared in the host's catalog and run by its
-// agent. A host is Ready only when they pass, and rollouts wait on that.
+// The health checks of each role (docs/roles/*.md, "Health checks"), declared in the host's catalog
+// and run by its agent. A host is Ready only when they pass, and rollouts wait on that.
 import type { Probe } from "../../shared/protocol.js";
 import type { ResolvedHost } from "../config/defaults.js";
 import { PATHS, hasRole, treeIsLocal, type Farm } from "./farm.js";

@@ -1,5 +1,5 @@
 // Rules the schema cannot express: uniqueness across hosts, how many hosts may carry a role, and
-// the Koji facts an experienced admin checks before a farm is built (see shared/reference/koji.md),
+// the Koji facts an experienced admin checks before a farm is built (docs/pitfalls.md),
 // and the path policy of system-paths.ts on every path the schema declares.
 import type { TSchema } from "@sinclair/typebox";
 import { checkRoleGraph, DependencyCycleError, KOJI_ROLE_DEPENDENCIES } from "../rollout/graph.js";

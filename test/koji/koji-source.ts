@@ -12,7 +12,7 @@ const run = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const DEFAULT_KOJI_SRC = resolve(REPO, "../shared/vendor/koji-1.35.3.tar.gz");
 
-/** Debian 12 packages that run the hub under mod_wsgi and the CLI (see ../shared/vendor/README.md). */
+/** Debian 12 packages that run the hub under mod_wsgi and the CLI (test/koji/README.md). */
 export const DEBIAN_PACKAGES = [
   "apache2", "libapache2-mod-wsgi-py3", "python3-psycopg2", "python3-rpm", "python3-requests", "python3-dateutil", "python3-six",
   "python3-defusedxml", "python3-cheetah", "python3-librepo", "python3-dnf", "python3-libcomps", "createrepo-c", "postgresql",

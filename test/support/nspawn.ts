@@ -1,5 +1,5 @@
 // A real systemd (Debian bookworm, systemd 252) booted as PID 1 of a systemd-nspawn container,
-// for tests of the systemd kinds (test-rig.md). The debootstrap root is built once into a
+// for tests of the systemd kinds (docs/testing.md, e2e lane). The debootstrap root is built once into a
 // cache and booted with --volatile=overlay: the cache is the read-only lower layer and every
 // write lands in a tmpfs that dies with the container, so nothing is copied (cp -a of the
 // 241 MB root took 0.5–4.4 s) and a killed run leaves nothing behind (--ephemeral copies the

@@ -2,7 +2,7 @@
 // the `check` query's job: it runs during observe and says whether the work is done; apply
 // runs the file in one transaction and the engine's re-observe requires the check to pass.
 // Both run AS runAs.role, so every object the file creates is owned by that role (Koji
-// pitfall 6: a schema loaded as postgres breaks upgrades).
+// docs/pitfalls.md#pitfall-6: a schema loaded as postgres breaks upgrades).
 import { Type, type Static } from "@sinclair/typebox";
 import { firstValue, globUnderRoot, isRejectedConnection, runPsql, type PsqlRequest } from "../../providers/postgres.js";
 import { resolveUnderRoot } from "../../providers/files.js";

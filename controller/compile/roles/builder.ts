@@ -1,9 +1,10 @@
-// kojid: /etc/kojid/kojid.conf (koji.md §2.6), one per builder with its own overrides, its client
-// certificate (CN = the host's FQDN = the koji add-host name), the tree mounted ro, kojibuilder
-// in group mock, and kojid itself, which REQUIRES the `koji-host-registered` gate: kojid never
-// logs in before the controller has run add-host (pitfall 2: the first login would create a
-// normal user of that name). Arches, capacity and channels are hub-side host settings,
-// converged through the hub API, so changing them never touches this host.
+// kojid: /etc/kojid/kojid.conf (https://docs.pagure.org/koji/kojid_conf/), one per builder with its
+// own overrides, its client certificate (CN = the host's FQDN = the koji add-host name), the tree
+// mounted ro, kojibuilder in group mock, and kojid itself, which REQUIRES the
+// `koji-host-registered` gate: kojid never logs in before the controller has run add-host
+// (docs/pitfalls.md#pitfall-2: the first login would create a normal user of that name). Arches,
+// capacity and channels are hub-side host settings, converged through the hub API, so changing them
+// never touches this host.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { PATHS, treeIsLocal, type Farm } from "../farm.js";
 import { certificateParts, clientPem, hostSubject } from "../certs.js";
@@ -53,7 +54,7 @@ export function registered(farm: Farm, host: ResolvedHost): boolean {
 }
 
 export function builderPart(farm: Farm, host: ResolvedHost): RolePart {
-  // reload = SIGUSR1: kojid finishes its running tasks before it restarts (koji.md §11).
+  // reload = SIGUSR1: kojid finishes its running tasks before it restarts (Koji's builder/kojid.service).
   const restart = { notifies: [KOJID_ID] };
   const tree = treeFor(farm, host, KOJID);
   const registration = gate(REGISTERED_GATE, registered(farm, host), `koji add-host ${host.fqdn} (the controller registers this builder in Koji)`);

@@ -1,8 +1,8 @@
-// The bootstrap admin (koji.md §3.2 step 5): a NORMAL user named koji.adminUser (the CN of the
-// admin certificate) holding the admin permission, looked up by name, not by id. Run once: the
-// guard is "a (adminUser, admin) user_perms row exists", so a later revoke is not undone. The
-// statements are idempotent themselves, so a user row made earlier by a certificate login
-// (LoginCreatesUser) does not make the bootstrap fail forever.
+// The bootstrap admin (Koji's server how-to, "Bootstrapping the initial koji admin user"): a NORMAL
+// user named koji.adminUser (the CN of the admin certificate) holding the admin permission, looked
+// up by name, not by id. Run once: the guard is "a (adminUser, admin) user_perms row exists", so a
+// later revoke is not undone. The statements are idempotent themselves, so a user row made earlier
+// by a certificate login (LoginCreatesUser) does not make the bootstrap fail forever.
 import { PATHS, type Farm } from "../farm.js";
 import { managedHeader } from "../ini.js";
 import { fileIn, res } from "../resources.js";

@@ -1,7 +1,9 @@
-// PostgreSQL for the hub (koji.md §2.7, §3.2): initdb, server settings and client rules
+// PostgreSQL for the hub (Koji's server how-to, "PostgreSQL Server":
+// https://docs.pagure.org/koji/server_howto/): initdb, server settings and client rules
 // (postgres-cluster), the service, the koji role with its password secret, the koji database it
-// owns, Koji's schema loaded AS koji (pitfall 6) exactly once, and the bootstrap admin row.
-// Client rules are derived from the fleet: the hub is the only Koji component with DB access.
+// owns, Koji's schema loaded AS koji (docs/pitfalls.md#pitfall-6) exactly once, and the bootstrap
+// admin row. Client rules are derived from the fleet: the hub is the only Koji component with DB
+// access.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { canonicalAddress } from "../../config/cross-checks.js";
 import { PATHS, type Farm } from "../farm.js";

@@ -1,11 +1,11 @@
-// httpd on hub, web and lookaside hosts: ONE service, ONE TLS vhost, built from the host's roles
-// so roles sharing a host cannot collide. mod_ssl's ssl.conf is managed whole: its packaged
-// vhost would point at a self-signed localhost certificate. Client certificates are requested
-// in the initial handshake for the whole vhost (`SSLVerifyClient optional`), never by a
-// per-Location `require` (pitfall 9: TLS 1.3 post-handshake auth and renegotiation break
-// non-PHA clients and large POSTs). The packaged kojihub.conf/kojiweb.conf keep their
-// ssllogin / login Location blocks commented out, which is then exactly right. Given the CA's
-// CRL, the vhost refuses revoked client certificates in that same handshake.
+// httpd on hub, web and lookaside hosts: ONE service, ONE TLS vhost, built from the host's roles so
+// roles sharing a host cannot collide. mod_ssl's ssl.conf is managed whole: its packaged vhost
+// would point at a self-signed localhost certificate. Client certificates are requested in the
+// initial handshake for the whole vhost (`SSLVerifyClient optional`), never by a per-Location
+// `require` (docs/pitfalls.md#pitfall-9: TLS 1.3 post-handshake auth and renegotiation break
+// non-PHA clients and large POSTs). The packaged kojihub.conf/kojiweb.conf keep their ssllogin /
+// login Location blocks commented out, which is then exactly right. Given the CA's CRL, the vhost
+// refuses revoked client certificates in that same handshake.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { hasRole, PATHS, type Farm } from "../farm.js";
 import { certFileOf, certId, keyFileOf, vhostCertName } from "../certs.js";

@@ -1,7 +1,8 @@
-// kojihub: /etc/koji-hub/hub.conf and its DB-password drop-in (koji.md §2.1), the hub's server
-// certificate, SELinux for httpd writing the tree and reaching PostgreSQL (§3.3, pitfall 5),
-// koji-sweep-db.timer (§3.2 step 6), and the bootstrap admin's client certificate for root.
-// httpd itself (vhost, service, mount) is roles/httpd.ts: shared with web and lookaside.
+// kojihub: /etc/koji-hub/hub.conf and its DB-password drop-in
+// (https://docs.pagure.org/koji/hub_conf/), the hub's server certificate, SELinux for httpd writing
+// the tree and reaching PostgreSQL (docs/pitfalls.md#pitfall-5), koji-sweep-db.timer (Koji's server
+// how-to, "Maintaining database"), and the bootstrap admin's client certificate for root. httpd
+// itself (vhost, service, mount) is roles/httpd.ts: shared with web and lookaside.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { PATHS, treeIsLocal, type Farm } from "../farm.js";
 import { certificateParts, clientPem, hostSubject } from "../certs.js";
@@ -15,7 +16,7 @@ import { HTTPD_ID } from "./httpd.js";
 export const hubSecretDropIn = `${PATHS.hubConfD}/koji-fleet-secrets.conf`;
 export const SWEEP_TIMER = "koji-sweep-db.timer";
 
-/** ProxyDNs: every kojiweb certificate DN, `|`-separated, exactly as mod_ssl reports it (pitfall 1). */
+/** ProxyDNs: every kojiweb certificate DN, `|`-separated, exactly as mod_ssl reports it (docs/pitfalls.md#pitfall-1). */
 export const proxyDns = (farm: Farm): string | undefined =>
   farm.webs.length > 0 ? farm.webs.map((w) => rfc2253(webCertSubject(farm.fleet, w))).join("|") : undefined;
 
@@ -52,7 +53,7 @@ export const hubSecretTemplate = (farm: Farm): string =>
   `${managedHeader("The koji role's password, filled in on the host from its secrets.")}[hub]\nDBPass = {{secret:${farm.fleet.koji.database.passwordSecret}}}\n`;
 
 /**
- * SELinux (pitfall 5): the database is remote; the tree is written by httpd. On NFS local file
+ * SELinux (docs/pitfalls.md#pitfall-5): the database is remote; the tree is written by httpd. On NFS local file
  * contexts do not apply (httpd_use_nfs does); where the tree is local (hub on the nfs host) it
  * is labeled public_content_rw_t, which httpd_anon_write lets httpd write.
  */

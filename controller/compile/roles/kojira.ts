@@ -1,7 +1,8 @@
-// kojira: /etc/kojira/kojira.conf (koji.md §2.5), its client certificate (CN = koji.kojiraUser),
-// the tree mounted rw, and the service. Since 1.35 the repo-generation limits live in hub.conf;
-// the pre-1.35 keys (max_repo_tasks, queue_file, ...) are deliberately absent. kojira runs as
-// root and deletes apache-owned repos: its NFS export has no root squashing (pitfall 7).
+// kojira: /etc/kojira/kojira.conf (https://docs.pagure.org/koji/utils/), its client certificate (CN
+// = koji.kojiraUser), the tree mounted rw, and the service. Since 1.35 the repo-generation limits
+// live in hub.conf; the pre-1.35 keys (max_repo_tasks, queue_file, ...) are deliberately absent.
+// kojira runs as root and deletes apache-owned repos: its NFS export has no root squashing
+// (docs/pitfalls.md#pitfall-7).
 import type { ResolvedHost } from "../../config/defaults.js";
 import { PATHS, treeIsLocal, type Farm } from "../farm.js";
 import { certificateParts, clientPem } from "../certs.js";

@@ -1,8 +1,9 @@
-// Lookaside cache of source tarballs (koji.md §9), served at /repo/pkgs like Fedora's layout:
-// <dir>/<name>/<filename>/<hashtype>/<hash>/<filename>. Uploads go through dist-git's upload.cgi,
-// whose ScriptAlias must come before the Alias; its client certificate is read from the vhost's
-// handshake (httpd.ts: SSLVerifyClient optional + StdEnvVars at vhost level, pitfall 9), since
-// renegotiating on a multi-GB POST fails. The vhost, certificate choice and service are httpd.ts.
+// Lookaside cache of source tarballs (https://github.com/release-engineering/dist-git), served at
+// /repo/pkgs like Fedora's layout: <dir>/<name>/<filename>/<hashtype>/<hash>/<filename>. Uploads go
+// through dist-git's upload.cgi, whose ScriptAlias must come before the Alias; its client
+// certificate is read from the vhost's handshake (httpd.ts: SSLVerifyClient optional + StdEnvVars
+// at vhost level, docs/pitfalls.md#pitfall-9), since renegotiating on a multi-GB POST fails. The
+// vhost, certificate choice and service are httpd.ts.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { PATHS, type Farm } from "../farm.js";
 import { certificateParts, hostSubject } from "../certs.js";

@@ -1,8 +1,9 @@
-// NFS server: the Koji tree skeleton and its export (koji.md §2.8, §3.3). Client options are
-// derived from roles: hub and kojira write (rw, no root squashing: kojira runs as root and
-// deletes apache-owned repos, admins import and clean up as root on the hub, pitfall 7),
-// builders only read (ro, root squashed). NFSv4 only: clients mount with fstype nfs4, so
-// port 2049 (firewalld `nfs`) is all it needs; rpc-bind and mountd stay closed.
+// NFS server: the Koji tree skeleton and its export (docs/pitfalls.md#pitfall-7). Client options
+// are derived from roles: hub and kojira write (rw, no root squashing: kojira runs as root and
+// deletes apache-owned repos, admins import and clean up as root on the hub,
+// docs/pitfalls.md#pitfall-7), builders only read (ro, root squashed). NFSv4 only: clients mount
+// with fstype nfs4, so port 2049 (firewalld `nfs`) is all it needs; rpc-bind and mountd stay
+// closed.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { APACHE_ID, usesTree, writesTree, type Farm } from "../farm.js";
 import { directory, parentDirs, pathProbe, res, type Ownership, type RolePart } from "../resources.js";
@@ -16,7 +17,7 @@ export const EXPORTS_NAME = "koji";
 /**
  * Numeric: the NFS server runs no httpd and needs no apache account; NFS carries numbers, and
  * every client that uses the tree has apache = 48 (common.ts). The top directory is owned by
- * 48 too: the packaged kojihub.conf serves it with SymLinksIfOwnerMatch (pitfall 7).
+ * 48 too: the packaged kojihub.conf serves it with SymLinksIfOwnerMatch (docs/pitfalls.md#pitfall-7).
  */
 const APACHE_TREE: Ownership = { mode: "0755", owner: APACHE_ID, group: APACHE_ID };
 

@@ -1,6 +1,6 @@
-// The Koji tree (koji.topdir) on the hosts that use it (koji.md §2.8): an NFSv4 mount from the
-// nfs host, rw where hub or kojira run, ro on builders, and a RequiresMountsFor drop-in per
-// daemon so systemd never starts httpd, kojira or kojid on an empty mountpoint. Built from the
+// The Koji tree (koji.topdir) on the hosts that use it (docs/pitfalls.md#pitfall-7): an NFSv4 mount
+// from the nfs host, rw where hub or kojira run, ro on builders, and a RequiresMountsFor drop-in
+// per daemon so systemd never starts httpd, kojira or kojid on an empty mountpoint. Built from the
 // host's roles, so roles sharing a host emit the identical mount.
 import type { Resource } from "../../../shared/protocol.js";
 import type { ResolvedHost } from "../../config/defaults.js";

@@ -1,7 +1,8 @@
-// kojiweb: /etc/kojiweb/web.conf (koji.md §2.3), its Secret drop-in, and the kojiweb certificate.
-// That one certificate is both the web server's (on a web-only host) and the proxy client
-// certificate toward the hub (WebCert), so its usage is server-client and its subject's RFC 2253
-// form is what hub.conf ProxyDNs lists (pitfall 1: both come from webCertSubject()).
+// kojiweb: /etc/kojiweb/web.conf (www/conf/web.conf in Koji 1.35.3), its Secret drop-in, and the
+// kojiweb certificate. That one certificate is both the web server's (on a web-only host) and the
+// proxy client certificate toward the hub (WebCert), so its usage is server-client and its
+// subject's RFC 2253 form is what hub.conf ProxyDNs lists (docs/pitfalls.md#pitfall-1: both come
+// from webCertSubject()).
 import type { ResolvedHost } from "../../config/defaults.js";
 import { PATHS, type Farm } from "../farm.js";
 import { certificateParts, clientPem } from "../certs.js";
@@ -49,7 +50,7 @@ export function webPart(farm: Farm, host: ResolvedHost): RolePart {
       directory(PATHS.webConfD),
       ...fileIn(PATHS.webConf, webConf(farm), undefined, restart),
       secretFile(webSecretDropIn, webSecretTemplate(farm), APACHE_READABLE, restart),
-      // kojiweb's httpd calls the hub over HTTPS (koji.md §3.3).
+      // kojiweb's httpd calls the hub over HTTPS (docs/pitfalls.md#pitfall-5).
       selinuxBoolean("httpd_can_network_connect"),
     ],
     probes: [pathProbe(PATHS.webConf, "file")],

@@ -1,5 +1,5 @@
--- A tiny stand-in for Koji's schema.sql (koji.md §3.2): like the real one it is a single
--- transaction's worth of objects, and it ends with the bootstrap admin (§3.2 step 5), so
+-- A tiny stand-in for Koji's schemas/schema.sql: like the real one it is a single
+-- transaction's worth of objects, and it ends with the bootstrap admin (as Koji's how-to does), so
 -- loading it twice would fail on the unique user name: the check must prevent that.
 CREATE TABLE permissions (
 	id SERIAL NOT NULL PRIMARY KEY,

@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { fleetJsonSchemaText } from "./write-schema.js";
+import { SCHEMA_FILES } from "./write-schema.js";
 
 const gitops = (name: string) => readFileSync(new URL(`../../gitops/${name}`, import.meta.url), "utf8");
 
-describe("gitops/fleet.schema.json", () => {
-  it("is exactly what FleetSchema generates (regenerate: see write-schema.ts)", () => {
-    expect(gitops("fleet.schema.json")).toBe(fleetJsonSchemaText());
+describe("gitops/fleet.schema.json and gitops/koji-content.schema.json", () => {
+  it.each(Object.entries(SCHEMA_FILES))("gitops/%s is exactly what its schema generates (npm run schema)", (name, text) => {
+    expect(gitops(name)).toBe(text());
   });
 
   it("accepts the reference fleet.yaml as a plain JSON Schema (what editors see)", () => {

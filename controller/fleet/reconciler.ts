@@ -15,7 +15,7 @@ import type { HostKeys } from "../trust/host-keys.js";
 import type { GitSource } from "../git/source.js";
 import type { ControllerBus } from "../nats/bus.js";
 import { controllerEvent } from "./events.js";
-import { loadFleet } from "../config/load-fleet.js";
+import { loadFleetFrom, type LoadFleetResult } from "../config/load-fleet.js";
 import { compileFleet } from "../compile/compile.js";
 import type { CompileOptions } from "../compile/farm.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
@@ -145,14 +145,17 @@ export class Reconciler {
     return signer.sign({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) });
   }
 
+  /** fleet.yaml at a revision, with the files its koji.content.include names at that revision. */
+  private async loadAt(revision: RevisionInfo): Promise<LoadFleetResult> {
+    const { git, fleetPath } = this.d;
+    return loadFleetFrom(git.filesAt(revision.sha), fleetPath, `file not found at revision ${revision.shortSha}`);
+  }
+
   /** Reads and compiles fleet.yaml at any revision the mirror holds (no publication). */
   async compileAt(rev: string): Promise<CompiledRevision> {
-    const { git, fleetPath } = this.d;
+    const { git } = this.d;
     const revision = await git.commitInfo(rev);
-    const source = await git.readFile(revision.sha, fleetPath);
-    const loaded = source
-      ? loadFleet(source, fleetPath)
-      : { ok: false as const, errors: [{ file: fleetPath, line: 1, col: 1, message: `file not found at revision ${revision.shortSha}` }] };
+    const loaded = await this.loadAt(revision);
     if (!loaded.ok) return { ok: false, revision, errors: loaded.errors };
     return { ok: true, revision, catalogs: compileFleet(loaded.fleet, this.d.compileOptions()) };
   }
@@ -226,11 +229,8 @@ export class Reconciler {
   }
 
   private async apply(revision: RevisionInfo): Promise<ReconcileOutcome> {
-    const { git, bus, state, fleetPath, clock, log } = this.d;
-    const source = await git.readFile(revision.sha, fleetPath);
-    const loaded = source
-      ? loadFleet(source, fleetPath)
-      : { ok: false as const, errors: [{ file: fleetPath, line: 1, col: 1, message: `file not found at revision ${revision.shortSha}` }] };
+    const { bus, state, clock, log } = this.d;
+    const loaded = await this.loadAt(revision);
     if (!loaded.ok) {
       const lines = loaded.errors.map(formatConfigError);
       log.warn({ revision: revision.sha, errors: lines }, "revision rejected, last good revision stays in force");

@@ -11,6 +11,12 @@ describe("gitops/fleet.schema.json and gitops/koji-content.schema.json", () => {
     expect(gitops(name)).toBe(text());
   });
 
+  it("accepts the reference fleet.yaml's koji.content as an included file (koji-content.schema.json)", () => {
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(gitops("koji-content.schema.json")));
+    const content = (parse(gitops("fleet.yaml")) as { koji: { content: unknown } }).koji.content;
+    expect(validate(content), JSON.stringify(validate.errors)).toBe(true);
+  });
+
   it("accepts the reference fleet.yaml as a plain JSON Schema (what editors see)", () => {
     const validate = new Ajv({ strict: false }).compile(JSON.parse(gitops("fleet.schema.json")));
     expect(validate(parse(gitops("fleet.yaml"))), JSON.stringify(validate.errors)).toBe(true);

@@ -46,3 +46,26 @@ describe("gitops/README.md", () => {
     expect(missing).toEqual([]);
   });
 });
+
+type ContentSchema = JsonSchema & { patternProperties?: Record<string, ContentSchema>; anyOf?: ContentSchema[] };
+
+/** Like keyPaths, also through maps keyed by name (`*`) and the object form of name-or-object entries. */
+function contentPaths(schema: ContentSchema, prefix: string): string[] {
+  if (schema.type === "array" && schema.items) return contentPaths(schema.items, `${prefix}[]`);
+  if (schema.anyOf) return schema.anyOf.flatMap((s) => contentPaths(s, prefix));
+  const byName = Object.values(schema.patternProperties ?? {});
+  if (byName.length > 0) return byName.flatMap((s) => contentPaths(s, `${prefix}.*`));
+  return Object.entries(schema.properties ?? {}).flatMap(([key, sub]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    return [path, ...contentPaths(sub, path)];
+  });
+}
+
+describe("docs/koji-objects.md", () => {
+  it("documents every field of Koji's content (koji-content.schema.json), as `tags.*.inheritance[].priority`", () => {
+    const doc = readFileSync(new URL("../../docs/koji-objects.md", import.meta.url), "utf8");
+    const paths = contentPaths(JSON.parse(gitops("koji-content.schema.json")), "");
+    expect(paths).toContain("tags.*.groups[].packages[].basearchonly");
+    expect(paths.filter((p) => !doc.includes(`\`${p}\``))).toEqual([]);
+  });
+});

@@ -79,6 +79,21 @@ describe("the fleet loop", () => {
     await fleet.waitReady(head);
   });
 
+  it("files named by koji.content.include are read from the pushed revision: accepted with content, an error in one rejected at its file:line:col", async () => {
+    const withInclude = withMaxjobs(6).replace("\n  content:\n", "\n  content:\n    include: [koji/*.yaml]\n");
+    const good = await fleet.push("Koji content in a file of its own", { "fleet.yaml": withInclude, "koji/extra.yaml": "tags:\n  mxos-10-extras: { arches: [x86_64] }\n" });
+    await fleet.waitReady(good);
+    const bad = await fleet.push("a typo in the included file", { "koji/extra.yaml": "tags:\n  mxos-10-extras: { arches: x86_64 }\n" });
+    const view = await waitFor(async () => {
+      const f = await fleet.api<FleetApi>("/api/v1/fleet");
+      return f.validation.state === "invalid" && f.validation.revision.sha === bad ? f : false;
+    });
+    expect(view.revision?.sha).toBe(good);
+    expect(view.validation.errors[0]?.text).toBe("koji/extra.yaml:2:29: /tags/mxos-10-extras/arches must be array");
+    head = await fleet.push("back to one file", { "fleet.yaml": withMaxjobs(6), "koji/extra.yaml": null });
+    await fleet.waitReady(head);
+  });
+
   it("a restarted agent with unchanged desired state makes zero changes", async () => {
     await fleet.stopAgent("cs10-koji-00");
     const agent = fleet.startAgent("cs10-koji-00");

@@ -112,4 +112,19 @@ describe("koji-fleet plan", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^HEAD:fleet\.yaml:\d+:\d+: .*maxjobs/m);
   });
+
+  it("reads koji.content.include's files from the work tree and, for --against, from REV (errors named REV:file)", async () => {
+    const withInclude = example.replace("\n  content:\n", "\n  content:\n    include: [koji/*.yaml]\n");
+    await repo.commitAll("content in a file", { "fleet.yaml": withInclude, "koji/extra.yaml": "tags:\n  extras: { arches: x86_64 }\n" });
+    await writeFile(join(repo.workDir, "koji", "extra.yaml"), "tags:\n  extras: { arches: [x86_64] }\n");
+    const r = await run(repo.workDir, "--against", "HEAD");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("HEAD:koji/extra.yaml:2:21: /tags/extras/arches must be array\n");
+    await repo.commitAll("content fixed", { "koji/extra.yaml": "tags:\n  extras: { arches: [x86_64] }\n" });
+    const fixed = await run(repo.workDir, "--against", "HEAD");
+    expect([fixed.code, fixed.out.split("\n")[0]]).toEqual([0, "plan against HEAD: 0 host(s) change, 5 unchanged"]);
+    await writeFile(join(repo.workDir, "koji", "extra.yaml"), "tags:\n  extras: { lockd: true }\n");
+    const broken = await run(repo.workDir);
+    expect([broken.code, broken.err]).toEqual([1, `${join(repo.workDir, "koji", "extra.yaml")}:2:13: /tags/extras: unknown key 'lockd'\n`]);
+  });
 });

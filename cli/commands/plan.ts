@@ -8,6 +8,7 @@ import { parseArgs, promisify } from "node:util";
 import type { CatalogContent } from "../../shared/protocol.js";
 import { formatConfigError } from "../../shared/yaml-config.js";
 import { loadFleet } from "../../controller/config/load-fleet.js";
+import { filesOnDisk, prefetchIncludes, type FleetFiles, type RepoFiles } from "../../controller/config/fleet-files.js";
 import { compileFleet } from "../../controller/compile/compile.js";
 import { diffCatalogs, lineDiff, type HostDiff, type PropChange } from "../../controller/compile/catalog-diff.js";
 import { summarize } from "../../controller/compile/summary.js";
@@ -47,9 +48,10 @@ class PlanError extends Error {
 
 const run = promisify(execFile);
 
-async function load(source: Buffer | string, name: string): Promise<CatalogContent[]> {
-  const res = loadFleet(source, name);
-  if (!res.ok) throw new PlanError(res.errors.map(formatConfigError).join("\n"), 1);
+/** `at` names the revision errors come from, e.g. `HEAD~1:fleet.yaml:3:4`. */
+async function load(source: Buffer | string, name: string, repo: RepoFiles, at = ""): Promise<CatalogContent[]> {
+  const res = loadFleet(source, name, repo);
+  if (!res.ok) throw new PlanError(res.errors.map((e) => `${at}${formatConfigError(e)}`).join("\n"), 1);
   return compileFleet(res.fleet);
 }
 
@@ -63,6 +65,24 @@ async function atRevision(dir: string, file: string, rev: string): Promise<Buffe
     const stderr = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim();
     throw new PlanError(`git show ${rev}:${file} in ${dir} failed: ${stderr}`, 5);
   }
+}
+
+/** The files of `dir` as committed at `rev`, for the files koji.content.include names. */
+function filesAtRevision(dir: string, rev: string): FleetFiles {
+  return {
+    async list(sub) {
+      const { stdout } = await run("git", ["-C", dir, "ls-tree", "-z", rev, "--", `./${sub === "" ? "" : `${sub}/`}`], { maxBuffer: 16 * 1024 * 1024 });
+      return stdout
+        .split("\0")
+        .map((entry) => entry.split("\t"))
+        .filter(([meta]) => meta?.split(" ")[1] === "blob")
+        .map(([, path]) => path!);
+    },
+    async read(path) {
+      const { stdout } = await run("git", ["-C", dir, "show", `${rev}:./${path}`], { encoding: "buffer", maxBuffer: 16 * 1024 * 1024 }).catch(() => ({ stdout: null }));
+      return stdout;
+    },
+  };
 }
 
 function renderCatalog(c: CatalogContent): string[] {
@@ -141,7 +161,7 @@ async function plan(args: string[]): Promise<void> {
   const file = isDir ? join(opts.target, "fleet.yaml") : opts.target;
   const source = await readFile(file).catch(() => null);
   if (!source) throw new PlanError(`${file}:1:1: cannot read file`, 1);
-  const now = await load(source, file);
+  const now = await load(source, file, filesOnDisk);
   const only = <T extends { host: string }>(xs: T[]): T[] => (opts.host === undefined ? xs : xs.filter((x) => x.host === opts.host));
 
   if (opts.against === undefined) {
@@ -152,7 +172,8 @@ async function plan(args: string[]): Promise<void> {
     return;
   }
   const old = await atRevision(dirname(file), basename(file), opts.against);
-  const diffs = only(diffCatalogs(await load(old, `${opts.against}:${basename(file)}`), now));
+  const oldFiles = await prefetchIncludes(filesAtRevision(dirname(file), opts.against), basename(file), old);
+  const diffs = only(diffCatalogs(await load(old, basename(file), oldFiles, `${opts.against}:`), now));
   if (diffs.length === 0) throw new PlanError(`no host '${opts.host}' in either revision`, 3);
   if (opts.json) return console.log(JSON.stringify({ against: opts.against, hosts: diffs }, null, 2));
   const changing = diffs.filter((d) => d.status !== "unchanged").length;

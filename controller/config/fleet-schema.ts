@@ -3,6 +3,7 @@
 // Defaults live in KOJI_DEFAULTS and FLEET_DEFAULTS only: the schema shows them to editors, defaults.ts applies them.
 import { type TOptional, type TArray, Type, type Static, type TSchema } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "../../shared/names.js";
+import { KojiContentSchema } from "./koji-content-schema.js";
 
 export const API_VERSION = "koji-fleet/v1" as const;
 
@@ -146,6 +147,7 @@ export const KojiSchema = obj(
     database: opt(DatabaseSchema),
     nfs: opt(NfsSchema),
     lookaside: opt(LookasideSchema),
+    content: opt(KojiContentSchema),
   },
   "Farm-wide Koji settings; every key has a default.",
 );

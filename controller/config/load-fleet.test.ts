@@ -88,6 +88,8 @@ describe("loadFleet", () => {
       "cs10-koji-03=builder",
       "cs10-koji-04=lookaside",
     ]);
+    expect(result.ok && Object.keys(result.fleet.koji?.content?.tags ?? {})).toEqual(["mxos-10", "mxos-10-candidate", "mxos-10-build"]);
+    expect(result.ok && result.fleet.koji?.content?.targets).toEqual({ "mxos-10": { build_tag: "mxos-10-build", dest_tag: "mxos-10-candidate" } });
   });
 
   it("accepts paths outside the system directories", () => {

@@ -1,24 +1,44 @@
-// fleet.yaml → FleetConfig, or every error found, each at file:line:col. Three passes, each only
-// if the previous one passed: YAML syntax, schema, cross-references. Never throws: any input
-// (garbage, invalid UTF-8, alias bombs, huge files) ends as errors.
-import { checkYaml, parseYaml, type ConfigError } from "../../shared/yaml-config.js";
+// fleet.yaml (and the files its koji.content.include names) → FleetConfig, or every error found,
+// each at file:line:col of the file at fault. Three passes, each only if the previous one passed:
+// YAML syntax, schema, cross-references. Never throws: any input (garbage, invalid UTF-8, alias
+// bombs, huge files) ends as errors.
+import { checkYaml, loadYaml, parseYaml, type ConfigError, type LocatedDocument } from "../../shared/yaml-config.js";
 import { crossCheck } from "./cross-checks.js";
-import { FleetSchema, type FleetConfig } from "./fleet-schema.js";
+import { FleetSchema, KOJI_DEFAULTS, type FleetConfig } from "./fleet-schema.js";
+import { includeDir, matchInclude, MAX_INCLUDED_FILES, prefetchIncludes, type FleetFiles, type RepoFiles } from "./fleet-files.js";
+import { checkKojiContent } from "./koji-content-checks.js";
+import { indexContent, mergedContent, type ContentPart } from "./koji-content-index.js";
+import { KojiContentFileSchema } from "./koji-content-schema.js";
 
 /** Beyond this many errors the rest is noise (e.g. one per nesting level of a runaway bracket). */
 export const MAX_ERRORS = 20;
 
+/** On success, `fleet.koji.content` holds the content of every included file too (its `include` kept). */
 export type LoadFleetResult = { ok: true; fleet: FleetConfig } | { ok: false; errors: ConfigError[] };
 
-export function loadFleet(source: string | Uint8Array, file: string): LoadFleetResult {
-  const result = load(source, file);
+const NO_FILES: RepoFiles = { list: () => [], read: () => null };
+
+/**
+ * `repo` gives the files koji.content.include names (paths as `file` is given, e.g. relative to
+ * the repository or the working directory); without it an include matches nothing, an error.
+ */
+export function loadFleet(source: string | Uint8Array, file: string, repo: RepoFiles = NO_FILES): LoadFleetResult {
+  const result = load(source, file, repo);
   if (result.ok || result.errors.length <= MAX_ERRORS) return result;
   const shown = result.errors.slice(0, MAX_ERRORS);
-  const more = { file, line: shown[MAX_ERRORS - 1]?.line ?? 1, col: 1, message: `${result.errors.length - MAX_ERRORS} more errors not shown` };
+  const last = shown[MAX_ERRORS - 1];
+  const more = { file: last?.file ?? file, line: last?.line ?? 1, col: 1, message: `${result.errors.length - MAX_ERRORS} more errors not shown` };
   return { ok: false, errors: [...shown, more] };
 }
 
-function load(source: string | Uint8Array, file: string): LoadFleetResult {
+/** fleet.yaml at `file` and its includes, read from `files` (a git revision, a directory). */
+export async function loadFleetFrom(files: FleetFiles, file: string, missing = "file not found"): Promise<LoadFleetResult> {
+  const source = await files.read(file);
+  if (!source) return { ok: false, errors: [{ file, line: 1, col: 1, message: missing }] };
+  return loadFleet(source, file, await prefetchIncludes(files, file, source));
+}
+
+function load(source: string | Uint8Array, file: string, repo: RepoFiles): LoadFleetResult {
   try {
     // Parsed once (a 1,000-host fleet.yaml takes ~0.1 s): the emptiness check and the schema read one value.
     const parsed = parseYaml(source, file);
@@ -30,10 +50,60 @@ function load(source: string | Uint8Array, file: string): LoadFleetResult {
     }
     const loaded = checkYaml(parsed.doc, data, FleetSchema);
     if (!loaded.ok) return loaded;
-    const errors = crossCheck(loaded.value, loaded.doc);
-    return errors.length > 0 ? { ok: false, errors } : { ok: true, fleet: loaded.value };
+    const fleet = loaded.value;
+    const { include = [], ...own } = fleet.koji?.content ?? {};
+    const parts: ContentPart[] = [{ doc: loaded.doc, base: ["koji", "content"], content: own }];
+    const included = readIncludes(file, include, loaded.doc, repo);
+    if (!included.ok) return included;
+    parts.push(...included.parts);
+    const { index, errors: duplicates } = indexContent(parts);
+    const admin = { adminUser: fleet.koji?.adminUser ?? KOJI_DEFAULTS.adminUser, kojiraUser: fleet.koji?.kojiraUser ?? KOJI_DEFAULTS.kojiraUser };
+    const errors = [...crossCheck(fleet, loaded.doc), ...sorted([...duplicates, ...checkKojiContent(index, admin)])];
+    if (errors.length > 0) return { ok: false, errors };
+    const content = mergedContent(index);
+    const withContent = fleet.koji?.content === undefined ? fleet : { ...fleet, koji: { ...fleet.koji, content: { ...(include.length > 0 && { include }), ...content } } };
+    return { ok: true, fleet: withContent };
   } catch (err) {
     // e.g. yaml's "Excessive alias count" from toJS, or a stack overflow on absurd nesting
     return { ok: false, errors: [{ file, line: 1, col: 1, message: `cannot read fleet definition: ${err instanceof Error ? err.message : String(err)}` }] };
   }
+}
+
+/** File order, then position: fleet.yaml's own errors come first (crossCheck sorts those). */
+const sorted = (errors: ConfigError[]): ConfigError[] =>
+  errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1)));
+
+type Included = { ok: true; parts: ContentPart[] } | { ok: false; errors: ConfigError[] };
+
+function readIncludes(file: string, patterns: readonly string[], doc: LocatedDocument, repo: RepoFiles): Included {
+  const errors: ConfigError[] = [];
+  const paths: string[] = [];
+  patterns.forEach((pattern, i) => {
+    const matched = matchInclude(file, pattern, repo.list(includeDir(file, pattern)));
+    if (matched.length === 0) errors.push(doc.error(["koji", "content", "include", i], `/koji/content/include/${i}: '${pattern}' matches no file in ${includeDir(file, pattern) || "."}/`));
+    for (const p of matched) if (!paths.includes(p)) paths.push(p);
+  });
+  if (paths.length > MAX_INCLUDED_FILES) {
+    errors.push(doc.error(["koji", "content", "include"], `/koji/content/include: ${paths.length} files match, more than the limit of ${MAX_INCLUDED_FILES}`));
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const parts: ContentPart[] = [];
+  for (const path of paths) {
+    const source = repo.read(path);
+    if (!source) {
+      errors.push({ file: path, line: 1, col: 1, message: "cannot read file" });
+      continue;
+    }
+    const parsed = parseYaml(source, path);
+    if (!parsed.ok) {
+      errors.push(...parsed.errors);
+      continue;
+    }
+    // A file of only comments declares nothing: fine, e.g. while a file is being written.
+    if (parsed.doc.toJS() == null) continue;
+    const loaded = loadYaml(source, path, KojiContentFileSchema);
+    if (loaded.ok) parts.push({ doc: loaded.doc, base: [], content: loaded.value });
+    else errors.push(...loaded.errors);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, parts };
 }

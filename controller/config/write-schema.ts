@@ -1,18 +1,31 @@
-// Prints gitops/fleet.schema.json (the JSON Schema editors use for fleet.yaml) from FleetSchema,
-// so the two cannot drift (write-schema.test.ts compares them). Regenerate with:
+// Writes the JSON Schemas editors use, from the TypeBox schemas, so they cannot drift
+// (write-schema.test.ts compares them): gitops/fleet.schema.json for fleet.yaml and
+// gitops/koji-content.schema.json for the files koji.content.include names. Regenerate with:
 //   npm run schema
-import { realpathSync } from "node:fs";
+import { realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TSchema } from "@sinclair/typebox";
 import { FleetSchema } from "./fleet-schema.js";
+import { KojiContentFileSchema } from "./koji-content-schema.js";
 
 export const SCHEMA_ID = "https://koji-fleet.invalid/schemas/fleet.v1.schema.json";
+export const CONTENT_SCHEMA_ID = "https://koji-fleet.invalid/schemas/koji-content.v1.schema.json";
 
-/** The committed file's exact text: stable key order from the schema definition, 2-space indent, final newline. */
-export function fleetJsonSchemaText(): string {
+/** A committed file's exact text: stable key order from the schema definition, 2-space indent, final newline. */
+function schemaText(id: string, schema: TSchema): string {
   // TypeBox keeps its bookkeeping under symbol keys, which JSON.stringify drops.
-  const schema = { $schema: "http://json-schema.org/draft-07/schema#", $id: SCHEMA_ID, ...FleetSchema };
-  return `${JSON.stringify(schema, null, 2)}\n`;
+  return `${JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", $id: id, ...schema }, null, 2)}\n`;
 }
+
+export const fleetJsonSchemaText = (): string => schemaText(SCHEMA_ID, FleetSchema);
+export const kojiContentJsonSchemaText = (): string => schemaText(CONTENT_SCHEMA_ID, KojiContentFileSchema);
+
+/** File name in gitops/ → its text. */
+export const SCHEMA_FILES: Readonly<Record<string, () => string>> = {
+  "fleet.schema.json": fleetJsonSchemaText,
+  "koji-content.schema.json": kojiContentJsonSchemaText,
+};
 
 function invokedDirectly(): boolean {
   try {
@@ -21,4 +34,11 @@ function invokedDirectly(): boolean {
     return false;
   }
 }
-if (invokedDirectly()) process.stdout.write(fleetJsonSchemaText());
+if (invokedDirectly()) {
+  const dir = process.argv[2];
+  if (!dir) {
+    process.stderr.write("usage: node write-schema.js DIR (writes fleet.schema.json and koji-content.schema.json into DIR)\n");
+    process.exit(2);
+  }
+  for (const [name, text] of Object.entries(SCHEMA_FILES)) writeFileSync(join(dir, name), text());
+}

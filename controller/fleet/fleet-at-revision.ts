@@ -1,8 +1,7 @@
-// fleet.yaml as loaded (read, parsed, validated) at a commit. A commit never changes, so each
+// fleet.yaml as loaded (read, parsed, validated, with the files its koji.content.include names) at a commit. A commit never changes, so each
 // revision's file is read and validated once: a recompile of the revision in force (a builder
 // registered in Koji, a new CRL, a pin) and the pinned revisions it compiles reuse it.
-import type { ConfigError } from "../../shared/yaml-config.js";
-import { loadFleet, type LoadFleetResult } from "../config/load-fleet.js";
+import { loadFleetFrom, type LoadFleetResult } from "../config/load-fleet.js";
 import type { GitSource } from "../git/source.js";
 import type { RevisionInfo } from "./state.js";
 
@@ -14,7 +13,7 @@ export class FleetAtRevision {
   private readonly loaded = new Map<string, LoadFleetResult>();
 
   constructor(
-    private readonly git: Pick<GitSource, "readFile">,
+    private readonly git: Pick<GitSource, "filesAt">,
     private readonly path: string,
   ) {}
 
@@ -25,12 +24,9 @@ export class FleetAtRevision {
       this.loaded.set(revision.sha, kept);
       return kept;
     }
-    const source = await this.git.readFile(revision.sha, this.path);
-    const result = source ? loadFleet(source, this.path) : { ok: false as const, errors: [notFound(this.path, revision)] };
+    const result = await loadFleetFrom(this.git.filesAt(revision.sha), this.path, `file not found at revision ${revision.shortSha}`);
     this.loaded.set(revision.sha, result);
     for (const sha of this.loaded.keys()) if (this.loaded.size > KEPT) this.loaded.delete(sha);
     return result;
   }
 }
-
-const notFound = (file: string, revision: RevisionInfo): ConfigError => ({ file, line: 1, col: 1, message: `file not found at revision ${revision.shortSha}` });

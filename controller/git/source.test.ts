@@ -69,6 +69,16 @@ describe("GitSource against a real bare remote", () => {
     expect(await src.listFiles(head, "nope")).toEqual([]);
   });
 
+  test("filesAt lists a directory's own files (not deeper ones) and reads them, for the fleet loader", async () => {
+    const sha = await remote.commitAll("nested", { "hosts/deeper/x.yaml": "x\n" });
+    await src.sync();
+    const files = src.filesAt(sha);
+    expect(await files.list("hosts")).toEqual(["hosts/web-1.yaml", "hosts/web-2.yaml"]);
+    expect(await files.list("")).toEqual(["README.md", "blob.bin"]);
+    expect((await files.read("hosts/deeper/x.yaml"))?.toString()).toBe("x\n");
+    expect(await files.read("hosts/nope.yaml")).toBeNull();
+  });
+
   test("commitInfo gives sha, subject, author and an ISO date", async () => {
     const info = await src.commitInfo(first);
     expect(info).toMatchObject({ sha: first, message: "add web-1", author: TEST_AUTHOR.name, authorEmail: TEST_AUTHOR.email });

@@ -3,6 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { FleetError } from "../../shared/errors.js";
 import { silentLogger, type Logger } from "../../shared/log.js";
+import type { FleetFiles } from "../config/fleet-files.js";
 
 export interface GitSourceOptions {
   url: string;
@@ -170,6 +171,17 @@ export class GitSource {
     const args = ["ls-tree", "-r", "-z", "--name-only", checkRev(rev)];
     if (d && d !== ".") args.push("--", `${d}/`);
     return (await this.read("ls-tree", (g) => g.raw(args))).split("\0").filter(Boolean);
+  }
+
+  /** The files of a revision as the fleet loader reads them (fleet.yaml and what it includes). */
+  filesAt(rev: string): FleetFiles {
+    return {
+      list: async (dir) => {
+        const d = cleanPath(dir);
+        return (await this.listFiles(rev, d)).filter((p) => dirname(p) === (d === "" ? "." : d));
+      },
+      read: (path) => this.readFile(rev, path),
+    };
   }
 
   /**

@@ -1,5 +1,6 @@
 // Seeded mutations of a valid fleet.yaml, by kind, for the bad-input scenario. Deterministic:
 // a failure names its kind and index, and the same seed rebuilds the same bytes.
+import { parse } from "yaml";
 
 export interface Mutation {
   readonly kind: string;
@@ -24,6 +25,16 @@ function prng(seed: number): () => number {
 const WRONG_TYPES = ["[1, 2]", "{ a: 1 }", "-1", "true", "null", "1.5e308", "!!binary aGVsbG8=", '"\\u0000"'];
 const HOSTILE_CHARS = [":", "- ", "\t", "{", "[", "&x ", "*x", "!", "%", "@", "`", "'", '"', "#", "\n  ", "\n"];
 
+/** The JSON type a YAML value text parses to. */
+function yamlType(text: string): string {
+  try {
+    const v: unknown = parse(text);
+    return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+  } catch {
+    return "unparsable";
+  }
+}
+
 export function mutations(valid: string, seed = 20261126): Mutation[] {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -33,11 +44,15 @@ export function mutations(valid: string, seed = 20261126): Mutation[] {
     out.push({ kind, name: `${kind} #${out.filter((m) => m.kind === kind).length}`, bytes: typeof text === "string" ? Buffer.from(text) : text, mustReject });
   const valueLines = lines.map((l, i) => [l, i] as const).filter(([l]) => /^\s*[\w-]+: \S/.test(l) && !/^\s*#/.test(l));
 
-  // Type errors: a scalar (or list) value replaced by a value of another type.
+  // Type errors: a scalar (or list) value replaced by a value of another type (`true` for a
+  // boolean or a quoted string for a string would be no type error at all).
   for (let i = 0; i < 60; i++) {
     const [line, at] = pick(valueLines);
+    const original = yamlType(line.replace(/^\s*[\w-]+: /, "").replace(/\s+#.*$/, ""));
+    let wrong = pick(WRONG_TYPES);
+    while (yamlType(wrong) === original) wrong = pick(WRONG_TYPES);
     const copy = [...lines];
-    copy[at] = line.replace(/^(\s*[\w-]+: ).*$/, `$1${pick(WRONG_TYPES)}`);
+    copy[at] = line.replace(/^(\s*[\w-]+: ).*$/, `$1${wrong}`);
     add("type-error", copy.join("\n"), false);
   }
   // Missing keys: each non-blank, non-comment line deleted in turn.

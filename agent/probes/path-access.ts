@@ -1,7 +1,7 @@
 // `path-access` probe: can this account read (or write) this path? `runuser -u apache --
 // test -w /mnt/koji` asks the kernel as that user, so ownership, mode, ACLs, a read-only
 // mount and NFS squashing all count. It runs in the agent's SELinux domain, not httpd's:
-// an httpd_t denial (Koji pitfall 5) is not seen here. With `mounted`, `findmnt -T` must
+// an httpd_t denial (docs/pitfalls.md#pitfall-5) is not seen here. With `mounted`, `findmnt -T` must
 // also find the path on a file system of its own, not on / (an NFS mount that did not
 // come up leaves an empty, writable /mnt/koji behind).
 import { Type, type Static } from "@sinclair/typebox";

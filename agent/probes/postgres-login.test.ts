@@ -15,7 +15,7 @@ const secrets = staticSecrets({ "koji-db": PASSWORD, "koji-db-old": WRONG });
 beforeAll(async () => {
   pg = await startCluster();
   pg.sql(`CREATE ROLE koji LOGIN PASSWORD '${PASSWORD.replace(/'/g, "''")}';\nCREATE DATABASE koji OWNER koji;\n`);
-  // Loaded as koji, as the Koji docs want (pitfall 6: objects owned by the wrong role).
+  // Loaded as koji, as the Koji docs want (docs/pitfalls.md#pitfall-6: objects owned by the wrong role).
   pg.sql("SET ROLE koji; CREATE TABLE users (id int, name text); INSERT INTO users VALUES (1, 'kojiadmin');", "koji");
 });
 afterAll(() => {

@@ -113,7 +113,7 @@ describe("convergeKojiObjects", () => {
     expect(kojiraPermitted(r.results, "kojira", true)).toBe(false); // would-change: not granted yet
   });
 
-  it("kojid logged in before addHost (pitfall 2) → the host fails with the fix named, kojira still converges", async () => {
+  it("kojid logged in before addHost (docs/pitfalls.md#pitfall-2) → the host fails with the fix named, kojira still converges", async () => {
     const { hub, session } = await start();
     const kojid = await sessionAs(hub, B, null); // kojid's own login: no admin
     await kojid.sslLogin(); // LoginCreatesUser: a NORMAL user named like the builder
@@ -123,7 +123,7 @@ describe("convergeKojiObjects", () => {
     expect(host).toMatchObject({ outcome: "failed", changes: [], errorCode: "KF_ERR_RESOURCE" });
     expect(host?.error).toBe(
       `addHost ${B} [x86_64]: addHost at ${hub.url}: Koji fault 1000: user ${B} already exists and it is not a host` +
-        " (kojid on this builder logged in before koji-fleet registered it, koji.md pitfall 2: after checking that user, run koji add-host --force with the builder's name and arches)",
+        " (kojid on this builder logged in before koji-fleet registered it, docs/pitfalls.md#pitfall-2: after checking that user, run koji add-host --force with the builder's name and arches)",
     );
     expect(registeredBuilders(r.results)).toEqual(new Set());
   });

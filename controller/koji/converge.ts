@@ -118,7 +118,7 @@ export async function convergeKojiObjects(session: KojiCaller, desired: DesiredK
 
 /**
  * Builders whose Koji host entry exists, as the results show it: this opens their
- * `koji-host-registered` gate (kojid must not log in before addHost, pitfall 2). A host whose
+ * `koji-host-registered` gate (kojid must not log in before addHost, docs/pitfalls.md#pitfall-2). A host whose
  * state is unknown (the hub could not be read) keeps its membership in `previous`.
  */
 export function registeredBuilders(results: readonly ResourceResult[], previous: ReadonlySet<string> = new Set()): Set<string> {
@@ -175,10 +175,10 @@ async function observe(session: KojiCaller, t: Target, into: Observed): Promise<
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Pitfall 2 needs a person: the builder's user was auto-created by an early kojid login. */
+/** docs/pitfalls.md#pitfall-2 needs a person: the builder's user was auto-created by an early kojid login. */
 function hintFor(err: unknown): string {
   if (err instanceof KojiFault && /already exists and it is not a host/.test(err.faultString)) {
-    return " (kojid on this builder logged in before koji-fleet registered it, koji.md pitfall 2: after checking that user, run koji add-host --force with the builder's name and arches)";
+    return " (kojid on this builder logged in before koji-fleet registered it, docs/pitfalls.md#pitfall-2: after checking that user, run koji add-host --force with the builder's name and arches)";
   }
   return "";
 }

@@ -1,12 +1,12 @@
 // Koji objects the controller owns, and the pure planner that turns (desired, observed) into
 // the hub calls that close the gap, and nothing else: read, diff, write only what differs.
-// The calls and their order are koji-ansible's koji_host module and koji.md §5/§11.
+// The calls and their order are koji-ansible's koji_host module and Koji's server howto (https://docs.pagure.org/koji/server_howto/).
 import { hostsWith, type ResolvedFleet } from "../config/defaults.js";
 import type { KojiHost, KojiUser } from "../../shared/koji/calls.js";
 import { kwargs, XmlRpcDouble, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 
 export interface DesiredBuilder {
-  /** The Koji host name: the builder's FQDN, equal to its certificate CN (pitfall 2). */
+  /** The Koji host name: the builder's FQDN, equal to its certificate CN (docs/pitfalls.md#pitfall-2). */
   readonly name: string;
   readonly arches: readonly string[];
   readonly channels: readonly string[];
@@ -15,7 +15,7 @@ export interface DesiredBuilder {
 }
 
 export interface DesiredKojiObjects {
-  /** Gets the `repo` permission: only kojira turns repo requests into tasks (pitfall 4). */
+  /** Gets the `repo` permission: only kojira turns repo requests into tasks (docs/pitfalls.md#pitfall-4). */
   readonly kojiraUser: string;
   readonly builders: readonly DesiredBuilder[];
 }

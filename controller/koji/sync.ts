@@ -1,6 +1,6 @@
 // Converges the Koji objects git implies (kojira's user and permission, the builders' host
 // entries) through the hub's API, and tells the controller when a gate they hold changes: each
-// registration opens that builder's gate, so kojid starts only after addHost (pitfall 2);
+// registration opens that builder's gate, so kojid starts only after addHost (docs/pitfalls.md#pitfall-2);
 // kojira's permission opens kojira's.
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";

@@ -1,5 +1,5 @@
 // Pure: which hosts must be healthy before a host gets a new catalog. Role dependencies are
-// Koji's bring-up order (koji.md §0, §7); a host depends on the hosts holding the roles its
+// Koji's bring-up order (database, then hub, then web, kojira and builders: https://docs.pagure.org/koji/server_howto/); a host depends on the hosts holding the roles its
 // own roles need, except itself.
 
 export type RoleDependencies = Readonly<Record<string, readonly string[]>>;

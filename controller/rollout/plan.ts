@@ -1,7 +1,8 @@
 // Pure: one step of a rollout. Given what was published and how hosts are doing, which hosts
 // get their new catalog now, which wait (and for whom), and whether the rollout halts.
+import type { HostPhase, RolloutPhase } from "../../shared/api/phases.js";
 
-export type RolloutPhase = "Progressing" | "Halted" | "Complete" | "Aborted" | "Superseded";
+export type { RolloutPhase };
 
 export interface RolloutTarget {
   host: string;
@@ -25,7 +26,7 @@ export interface Rollout {
 }
 
 export interface HostHealth {
-  phase: "Ready" | "Progressing" | "Blocked" | "Failed" | "Unknown";
+  phase: HostPhase;
   appliedDigest: string | null;
   /** The host's Ready condition: why it is not ready, and since when. */
   reason: string;

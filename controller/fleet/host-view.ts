@@ -2,10 +2,8 @@
 // and what the agent reported. Every state that is not Ready carries a reason and a since.
 import type { Catalog, Condition, HostStatus } from "../../shared/protocol.js";
 import type { HostPhase } from "../../shared/api/phases.js";
+// The view's type is the API's schema (shared/api/hosts.ts): what this computes is what is sent.
 import type { HostView } from "../../shared/api/hosts.js";
-
-/** The view is the API's (shared/api/hosts.ts): what the API sends is what this computes. */
-export type { HostPhase, HostView };
 
 export interface HostInputs {
   host: string;

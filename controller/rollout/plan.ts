@@ -2,8 +2,6 @@
 // get their new catalog now, which wait (and for whom), and whether the rollout halts.
 import type { HostPhase, RolloutPhase } from "../../shared/api/phases.js";
 
-export type { RolloutPhase };
-
 export interface RolloutTarget {
   host: string;
   /** Content digest of the host's new catalog: the host is done when it applied this. */

@@ -74,6 +74,12 @@ function createServer(deps: AppDeps): FastifyInstance {
     ...(deps.log ? { loggerInstance: deps.log as unknown as FastifyBaseLogger } : { logger: false }),
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Answers are serialized with the contract's schemas, but an array of more than 100 items
+    // (the host list of a large fleet, the last 500 events) with JSON.stringify: a schema's
+    // serializer builds its string piece by piece, and sending that string cost 1,000 hosts
+    // 23 ms against 14–16 ms (bench/README.md, api-latency). Handlers are typed by the same
+    // schemas, and serialization.test.ts checks that nothing sent differs from what they return.
+    serializerOpts: { largeArraySize: 100, largeArrayMechanism: "json-stringify" as const },
   };
   if (!deps.https) return Fastify(options);
   // A certificate is requested, never required: forges and token holders have none. The

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ERROR_CODES, FleetError, type ErrorCode } from "../shared/errors.js";
+import type { Answer, Method } from "../shared/api/routes.js";
 
 export const DEFAULT_API = "http://127.0.0.1:8470";
 /** The packaged controller's http.apiTokensFile, which it creates at its first start. */
@@ -104,6 +105,20 @@ export async function apiRequest<T>(o: ApiOptions, method: "GET" | "POST" | "DEL
   const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
   const code = e?.code && e.code in ERROR_CODES ? (e.code as ErrorCode) : codeForStatus(res.status);
   throw new FleetError(code, e?.message ?? `${method} ${path}: HTTP ${res.status}`);
+}
+
+/** A route of the contract (shared/api/routes.ts): its method, its path with `:name` parameters. */
+interface Route {
+  method: Method;
+  url: string;
+  schema: { response: Record<number, unknown> };
+}
+
+/** Calls `route` (its `:name` parameters filled in, a query string appended); its answer is typed by the contract. */
+export function apiCall<R extends Route>(o: ApiOptions, route: R, call: { params?: Record<string, string>; query?: URLSearchParams; body?: unknown } = {}): Promise<Answer<R>> {
+  const path = route.url.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(call.params?.[name] ?? ""));
+  const query = call.query && [...call.query].length > 0 ? `?${call.query}` : "";
+  return apiRequest<Answer<R>>(o, route.method, path + query, call.body);
 }
 
 // ---- output helpers ----

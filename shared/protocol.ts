@@ -161,24 +161,27 @@ export const HostStatusSchema = Type.Object(
 );
 export type HostStatus = Static<typeof HostStatusSchema>;
 
-export const EventType = Type.Union([
-  Type.Literal("applied"),
-  Type.Literal("failed"),
-  Type.Literal("recovered"),
-  Type.Literal("drift-repaired"),
-  Type.Literal("catalog-rejected"),
-  Type.Literal("revision-accepted"),
-  Type.Literal("revision-rejected"),
-  Type.Literal("published"),
-  Type.Literal("host-removed"),
-  /** Something on the bus tried to make an agent run what the controller did not sign for it, or a host sent a forged event. */
-  Type.Literal("security"),
-  Type.Literal("rollout-started"),
-  Type.Literal("rollout-halted"),
-  Type.Literal("rollout-resumed"),
-  Type.Literal("rollout-completed"),
-  Type.Literal("rollout-aborted"),
-]);
+/** Every event type, listed once: the wire schema below, the API's schemas and the CLI's help derive from it. */
+export const EVENT_TYPES = [
+  "applied",
+  "failed",
+  "recovered",
+  "drift-repaired",
+  "catalog-rejected",
+  "revision-accepted",
+  "revision-rejected",
+  "published",
+  "host-removed",
+  // Something on the bus tried to make an agent run what the controller did not sign for it, or a host sent a forged event.
+  "security",
+  "rollout-started",
+  "rollout-halted",
+  "rollout-resumed",
+  "rollout-completed",
+  "rollout-aborted",
+] as const;
+
+export const EventType = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));
 export type EventType = Static<typeof EventType>;
 
 export const FleetEventSchema = Type.Object(

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { useTmpDirs } from "./support/tmp.js";
 import { waitFor } from "./support/wait.js";
 import { runGit } from "./support/git.js";
-import type { HostView } from "../controller/fleet/host-view.js";
+import type { HostView } from "../shared/api/hosts.js";
 
 const BIN = fileURLToPath(new URL("../bin/koji-fleet.js", import.meta.url));
 const GITOPS = fileURLToPath(new URL("../gitops", import.meta.url));

@@ -8,7 +8,7 @@ import { exitCodeOf } from "../shared/errors.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestFleet, HOSTS } from "./support/fleet.js";
 import { waitFor } from "./support/wait.js";
-import type { HostView } from "../controller/fleet/host-view.js";
+import type { HostView } from "../shared/api/hosts.js";
 import { vi } from "vitest";
 import { pinCommand } from "../cli/commands/pin.js";
 import { rollbackCommand } from "../cli/commands/rollback.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestFleet, HOSTS } from "./support/fleet.js";
 import { waitFor } from "./support/wait.js";
-import type { HostView } from "../controller/fleet/host-view.js";
+import type { HostView } from "../shared/api/hosts.js";
 import type { FleetEvent } from "../shared/protocol.js";
 
 const example = await readFile(new URL("../gitops/fleet.yaml", import.meta.url), "utf8");

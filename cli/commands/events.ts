@@ -1,17 +1,27 @@
-import type { FleetEvent } from "../../shared/protocol.js";
+import { EVENT_TYPES, type FleetEvent } from "../../shared/protocol.js";
+import { API } from "../../shared/api/routes.js";
 import { FleetError } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";
-import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, colour, parseApiArgs, printJson, type ApiOptions } from "../api-client.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, printJson, type ApiOptions } from "../api-client.js";
+
+/** `words` joined by ", " in indented lines of at most 90 characters. */
+function list(words: readonly string[]): string {
+  const lines: string[][] = [[]];
+  for (const w of words) {
+    const line = lines[lines.length - 1]!;
+    if (line.length > 0 && `${line.join(", ")}, ${w},`.length > 86) lines.push([w]);
+    else line.push(w);
+  }
+  return lines.map((l) => `  ${l.join(", ")}`).join(",\n");
+}
 
 const usage = `usage: koji-fleet events [--host HOST] [--type TYPE] [--limit N] [--follow] [--api URL] [--token FILE] [--json]
 
 The latest fleet events, oldest first (default 100, at most 500): time, severity, host,
-type and message. --host and --type filter them (types: applied, failed, recovered,
-drift-repaired, catalog-rejected, revision-accepted, revision-rejected, published,
-host-removed, security, rollout-started, rollout-halted, rollout-resumed, rollout-completed,
-rollout-aborted). --follow keeps printing new events as they come (it polls the API every
-second) until interrupted. --json prints GET /api/v1/events as it is; with --follow, one
-event object per line.
+type and message. --host and --type filter them; the types are:
+${list(EVENT_TYPES)}
+--follow keeps printing new events as they come (it polls the API every second) until
+interrupted. --json prints GET /api/v1/events as it is; with --follow, one event object per line.
 
 ${API_OPTIONS_HELP}
 
@@ -22,10 +32,10 @@ function line(e: FleetEvent): string {
   return `${e.at}  ${sev}  ${(e.host ?? "-").padEnd(14)}  ${e.type.padEnd(18)}  ${e.message}`;
 }
 
-const query = (host: string | undefined, type: string | undefined, limit: number): string =>
-  `/api/v1/events?${new URLSearchParams({ ...(host && { host }), ...(type && { type }), limit: String(limit) })}`;
+const query = (host: string | undefined, type: string | undefined, limit: number): URLSearchParams =>
+  new URLSearchParams({ ...(host && { host }), ...(type && { type }), limit: String(limit) });
 
-async function follow(o: ApiOptions, path: string, json: boolean, first: FleetEvent[]): Promise<number> {
+async function follow(o: ApiOptions, q: URLSearchParams, json: boolean, first: FleetEvent[]): Promise<number> {
   const seen = new Set<string>();
   const print = (e: FleetEvent) => console.log(json ? JSON.stringify(e) : line(e));
   for (const e of first) seen.add(e.id), print(e);
@@ -45,7 +55,7 @@ async function follow(o: ApiOptions, path: string, json: boolean, first: FleetEv
     });
     if (stop) break;
     try {
-      const { events } = await apiRequest<{ events: FleetEvent[] }>(o, "GET", path);
+      const { events } = await apiCall(o, API.getEvents, { query: q });
       warned = false;
       for (const e of events) if (!seen.has(e.id)) seen.add(e.id), print(e);
       if (seen.size > 5000) for (const id of [...seen].slice(0, seen.size - 1000)) seen.delete(id);
@@ -71,8 +81,7 @@ export const eventsCommand: Command = {
     const limit = values.limit === undefined ? 100 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new FleetError("KF_ERR_USAGE", "--limit must be 1 to 500");
     const o = apiOptions(values);
-    const path = query(values.host, values.type, limit);
-    const body = await apiRequest<{ events: FleetEvent[] }>(o, "GET", path);
+    const body = await apiCall(o, API.getEvents, { query: query(values.host, values.type, limit) });
     if (values.follow) return follow(o, query(values.host, values.type, 500), values.json ?? false, body.events);
     if (values.json) return printJson(body), 0;
     for (const e of body.events) console.log(line(e));

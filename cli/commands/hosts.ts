@@ -1,8 +1,9 @@
-import type { HostView } from "../../controller/fleet/host-view.js";
+import type { HostDetail } from "../../shared/api/hosts.js";
+import { API } from "../../shared/api/routes.js";
 import { isHostName } from "../../shared/names.js";
 import { FleetError } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";
-import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 
 const usage = `usage: koji-fleet hosts [HOST] [--api URL] [--token FILE] [--json]
 
@@ -14,12 +15,6 @@ failing resources with their errors and failing probes with their output.
 ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
-
-interface HostDetail extends HostView {
-  catalog: { revision: string; generation: number; digest: string; resources: { id: string; kind: string }[]; probes: string[] } | null;
-  results: { id: string; kind: string; outcome: string; error?: string; durationMs: number }[];
-  probes: { id: string; healthy: boolean; output: string; since: string }[];
-}
 
 function detail(h: HostDetail): string {
   const out: string[] = [];
@@ -55,12 +50,12 @@ export const hostsCommand: Command = {
     const host = positionals[0];
     if (host !== undefined) {
       if (!isHostName(host)) throw new FleetError("KF_ERR_USAGE", `invalid host name '${host}'`);
-      const h = await apiRequest<HostDetail>(o, "GET", `/api/v1/hosts/${encodeURIComponent(host)}`);
+      const h = await apiCall(o, API.getHostsHost, { params: { host } });
       if (values.json) return printJson(h), 0;
       console.log(detail(h));
       return 0;
     }
-    const body = await apiRequest<{ hosts: HostView[] }>(o, "GET", "/api/v1/hosts");
+    const body = await apiCall(o, API.getHosts);
     if (values.json) return printJson(body), 0;
     console.log(table(["HOST", "ROLES", "PHASE", "REVISION", "AGENT", "LAST SEEN"], body.hosts.map((h) => [
       h.host, h.roles.join(",") || "-", phaseText(h.phase), short(h.revision), h.agentVersion ?? "-", h.lastSeen ?? "never",

@@ -1,7 +1,8 @@
 // `koji-fleet pin HOST REV` / `koji-fleet pin --remove HOST`: keep a host at the catalog
 // compiled from a revision (a new generation) until the pin is removed.
 import { FleetError } from "../../shared/errors.js";
-import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, parseApiArgs } from "../api-client.js";
+import { API } from "../../shared/api/routes.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, parseApiArgs } from "../api-client.js";
 import { wantsHelp, type Command } from "../command.js";
 
 const usage = `usage: koji-fleet pin HOST REV [--api URL] [--token FILE]
@@ -14,11 +15,6 @@ ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
 
-interface PinsState {
-  hosts: Record<string, { revision: string; since: string }>;
-  rollback: { revision: string; atHead: string; since: string } | null;
-}
-
 export const pinCommand: Command = {
   name: "pin",
   usage,
@@ -29,13 +25,13 @@ export const pinCommand: Command = {
     if (values.remove) {
       if (positionals.length !== 1) throw new FleetError("KF_ERR_USAGE", `expected HOST\n\n${usage}`);
       const host = positionals[0]!;
-      await apiRequest<PinsState>(o, "DELETE", `/api/v1/hosts/${encodeURIComponent(host)}/pin`);
+      await apiCall(o, API.deleteHostsHostPin, { params: { host } });
       console.log(`${host} unpinned: it follows the branch head again`);
       return 0;
     }
     if (positionals.length !== 2) throw new FleetError("KF_ERR_USAGE", `expected HOST REV\n\n${usage}`);
     const [host, rev] = positionals as [string, string];
-    const s = await apiRequest<PinsState>(o, "POST", `/api/v1/hosts/${encodeURIComponent(host)}/pin`, { revision: rev });
+    const s = await apiCall(o, API.postHostsHostPin, { params: { host }, body: { revision: rev } });
     console.log(`${host} pinned to ${s.hosts[host]?.revision.slice(0, 12) ?? rev}`);
     return 0;
   },

@@ -14,8 +14,10 @@ import { diffCatalogs, lineDiff, type HostDiff, type PropChange } from "../../co
 import { summarize } from "../../controller/compile/summary.js";
 import { orderResources } from "../../agent/engine/order.js";
 import { wantsHelp, type Command } from "../command.js";
-import { renderLivePlan, type LivePlan } from "../../controller/fleet/live-plan.js";
-import { DEFAULT_API, DEFAULT_TOKEN_FILE, apiOptions, apiRequest } from "../api-client.js";
+import { renderLivePlan } from "../../controller/fleet/live-plan.js";
+import type { Plan } from "../../shared/api/rollouts.js";
+import { DEFAULT_API, DEFAULT_TOKEN_FILE, apiCall, apiOptions } from "../api-client.js";
+import { API } from "../../shared/api/routes.js";
 import { exitCodeOf } from "../../shared/errors.js";
 
 const usage = `usage: koji-fleet plan DIR|FILE [--host HOST] [--json] [--against REV]
@@ -182,9 +184,9 @@ async function plan(args: string[]): Promise<void> {
 
 /** `--live REV`: POST /api/v1/plan and print per-host changes (or the JSON). */
 async function live(opts: ReturnType<typeof parse>): Promise<void> {
-  let p: LivePlan;
+  let p: Plan;
   try {
-    p = await apiRequest<LivePlan>(apiOptions({ api: opts.api, token: opts.token }), "POST", "/api/v1/plan", { revision: opts.live });
+    p = await apiCall(apiOptions({ api: opts.api, token: opts.token }), API.postPlan, { body: { revision: opts.live } });
   } catch (err) {
     throw new PlanError((err as Error).message, exitCodeOf(err));
   }

@@ -1,7 +1,8 @@
 // `koji-fleet rollback REV`: every host back to the catalog compiled from REV until a newer
 // commit lands on the branch (then normal reconciliation resumes).
 import { FleetError } from "../../shared/errors.js";
-import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, parseApiArgs } from "../api-client.js";
+import { API } from "../../shared/api/routes.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, parseApiArgs } from "../api-client.js";
 import { wantsHelp, type Command } from "../command.js";
 
 const usage = `usage: koji-fleet rollback REV [--api URL] [--token FILE]
@@ -20,7 +21,7 @@ export const rollbackCommand: Command = {
     if (wantsHelp(args)) return console.log(usage), 0;
     const { values, positionals } = parseApiArgs(args, {});
     if (positionals.length !== 1) throw new FleetError("KF_ERR_USAGE", `expected REV\n\n${usage}`);
-    const s = await apiRequest<{ rollback: { revision: string; atHead: string } | null }>(apiOptions(values), "POST", "/api/v1/rollback", { revision: positionals[0] });
+    const s = await apiCall(apiOptions(values), API.postRollback, { body: { revision: positionals[0] } });
     console.log(`fleet rolled back to ${s.rollback?.revision.slice(0, 12)} until a commit newer than ${s.rollback?.atHead.slice(0, 12)} lands`);
     return 0;
   },

@@ -1,6 +1,7 @@
-import type { Rollout } from "../../controller/rollout/plan.js";
+import type { RolloutView } from "../../shared/api/rollouts.js";
+import { API } from "../../shared/api/routes.js";
 import { wantsHelp, type Command } from "../command.js";
-import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 
 const usage = `usage: koji-fleet rollout status|resume|abort [--api URL] [--token FILE] [--json]
 
@@ -18,9 +19,7 @@ ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
 
-type Current = Rollout & { waiting: Record<string, { message: string; since: string }> };
-
-function describe(r: Current): string {
+function describe(r: RolloutView): string {
   const out = [
     `revision:  ${short(r.revision)}`,
     `phase:     ${phaseText(r.phase)}`,
@@ -49,12 +48,12 @@ export const rolloutCommand: Command = {
     if (!verb || extra.length > 0 || !["status", "resume", "abort"].includes(verb)) return console.error(usage), 2;
     const o = apiOptions(values);
     if (verb === "status") {
-      const r = await apiRequest<Current>(o, "GET", "/api/v1/rollouts/current");
+      const r = await apiCall(o, API.getRolloutsCurrent);
       if (values.json) return printJson(r), 0;
       console.log(describe(r));
       return 0;
     }
-    const r = await apiRequest<{ phase: string }>(o, "POST", `/api/v1/rollouts/current/${verb}`);
+    const r = await apiCall(o, verb === "resume" ? API.postRolloutsCurrentResume : API.postRolloutsCurrentAbort);
     if (values.json) return printJson(r), 0;
     console.log(`rollout ${verb === "resume" ? "resumed" : "aborted"}: now ${phaseText(r.phase)}`);
     return 0;

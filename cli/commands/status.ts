@@ -1,6 +1,6 @@
-import type { HostView } from "../../controller/fleet/host-view.js";
+import { API } from "../../shared/api/routes.js";
 import { wantsHelp, type Command } from "../command.js";
-import { API_EXIT_HELP, API_OPTIONS_HELP, apiOptions, apiRequest, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
+import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 
 const usage = `usage: koji-fleet status [--api URL] [--token FILE] [--json]
 
@@ -12,13 +12,6 @@ ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
 
-interface Fleet {
-  revision: { sha: string; message: string; author: string; date: string } | null;
-  validation: { state: string; revision: { sha: string } | null; errors: { text?: string }[] };
-  git: { at: string | null; head: string | null; error: string | null };
-  hosts: Record<string, number>;
-}
-
 export const statusCommand: Command = {
   name: "status",
   usage,
@@ -27,7 +20,7 @@ export const statusCommand: Command = {
     const { values, positionals } = parseApiArgs(args, {});
     if (positionals.length > 0) return console.error(usage), 2;
     const o = apiOptions(values);
-    const [fleet, { hosts }] = await Promise.all([apiRequest<Fleet>(o, "GET", "/api/v1/fleet"), apiRequest<{ hosts: HostView[] }>(o, "GET", "/api/v1/hosts")]);
+    const [fleet, { hosts }] = await Promise.all([apiCall(o, API.getFleet), apiCall(o, API.getHosts)]);
     if (values.json) return printJson({ fleet, hosts }), 0;
     const r = fleet.revision;
     console.log(`revision:   ${r ? `${short(r.sha)} ${r.message} (${r.author}, ${r.date})` : "none accepted yet"}`);

@@ -11,7 +11,7 @@ import { eventSubject } from "../../shared/names.js";
 import { useTmpDirs } from "../../test/support/tmp.js";
 import { waitFor } from "../../test/support/wait.js";
 import { runGit } from "../../test/support/git.js";
-import type { HostView } from "../../controller/fleet/host-view.js";
+import type { HostView } from "../../shared/api/hosts.js";
 
 const tmp = useTmpDirs();
 

@@ -1,23 +1,9 @@
 // Pure: what the controller says about one host, from what it asked (the desired catalog)
 // and what the agent reported. Every state that is not Ready carries a reason and a since.
 import type { Catalog, Condition, HostStatus } from "../../shared/protocol.js";
-
-export type HostPhase = "Ready" | "Progressing" | "Blocked" | "Failed" | "Unknown";
-
-export interface HostView {
-  host: string;
-  roles: string[];
-  phase: HostPhase;
-  /** The fleet revision this host is at: the current one when its applied content matches. */
-  revision: string | null;
-  desired: { revision: string; generation: number; digest: string; issuedAt: string } | null;
-  applied: HostStatus["applied"];
-  agentVersion: string | null;
-  lastSeen: string | null;
-  conditions: Condition[];
-  resources: { total: number; changed: number; failed: number; wouldChange: number };
-  failing: { resources: { id: string; error: string }[]; probes: { id: string; output: string; since: string }[] };
-}
+import type { HostPhase } from "../../shared/api/phases.js";
+// The view's type is the API's schema (shared/api/hosts.ts): what this computes is what is sent.
+import type { HostView } from "../../shared/api/hosts.js";
 
 export interface HostInputs {
   host: string;

@@ -3,7 +3,8 @@
 // docs/metrics.md for every series.
 import type { HostStatus } from "../../shared/protocol.js";
 import type { FleetState } from "./state.js";
-import type { Rollout, RolloutPhase } from "../rollout/plan.js";
+import type { Rollout } from "../rollout/plan.js";
+import { HOST_PHASES, ROLLOUT_PHASES } from "../../shared/api/phases.js";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -154,9 +155,6 @@ export function fleetMetrics(state: FleetState): MetricsObserver {
   if (!o) observers.set(state, (o = new MetricsObserver(state)));
   return o;
 }
-
-export const HOST_PHASES = ["Ready", "Progressing", "Blocked", "Failed", "Unknown"] as const;
-export const ROLLOUT_PHASES: readonly RolloutPhase[] = ["Progressing", "Halted", "Complete", "Aborted", "Superseded"];
 
 /** Every family, from the fleet state at `now`. */
 export function collectMetrics(state: FleetState, now: Date, rollout: Rollout | null): MetricFamily[] {

@@ -3,7 +3,8 @@
 import type { Catalog, FleetEvent, HostStatus } from "../../shared/protocol.js";
 import type { CommitInfo } from "../git/source.js";
 import type { ConfigError } from "../../shared/yaml-config.js";
-import { hostView, type HostView } from "./host-view.js";
+import { hostView } from "./host-view.js";
+import type { HostView } from "../../shared/api/hosts.js";
 
 /** A git commit as the API shows it: the one in force, or a rejected one. */
 export type RevisionInfo = CommitInfo;

@@ -2,6 +2,7 @@
 // readiness that says who leads (so a load balancer sends traffic to the leader only), and a
 // 503 naming the leader for everything else.
 import Fastify, { type FastifyInstance } from "fastify";
+import { STANDBY_API } from "../../shared/api/routes.js";
 import type { Logger } from "../../shared/log.js";
 import type { LeaseRecord } from "../nats/leader-lease.js";
 import type { HttpsMaterial } from "./app.js";
@@ -24,9 +25,9 @@ export class StandbyServer {
   /** The app, without listening (tests inject). */
   build(https?: HttpsMaterial): FastifyInstance {
     const app = Fastify({ logger: false, ...(https && { https }) });
-    app.get("/healthz", async () => ({ status: "ok", role: "standby", id: this.id }));
-    app.get("/readyz", async (_req, reply) => sendError(reply, "KF_ERR_NOT_READY", `standby: ${this.leaderText()}`));
-    app.get("/api/v1/leader", async () => ({ id: this.id, role: "standby", leader: this.leader() }));
+    app.route({ ...STANDBY_API.getStandbyHealth, handler: async () => ({ status: "ok", role: "standby", id: this.id }) });
+    app.route({ ...STANDBY_API.getStandbyReady, handler: async (_req, reply) => sendError(reply, "KF_ERR_NOT_READY", `standby: ${this.leaderText()}`) });
+    app.route({ ...STANDBY_API.getStandbyLeader, handler: async () => ({ id: this.id, role: "standby", leader: this.leader() }) });
     app.setNotFoundHandler(async (_req, reply) => sendError(reply, "KF_ERR_NOT_READY", `this controller (${this.id}) is a standby: ${this.leaderText()}`));
     return app;
   }

@@ -1,7 +1,6 @@
 // Pure: one step of a rollout. Given what was published and how hosts are doing, which hosts
 // get their new catalog now, which wait (and for whom), and whether the rollout halts.
-
-export type RolloutPhase = "Progressing" | "Halted" | "Complete" | "Aborted" | "Superseded";
+import type { HostPhase, RolloutPhase } from "../../shared/api/phases.js";
 
 export interface RolloutTarget {
   host: string;
@@ -25,7 +24,7 @@ export interface Rollout {
 }
 
 export interface HostHealth {
-  phase: "Ready" | "Progressing" | "Blocked" | "Failed" | "Unknown";
+  phase: HostPhase;
   appliedDigest: string | null;
   /** The catalog the host's last converge was about, whether it succeeded or not. */
   observedDigest: string | null;

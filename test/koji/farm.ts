@@ -14,7 +14,7 @@ import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
 import { PATHS } from "../../controller/compile/farm.js";
 import { reference } from "../support/compiled-fleet.js";
-import type { HostView } from "../../controller/fleet/host-view.js";
+import type { HostView } from "../../shared/api/hosts.js";
 import { createRemote, openRemote, type Remote } from "../support/git.js";
 import { attachNsHost, forward, startNsHost, type NsHost } from "../support/netns.js";
 import { waitFor } from "../support/wait.js";

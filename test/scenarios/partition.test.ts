@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { TestFleet } from "../support/fleet.js";
 import { waitFor } from "../support/wait.js";
-import type { HostView } from "../../controller/fleet/host-view.js";
+import type { HostView } from "../../shared/api/hosts.js";
 import { ChildAgent } from "./child-agent.js";
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import { Agent, type AgentDeps } from "../../agent/agent.js";
 import { withDefaults as agentDefaults, type AgentConfigFile } from "../../agent/config.js";
 import { createLogger, silentLogger } from "../../shared/log.js";
 import { Writable } from "node:stream";
-import type { HostView } from "../../controller/fleet/host-view.js";
+import type { HostView } from "../../shared/api/hosts.js";
 import { startNatsServer, type NatsServer } from "../../controller/nats/embedded-server.js";
 import type { NatsConfig } from "../../shared/nats.js";
 import { createRemote, type Remote } from "./git.js";

@@ -1,15 +1,14 @@
-import type { FastifyPluginAsync } from "fastify";
-import { HOST_NAME_PATTERN } from "../../../shared/names.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { API } from "../../../shared/api/routes.js";
 import type { AppDeps } from "../app.js";
 import { sendError } from "../errors.js";
 
-export const hostRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.get("/hosts", async () => ({ hosts: deps.state.hosts(deps.clock()) }));
+export const hostRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.route({ ...API.getHosts, handler: async () => ({ hosts: deps.state.hosts(deps.clock()) }) });
 
-  app.get<{ Params: { host: string } }>(
-    "/hosts/:host",
-    { schema: { params: { type: "object", properties: { host: { type: "string", pattern: HOST_NAME_PATTERN } }, required: ["host"] } } },
-    async (req, reply) => {
+  app.route({
+    ...API.getHostsHost,
+    handler: async (req, reply) => {
       const view = deps.state.host(req.params.host, deps.clock());
       if (!view) return sendError(reply, "KF_ERR_NOT_FOUND", `host ${req.params.host} is not in the fleet`);
       const status = deps.state.status.get(req.params.host);
@@ -23,5 +22,5 @@ export const hostRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
         probes: status?.probes ?? [],
       };
     },
-  );
+  });
 };

@@ -1,7 +1,8 @@
 // Revisions the controller processed, newest first, with their validation results.
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { API } from "../../../shared/api/routes.js";
 import type { AppDeps } from "../app.js";
 
-export const revisionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
-  app.get("/revisions", async () => ({ inForce: deps.state.lastGood?.sha ?? null, revisions: deps.state.revisions }));
+export const revisionRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  app.route({ ...API.getRevisions, handler: async () => ({ inForce: deps.state.lastGood?.sha ?? null, revisions: deps.state.revisions }) });
 };

@@ -16,7 +16,7 @@ export function renderFleet(): void {
 
   const v = f && f.validation;
   const box = byId("validation");
-  if (v && v.state === "invalid") {
+  if (v && v.state === "invalid" && v.revision) {
     box.hidden = false;
     const r = v.revision;
     replace("validation-head", [

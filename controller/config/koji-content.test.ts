@@ -7,15 +7,9 @@ import { describe, expect, it } from "vitest";
 import { formatConfigError } from "../../shared/yaml-config.js";
 import { filesOnDisk, type RepoFiles } from "./fleet-files.js";
 import { loadFleet } from "./load-fleet.js";
+import { SMALL_FLEET } from "../../test/support/small-fleet.js";
 
-const HOSTS = `apiVersion: koji-fleet/v1
-fleet: { name: farm, domain: example.org }
-hosts:
-  - { name: hub1, address: 10.0.0.1, roles: [hub, web, kojira] }
-  - { name: db1, address: 10.0.0.2, roles: [database] }
-  - { name: nfs1, address: 10.0.0.3, roles: [nfs] }
-  - { name: b1, address: 10.0.0.4, roles: [builder] }
-koji:
+const HOSTS = `${SMALL_FLEET}koji:
   content:
 `;
 /** Content lines start at line 10; `tags` at 10, so a tag declared on line N is at N. */

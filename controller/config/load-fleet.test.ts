@@ -3,15 +3,9 @@ import { describe, expect, it } from "vitest";
 import { formatConfigError } from "../../shared/yaml-config.js";
 import { ABS_PATH } from "./fleet-schema.js";
 import { loadFleet, MAX_ERRORS } from "./load-fleet.js";
+import { SMALL_FLEET } from "../../test/support/small-fleet.js";
 
-const BASE = `apiVersion: koji-fleet/v1
-fleet: { name: farm, domain: example.org }
-hosts:
-  - { name: hub1, address: 10.0.0.1, roles: [hub, web, kojira] }
-  - { name: db1, address: 10.0.0.2, roles: [database] }
-  - { name: nfs1, address: 10.0.0.3, roles: [nfs] }
-  - { name: b1, address: 10.0.0.4, roles: [builder] }
-`;
+const BASE = SMALL_FLEET;
 
 /** BASE with `from` replaced by `to`; fails loudly if `from` is not there, so cases cannot rot. */
 function edit(from: string, to: string, base = BASE): string {

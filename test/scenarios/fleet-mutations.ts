@@ -1,6 +1,7 @@
 // Seeded mutations of a valid fleet.yaml, by kind, for the bad-input scenario. Deterministic:
 // a failure names its kind and index, and the same seed rebuilds the same bytes.
 import { parse } from "yaml";
+import { prng } from "../support/prng.js";
 
 export interface Mutation {
   readonly kind: string;
@@ -10,17 +11,6 @@ export interface Mutation {
   readonly mustReject: boolean;
 }
 
-/** mulberry32: small, fast, good enough to pick lines and offsets. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const WRONG_TYPES = ["[1, 2]", "{ a: 1 }", "-1", "true", "null", "1.5e308", "!!binary aGVsbG8=", '"\\u0000"'];
 const HOSTILE_CHARS = [":", "- ", "\t", "{", "[", "&x ", "*x", "!", "%", "@", "`", "'", '"', "#", "\n  ", "\n"];

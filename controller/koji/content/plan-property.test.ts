@@ -10,27 +10,11 @@ import type { KojiContent } from "../../config/koji-content-schema.js";
 import { formatConfigError } from "../../../shared/yaml-config.js";
 import { ContentHub, step } from "../../../test/support/koji-content-hub.js";
 import { planLines } from "./plan.js";
+import { prng } from "../../../test/support/prng.js";
+import { SMALL_FLEET } from "../../../test/support/small-fleet.js";
 
-const HOSTS = `apiVersion: koji-fleet/v1
-fleet: { name: farm, domain: example.org }
-hosts:
-  - { name: hub1, address: 10.0.0.1, roles: [hub, web, kojira] }
-  - { name: db1, address: 10.0.0.2, roles: [database] }
-  - { name: nfs1, address: 10.0.0.3, roles: [nfs] }
-  - { name: b1, address: 10.0.0.4, roles: [builder] }
-`;
+const HOSTS = SMALL_FLEET;
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** `shared`: tags declare groups and packages of the same names (inheritance interplay), else each tag its own. */
 function randomContent(seed: number, shared: boolean): KojiContent {

@@ -109,7 +109,8 @@ export function answerContent(hub: ContentHub, method: string, args: XmlRpcValue
       if (err instanceof KojiError) fail(err.message);
       throw err;
     }
-    return null;
+    // create_tag answers the new tag's id; the plan's other writes are not read back.
+    return method === "createTag" ? hub.tags.get(String(args[0]))!.id : null;
   }
   const b = bind(method, READS[method]!, args, kw);
   if (method === "listChannels" && b.hostID != null) return undefined;

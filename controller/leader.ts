@@ -32,6 +32,7 @@ import { CaRegistry } from "./ca/registry.js";
 import { RevocationList } from "./ca/revocation.js";
 import { TokenStore, tokenFile } from "./ca/tokens.js";
 import { KojiObjectsSync } from "./koji/sync.js";
+import { KojiContentSync } from "./koji/content-sync.js";
 import { NatsAuthorization } from "./nats/authorization.js";
 
 /** How often the CA's registry and CRL are looked at: a revoke takes effect within this plus a rollout. */
@@ -67,6 +68,7 @@ class FleetSync {
     private readonly d: Pick<LeaderDeps, "fleet" | "log" | "mayAct">,
     private readonly reconciler: Reconciler,
     private readonly kojiSync: KojiObjectsSync | null,
+    private readonly kojiContent: KojiContentSync | null,
     private readonly natsAuthorization: NatsAuthorization | null,
   ) {}
 
@@ -85,10 +87,12 @@ class FleetSync {
     await this.natsAuthorization?.sync().catch((err: unknown) => log.error({ err }, "nats-server authorization not updated; retrying on the next sync"));
   }
 
-  /** Koji objects after each revision and on a timer; a hub that is not up yet is retried. */
+  /** Koji objects, then Koji's content, after each revision and on a timer; a hub that is not up yet is retried. */
   async koji(): Promise<void> {
     if (!this.kojiSync || this.stopped) return;
     await this.kojiSync.run().catch((err: unknown) => this.d.log.warn({ err }, "Koji objects not converged yet; retrying later"));
+    if (this.stopped) return;
+    await this.kojiContent?.run().catch((err: unknown) => this.d.log.warn({ err }, "Koji content not converged yet; retrying later"));
   }
 
   stop(): void {
@@ -210,6 +214,15 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
         log,
       })
     : null;
+  // Koji's content once the hub is Ready at its catalog (docs/koji-objects.md#convergence).
+  const kojiContent = k
+    ? new KojiContentSync({
+        fleet: () => reconciler.fleet, revision: () => fleet.lastGood?.sha ?? null, hostView: (host) => fleet.host(host, clock()),
+        caFile: k.caFile, adminCertFile: k.adminCertFile, ...(k.hubUrl && { hubUrl: k.hubUrl }),
+        stateFile: join(config.stateDir, "koji-content.json"),
+        emit, clock, log,
+      })
+    : null;
   await reconciler.restore();
 
   if (ca) {
@@ -235,7 +248,7 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
     ? new NatsAuthorization(config.natsServer, () => [...fleet.intended.keys()], async () => (await registry?.revokedHosts()) ?? [], log)
     : null;
 
-  const sync = new FleetSync(d, reconciler, kojiSync, natsAuthorization);
+  const sync = new FleetSync(d, reconciler, kojiSync, kojiContent, natsAuthorization);
   const app = await buildApp({
     state: fleet,
     clock,
@@ -244,6 +257,7 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
     readiness: () => d.readiness(),
     rollouts,
     koji: kojiSync,
+    kojiContent,
     livePlan: (rev) => planRevision(nc, (r) => reconciler.candidates(r), rev),
     pins: pinControl({
       pins, compileAt: (rev) => reconciler.compileAt(rev), recompile: () => reconciler.recompile(),

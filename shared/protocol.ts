@@ -179,6 +179,10 @@ export const EVENT_TYPES = [
   "rollout-resumed",
   "rollout-completed",
   "rollout-aborted",
+  // Koji's content (koji.content) through the hub's API: a call made; a hand change found at a converged revision; a call or read failed.
+  "koji-changed",
+  "koji-drift",
+  "koji-failed",
 ] as const;
 
 export const EventType = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));

@@ -55,6 +55,7 @@ export const INTEGRATION = [
   "controller/fleet/publisher.test.ts",
   "controller/git/source.test.ts",
   "controller/http/tls.test.ts",
+  "controller/koji/content-sync.test.ts",
   "controller/koji/content/apply.test.ts",
   "controller/koji/content/read.test.ts",
   "controller/koji/converge.test.ts",

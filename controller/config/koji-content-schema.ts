@@ -20,6 +20,9 @@ export type MergeMode = (typeof MERGE_MODES)[number];
 export const GROUP_PACKAGE_TYPES = ["mandatory", "default", "optional", "conditional"] as const;
 export type GroupPackageType = (typeof GROUP_PACKAGE_TYPES)[number];
 export const STATES = ["present", "absent"] as const;
+/** What the controller does with drift (an object changed by hand at the revision it converged): fix it, or only say so. */
+export const DRIFT_POLICIES = ["repair", "report"] as const;
+export type DriftPolicy = (typeof DRIFT_POLICIES)[number];
 export type State = (typeof STATES)[number];
 
 const obj = <P extends Record<string, TSchema>>(properties: P, description: string) => Type.Object(properties, { additionalProperties: false, description });
@@ -180,6 +183,7 @@ export const INCLUDE_PATTERN = "^(?!.*(^|/)\\.\\.?(/|$))([A-Za-z0-9_.+-]+/)*[A-Z
 export const KojiContentSchema = obj(
   {
     include: opt(Type.Array(Type.String({ pattern: INCLUDE_PATTERN, maxLength: 1024 }), { uniqueItems: true, maxItems: 64, description: "Files holding more content (same keys as here), as globs relative to fleet.yaml, e.g. koji/*.yaml. Each must match a file." })),
+    drift: opt(Type.Unsafe<DriftPolicy>({ type: "string", enum: [...DRIFT_POLICIES], default: "repair", description: "repair (default): a periodic pass that finds an object changed by hand changes it back, with a koji-drift event; report: the event only, nothing changed." })),
     ...contentProperties,
   },
   "Koji's content (tags, targets, groups, packages, users, …) the controller converges through the hub's API. docs/koji-objects.md has every field.",

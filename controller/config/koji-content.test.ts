@@ -85,6 +85,14 @@ describe("koji.content.include", () => {
     });
   });
 
+  it("keeps koji.content.drift beside the merged content; an included file may not set it", () => {
+    const withDrift = fleet("    include: [koji/*.yaml]\n    drift: report\n");
+    const r = loadFleet(withDrift, "fleet.yaml", repoOf({ "koji/tags.yaml": "tags: { a: {} }\n" }));
+    expect(r.ok && r.fleet.koji?.content).toEqual({ include: ["koji/*.yaml"], drift: "report", tags: { a: {} } });
+    expect(errorsOf(withDrift, repoOf({ "koji/tags.yaml": "drift: repair\n" }))).toEqual(["koji/tags.yaml:1:1: /: unknown key 'drift'"]);
+    expect(errorsOf(fleet("    drift: sometimes\n"))).toEqual(["fleet.yaml:10:12: /koji/content/drift must be equal to one of the allowed values: repair, report"]);
+  });
+
   it("an error inside an included file points at that file", () => {
     expect(errorsOf(main, repoOf({ "koji/tags.yaml": "tags:\n  a: { packages: [{ name: foo, owner: bob }] }\n" }))).toEqual([
       "koji/tags.yaml:2:39: /tags/a/packages/0/owner: user 'bob' is not declared (package owners must be declared users, koji.adminUser or koji.kojiraUser)",

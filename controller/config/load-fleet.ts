@@ -13,7 +13,7 @@ import { KojiContentFileSchema } from "./koji-content-schema.js";
 /** Beyond this many errors the rest is noise (e.g. one per nesting level of a runaway bracket). */
 export const MAX_ERRORS = 20;
 
-/** On success, `fleet.koji.content` holds the content of every included file too (its `include` kept). */
+/** On success, `fleet.koji.content` holds the content of every included file too (its `include` and `drift` kept). */
 export type LoadFleetResult = { ok: true; fleet: FleetConfig } | { ok: false; errors: ConfigError[] };
 
 const NO_FILES: RepoFiles = { list: () => [], read: () => null };
@@ -51,7 +51,7 @@ function load(source: string | Uint8Array, file: string, repo: RepoFiles): LoadF
     const loaded = checkYaml(parsed.doc, data, FleetSchema);
     if (!loaded.ok) return loaded;
     const fleet = loaded.value;
-    const { include = [], ...own } = fleet.koji?.content ?? {};
+    const { include = [], drift, ...own } = fleet.koji?.content ?? {};
     const parts: ContentPart[] = [{ doc: loaded.doc, base: ["koji", "content"], content: own }];
     const included = readIncludes(file, include, loaded.doc, repo);
     if (!included.ok) return included;
@@ -61,7 +61,7 @@ function load(source: string | Uint8Array, file: string, repo: RepoFiles): LoadF
     const errors = [...crossCheck(fleet, loaded.doc), ...sorted([...duplicates, ...checkKojiContent(index, admin)])];
     if (errors.length > 0) return { ok: false, errors };
     const content = mergedContent(index);
-    const withContent = fleet.koji?.content === undefined ? fleet : { ...fleet, koji: { ...fleet.koji, content: { ...(include.length > 0 && { include }), ...content } } };
+    const withContent = fleet.koji?.content === undefined ? fleet : { ...fleet, koji: { ...fleet.koji, content: { ...(include.length > 0 && { include }), ...(drift && { drift }), ...content } } };
     return { ok: true, fleet: withContent };
   } catch (err) {
     // e.g. yaml's "Excessive alias count" from toJS, or a stack overflow on absurd nesting

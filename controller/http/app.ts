@@ -13,6 +13,7 @@ import { eventRoutes } from "./routes/events.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { rolloutRoutes } from "./routes/rollouts.js";
 import { kojiRoutes } from "./routes/koji.js";
+import type { KojiContentStatus } from "../../shared/api/fleet.js";
 import { revisionRoutes } from "./routes/revisions.js";
 import type { ResourceResult } from "../../shared/protocol.js";
 import type { Rollout } from "../rollout/plan.js";
@@ -60,6 +61,8 @@ export interface AppDeps {
   https?: HttpsMaterial;
   /** Koji objects converged through the hub's API (null: not configured). */
   koji?: { readonly results: readonly ResourceResult[]; readonly registered: ReadonlySet<string>; readonly kojiraPermitted: boolean; readonly lastRunAt: string | null } | null;
+  /** Koji's content: the last pass's state (controller/koji/content-sync.ts). */
+  kojiContent?: { readonly status: KojiContentStatus } | null;
   /** The rollout driver: the current rollout, resume, abort. */
   rollouts?: { readonly current: Rollout | null; resume(): boolean; abort(): boolean } | null;
   /** Live plans of a revision (POST /plan); null: not available. */

@@ -49,6 +49,36 @@ export const RevisionsSchema = Type.Object(
 export type Revisions = Static<typeof RevisionsSchema>;
 export type RevisionRecord = Revisions["revisions"][number];
 
+const ContentCallSchema = Type.Object({ method: Type.String(), lines: Type.Array(Type.String()) });
+const ContentFailureSchema = Type.Object({ method: Type.String({ description: "the call, or sslLogin, read, verify" }), lines: Type.Array(Type.String()), error: Type.String(), code: Type.Optional(Type.String()) });
+
+export const KojiContentStatusSchema = Type.Object(
+  {
+    declared: Type.Boolean({ description: "whether the revision in force declares koji.content" }),
+    policy: StringEnum(["repair", "report"], { description: "koji.content.drift" }),
+    gate: Type.Object({ open: Type.Boolean(), reason: Type.String() }, { description: "open while every hub host is Ready at its catalog" }),
+    lastRunAt: Nullable(Type.String()),
+    revision: Nullable(Type.String({ description: "the revision of the last pass" })),
+    convergedRevision: Nullable(Type.String({ description: "the revision the hub last matched: differences found at it are drift" })),
+    applied: Type.Array(ContentCallSchema, { description: "the calls the last pass made" }),
+    pending: Type.Array(Type.String(), { description: "plan lines left after the last pass (and conflicts)" }),
+    drift: Type.Array(Type.String(), { description: "what the last pass found changed by hand at a converged revision" }),
+    unmanaged: Type.Array(Type.String()),
+    conflicts: Type.Array(Type.String()),
+    failures: Type.Array(ContentFailureSchema),
+    objects: Type.Array(
+      Type.Object({
+        path: Type.String(),
+        declared: Type.Optional(StringEnum(["present", "absent"], { description: "what git says; none for an unmanaged object" })),
+        state: StringEnum(["converged", "pending", "failed", "unmanaged"]),
+      }),
+      { description: "the declared objects, then the unmanaged ones, with their state" },
+    ),
+  },
+  { description: "Koji's content (koji.content) converged through the hub's API" },
+);
+export type KojiContentStatus = Static<typeof KojiContentStatusSchema>;
+
 export const KojiSchema = Type.Object(
   {
     enabled: Type.Boolean(),
@@ -56,6 +86,7 @@ export const KojiSchema = Type.Object(
     registeredBuilders: Type.Array(Type.String()),
     kojiraPermitted: Type.Boolean(),
     results: Type.Array(Named(ResourceResultSchema)),
+    content: Nullable(KojiContentStatusSchema, { description: "null when the controller converges no Koji objects" }),
   },
   { $id: "Koji", description: "Koji objects converged through the hub's API" },
 );

@@ -29,6 +29,10 @@ export default String.raw`<!doctype html>
     <h2>Current rollout</h2>
     <div id="rollout-body"><p class="empty">no rollout has started since the controller started</p></div>
   </section>
+  <section id="koji-content">
+    <h2>Koji content</h2>
+    <div id="koji-content-body"><p class="empty">the revision in force declares no Koji content (koji.content)</p></div>
+  </section>
   <section id="hosts">
     <h2>Hosts: desired and applied revision</h2>
     <div class="table-wrap">

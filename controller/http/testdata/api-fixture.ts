@@ -82,6 +82,16 @@ export function fixture(): Fixture {
     readiness: () => ({ ready: true, reason: "ok" }),
     apiTokens: [TOKEN],
     koji: { results: [{ id: "koji-user:kojira", kind: "koji-user", outcome: "unchanged", changes: [], durationMs: 3 }], registered: new Set(["cs10-koji-03"]), kojiraPermitted: true, lastRunAt: T(20) },
+    kojiContent: {
+      status: {
+        declared: true, policy: "report", gate: { open: true, reason: "hub cs10-koji-00 Ready" }, lastRunAt: T(20), revision: SHA, convergedRevision: SHA,
+        applied: [{ method: "createTag", lines: ["+ tag mxos-10"] }],
+        pending: ["~ tag mxos-10: arches x86_64 → x86_64 aarch64"], drift: ["~ tag mxos-10: arches x86_64 → x86_64 aarch64"],
+        unmanaged: ["? tag f40"], conflicts: [],
+        failures: [{ method: "read", lines: [], error: "hub down", code: "KF_ERR_RESOURCE" }],
+        objects: [{ path: "tag mxos-10", declared: "present", state: "pending" }, { path: "tag f40", state: "unmanaged" }],
+      },
+    },
     rollouts: { get current() { return current; }, resume: () => rolloutActions.ok, abort: () => rolloutActions.ok },
     livePlan: async (rev) => {
       if (rev === "missing") return { ok: false, code: "KF_ERR_NOT_FOUND", message: "no revision missing" };

@@ -190,6 +190,6 @@ export function desiredContent(fleet: FleetConfig): DesiredContent {
   const resolved = defaultsApplied(fleet);
   const channels = new Set(resolved.hosts.flatMap((h) => h.builder?.channels ?? []));
   const known = { users: [resolved.koji.adminUser, resolved.koji.kojiraUser], channels: [...channels].sort() };
-  const { include: _include, ...content } = fleet.koji?.content ?? {};
+  const { include: _include, drift: _drift, ...content } = fleet.koji?.content ?? {};
   return desiredContentOf(content, known);
 }

@@ -1,14 +1,15 @@
 // The dashboard's script (docs/dashboard.md), bundled by esbuild (packaging/dashboard.mjs) into
 // one classic script served as /dashboard/app.js. Live through /api/v1/events/stream
 // (server-sent events): `hosts` snapshots replace the host views, `fleet-event`s are prepended
-// to the event list, and either one schedules a refetch of /api/v1/fleet and
-// /api/v1/rollouts/current.
+// to the event list, and either one schedules a refetch of /api/v1/fleet,
+// /api/v1/rollouts/current and /api/v1/koji.
 /// <reference lib="dom" />
-import type { CurrentRollout, EventList, FleetEvent, FleetSummary, HostsSnapshot } from "./api-types.js";
+import type { CurrentRollout, EventList, FleetEvent, FleetSummary, HostsSnapshot, KojiStatus } from "./api-types.js";
 import { byId } from "./dom.js";
 import { addEvent, renderEvents } from "./events.js";
 import { NARROW, renderGraph } from "./graph.js";
 import { renderCounts, renderFailing, renderFleet, renderHosts } from "./panels.js";
+import { renderKojiContent } from "./koji-content.js";
 import { renderRollout } from "./rollout.js";
 import { MAX_EVENTS, remember, state } from "./state.js";
 
@@ -27,14 +28,14 @@ function renderAll(): void {
 
 async function refresh(): Promise<void> {
   try {
-    const [f, rollout] = await Promise.all([getJSON<FleetSummary>("/fleet"), getJSON<CurrentRollout>("/rollouts/current")]);
+    const [f, rollout, koji] = await Promise.all([getJSON<FleetSummary>("/fleet"), getJSON<CurrentRollout>("/rollouts/current"), getJSON<KojiStatus>("/koji")]);
     if (f) {
       remember(f.revision);
       if (f.validation.state === "invalid") remember(f.validation.revision);
     }
     state.fleet = f;
     state.rollout = rollout;
-    renderFleet(); renderHosts(); renderRollout();
+    renderFleet(); renderHosts(); renderRollout(); renderKojiContent(koji);
   } catch {
     // the stream's reconnect will refresh
   }

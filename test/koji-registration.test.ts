@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import { Kvm, type KvEntry } from "@nats-io/kv";
-import { TestFleet } from "./support/fleet.js";
+import { readFile } from "node:fs/promises";
+import { parseDocument } from "yaml";
+import { EXAMPLE_FLEET, TestFleet } from "./support/fleet.js";
 import { FakeKojiHub } from "./support/fake-koji-hub.js";
 import { waitFor } from "./support/wait.js";
 import { BUCKET_DESIRED } from "../shared/names.js";
@@ -19,7 +21,11 @@ describe("builder registration in Koji", () => {
 
   beforeAll(async () => {
     hub = await FakeKojiHub.start();
+    // The Koji objects alone: this hub serves no content (controller/koji/content-sync.test.ts does).
+    const doc = parseDocument(await readFile(EXAMPLE_FLEET, "utf8"));
+    doc.deleteIn(["koji", "content"]);
     fleet = await TestFleet.start({
+      fleetYaml: doc.toString(),
       controller: { koji: { hubUrl: hub.url, caFile: hub.caFile, adminCertFile: await hub.clientPem("kojiadmin"), intervalSeconds: 5 } },
     });
   });

@@ -14,7 +14,8 @@
 //   header named Koji-Callnum while clients send Koji-Session-Callnum, so it checks only the
 //   query's: this hub checks what koji's client sends.
 // - multiCall (kojixmlrpc.py): each call dispatched in turn, its answer [value] or a fault struct;
-// - with `content`, the content calls (fake-koji-content-api.ts) are a ContentHub's.
+// - with `content`, the content calls (fake-koji-content-api.ts) are a ContentHub's, createUser
+//   and grantPermission included: such a hub is for the content's tests, not the Koji objects'.
 // It records every HTTP request and every call (a multiCall's calls after it), in order.
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";

@@ -55,6 +55,8 @@ export const INTEGRATION = [
   "controller/fleet/publisher.test.ts",
   "controller/git/source.test.ts",
   "controller/http/tls.test.ts",
+  "controller/koji/content/apply.test.ts",
+  "controller/koji/content/read.test.ts",
   "controller/koji/converge.test.ts",
   "controller/nats/",
   "shared/http-request.test.ts",

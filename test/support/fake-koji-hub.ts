@@ -13,7 +13,9 @@
 //   (SequenceError; the same again is RetryError). kojihub 1.35 looks for the callnum in a
 //   header named Koji-Callnum while clients send Koji-Session-Callnum, so it checks only the
 //   query's: this hub checks what koji's client sends.
-// It records every HTTP request and every call, in order.
+// - multiCall (kojixmlrpc.py): each call dispatched in turn, its answer [value] or a fault struct;
+// - with `content`, the content calls (fake-koji-content-api.ts) are a ContentHub's.
+// It records every HTTP request and every call (a multiCall's calls after it), in order.
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
@@ -23,6 +25,8 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { decodeCall, encodeFault, encodeResponse, type XmlRpcStruct, type XmlRpcValue } from "../../shared/koji/xmlrpc-codec.js";
 import { Fault, FakeKojiFarm, fail, type FakeUser } from "./fake-koji-api.js";
+import { answerContent, isContentMethod } from "./fake-koji-content-api.js";
+import type { ContentHub } from "./koji-content-hub.js";
 import { FakeKojiPki } from "./fake-koji-pki.js";
 import { makeTmpDir, removeDir } from "./tmp.js";
 
@@ -41,6 +45,8 @@ export interface FakeKojiHubOptions {
   readonly offline?: boolean;
   /** Other paths of the vhost (kojiweb, lookaside): 200 with this body; null never answers. */
   readonly pages?: Readonly<Record<string, string | null>>;
+  /** The hub's content (tags, targets, users and their permissions…), served by the content calls. */
+  readonly content?: ContentHub;
 }
 
 export interface RecordedRequest {
@@ -60,6 +66,8 @@ export interface RecordedCall {
   /** The session's user, or null for an anonymous call (or one on an expired session). */
   readonly user: string | null;
   readonly sessionVia: "header" | "query" | null;
+  /** A call inside a multiCall (recorded after the multiCall itself). */
+  readonly inMultiCall?: true;
 }
 interface Session { id: number; key: string; user: FakeUser; callnum: number | null; expired: boolean; closed: boolean }
 interface Answer { status: number; body: string; headers?: Record<string, string> }
@@ -182,16 +190,40 @@ export class FakeKojiHub extends FakeKojiFarm {
         if (valid.callnum === n) fail(`unable to retry call ${n} (method ${call.method}) for session ${String(sid)}`, 1009);
         valid.callnum = n;
       }
-      const args = [...call.params];
-      const last = args[args.length - 1];
-      const kw = last && typeof last === "object" && (last as XmlRpcStruct).__starstar === true ? (args.pop() as XmlRpcStruct) : {};
+      const [args, kw] = splitKwargs(call.params);
       const me = valid && !valid.expired ? valid.user : null;
-      const value = call.method === "sslLogin" ? this.sslLogin(kw, me, valid, login ? socket : null) : call.method === "logout" ? this.logout(valid) : this.answer(call.method, args, kw, me);
+      let value: XmlRpcValue;
+      if (call.method === "sslLogin") value = this.sslLogin(kw, me, valid, login ? socket : null);
+      else if (call.method === "logout") value = this.logout(valid);
+      else if (call.method === "multiCall") value = this.multiCall(args[0], this.calls[this.calls.length - 1]!, me);
+      else value = this.dispatch(call.method, args, kw, me);
       return { status: 200, body: encodeResponse(value) };
     } catch (err) {
       if (err instanceof Fault) return { status: 200, body: encodeFault(err.code, err.message) };
       throw err;
     }
+  }
+
+  /** A call of the API: the content's when it is a content call and the hub has content, else the farm's. */
+  private dispatch(method: string, args: XmlRpcValue[], kw: XmlRpcStruct, me: FakeUser | null): XmlRpcValue {
+    const content = this.opts.content && isContentMethod(method) ? answerContent(this.opts.content, method, args, kw, me?.perms.has("admin") ?? false) : undefined;
+    return content !== undefined ? content : this.answer(method, args, kw, me);
+  }
+
+  /** kojixmlrpc multiCall: every call in turn; a fault is that call's answer, not the request's. */
+  private multiCall(calls: XmlRpcValue | undefined, outer: RecordedCall, me: FakeUser | null): XmlRpcValue[] {
+    if (!Array.isArray(calls)) fail("multiCall takes a list of calls", 1019);
+    return (calls as XmlRpcStruct[]).map((c) => {
+      const method = String(c.methodName);
+      this.calls.push({ ...outer, method, params: (c.params ?? []) as XmlRpcValue[], inMultiCall: true });
+      try {
+        const [args, kw] = splitKwargs((c.params ?? []) as XmlRpcValue[]);
+        return [this.dispatch(method, args, kw, me)];
+      } catch (err) {
+        if (err instanceof Fault) return { faultCode: err.code, faultString: err.message };
+        throw err;
+      }
+    });
   }
 
   private sslLogin(kw: XmlRpcStruct, me: FakeUser | null, current: Session | undefined, socket: TLSSocket | null): XmlRpcStruct {
@@ -220,4 +252,12 @@ export class FakeKojiHub extends FakeKojiFarm {
     this.loggedOut.push(current.id);
     return null;
   }
+}
+
+/** koji.decode_args: a trailing struct marked __starstar is the keyword arguments. */
+function splitKwargs(params: readonly XmlRpcValue[]): [XmlRpcValue[], XmlRpcStruct] {
+  const args = [...params];
+  const last = args[args.length - 1];
+  const kw = last && typeof last === "object" && (last as XmlRpcStruct).__starstar === true ? (args.pop() as XmlRpcStruct) : {};
+  return [args, kw];
 }

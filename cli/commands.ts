@@ -14,6 +14,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "agent", summary: "run the agent daemon for one host", load: async () => (await import("./commands/agent.js")).agentCommand },
   { name: "validate", summary: "check a fleet.yaml (or a repository directory) offline", load: async () => (await import("./commands/validate.js")).validateCommand },
   { name: "plan", summary: "print each host's compiled catalog, its changes against a git revision, or a live plan (--live REV)", load: async () => (await import("./commands/plan.js")).planCommand },
+  { name: "koji", summary: "export a Koji hub's content as a koji.content file (koji export: adopting an existing hub)", load: async () => (await import("./commands/koji.js")).kojiCommand },
   { name: "status", summary: "show the fleet's revision and every host's phase (API)", load: async () => (await import("./commands/status.js")).statusCommand },
   { name: "hosts", summary: "list hosts, or show one host's detail (API)", load: async () => (await import("./commands/hosts.js")).hostsCommand },
   { name: "events", summary: "show recent fleet events, or follow new ones (API)", load: async () => (await import("./commands/events.js")).eventsCommand },

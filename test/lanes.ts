@@ -45,6 +45,7 @@ export const INTEGRATION = [
   "agent/providers/safe-walk.test.ts",
   "agent/sd-notify.test.ts",
   "cli/api-client.test.ts",
+  "cli/commands/koji.test.ts",
   "cli/commands/nats-config.test.ts",
   "cli/commands/plan.test.ts",
   "controller/ca/authority.test.ts",

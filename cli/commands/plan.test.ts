@@ -40,6 +40,7 @@ describe("koji-fleet plan", () => {
       expect.stringMatching(/^cs10-koji-02 \(nfs\): /),
       expect.stringMatching(/^cs10-koji-03 \(builder\): /),
       expect.stringMatching(/^cs10-koji-04 \(lookaside\): /),
+      expect.stringMatching(/^koji objects a fresh hub gets: /),
     ]);
     const builder = blocks[3]!.split("\n").slice(1).map((l) => l.trim().split(/\s+/).slice(0, 2).join(" "));
     // Gates wait on the controller, and the farm's names (in /etc/hosts) on nothing; everything else comes after the packages.
@@ -86,6 +87,42 @@ describe("koji-fleet plan", () => {
     await writeFile(join(repo.workDir, "fleet.yaml"), example.replace("maxjobs: 10", "maxjobs: 4"));
     const r = await run(repo.workDir, "--against", "HEAD", "--host", "cs10-koji-03");
     expect(r.out.split("\n")).toEqual(["plan against HEAD: 1 host(s) change, 0 unchanged", "cs10-koji-03 (builder): 0 added, 0 removed, 1 changed", "  ~ file:/etc/kojid/kojid.conf", "      content:", "        - maxjobs = 10", "        + maxjobs = 4", ""]);
+  });
+
+  it("ends with the Koji objects a fresh hub gets, one + line each; --json has them under koji; --host leaves them out", async () => {
+    const r = await run(FLEET);
+    const koji = r.out.trim().split("\n\n").at(-1)!.split("\n");
+    expect(koji[0]).toMatch(/^koji objects a fresh hub gets: \d+ change\(s\)$/);
+    expect(koji).toContain("  + tag mxos-10-build arches=x86_64 extra={\"rpm.macro.dist\":\".mx10\"}");
+    expect(koji).toContain("  + target mxos-10 build=mxos-10-build dest=mxos-10-candidate");
+    expect(koji.slice(1).every((l) => l.startsWith("  + "))).toBe(true);
+    const json = JSON.parse((await run(FLEET, "--json")).out) as { koji: string[] };
+    expect(json.koji).toEqual(koji.slice(1).map((l) => l.slice(2)));
+    expect((await run(FLEET, "--host", "cs10-koji-00")).out).not.toContain("koji objects");
+  });
+
+  it("--against REV: the Koji objects that change from REV's content to DIR's, after the hosts", async () => {
+    await writeFile(join(repo.workDir, "fleet.yaml"), example);
+    expect((await run(repo.workDir, "--against", "HEAD")).out.trim().split("\n").at(-1)).toBe("koji objects against HEAD: no change");
+    const testing = example
+      .replace("      mxos-10-candidate:\n", "      mxos-10-testing:\n        inheritance:\n          - { parent: mxos-10, priority: 0 }\n      mxos-10-candidate:\n")
+      .replace("dest_tag: mxos-10-candidate }", "dest_tag: mxos-10-testing }")
+      .replace("      mxos-10:\n        arches: [x86_64]\n", "      mxos-10:\n        arches: [x86_64, aarch64]\n");
+    await writeFile(join(repo.workDir, "fleet.yaml"), testing);
+    const r = await run(repo.workDir, "--against", "HEAD");
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines.slice(lines.findIndex((l) => l.startsWith("koji objects")))).toEqual([
+      "koji objects against HEAD: 4 change(s)",
+      "  ~ tag mxos-10: arches x86_64 → x86_64 aarch64",
+      "  + tag mxos-10-testing",
+      "  + tag mxos-10-testing parent mxos-10 priority=0",
+      "  ~ target mxos-10: dest mxos-10-candidate → mxos-10-testing",
+    ]);
+    const { koji: changed } = JSON.parse((await run(repo.workDir, "--against", "HEAD", "--json")).out) as { koji: string[] };
+    expect(changed).toEqual(lines.slice(-4).map((l) => l.slice(2)));
+    await writeFile(join(repo.workDir, "fleet.yaml"), example.replace(/ {4}targets:\n.*\n/, ""));
+    expect((await run(repo.workDir, "--against", "HEAD")).out.trim().split("\n").slice(-2)).toEqual(["koji objects against HEAD: 1 change(s)", "  - target mxos-10 (no longer declared)"]);
   });
 
   it.each([

@@ -1,11 +1,14 @@
 // `koji-fleet plan`: what the controller would publish, offline. Prints each host's catalog in
 // the order the agent converges it, or, with --against REV, what changes per host between
-// fleet.yaml at REV (read with `git show`) and the one in DIR.
+// fleet.yaml at REV (read with `git show`) and the one in DIR; then the Koji objects (content)
+// a fresh hub gets, or that change from REV's content as koji-fleet converged it.
 import { execFile } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import type { CatalogContent } from "../../shared/protocol.js";
+import type { FleetConfig } from "../../controller/config/fleet-schema.js";
+import { freshPlanLines, planLinesBetween } from "../../controller/koji/content/offline-plan.js";
 import { formatConfigError } from "../../shared/yaml-config.js";
 import { loadFleet } from "../../controller/config/load-fleet.js";
 import { filesOnDisk, prefetchIncludes, type FleetFiles, type RepoFiles } from "../../controller/config/fleet-files.js";
@@ -26,12 +29,15 @@ const usage = `usage: koji-fleet plan DIR|FILE [--host HOST] [--json] [--against
 Compiles fleet.yaml offline and prints every host's catalog: one line per resource, in the
 order the agent converges it (kind, id, key props; no secret values: catalogs carry only
 secret names). Builders are shown as not yet registered in Koji (their kojid gate closed).
+Then the Koji objects of koji.content a fresh hub gets, one + line each (docs/koji-objects.md).
 
-  --host HOST     only this host
-  --json          machine-readable output
+  --host HOST     only this host (and no Koji objects)
+  --json          machine-readable output (the Koji lines under "koji")
   --against REV   print what changes per host between fleet.yaml at git revision REV and the
                   one in DIR (DIR must be in a git work tree); resources added (+), removed
-                  (-) and changed (~) with the props that changed
+                  (-) and changed (~) with the props that changed; then the Koji objects that
+                  change from REV's content, as koji-fleet converged it, to DIR's (a tag git
+                  dropped is deleted: koji-fleet created it)
   --live REV      live plan through the controller: every host whose catalog REV changes
                   converges it in noop against its live state and reports what would
                   change (files edited by hand included); --json gives the same per-host
@@ -51,11 +57,14 @@ class PlanError extends Error {
 const run = promisify(execFile);
 
 /** `at` names the revision errors come from, e.g. `HEAD~1:fleet.yaml:3:4`. */
-async function load(source: Buffer | string, name: string, repo: RepoFiles, at = ""): Promise<CatalogContent[]> {
+async function load(source: Buffer | string, name: string, repo: RepoFiles, at = ""): Promise<{ fleet: FleetConfig; catalogs: CatalogContent[] }> {
   const res = loadFleet(source, name, repo);
   if (!res.ok) throw new PlanError(res.errors.map((e) => `${at}${formatConfigError(e)}`).join("\n"), 1);
-  return compileFleet(res.fleet);
+  return { fleet: res.fleet, catalogs: compileFleet(res.fleet) };
 }
+
+/** The Koji section: a head line, then the lines indented. */
+const renderKoji = (head: string, lines: readonly string[]): string[] => [`${head}: ${lines.length === 0 ? "no change" : `${lines.length} change(s)`}`, ...lines.map((l) => `  ${l}`)];
 
 /** fleet.yaml as committed at `rev`, relative to the directory it lives in. */
 async function atRevision(dir: string, file: string, rev: string): Promise<Buffer> {
@@ -165,21 +174,27 @@ async function plan(args: string[]): Promise<void> {
   if (!source) throw new PlanError(`${file}:1:1: cannot read file`, 1);
   const now = await load(source, file, filesOnDisk);
   const only = <T extends { host: string }>(xs: T[]): T[] => (opts.host === undefined ? xs : xs.filter((x) => x.host === opts.host));
+  // Koji's content is the hub's, not a host's: shown for the whole farm only.
+  const withKoji = opts.host === undefined;
 
   if (opts.against === undefined) {
-    const catalogs = only(now);
+    const catalogs = only(now.catalogs);
     if (catalogs.length === 0) throw new PlanError(`no host '${opts.host}' in ${file}`, 3);
-    if (opts.json) console.log(JSON.stringify({ hosts: catalogs.map((c) => ({ ...c, resources: orderResources(c.resources).map((r) => ({ ...r, summary: summarize(r) })) })) }, null, 2));
-    else console.log(catalogs.map((c) => renderCatalog(c).join("\n")).join("\n\n"));
+    const koji = withKoji ? freshPlanLines(now.fleet) : [];
+    if (opts.json) console.log(JSON.stringify({ hosts: catalogs.map((c) => ({ ...c, resources: orderResources(c.resources).map((r) => ({ ...r, summary: summarize(r) })) })), ...(withKoji && { koji }) }, null, 2));
+    else console.log([...catalogs.map((c) => renderCatalog(c).join("\n")), ...(withKoji ? [renderKoji("koji objects a fresh hub gets", koji).join("\n")] : [])].join("\n\n"));
     return;
   }
   const old = await atRevision(dirname(file), basename(file), opts.against);
   const oldFiles = await prefetchIncludes(filesAtRevision(dirname(file), opts.against), basename(file), old);
-  const diffs = only(diffCatalogs(await load(old, basename(file), oldFiles, `${opts.against}:`), now));
+  const before = await load(old, basename(file), oldFiles, `${opts.against}:`);
+  const diffs = only(diffCatalogs(before.catalogs, now.catalogs));
   if (diffs.length === 0) throw new PlanError(`no host '${opts.host}' in either revision`, 3);
-  if (opts.json) return console.log(JSON.stringify({ against: opts.against, hosts: diffs }, null, 2));
+  const koji = withKoji ? planLinesBetween(before.fleet, now.fleet) : [];
+  if (opts.json) return console.log(JSON.stringify({ against: opts.against, hosts: diffs, ...(withKoji && { koji }) }, null, 2));
   const changing = diffs.filter((d) => d.status !== "unchanged").length;
-  console.log([`plan against ${opts.against}: ${changing} host(s) change, ${diffs.length - changing} unchanged`, ...diffs.flatMap(renderHostDiff)].join("\n"));
+  const kojiSection = withKoji ? renderKoji(`koji objects against ${opts.against}`, koji) : [];
+  console.log([`plan against ${opts.against}: ${changing} host(s) change, ${diffs.length - changing} unchanged`, ...diffs.flatMap(renderHostDiff), ...kojiSection].join("\n"));
 }
 
 /** `--live REV`: POST /api/v1/plan and print per-host changes (or the JSON). */

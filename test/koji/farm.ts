@@ -20,7 +20,7 @@ import { attachNsHost, forward, startNsHost, type NsHost } from "../support/netn
 import { waitFor } from "../support/wait.js";
 import { PYTHON3, type KojiSource } from "./koji-source.js";
 import { installPlatform } from "./platform.js";
-import { buildMirror, MIRROR_PORT, withLaneMirror } from "./mirror.js";
+import { buildMirror, MIRROR_HOST, MIRROR_PORT, withLaneMirror } from "./mirror.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(REPO, "bin", "koji-fleet.js");
@@ -78,8 +78,6 @@ export interface OwnedFarm extends Farm {
 
 const HOST_NAMES = reference().hosts.map((h) => h.name);
 const addressOf = (name: string) => reference().hosts.find((h) => h.name === name)!.address;
-/** The host serving the lane's stand-in for CentOS Stream 10's mirror (mirror.ts). */
-const MIRROR_HOST = "cs10-koji-04";
 /** The NFS stand-in's server and the hosts that mount its export (gitops/fleet.yaml's roles). */
 const NFS_SERVER = "cs10-koji-02";
 const NFS_CLIENTS = ["cs10-koji-00", "cs10-koji-03"];

@@ -14,6 +14,8 @@ const run = promisify(execFile);
 /** The example's mirror, as gitops/fleet.yaml spells it. */
 export const REAL_MIRROR = "https://mirror.stream.centos.org/10-stream/";
 export const MIRROR_PORT = 8081;
+/** The host serving it. */
+export const MIRROR_HOST = "cs10-koji-04";
 /** The repositories of the example, and the one package the lane puts in each. */
 export const MIRROR_REPOS = { BaseOS: "lane-baseos-marker", AppStream: "lane-appstream-marker", CRB: "lane-crb-marker" } as const;
 

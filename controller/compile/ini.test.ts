@@ -33,6 +33,23 @@ describe("renderIni", () => {
   });
 });
 
+describe("values of several lines (IniLines)", () => {
+  const text = renderIni([{ name: "policy", entries: [["build_from_scm", { lines: ["has_perm admin :: allow", "all :: deny"] }], ["after", "x"]] }]);
+
+  it("are written as ConfigParser continuation lines, indented under an empty first line", () => {
+    expect(text).toBe(`# ${MANAGED_HEADER}\n\n[policy]\nbuild_from_scm =\n    has_perm admin :: allow\n    all :: deny\nafter = x\n`);
+  });
+
+  it("round-trip through parseIni, joined by newlines", () => {
+    expect(parseIni(text)).toEqual({ policy: { build_from_scm: "has_perm admin :: allow\nall :: deny", after: "x" } });
+  });
+
+  it("refuse a % or a newline inside a line", () => {
+    expect(() => renderIni([{ name: "s", entries: [["k", { lines: ["a :: allow", "b\nc"] }]] }])).toThrow();
+    expect(() => renderIni([{ name: "s", entries: [["k", { lines: ["100% :: allow"] }]] }])).toThrow();
+  });
+});
+
 describe("managedHeader", () => {
   it("comments every line", () => {
     expect(managedHeader("a", "b")).toBe(`# ${MANAGED_HEADER}\n# a\n# b\n`);

@@ -34,6 +34,19 @@ describe("hub role: hub.conf and its secret drop-in", () => {
     expect(content(HUB, "/etc/koji-hub/hub.conf")).toContain("/etc/koji-hub/hub.conf.d/koji-fleet-secrets.conf");
   });
 
+  it("hub.conf [policy]: koji.hub.policy's rules as continuation lines, read back as Koji's ConfigParser reads them", () => {
+    const policy = compiled().ini(HUB, "/etc/koji-hub/hub.conf", "policy");
+    expect(policy.build_from_scm!.split("\n")).toEqual([
+      "has_perm admin :: allow",
+      "has_perm build && match scm_host git.mx-os.mx :: allow",
+      "all :: deny building from SCM needs the build permission and git.mx-os.mx",
+    ]);
+    expect(Object.keys(policy)).toEqual(["build_from_scm", "build_from_srpm"]);
+    const fleet = reference();
+    delete fleet.koji?.hub?.policy;
+    expect(parseIni(compiled(fleet).content(HUB, "/etc/koji-hub/hub.conf"))).not.toHaveProperty("policy");
+  });
+
   it("hub.conf is 0640 root:apache like the package, written after the package, reloads httpd", () => {
     const r = resource(HUB, "file:/etc/koji-hub/hub.conf");
     expect(r.props).toMatchObject({ mode: "0640", owner: "root", group: "apache" });

@@ -70,6 +70,19 @@ const HubSchema = obj(
     checkClientIP: opt(Type.Boolean({ default: d.hub.checkClientIP, description: "hub.conf CheckClientIP: bind sessions to the client address (off behind NAT/proxies)." })),
     loginCreatesUser: opt(Type.Boolean({ default: d.hub.loginCreatesUser, description: "hub.conf LoginCreatesUser: a valid certificate of an unknown CN creates a normal user." })),
     emailDomain: opt(Type.String({ pattern: `^${DNS_LABEL}(\\.${DNS_LABEL})*$`, description: "hub.conf EmailDomain; defaults to fleet.domain." })),
+    policy: opt(
+      Type.Record(
+        Type.String({ pattern: "^[a-z][a-z0-9_]*$" }),
+        // A block of rules as hub.conf holds them (YAML `|`): a list of plain scalars would not do,
+        // since YAML reads `has_perm admin :: allow` as a mapping.
+        Type.String({ pattern: "^([ \\t]*[^\\s%][^\\n\\r%]*::[^\\n\\r%]*\\n?)+$", maxLength: 16_384 }),
+        {
+          additionalProperties: false,
+          description:
+            "hub.conf [policy]: policy name (build_from_scm, build_from_srpm, tag, package_list, channel, …) → its rules as a block (`|`), one `test [&& test] :: action` per line, first match wins. A policy not listed keeps Koji's default (only admin may build from SCM or SRPM).",
+        },
+      ),
+    ),
   },
   "Settings of the Koji hub (/etc/koji-hub/hub.conf).",
 );

@@ -86,6 +86,12 @@ describe("loadFleet", () => {
     expect(result.ok && result.fleet.koji?.content?.targets).toEqual({ "mxos-10": { build_tag: "mxos-10-build", dest_tag: "mxos-10-candidate" } });
   });
 
+  it("refuses a hub policy rule without its `:: action`, at the block of rules", () => {
+    const policy = (rules: string) => `${BASE}koji:\n  hub:\n    policy:\n      build_from_scm: |\n${rules}`;
+    expect(errorsOf(policy("        has_perm admin :: allow\n        all :: deny\n"))).toEqual([]);
+    expect(errorsOf(policy("        has_perm admin :: allow\n        has_perm build allow\n"))[0]).toMatch(/^fleet\.yaml:11:23: \/koji\/hub\/policy\/build_from_scm must match pattern/);
+  });
+
   it("accepts paths outside the system directories", () => {
     const paths = "  topdir: /srv/koji\n  builders:\n    workdir: /var/lib/rpmbuild\n  lookaside:\n    dir: /srv/lookaside\n";
     expect(errorsOf(`${BASE}koji:\n${paths}`)).toEqual([]);

@@ -20,6 +20,7 @@ import { attachNsHost, forward, startNsHost, type NsHost } from "../support/netn
 import { waitFor } from "../support/wait.js";
 import { PYTHON3, type KojiSource } from "./koji-source.js";
 import { installPlatform } from "./platform.js";
+import { buildMirror, MIRROR_HOST, MIRROR_PORT, withLaneMirror } from "./mirror.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(REPO, "bin", "koji-fleet.js");
@@ -172,7 +173,9 @@ export async function startFarm(dir: string, src: KojiSource): Promise<OwnedFarm
     const remote = await createRemote();
     const remoteRoot = dirname(remote.bareDir);
     stops.push(() => remote.cleanup());
-    await remote.commitAll("the reference farm", { "fleet.yaml": await readFile(FLEET_YAML, "utf8") });
+    await remote.commitAll("the reference farm", { "fleet.yaml": withLaneMirror(await readFile(FLEET_YAML, "utf8"), addressOf(MIRROR_HOST)) });
+    const mirrorRoot = join(dir, "mirror");
+    await buildMirror(mirrorRoot);
 
     const hosts: FarmHost[] = [];
     for (const name of HOST_NAMES) {
@@ -206,6 +209,10 @@ export async function startFarm(dir: string, src: KojiSource): Promise<OwnedFarm
       await mountLayers(h, layers);
     }
     await shareTopdir(dir, hosts.filter((h) => h.name === NFS_SERVER || NFS_CLIENTS.includes(h.name)));
+
+    const mirrorHost = hosts.find((h) => h.name === MIRROR_HOST)!;
+    const mirror = daemon(mirrorHost.ns, [PYTHON3, "-m", "http.server", "--bind", mirrorHost.address, "--directory", mirrorRoot, String(MIRROR_PORT)], join(dir, "logs", "mirror.log"), AGENT_ENV);
+    stops.push(() => void mirror.kill("SIGKILL"));
 
     // nats-server and the controller on the hub host.
     const nats = daemon(hub.ns, ["nats-server", "-a", hub.address, "-p", String(NATS_PORT), "-js", "-sd", join(dir, "nats")], join(dir, "logs", "nats.log"), process.env);

@@ -46,6 +46,7 @@ export function hubConf(farm: Farm): string {
         ["RepoQueueUser", koji.kojiraUser],
       ],
     },
+    ...(koji.hub.policy ? [{ name: "policy", entries: Object.entries(koji.hub.policy).map(([name, rules]) => [name, { lines: rules.trimEnd().split("\n").map((r) => r.trim()) }] as const) }] : []),
   ]);
 }
 

@@ -125,7 +125,7 @@ describe("the reference farm (gitops/fleet.yaml)", () => {
       "+ external-repo cs10-baseos url=https://mirror.stream.centos.org/10-stream/BaseOS/$arch/os/",
       "+ external-repo cs10-crb url=https://mirror.stream.centos.org/10-stream/CRB/$arch/os/",
       "+ tag mxos-10 arches=x86_64",
-      '+ tag mxos-10-build arches=x86_64 extra={"rpm.macro.dist":".mx10"}',
+      '+ tag mxos-10-build arches=x86_64 extra={"rpm.macro.dist":".mx10","repo.auto":true}',
       "+ tag mxos-10-candidate arches=x86_64",
       "+ tag mxos-10-build parent mxos-10 priority=0",
       "+ tag mxos-10-candidate parent mxos-10 priority=0",

@@ -93,7 +93,7 @@ describe("koji-fleet plan", () => {
     const r = await run(FLEET);
     const koji = r.out.trim().split("\n\n").at(-1)!.split("\n");
     expect(koji[0]).toMatch(/^koji objects a fresh hub gets: \d+ change\(s\)$/);
-    expect(koji).toContain("  + tag mxos-10-build arches=x86_64 extra={\"rpm.macro.dist\":\".mx10\"}");
+    expect(koji).toContain("  + tag mxos-10-build arches=x86_64 extra={\"rpm.macro.dist\":\".mx10\",\"repo.auto\":true}");
     expect(koji).toContain("  + target mxos-10 build=mxos-10-build dest=mxos-10-candidate");
     expect(koji.slice(1).every((l) => l.startsWith("  + "))).toBe(true);
     const json = JSON.parse((await run(FLEET, "--json")).out) as { koji: string[] };

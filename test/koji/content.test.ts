@@ -3,8 +3,11 @@
 // build tag's repo is made by kojid (newRepo, createrepo) because the example asks for it
 // (repo.auto) and merges the external repos, here the lane's stand-in mirror (mirror.ts); an RPM
 // built here with rpmbuild, imported and tagged into mxos-10, is in the build tag's next repo.
+// Between them: a converged farm costs reads only, a hand edit is found as drift and repaired,
+// and the hub's own export, pushed back to git as the content, converges with no call.
 import { copyFile, readFile, readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, inject, it } from "vitest";
 import { PATHS } from "../../controller/compile/farm.js";
@@ -12,14 +15,34 @@ import { HUB } from "../support/compiled-fleet.js";
 import { waitFor } from "../support/wait.js";
 import { attachFarm, type FarmHost } from "./farm.js";
 import { koji, sql } from "./lane.js";
+import { parseDocument } from "yaml";
+import type { Koji, EventList } from "../../shared/api/fleet.js";
 import { laneMirror, MIRROR_HOST, MIRROR_REPOS, noarchSpec, rpmbuild } from "./mirror.js";
 
 const farm = attachFarm(inject("farm"));
+const CLI = fileURLToPath(new URL("../../bin/koji-fleet.js", import.meta.url));
 const hub = farm.host(HUB);
 const nfs = farm.host("cs10-koji-02");
 const BUILD_TAG = "mxos-10-build";
 
 const out = async (...args: string[]) => (await koji(hub, ...args)).stdout;
+const content = async () => {
+  const c = (await farm.api<Koji>("GET", "/api/v1/koji")).body.content;
+  if (!c) throw new Error("/api/v1/koji has no content: the controller converges no Koji objects");
+  return c;
+};
+const events = async (type: string) => (await farm.api<EventList>("GET", `/api/v1/events?type=${type}&limit=500`)).body.events;
+const head = async () => (await farm.remote.git("rev-parse", "HEAD")).trim();
+
+/** Waits until a content pass that began after `since` ran at `revision` and left nothing to do. */
+async function convergedAt(revision: string, since = ""): Promise<Awaited<ReturnType<typeof content>>> {
+  return waitFor(async () => {
+    const c = await content();
+    if (c.lastRunAt === null || c.lastRunAt <= since || c.revision !== revision || c.convergedRevision !== revision) throw new Error(`content: last pass ${c.lastRunAt} at ${c.revision?.slice(0, 12)}, converged ${c.convergedRevision?.slice(0, 12)}; gate: ${c.gate.reason}`);
+    if (c.pending.length > 0 || c.failures.length > 0) throw new Error(`content: pending ${c.pending.join("; ")}; failures ${JSON.stringify(c.failures)}`);
+    return c;
+  }, { timeoutMs: 90_000, intervalMs: 1_000, message: `Koji content converged at ${revision.slice(0, 12)}` });
+}
 
 /** Koji's scheduler assigns tasks at most once a minute on builder check-ins; the admin call runs it now (a lane speed-up, as in repo.test.ts). */
 const schedule = () => koji(hub, "call", "scheduler.doRun", "force=True").catch(() => undefined);
@@ -77,6 +100,52 @@ describe("Koji's content from git on the real hub", () => {
     expect(await out("list-groups", BUILD_TAG, "srpm-build")).toContain("gnupg2");
     expect(await out("list-pkgs", "--tag", "mxos-10", "--quiet")).toMatch(/mxos-logos\s+mxos-10\s+mxos-packager/);
     expect((await out("list-permissions", "--user", "mxos-packager", "--quiet")).trim()).toBe("build");
+  });
+
+  it("a converged farm: every declared object converged, the plan empty, later passes only read", { timeout: 120_000 }, async () => {
+    const revision = await head();
+    const first = await convergedAt(revision);
+    expect(first.objects.filter((o) => o.declared !== undefined && o.state !== "converged")).toEqual([]);
+    expect(first.unmanaged).toEqual([]);
+    const made = (await events("koji-changed")).filter((e) => e.revision === revision);
+    expect(made.map((e) => e.data?.method)).toEqual(expect.arrayContaining(["createTag", "createExternalRepo", "addExternalRepoToTag", "createBuildTarget", "groupListAdd", "packageListAdd", "grantPermission"]));
+    const changes = (await events("koji-changed")).length;
+    const later = await convergedAt(revision, first.lastRunAt ?? "");
+    expect(later.applied).toEqual([]);
+    expect((await events("koji-changed")).length).toBe(changes);
+  });
+
+  it("a hand edit (koji edit-tag --arches) is drift: found by the periodic pass, told in a koji-drift event, changed back", { timeout: 120_000 }, async () => {
+    const revision = await head();
+    const before = (await events("koji-drift")).length;
+    await koji(hub, "edit-tag", BUILD_TAG, "--arches", "x86_64 aarch64");
+    expect(await out("taginfo", BUILD_TAG)).toMatch(/^Arches: x86_64 aarch64$/m);
+    await waitFor(async () => {
+      if (!/^Arches: x86_64$/m.test(await out("taginfo", BUILD_TAG))) throw new Error("arches not changed back yet");
+    }, { timeoutMs: 60_000, intervalMs: 1_000, message: `${BUILD_TAG}'s arches changed back by the controller` });
+    const drift = (await events("koji-drift")).slice(before);
+    expect(drift).toHaveLength(1);
+    expect(drift[0]!.revision).toBe(revision);
+    expect(drift[0]!.data?.lines).toEqual([`~ tag ${BUILD_TAG}: arches x86_64 aarch64 → x86_64`]);
+    expect((await events("koji-changed")).at(-1)?.data?.method).toBe("editTag2");
+  });
+
+  it("adopting a hub: koji-fleet koji export of the real hub, pushed to git as the content, converges with no call", { timeout: 180_000 }, async () => {
+    const exported = join(farm.dir, "export.yaml");
+    // On the hub host, with the profile its agent rendered (root's: the admin's certificate); every read anonymous.
+    await hub.ns.exec([process.execPath, CLI, "koji", "export", "--profile", "mx-os-koji", "-o", exported], { env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin", HOME: "/root", LANG: "C.UTF-8" } });
+    const text = await readFile(exported, "utf8");
+    expect(text).toMatch(/mxos-10-build:/);
+    const fleet = parseDocument(await readFile(`${farm.remote.workDir}/fleet.yaml`, "utf8"));
+    fleet.setIn(["koji", "content"], fleet.createNode({ include: ["koji/hub.yaml"] }));
+    const changedBefore = (await events("koji-changed")).length;
+    const since = (await content()).lastRunAt ?? "";
+    const sha = await farm.push("Koji content: adopted from the hub (koji-fleet koji export)", { "fleet.yaml": fleet.toString(), "koji/hub.yaml": text });
+    const c = await convergedAt(sha, since);
+    expect(c.applied).toEqual([]);
+    expect(c.unmanaged).toEqual([]);
+    expect((await events("koji-changed")).length).toBe(changedBefore);
+    await farm.waitReady(sha, 120_000);
   });
 
   it("the build tag's repo: requested by the hub itself (repo.auto), made by kojid, merging the external repos (the lane's mirror)", { timeout: 300_000 }, async () => {

@@ -258,7 +258,7 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
     rollouts,
     koji: kojiSync,
     kojiContent,
-    livePlan: (rev) => planRevision(nc, (r) => reconciler.candidates(r), rev),
+    livePlan: (rev) => planRevision(nc, (r) => reconciler.candidates(r), rev, { ...(kojiContent && { koji: (f) => kojiContent.livePlan(f) }) }),
     pins: pinControl({
       pins, compileAt: (rev) => reconciler.compileAt(rev), recompile: () => reconciler.recompile(),
       head: () => fleet.lastGood?.sha ?? null, inFleet: (host) => fleet.intended.has(host) || fleet.desired.has(host), now: () => iso(clock()),

@@ -40,8 +40,9 @@ Then the Koji objects of koji.content a fresh hub gets, one + line each (docs/ko
                   dropped is deleted: koji-fleet created it)
   --live REV      live plan through the controller: every host whose catalog REV changes
                   converges it in noop against its live state and reports what would
-                  change (files edited by hand included); --json gives the same per-host
-                  changes as JSON, e.g. for posting on a pull request
+                  change (files edited by hand included), then REV's Koji objects
+                  planned against the live hub; --json gives the same as JSON (per host,
+                  and the hub's lines under koji), e.g. for posting on a pull request
   --api URL       the controller's API for --live (default $KOJI_FLEET_API or ${DEFAULT_API})
   --token FILE    a file holding the API token, for --live (default $KOJI_FLEET_TOKEN_FILE, or
                   ${DEFAULT_TOKEN_FILE} for a loopback --api)

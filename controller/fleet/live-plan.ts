@@ -4,6 +4,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { commandSubject } from "../../shared/names.js";
 import type { Catalog, ResourceResult } from "../../shared/protocol.js";
+import type { FleetConfig } from "../config/fleet-schema.js";
 
 export const LIVE_PLAN_TIMEOUT_MS = 30_000;
 
@@ -24,6 +25,8 @@ export interface LivePlan {
   unchanged: string[];
   /** Hosts the revision removes from the fleet. */
   removed: string[];
+  /** The revision's Koji content planned against the live hub (plan lines), or why the hub could not be read. */
+  koji?: { lines: string[]; error?: string };
 }
 
 /** What the agent's bus answers: `{ ok, result }`, the result being the agent's `{ ok, results }`. */
@@ -79,17 +82,22 @@ export function renderLivePlan(p: LivePlan): string {
     }
   }
   for (const h of p.removed) lines.push(`${h}: removed from the fleet (its catalog is deleted; files are kept)`);
+  if (p.koji?.error) lines.push(`koji objects: the hub could not be read: ${p.koji.error}`);
+  else if (p.koji) lines.push(`koji objects on the live hub: ${p.koji.lines.length === 0 ? "no change" : `${p.koji.lines.length} line(s)`}`, ...p.koji.lines.map((l) => `  ${l}`));
   return lines.join("\n");
 }
 
 export type PlanResult = { ok: true; plan: LivePlan } | { ok: false; code: "KF_ERR_NOT_FOUND" | "KF_ERR_CONFIG_INVALID"; message: string; errors?: unknown[] };
 
-/** The candidates of `rev` (compiled and signed by the reconciler's code), asked live. */
+/** Koji's content of a revision planned against the live hub; undefined when there is none to plan. */
+export type KojiLivePlan = (fleet: FleetConfig) => Promise<LivePlan["koji"]>;
+
+/** The candidates of `rev` (compiled and signed by the reconciler's code), asked live; its Koji content against the hub. */
 export async function planRevision(
   nc: NatsConnection,
-  candidates: (rev: string) => Promise<{ revision: { sha: string }; catalogs: Catalog[]; unchanged: string[]; removed: string[] } | { revision: { sha: string; shortSha: string }; errors: unknown[] }>,
+  candidates: (rev: string) => Promise<{ revision: { sha: string }; catalogs: Catalog[]; unchanged: string[]; removed: string[]; fleet: FleetConfig } | { revision: { sha: string; shortSha: string }; errors: unknown[] }>,
   rev: string,
-  timeoutMs = LIVE_PLAN_TIMEOUT_MS,
+  opts: { timeoutMs?: number; koji?: KojiLivePlan } = {},
 ): Promise<PlanResult> {
   let c: Awaited<ReturnType<typeof candidates>>;
   try {
@@ -98,5 +106,6 @@ export async function planRevision(
     return { ok: false, code: "KF_ERR_NOT_FOUND", message: `no revision ${rev} in the controller's mirror: ${(err as Error).message}` };
   }
   if ("errors" in c) return { ok: false, code: "KF_ERR_CONFIG_INVALID", message: `fleet.yaml at ${c.revision.shortSha} is invalid`, errors: c.errors };
-  return { ok: true, plan: { revision: c.revision.sha, hosts: await livePlan(nc, c.catalogs, timeoutMs), unchanged: c.unchanged, removed: c.removed } };
+  const [hosts, koji] = await Promise.all([livePlan(nc, c.catalogs, opts.timeoutMs ?? LIVE_PLAN_TIMEOUT_MS), opts.koji?.(c.fleet)]);
+  return { ok: true, plan: { revision: c.revision.sha, hosts, unchanged: c.unchanged, removed: c.removed, ...(koji && { koji }) } };
 }

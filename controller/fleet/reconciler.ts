@@ -45,7 +45,7 @@ export interface ReconcilerDeps {
 
 /** A revision compiled the way apply() compiles it: what a live plan sends to agents. */
 export type CompiledRevision =
-  | { ok: true; revision: RevisionInfo; catalogs: CatalogContent[] }
+  | { ok: true; revision: RevisionInfo; catalogs: CatalogContent[]; fleet: FleetConfig }
   | { ok: false; revision: RevisionInfo; errors: ConfigError[] };
 
 export type ReconcileOutcome =
@@ -82,21 +82,21 @@ export class Reconciler {
     const revision = await this.d.git.commitInfo(rev);
     const loaded = await this.fleetFiles.load(revision);
     if (!loaded.ok) return { ok: false, revision, errors: loaded.errors };
-    return { ok: true, revision, catalogs: compileFleet(loaded.fleet, this.d.compileOptions()) };
+    return { ok: true, revision, catalogs: compileFleet(loaded.fleet, this.d.compileOptions()), fleet: loaded.fleet };
   }
 
   /**
    * The catalogs a revision would publish now (hosts whose content differs from kf-desired),
    * sealed and signed like published ones, for a live plan; nothing is published.
    */
-  async candidates(rev: string): Promise<{ revision: RevisionInfo; catalogs: Catalog[]; unchanged: string[]; removed: string[] } | { revision: RevisionInfo; errors: ConfigError[] }> {
+  async candidates(rev: string): Promise<{ revision: RevisionInfo; catalogs: Catalog[]; unchanged: string[]; removed: string[]; fleet: FleetConfig } | { revision: RevisionInfo; errors: ConfigError[] }> {
     // A revision the branch does not hold yet (a pull request's) is fetched first.
     const sha = await this.d.git.commitInfo(rev).then((c) => c.sha, () => this.d.git.fetchRevision(rev));
     const compiled = await this.compileAt(sha);
     if (!compiled.ok) return { revision: compiled.revision, errors: compiled.errors };
     const { state, clock, publisher } = this.d;
     const plan = planPublication(compiled.catalogs, compiled.revision.sha, state.desired, state.reportedGenerations(), iso(clock()));
-    return { revision: compiled.revision, catalogs: await Promise.all(plan.put.map((c) => publisher.seal(c))), unchanged: plan.unchanged, removed: plan.remove };
+    return { revision: compiled.revision, catalogs: await Promise.all(plan.put.map((c) => publisher.seal(c))), unchanged: plan.unchanged, removed: plan.remove, fleet: compiled.fleet };
   }
 
   /** Restores the last good revision recorded in kf-controller. */

@@ -87,6 +87,24 @@ describe("KojiContentSync", () => {
     expect(w.hub.calls.slice(calls).every((c) => c.user === null && c.method !== "sslLogin")).toBe(true);
   });
 
+  it("livePlan: a revision's content against the live hub and the inventory, read anonymously, nothing written", async () => {
+    const w = await world();
+    const s = await w.sync();
+    await s.run();
+    const calls = w.hub.calls.length;
+    const next: KojiContentInFleet = { ...CONTENT, tags: { ...CONTENT.tags, child: { arches: ["x86_64", "aarch64"], inheritance: [{ parent: "parent", priority: 0 }] }, extra: {} } };
+    delete (next as { targets?: unknown }).targets;
+    expect(await s.livePlan(fleetWith(next))).toEqual({
+      lines: ["~ tag child: arches x86_64 → x86_64 aarch64", "+ tag extra", "- target t (no longer declared)"],
+    });
+    expect(w.hub.calls.slice(calls).every((c) => c.user === null && c.method !== "sslLogin")).toBe(true);
+    expect(await s.livePlan(fleetWith(CONTENT))).toEqual({ lines: [] });
+    expect(w.content.tags.get("child")?.arches).toBe("x86_64");
+    expect(await s.livePlan(fleetWith(undefined))).toBeUndefined();
+    await w.hub.close();
+    expect(await s.livePlan(fleetWith(CONTENT))).toEqual({ lines: [], error: expect.stringContaining("") as unknown });
+  });
+
   it("does nothing for a revision that declares no koji.content", async () => {
     const w = await world();
     w.set.fleet = fleetWith(undefined);

@@ -19,7 +19,9 @@ import type { FleetConfig } from "../config/fleet-schema.js";
 import { farmOf } from "../compile/farm.js";
 import { controllerEvent } from "../fleet/events.js";
 import type { HostView } from "../../shared/api/hosts.js";
-import { convergeContent, type ContentPassReport } from "./content/apply.js";
+import { contentScope, convergeContent, type ContentPassReport } from "./content/apply.js";
+import { planContent, planLines } from "./content/plan.js";
+import { readContent } from "./content/read.js";
 import { desiredContent } from "./content/desired.js";
 import { contentObjects } from "./content/status.js";
 
@@ -87,12 +89,7 @@ export class KojiContentSync {
     const saved = await this.load();
     const desired = desiredContent(fleet);
     const atConverged = saved.convergedRevision !== null && saved.convergedRevision === revision;
-    const session = new KojiSession({
-      hubUrl: this.d.hubUrl ?? farmOf(resolved).hubUrl,
-      credentials: credentialFiles({ caFile: this.d.caFile, certFile: this.d.adminCertFile }),
-      // Tags, targets, users and permissions: only an admin may write them all.
-      requirePermission: "admin",
-    });
+    const session = this.session(resolved);
     let report: ContentPassReport;
     try {
       report = await convergeContent(session, desired, { owned: new Set(saved.owned), write: !atConverged || policy === "repair" });
@@ -134,6 +131,32 @@ export class KojiContentSync {
       failures: report.failure ? [{ ...report.failure, lines: [...report.failure.lines] }] : [],
       objects: contentObjects(desired, { pending, failed: report.failure?.lines ?? [], unmanaged: report.left.unmanaged }),
     };
+  }
+
+  /**
+   * What `fleet`'s content (a revision not yet in force, for `plan --live`) would change in the
+   * hub now, against the same inventory: plan lines, unmanaged objects and conflicts included.
+   * Read anonymously; nothing is written. Undefined when `fleet` declares no content.
+   */
+  async livePlan(fleet: FleetConfig): Promise<{ lines: string[]; error?: string } | undefined> {
+    if (!fleet.koji?.content) return undefined;
+    try {
+      const desired = desiredContent(fleet);
+      const owned = new Set((await this.load()).owned);
+      const observed = await readContent(this.session(defaultsApplied(fleet)), contentScope(desired, owned));
+      return { lines: planLines(planContent(desired, observed, owned)) };
+    } catch (err) {
+      return { lines: [], error: (err as Error).message };
+    }
+  }
+
+  private session(fleet: ResolvedFleet): KojiSession {
+    return new KojiSession({
+      hubUrl: this.d.hubUrl ?? farmOf(fleet).hubUrl,
+      credentials: credentialFiles({ caFile: this.d.caFile, certFile: this.d.adminCertFile }),
+      // Tags, targets, users and permissions: only an admin may write them all.
+      requirePermission: "admin",
+    });
   }
 
   private tellFailure(f: { method: string; lines: readonly string[]; error: string }, revision: string | null): void {

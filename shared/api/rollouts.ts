@@ -58,6 +58,15 @@ export const PlanSchema = Type.Object(
     })),
     unchanged: Type.Array(Type.String(), { description: "hosts whose catalog the revision does not change (not asked)" }),
     removed: Type.Array(Type.String(), { description: "hosts the revision removes from the fleet" }),
+    koji: Type.Optional(
+      Type.Object(
+        {
+          lines: Type.Array(Type.String(), { description: "the hub calls the revision's koji.content would make now, as `koji-fleet plan` prints them (unmanaged objects and conflicts too)" }),
+          error: Type.Optional(Type.String({ description: "why the hub could not be read" })),
+        },
+        { description: "Koji's content planned against the live hub; absent when the revision declares no koji.content or the controller converges no Koji objects" },
+      ),
+    ),
   },
   { $id: "Plan", description: "What a revision would change on each host, computed against the live agents" },
 );

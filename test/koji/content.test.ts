@@ -109,6 +109,10 @@ describe("Koji's content from git on the real hub", () => {
     expect(first.unmanaged).toEqual([]);
     const made = (await events("koji-changed")).filter((e) => e.revision === revision);
     expect(made.map((e) => e.data?.method)).toEqual(expect.arrayContaining(["createTag", "createExternalRepo", "addExternalRepoToTag", "createBuildTarget", "groupListAdd", "packageListAdd", "grantPermission"]));
+    // plan --live: the controller plans the revision's content against the live hub: nothing left.
+    const live = await farm.api<{ koji?: { lines: string[]; error?: string } }>("POST", "/api/v1/plan", { revision });
+    expect(live.status).toBe(200);
+    expect(live.body.koji).toEqual({ lines: [] });
     const changes = (await events("koji-changed")).length;
     const later = await convergedAt(revision, first.lastRunAt ?? "");
     expect(later.applied).toEqual([]);

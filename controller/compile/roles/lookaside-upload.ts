@@ -15,12 +15,15 @@ export const uploadCgi = (dir: string): string => `#!/usr/bin/python3
 # again and logs the CN. The body streams to a temporary file in the target directory, is
 # hashed on the way, fsynced, then linked into place: a file already there (same path, so the
 # same hash) is never replaced, and nothing is left behind by a short body or a mismatch.
+# Every answer comes after the whole body was read: httpd resets a connection whose body the
+# CGI left unread, and the client would never see why.
 # Only the standard library: EL10's python3 has no cgi module to lean on, nor needs one.
 import hashlib
 import os
 import re
 import sys
 import tempfile
+import time
 
 ROOT = ${JSON.stringify(dir)}
 CHUNK = 1 << 20
@@ -36,8 +39,9 @@ def reply(status, text, headers=()):
 
 
 def log(message):
-    # CGI stderr goes to the vhost's error log.
-    print(f"koji-fleet lookaside upload: {message}", file=sys.stderr, flush=True)
+    # mod_cgid hands a CGI's stderr to httpd's main error log, as is: the line says when and who.
+    when = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    print(f"[{when}] koji-fleet lookaside upload from {os.environ.get('REMOTE_ADDR', '?')}: {message}", file=sys.stderr, flush=True)
 
 
 def store(dest_dir, dest, want, length):
@@ -83,27 +87,48 @@ def prune(dest_dir):
             return
 
 
+def drain(length):
+    """Reads the body to its end; its sha512. httpd resets a connection whose body the CGI left unread, and the client then never sees the answer."""
+    digest = hashlib.sha512()
+    while length > 0:
+        chunk = sys.stdin.buffer.read(min(CHUNK, length))
+        if not chunk:
+            break
+        digest.update(chunk)
+        length -= len(chunk)
+    return digest.hexdigest()
+
+
 def main():
     env = os.environ
-    cn = env.get("SSL_CLIENT_S_DN_CN", "")
-    if env.get("SSL_CLIENT_VERIFY") != "SUCCESS" or not cn:
-        return reply("403 Forbidden", "uploads need a farm client certificate")
-    if env.get("REQUEST_METHOD") != "PUT":
-        return reply("405 Method Not Allowed", "PUT <package>/<file>/sha512/<hash> with the file as the body", ["Allow: PUT"])
-    parts = env.get("PATH_INFO", "").strip("/").split("/")
-    if len(parts) != 4 or parts[2] != "sha512":
-        return reply("400 Bad Request", "the path must be <package>/<file>/sha512/<hash>")
-    package, name, _, want = parts
-    if not PACKAGE.match(package) or not FILE.match(name) or not SHA512.match(want):
-        return reply("400 Bad Request", "bad package name, file name or sha512 (128 lowercase hex digits)")
     try:
         length = int(env.get("CONTENT_LENGTH", ""))
     except ValueError:
         return reply("411 Length Required", "Content-Length is required")
+    cn = env.get("SSL_CLIENT_S_DN_CN", "")
+    if env.get("SSL_CLIENT_VERIFY") != "SUCCESS" or not cn:
+        drain(length)
+        return reply("403 Forbidden", "uploads need a farm client certificate")
+    if env.get("REQUEST_METHOD") != "PUT":
+        drain(length)
+        return reply("405 Method Not Allowed", "PUT <package>/<file>/sha512/<hash> with the file as the body", ["Allow: PUT"])
+    parts = env.get("PATH_INFO", "").strip("/").split("/")
+    if len(parts) != 4 or parts[2] != "sha512":
+        drain(length)
+        return reply("400 Bad Request", "the path must be <package>/<file>/sha512/<hash>")
+    package, name, _, want = parts
+    if not PACKAGE.match(package) or not FILE.match(name) or not SHA512.match(want):
+        drain(length)
+        return reply("400 Bad Request", "bad package name, file name or sha512 (128 lowercase hex digits)")
     dest_dir = os.path.join(ROOT, package, name, "sha512", want)
     dest = os.path.join(dest_dir, name)
     where = f"{package}/{name}/sha512/{want}/{name}"
     if os.path.isfile(dest):
+        # Same path, same content: kept as it is. The body is still checked, so a wrong claim is told.
+        got = drain(length)
+        if got != want:
+            log(f"CN={cn} {where}: refused, already there and the body's sha512 is {got}")
+            return reply("400 Bad Request", f"refused: sha512 mismatch: the URL says {want}, the body is {got}")
         log(f"CN={cn} {where}: already there")
         return reply("200 OK", f"already there: {where}")
     why = store(dest_dir, dest, want, length)

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { reference, BUILDER, HUB, LOOKASIDE } from "../support/compiled-fleet.js";
+import { reference, BUILDER, LOOKASIDE } from "../support/compiled-fleet.js";
 import { PATHS } from "../../controller/compile/farm.js";
 import { parseIni } from "../../controller/compile/ini.js";
 import { LOOKASIDE_URL_PATH } from "../../controller/compile/roles/lookaside.js";
@@ -21,7 +21,6 @@ import { curl, fqdn, kojiFleet, userCredential } from "./lane.js";
 const farm = attachFarm(inject("farm"));
 const lookaside = farm.host(LOOKASIDE);
 const builder = farm.host(BUILDER);
-const hub = farm.host(HUB);
 /** EL's extracted system bundle, which update-ca-trust writes from the anchors. */
 const SYSTEM_BUNDLE = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem";
 const APACHE = 48;
@@ -97,10 +96,12 @@ describe(`the lookaside cache on ${LOOKASIDE}`, () => {
   });
 
   it("koji-fleet sources upload with a `koji-fleet ca user` certificate stores the tarball; the download returns the same bytes", async () => {
-    const { pemOnHub } = await userCredential(farm, "lane-packager");
+    // The packager works on a farm host that resolves the lookaside's name: the builder.
+    const { credential } = await userCredential(farm, "lane-packager");
+    await writeFile(builder.path("/root/lane-packager.pem"), credential.cert + credential.key, { mode: 0o600 });
     const content = `a packager's tarball ${Date.now()}\n`;
-    await writeFile(hub.path("/root/lane-1.0.tar.gz"), content);
-    const { stdout } = await kojiFleet(hub, "sources", "upload", "/root/lane-1.0.tar.gz", "--package", "lane", "--lookaside", fqdn(LOOKASIDE), "--cert", pemOnHub, "--ca", PATHS.caCert);
+    await writeFile(builder.path("/root/lane-1.0.tar.gz"), content);
+    const { stdout } = await kojiFleet(builder, "sources", "upload", "/root/lane-1.0.tar.gz", "--package", "lane", "--lookaside", fqdn(LOOKASIDE), "--cert", "/root/lane-packager.pem", "--ca", PATHS.caCert);
     expect(stdout.trim()).toBe(`SHA512 (lane-1.0.tar.gz) = ${sha512(content)}`);
     const rel = `lane/lane-1.0.tar.gz/sha512/${sha512(content)}/lane-1.0.tar.gz`;
     const got = await curl(builder, `https://${fqdn(LOOKASIDE)}${LOOKASIDE_URL_PATH}/${rel}`, { cacert: SYSTEM_BUNDLE });

@@ -23,5 +23,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "rollback", summary: "roll the whole fleet back to a git revision until a newer commit lands", load: async () => (await import("./commands/rollback.js")).rollbackCommand },
   { name: "ca", summary: "create the fleet CA, print it, revoke a host, make a user's browser bundle", load: async () => (await import("./commands/ca.js")).caCommand },
   { name: "token", summary: "create a one-time enrollment token for a host", load: async () => (await import("./commands/token.js")).tokenCommand },
+  { name: "sources", summary: "upload a source tarball to the lookaside and print its line for the sources file", load: async () => (await import("./commands/sources.js")).sourcesCommand },
   { name: "nats-config", summary: "render the nats-server configuration (users, per-host permissions; one file per member with --cluster)", load: async () => (await import("./commands/nats-config.js")).natsConfigCommand },
 ];

@@ -6,7 +6,7 @@
 // (callers say what they were doing): KF_ERR_NOT_READY, or KF_ERR_USAGE for unusable TLS material.
 import * as http from "node:http";
 import * as https from "node:https";
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 import { FleetError } from "./errors.js";
 
@@ -21,9 +21,11 @@ export interface TlsMaterial {
 
 export interface HttpRequest {
   readonly url: URL;
-  readonly method: "GET" | "POST" | "HEAD";
+  readonly method: "GET" | "POST" | "HEAD" | "PUT";
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** A body streamed instead of `body` (a file upload): `length` bytes read from `open()`. */
+  readonly upload?: { readonly length: number; open(): Readable };
   readonly tls?: TlsMaterial;
   /** The whole exchange: connect, TLS, request, answer. */
   readonly timeoutMs: number;
@@ -63,6 +65,7 @@ export function httpRequest(call: HttpRequest): Promise<HttpReply> {
   if (!secure && url.protocol !== "http:") return Promise.reject(new FleetError("KF_ERR_USAGE", `unsupported URL scheme ${url.protocol}`));
   const headers: Record<string, string | number> = { "User-Agent": "koji-fleet", ...call.headers };
   if (call.body !== undefined) headers["Content-Length"] = Buffer.byteLength(call.body);
+  if (call.upload) headers["Content-Length"] = call.upload.length;
   const t = call.tls ?? {};
   const tls = { ...(t.ca && { ca: t.ca }), ...(t.cert && { cert: t.cert, key: t.key }), minVersion: "TLSv1.2", maxVersion: t.maxVersion ?? "TLSv1.3" } as const;
   const through = call.connect;
@@ -109,6 +112,15 @@ export function httpRequest(call: HttpRequest): Promise<HttpReply> {
       res.on("error", (err) => finish(new FleetError("KF_ERR_NOT_READY", `answer cut off: ${describeError(err)}`, { cause: err })));
       res.on("end", () => done(false));
     });
-    req.end(call.body);
+    if (call.upload) {
+      const source = call.upload.open();
+      source.on("error", (err) => {
+        finish(new FleetError("KF_ERR_NOT_FOUND", `cannot read the upload: ${describeError(err)}`, { cause: err }));
+        req.destroy();
+      });
+      source.pipe(req);
+    } else {
+      req.end(call.body);
+    }
   });
 }

@@ -9,34 +9,12 @@ import { RevocationList } from "../controller/ca/revocation.js";
 import { PATHS } from "../controller/compile/farm.js";
 import { compiled, BUILDER, HUB, reference } from "./support/compiled-fleet.js";
 import { silentLogger } from "../shared/log.js";
-import { apacheConfig, configTest, requireApache2, startApache, type Apache } from "./support/apache.js";
+import { apacheConfig, configTest, requireApache2, sslConfOnDebian, startApache, type Apache } from "./support/apache.js";
 import { farmPki, type Credential } from "./support/farm-pki.js";
 import { freePort } from "./support/net.js";
 import { useTmpDirs } from "./support/tmp.js";
 
 const tmp = useTmpDirs();
-
-/**
- * The rendered vhost on Debian's apache2: only the port (443 needs root and is taken), the PKI
- * directory (tests do not write /etc), and EL-only values Debian's build refuses (the
- * crypto-policies PROFILE, EL's pass-phrase helper, /run/httpd) change. Each edit must apply,
- * so a change to the rendered text shows up here. Every other line is the compiler's.
- */
-function onDebian(text: string, dir: string, port: number): string {
-  const edits: [string, string][] = [
-    ["Listen 443 https", `Listen 127.0.0.1:${port} https`],
-    ["<VirtualHost _default_:443>", `<VirtualHost _default_:${port}>`],
-    ["SSLPassPhraseDialog exec:/usr/libexec/httpd-ssl-pass-dialog", "SSLPassPhraseDialog builtin"],
-    ["shmcb:/run/httpd/sslcache(512000)", `shmcb:${dir}/run/sslcache(512000)`],
-    ["SSLCipherSuite PROFILE=SYSTEM", "SSLCipherSuite DEFAULT"],
-    ["SSLProxyCipherSuite PROFILE=SYSTEM", "SSLProxyCipherSuite DEFAULT"],
-    [PATHS.pkiDir, join(dir, "pki")],
-  ];
-  return edits.reduce((t, [from, to]) => {
-    if (!t.includes(from)) throw new Error(`the rendered ssl.conf no longer has ${JSON.stringify(from)}: update onDebian()`);
-    return t.replaceAll(from, to);
-  }, text);
-}
 
 /** A GET /index.html through the vhost as `who` (null: no client certificate). */
 function get(port: number, fqdn: string, ca: string, who: Credential | null): Promise<{ status: number; body: string }> {
@@ -87,7 +65,7 @@ describe("a revoked certificate on the hub's real httpd vhost", () => {
     caPem = ca.certificatePem;
     sslConf = c.content(HUB, PATHS.sslConf);
     port = await freePort();
-    const conf = await apacheConfig(dir, onDebian(sslConf, dir, port), "Require ssl-verify-client");
+    const conf = await apacheConfig(dir, sslConfOnDebian(sslConf, dir, port), "Require ssl-verify-client");
     syntax = await configTest(conf);
     apache = await startApache(dir, conf, port);
   }, 60_000);

@@ -68,6 +68,7 @@ export const INTEGRATION = [
   "test/crl-apache.test.ts",
   "test/database-role.test.ts",
   "test/desired-delivery.test.ts",
+  "test/lookaside-sources.test.ts",
   "test/packaging.test.ts",
   "test/support/nats.test.ts",
   "test/symlink-race.test.ts",

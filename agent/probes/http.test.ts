@@ -65,7 +65,7 @@ describe("http probe against a real HTTPS server with a private CA", () => {
     });
   });
 
-  it("POST with a body (upload.cgi check mode)", async () => {
+  it("POST with a body (an XML-RPC call)", async () => {
     const r = await check({ url: `${hub.origin}/kojihub`, method: "POST", caFile: PKI.ca, contentType: "text/xml", body: '<?xml version="1.0"?><methodCall><methodName>getAPIVersion</methodName></methodCall>', bodyMatches: "<int>1</int>" });
     expect(r).toMatchObject({ healthy: true });
     expect(hub.requests.at(-1)).toMatchObject({ method: "POST", headers: { "content-type": "text/xml" } });

@@ -15,7 +15,7 @@ export const HttpProbeSchema = Type.Object(
     method: Type.Optional(Type.Union([Type.Literal("GET"), Type.Literal("POST"), Type.Literal("HEAD")])),
     expectStatus: Type.Optional(Type.Union([Status, Type.Array(Status, { minItems: 1, maxItems: 20 })])),
     bodyMatches: Type.Optional(RegexString),
-    /** POST body, e.g. upload.cgi's check mode `name=…&sha512sum=…&filename=…`. */
+    /** POST body, e.g. an XML-RPC call. */
     body: Type.Optional(Type.String({ maxLength: 65_536 })),
     contentType: Type.Optional(Type.String({ pattern: "^[\\x21-\\x7e][\\x20-\\x7e]*$", maxLength: 256 })),
     ...TlsProps,

@@ -34,6 +34,8 @@ export const PATHS = {
   kojidConfDir: "/etc/kojid",
   kojidConf: "/etc/kojid/kojid.conf",
   kojidCert: "/etc/kojid/client.crt",
+  /** kojid's scm_credentials_dir: bind-mounted at /credentials in SRPM buildroots (roles/scm-sources.ts). */
+  scmSourcesDir: "/etc/kojid/scm-sources",
   mockdir: "/var/lib/mock",
   mockuser: "kojibuilder",
   clientConfD: "/etc/koji.conf.d",
@@ -50,8 +52,8 @@ export const PATHS = {
   mpmConf: "/etc/httpd/conf.d/koji-fleet-mpm.conf",
   /** SQL files koji-fleet writes for postgres-sql (inside the agent's own state directory). */
   sqlDir: "/var/lib/koji-fleet/sql",
-  /** dist-git's upload CGI (package dist-git), which the lookaside vhost exposes. */
-  uploadCgi: "/var/lib/dist-git/web/upload.cgi",
+  /** koji-fleet's lookaside upload CGI (roles/lookaside-upload.ts), labeled httpd_sys_script_exec_t. */
+  uploadCgi: "/var/lib/koji-fleet-lookaside/cgi/upload.cgi",
   exportsD: "/etc/exports.d",
   /** Created by initdb: files here must be applied after it (a later stage orders that). */
   pgdata: "/var/lib/pgsql/data",

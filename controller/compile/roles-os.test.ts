@@ -14,7 +14,7 @@ describe("packages: one transaction per host, after EPEL and CRB", () => {
     [DB, ["koji", "postgresql", "postgresql-server"]],
     [NFS, ["koji", "nfs-utils"]],
     [BUILDER, ["koji", "koji-builder", "nfs-utils"]],
-    [LOOKASIDE, ["httpd", "koji", "mod_ssl", "policycoreutils-python-utils"]],
+    [LOOKASIDE, ["httpd", "koji", "mod_ssl", "policycoreutils-python-utils", "python3"]],
   ])("%s installs %j", (host, names) => {
     expect(packagesOf(c, host)).toEqual(names);
     expect(c.resource(host, "package:roles").props.repos).toEqual([{ id: "epel", enabled: true }]);
@@ -131,7 +131,7 @@ describe("httpd: one vhost per host, structurally valid", () => {
     const s = httpdStructure(c.content(LOOKASIDE, "/etc/httpd/conf.d/lookaside.conf"));
     expect(s.errors).toEqual([]);
     const order = s.directives.filter((d) => /^(Script)?Alias$/.test(d.name)).map((d) => `${d.name} ${d.args}`);
-    expect(order).toEqual(["ScriptAlias /repo/pkgs/upload.cgi /var/lib/dist-git/web/upload.cgi", "Alias /repo/pkgs /srv/cache/lookaside/pkgs"]);
+    expect(order).toEqual(["ScriptAlias /repo/pkgs/upload.cgi /var/lib/koji-fleet-lookaside/cgi/upload.cgi", "Alias /repo/pkgs /srv/cache/lookaside/pkgs"]);
     expect(directivesNamed(s, "LimitRequestBody")).toEqual([expect.objectContaining({ args: "10737418240", within: ["Location /repo/pkgs"] })]);
     expect(c.resource(LOOKASIDE, "directory:/srv/cache/lookaside/pkgs").props).toMatchObject({ mode: "02775", owner: "apache", group: "apache" });
     expect(c.resource(LOOKASIDE, "selinux-fcontext:/srv/cache/lookaside/pkgs(/.*)?").props).toMatchObject({ type: "httpd_sys_rw_content_t" });

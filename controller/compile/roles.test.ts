@@ -1,7 +1,9 @@
 // Every generated Koji config file parses as INI and says what an experienced admin would write.
 import { describe, expect, it } from "vitest";
 import { parseIni } from "./ini.js";
-import { BUILDER, compiled, HUB, reference } from "../../test/support/compiled-fleet.js";
+import { BUILDER, compiled, HUB, LOOKASIDE, reference } from "../../test/support/compiled-fleet.js";
+import { PATHS } from "./farm.js";
+import { SOURCES_SCRIPT } from "./roles/scm-sources.js";
 
 describe("hub role: hub.conf and its secret drop-in", () => {
   const { ini, resource, content } = compiled();
@@ -110,7 +112,8 @@ describe("builder role: kojid.conf", () => {
       mockuser: "kojibuilder",
       cert: "/etc/kojid/client.crt",
       serverca: "/etc/pki/koji/koji_ca_cert.crt",
-      allowed_scms: "git.mx-os.mx:/RPMs/*:no",
+      allowed_scms: "git.mx-os.mx:/RPMs/*:no:bash,/credentials/koji-fleet-sources,cs10-koji-04.mx-os",
+      scm_credentials_dir: "/etc/kojid/scm-sources",
       maxjobs: "10",
       minspace: "8192",
       use_createrepo_c: "True",
@@ -120,8 +123,57 @@ describe("builder role: kojid.conf", () => {
 
   it("takes per-host settings over koji.builders", () => {
     const fleet = reference();
-    fleet.hosts[3]!.settings = { maxjobs: 3, minspace: 1000, allowedScms: ["a.example:/x/*", "!b.example:/y"] };
-    expect(compiled(fleet).ini(BUILDER, "/etc/kojid/kojid.conf", "kojid")).toMatchObject({ maxjobs: "3", minspace: "1000", allowed_scms: "a.example:/x/* !b.example:/y" });
+    fleet.hosts[3]!.settings = { maxjobs: 3, minspace: 1000, allowedScms: ["a.example:/x/*", "!b.example:/y"], scms: [{ host: "c.example", path: "/z/*", sources: "make" }] };
+    expect(compiled(fleet).ini(BUILDER, "/etc/kojid/kojid.conf", "kojid")).toMatchObject({ maxjobs: "3", minspace: "1000", allowed_scms: "a.example:/x/* !b.example:/y c.example:/z/*:no" });
+  });
+});
+
+describe("builder role: sources from the lookaside", () => {
+  const withScms = (scms: NonNullable<NonNullable<ReturnType<typeof reference>["koji"]>["builders"]>["scms"]) => {
+    const fleet = reference();
+    fleet.koji!.builders!.scms = scms;
+    return fleet;
+  };
+
+  it("an SCM's entry runs koji-fleet-sources from the bind mount with the lookaside host: no ':' in the source command", () => {
+    const kojid = compiled(withScms([{ host: "git.example.org", path: "/rpms/*", useCommon: true }])).ini(BUILDER, "/etc/kojid/kojid.conf", "kojid");
+    expect(kojid.allowed_scms).toBe("git.example.org:/rpms/*:yes:bash,/credentials/koji-fleet-sources,cs10-koji-04.mx-os");
+    expect(kojid.allowed_scms!.split(":")).toHaveLength(4); // koji/daemon.py splits the entry on ':'
+    expect(kojid.scm_credentials_dir).toBe("/etc/kojid/scm-sources");
+  });
+
+  it("sources: make keeps Koji's default command, none an empty one; neither mounts anything", () => {
+    const kojid = compiled(withScms([{ host: "a.example", path: "/x/*", sources: "make" }, { host: "b.example", path: "/y/*", sources: "none" }]));
+    expect(kojid.ini(BUILDER, "/etc/kojid/kojid.conf", "kojid")).toMatchObject({ allowed_scms: "a.example:/x/*:no b.example:/y/*:no:" });
+    expect(kojid.ini(BUILDER, "/etc/kojid/kojid.conf", "kojid").scm_credentials_dir).toBeUndefined();
+    expect(kojid.find(BUILDER, "file:/etc/kojid/scm-sources/koji-fleet-sources")).toBeUndefined();
+  });
+
+  it("the bind-mounted directory holds the script (root's, executable) and a copy of the farm CA, no key", () => {
+    const c = compiled();
+    expect(c.resource(BUILDER, "file:/etc/kojid/scm-sources/koji-fleet-sources").props).toMatchObject({ mode: "0755", owner: "root", group: "root" });
+    expect(c.content(BUILDER, "/etc/kojid/scm-sources/koji-fleet-sources")).toBe(SOURCES_SCRIPT);
+    const ca = c.resource(BUILDER, "pem-bundle:/etc/kojid/scm-sources/koji_ca_cert.crt");
+    expect(ca.props).toMatchObject({ parts: [{ file: PATHS.caCert }], mode: "0644" });
+    expect(ca.requires).toContain("certificate:kojid");
+  });
+});
+
+describe("lookaside role: uploads", () => {
+  it("the upload Location admits only verified client certificates, without asking for one per Location", () => {
+    const conf = compiled().content(LOOKASIDE, "/etc/httpd/conf.d/lookaside.conf");
+    expect(conf).toContain("<Location /repo/pkgs/upload.cgi>\n    # Packagers only: a client certificate of the farm CA, verified in the vhost's handshake.\n    Require ssl-verify-client\n</Location>");
+    expect(conf).not.toMatch(/SSLVerifyClient/); // docs/pitfalls.md#pitfall-9
+    expect(conf).toContain("LimitRequestBody 10737418240");
+  });
+
+  it("the CGI is rendered with the fleet's lookaside directory, executable, in a directory labeled for CGI", () => {
+    const fleet = reference();
+    fleet.koji!.lookaside = { dir: "/srv/tarballs" };
+    const c = compiled(fleet);
+    expect(c.content(LOOKASIDE, PATHS.uploadCgi)).toContain('ROOT = "/srv/tarballs"\n');
+    expect(c.resource(LOOKASIDE, `file:${PATHS.uploadCgi}`).props).toMatchObject({ mode: "0755", owner: "root" });
+    expect(c.resource(LOOKASIDE, "selinux-fcontext:/var/lib/koji-fleet-lookaside/cgi(/.*)?").props).toMatchObject({ type: "httpd_sys_script_exec_t" });
   });
 });
 

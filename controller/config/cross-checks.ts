@@ -92,6 +92,19 @@ export function crossCheck(fleet: FleetConfig, doc: LocatedDocument): ConfigErro
     at(where, `builder workdir ${workdir} overlaps koji.topdir ${topdir}; kojid needs local scratch space outside the shared tree`);
   });
 
+  // koji-fleet-sources fetches from the farm's lookaside host: an SCM relying on it needs one.
+  if (!fleet.hosts.some((h) => h.roles.includes("lookaside"))) {
+    const lists: [PathSegment[], readonly { sources?: string }[] | undefined][] = [
+      [["koji", "builders", "scms"], fleet.koji?.builders?.scms],
+      ...fleet.hosts.map((h, i): [PathSegment[], readonly { sources?: string }[] | undefined] => [["hosts", i, "settings", "scms"], h.settings?.scms]),
+    ];
+    for (const [where, scms] of lists) {
+      scms?.forEach((scm, j) => {
+        if ((scm.sources ?? "lookaside") === "lookaside") at([...where, j], "fetches sources from the lookaside (sources: lookaside, the default) but no host has role 'lookaside'; add one or set sources: make or none");
+      });
+    }
+  }
+
   for (const { at: where, value } of pathValues(FleetSchema, fleet)) {
     const reason = systemPathReason(value);
     if (reason) at(where, `${value} ${reason}; agents create, chown, relabel or export it as root, so it must be a directory of the farm's own (e.g. under /srv or /mnt)`);

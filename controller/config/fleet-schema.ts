@@ -15,6 +15,10 @@ export type Role = (typeof ROLES)[number];
 export const NAME_RESOLUTIONS = ["hosts", "dns"] as const;
 export type NameResolution = (typeof NAME_RESOLUTIONS)[number];
 
+/** What kojid runs in the SRPM buildroot before rpmbuild: koji-fleet's lookaside fetch, Koji's `make sources`, or nothing. */
+export const SCM_SOURCES = ["lookaside", "make", "none"] as const;
+export type ScmSources = (typeof SCM_SOURCES)[number];
+
 export const FLEET_DEFAULTS = { nameResolution: "hosts" } as const satisfies { nameResolution: NameResolution };
 
 export const KOJI_DEFAULTS = {
@@ -31,6 +35,7 @@ export const KOJI_DEFAULTS = {
     minspace: 8192,
     workdir: "/var/tmp/koji",
     allowedScms: [] as string[],
+    scms: [] as { host: string; path: string; useCommon?: boolean; sources?: ScmSources }[],
     arches: ["x86_64"],
     capacity: 2.0,
     channels: ["default", "createrepo"],
@@ -104,6 +109,17 @@ const KojiraSchema = obj(
   "Settings of kojira (/etc/kojira/kojira.conf).",
 );
 
+/** An SCM builds may come from; kojid's allowed_scms entry and its source command are derived from it. */
+const ScmSchema = obj(
+  {
+    host: Type.String({ pattern: "^[^\\s:%!]{1,253}$", description: "Host of the SCM URL (a glob), e.g. git.example.org." }),
+    path: Type.String({ pattern: "^/[^\\s:%]{0,1023}$", description: "Repository path on that host (a glob), e.g. /rpms/*." }),
+    useCommon: opt(Type.Boolean({ default: false, description: "Also check out a common/ repository beside it (dist-git's old Makefile layout)." })),
+    sources: opt(Type.Unsafe<ScmSources>({ type: "string", enum: [...SCM_SOURCES], default: "lookaside", description: "The source command: `lookaside` fetches the `sources` file's tarballs from the farm's lookaside host (koji-fleet-sources, hash verified, farm CA); `make` is Koji's default `make sources`; `none` runs nothing." })),
+  },
+  "One SCM kojid may build from: host and path globs as in kojid.conf allowed_scms.",
+);
+
 /** Builder keys; `withDefaults` is false for per-host overrides, whose default is koji.builders. */
 const builderProps = (withDefaults: boolean) => {
   const b = withDefaults ? d.builders : undefined;
@@ -112,6 +128,7 @@ const builderProps = (withDefaults: boolean) => {
     minspace: opt(Type.Integer({ minimum: 0, maximum: 100_000_000, default: b?.minspace, description: "kojid.conf minspace: MB free in /var/lib/mock below which kojid takes no task." })),
     workdir: opt(path("kojid.conf workdir: scratch space for tasks; must be outside koji.topdir.", b?.workdir)),
     allowedScms: opt(strings("^!?[^\\s:%]+:[^\\s:%]+(:[^\\s:%]*(:[^\\s%]*)?)?$", "kojid.conf allowed_scms entries: host:path[:use_common[:source_cmd]] (commas for spaces in source_cmd).", b?.allowedScms)),
+    scms: opt(Type.Array(ScmSchema, { maxItems: 64, default: b?.scms, description: "SCMs builds come from, rendered after allowedScms into kojid.conf allowed_scms with the source command their `sources` says (default: from the lookaside)." })),
     arches: opt(strings("^[a-z0-9_]{1,32}$", "Arches the hub assigns to the builder (koji add-host/edit-host).", b?.arches, 1)),
     capacity: opt(Type.Number({ exclusiveMinimum: 1, maximum: 1000, default: b?.capacity, description: "Hub-side task load capacity of the builder (koji edit-host --capacity)." })),
     channels: opt(strings("^[a-z0-9][a-z0-9_-]{0,63}$", "Hub channels of the builder; at least one builder must be in createrepo.", b?.channels, 1)),

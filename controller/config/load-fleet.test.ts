@@ -51,6 +51,9 @@ describe("loadFleet reports each mistake at file:line:col", () => {
     ["topdir walking up with ..", `${BASE}koji:\n  topdir: /usr/../etc/x\n`, [`fleet.yaml:9:11: /koji/topdir must match pattern "${ABS_PATH}"`]],
     ["lookaside dir with //", `${BASE}koji:\n  lookaside:\n    dir: //etc\n`, [`fleet.yaml:10:10: /koji/lookaside/dir must match pattern "${ABS_PATH}"`]],
     ["workdir with a trailing /.", `${BASE}koji:\n  builders:\n    workdir: /etc/.\n`, [`fleet.yaml:10:14: /koji/builders/workdir must match pattern "${ABS_PATH}"`]],
+    ["an SCM fetching from a lookaside the farm lacks", `${BASE}koji:\n  builders:\n    scms:\n      - { host: git.example.org, path: /rpms/* }\n`, ["fleet.yaml:11:9: /koji/builders/scms/0: fetches sources from the lookaside (sources: lookaside, the default) but no host has role 'lookaside'; add one or set sources: make or none"]],
+    ["a builder's own SCM fetching from a lookaside the farm lacks", edit("roles: [builder] }", "roles: [builder], settings: { scms: [{ host: g.example, path: /x/*, sources: lookaside }] } }"), ["fleet.yaml:7:73: /hosts/3/settings/scms/0: fetches sources from the lookaside (sources: lookaside, the default) but no host has role 'lookaside'; add one or set sources: make or none"]],
+    ["an SCM source_cmd cannot hide in host or path", `${BASE}koji:\n  builders:\n    scms:\n      - { host: "g:x", path: /rpms/*, sources: make }\n`, ["fleet.yaml:11:17: /koji/builders/scms/0/host must match pattern \"^[^\\s:%!]{1,253}$\""]],
     ["derived NFS option written by hand", `${BASE}koji:\n  nfs:\n    exportOptions: [rw, sync]\n`, ["fleet.yaml:10:21: /koji/nfs/exportOptions/0: 'rw' is derived from each client's roles (rw for hub and kojira, ro for builders); remove it"]],
     ["kojira as the admin", `${BASE}koji:\n  kojiraUser: kojiadmin\n`, ["fleet.yaml:9:15: /koji/kojiraUser: kojira must not log in as the admin user 'kojiadmin'"]],
     ["web secret = database password", `${BASE}koji:\n  web:\n    secret: koji-db-password\n`, ["fleet.yaml:10:13: /koji/web/secret: koji.web.secret and koji.database.passwordSecret are both 'koji-db-password'; kojiweb's session key must not be the database password"]],
@@ -95,6 +98,7 @@ describe("loadFleet", () => {
   it("accepts paths outside the system directories", () => {
     const paths = "  topdir: /srv/koji\n  builders:\n    workdir: /var/lib/rpmbuild\n  lookaside:\n    dir: /srv/lookaside\n";
     expect(errorsOf(`${BASE}koji:\n${paths}`)).toEqual([]);
+    expect(errorsOf(`${BASE}koji:\n  builders:\n    scms: [{ host: g.example, path: /x/*, sources: none }]\n`)).toEqual([]);
     expect(errorsOf(edit("roles: [builder] }", "roles: [builder], settings: { workdir: /var/lib/rpmfoo } }", `${BASE}koji:\n  topdir: /var/lib/pgsql/data\n`))).toEqual([]);
   });
 

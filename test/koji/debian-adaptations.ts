@@ -32,6 +32,7 @@ export const HTTPD_MODULES: readonly (readonly [string, string])[] = [
   ["ssl", "ssl.conf (mod_ssl on EL)"],
   ["socache_shmcb", "ssl.conf's SSLSessionCache shmcb:"],
   ["wsgi", "kojihub.conf's wsgi-script handler (python3-mod_wsgi on EL, libapache2-mod-wsgi-py3 here)"],
+  ["cgid", "the lookaside's upload CGI (EL's 01-cgi.conf loads mod_cgid under the event MPM)"],
 ];
 
 const INCLUDE_CONF_D = "IncludeOptional conf.d/*.conf";

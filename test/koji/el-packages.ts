@@ -152,6 +152,11 @@ export function elPackages(kojiVersion: string): Readonly<Record<string, ElPacka
       repo: "appstream", epoch: 1, version: "2.4.62", arch: "x86_64", requires: ["httpd"],
       steps: [],
     },
+    python3: {
+      why: "Debian's /usr/bin/python3 is already there (the lookaside's upload CGI runs it)",
+      repo: "baseos", version: "3.12", arch: "x86_64",
+      steps: [],
+    },
     "python3-koji": {
       why: "Koji's library, the CLI's commands and the schema files",
       ...koji,

@@ -20,6 +20,9 @@ export const fqdn = (host: string): string => `${host}.${reference().fleet.domai
 /** The koji CLI (the installed one, with Debian's python3) as root on `host` with the fleet's profile. */
 export const koji = (h: FarmHost, ...args: string[]) => h.ns.exec([PYTHON3, PATHS.kojiBin, "-p", "mx-os-koji", ...args], { env: ROOT_ENV });
 
+/** The koji-fleet CLI (this checkout's, built) as root on `host`, e.g. a packager's `sources upload`. */
+export const kojiFleet = (h: FarmHost, ...args: string[]) => h.ns.exec([process.execPath, CLI, ...args], { env: { ...ROOT_ENV, NODE_OPTIONS: "" } });
+
 /** One SQL statement on the database host as postgres (peer login on its socket); bare rows. */
 export async function sql(farm: Farm, query: string, database = "koji"): Promise<string> {
   const { stdout } = await farm.host(DB).ns.exec(["runuser", "-u", "postgres", "--", "psql", "-X", "-qAt", "-d", database, "-c", query], { env: ROOT_ENV });

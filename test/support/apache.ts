@@ -44,7 +44,7 @@ export interface Apache {
  * The main config around `siteConf`: paths inside `dir`, a DocumentRoot whose /index.html
  * answers "ok" to whoever `htdocsAccess` admits (e.g. `Require ssl-verify-client`).
  */
-export async function apacheConfig(dir: string, siteConf: string, htdocsAccess: string): Promise<string> {
+export async function apacheConfig(dir: string, siteConf: string, htdocsAccess: string, extraModules: readonly string[] = []): Promise<string> {
   for (const d of ["logs", "run", "htdocs"]) await mkdir(join(dir, d), { recursive: true });
   // Workers drop to nobody when we are root; they must reach the DocumentRoot.
   await chmod(dir, 0o755);
@@ -53,7 +53,7 @@ export async function apacheConfig(dir: string, siteConf: string, htdocsAccess: 
   const root = process.getuid?.() === 0;
   const conf = join(dir, "apache2.conf");
   await writeFile(conf, [
-    ...mainConfigHead({ serverRoot: dir, runDir: `${dir}/run`, modules: MODULE_NAMES, ...(root && { user: ["nobody", "nogroup"] as const }) }),
+    ...mainConfigHead({ serverRoot: dir, runDir: `${dir}/run`, modules: [...MODULE_NAMES, ...extraModules], ...(root && { user: ["nobody", "nogroup"] as const }) }),
     "ServerName localhost",
     `ErrorLog "${dir}/logs/error_log"`,
     `DocumentRoot "${dir}/htdocs"`,
@@ -75,6 +75,33 @@ export async function configTest(conf: string): Promise<string> {
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`apache2 -t refused ${conf}: ${e.stderr || e.stdout || e.message}`);
   }
+}
+
+/**
+ * A rendered ssl.conf (controller/compile/roles/httpd.ts) on Debian's apache2: only the port (443
+ * needs root and is taken), the PKI directory (tests do not write /etc, it moves to <dir>/pki),
+ * and EL-only values Debian's build refuses (the crypto-policies PROFILE, EL's pass-phrase
+ * helper, /run/httpd) change. Each edit must apply, so a change to the rendered text shows up
+ * here. Every other line is the compiler's.
+ */
+export function sslConfOnDebian(text: string, dir: string, port: number): string {
+  return applyEdits(text, "ssl.conf", [
+    ["Listen 443 https", `Listen 127.0.0.1:${port} https`],
+    ["<VirtualHost _default_:443>", `<VirtualHost _default_:${port}>`],
+    ["SSLPassPhraseDialog exec:/usr/libexec/httpd-ssl-pass-dialog", "SSLPassPhraseDialog builtin"],
+    ["shmcb:/run/httpd/sslcache(512000)", `shmcb:${dir}/run/sslcache(512000)`],
+    ["SSLCipherSuite PROFILE=SYSTEM", "SSLCipherSuite DEFAULT"],
+    ["SSLProxyCipherSuite PROFILE=SYSTEM", "SSLProxyCipherSuite DEFAULT"],
+    ["/etc/pki/koji", join(dir, "pki")],
+  ]);
+}
+
+/** Every `from` replaced by its `to`; throws when one is missing (the rendered text changed). */
+export function applyEdits(text: string, what: string, edits: readonly (readonly [string, string])[]): string {
+  return edits.reduce((t, [from, to]) => {
+    if (!t.includes(from)) throw new Error(`the rendered ${what} no longer has ${JSON.stringify(from)}: update the test's edits`);
+    return t.replaceAll(from, to);
+  }, text);
 }
 
 const listening = (port: number): Promise<boolean> =>

@@ -7,12 +7,13 @@
 // never touches this host.
 import type { ResolvedHost } from "../../config/defaults.js";
 import { PATHS, treeIsLocal, type Farm } from "../farm.js";
-import { certificateParts, clientPem, hostSubject } from "../certs.js";
+import { certId, certificateParts, clientPem, hostSubject } from "../certs.js";
 import { renderIni } from "../ini.js";
 import { gate, service, serviceId, user } from "../kinds.js";
 import { fileIn, pathProbe, type RolePart } from "../resources.js";
 import { UPDATE_CA_TRUST } from "../common.js";
 import { treeFor } from "./tree.js";
+import { allowedScms, fetchesFromLookaside, scmSourcesResources } from "./scm-sources.js";
 
 const KOJID = "kojid.service";
 export const KOJID_ID = serviceId(KOJID);
@@ -40,7 +41,13 @@ export function kojidConf(farm: Farm, host: ResolvedHost): string {
         ["maxjobs", b.maxjobs],
         { comment: `MB free in ${PATHS.mockdir} below which this builder takes no task.` },
         ["minspace", b.minspace],
-        ["allowed_scms", b.allowedScms],
+        ["allowed_scms", allowedScms(farm, b)],
+        ...(fetchesFromLookaside(b)
+          ? [
+              { comment: "Bind-mounted at /credentials in SRPM buildroots: the source command and the farm CA, no secret." },
+              ["scm_credentials_dir", PATHS.scmSourcesDir] as const,
+            ]
+          : []),
         ["use_createrepo_c", true],
       ],
     },
@@ -57,12 +64,16 @@ export function builderPart(farm: Farm, host: ResolvedHost): RolePart {
   // reload = SIGUSR1: kojid finishes its running tasks before it restarts (Koji's builder/kojid.service).
   const restart = { notifies: [KOJID_ID] };
   const tree = treeFor(farm, host, KOJID);
+  const b = host.builder;
+  if (!b) throw new Error(`${host.name} is not a builder`);
   const registration = gate(REGISTERED_GATE, registered(farm, host), `koji add-host ${host.fqdn} (the controller registers this builder in Koji)`);
   return {
     packages: ["koji-builder", ...(treeIsLocal(host) ? [] : ["nfs-utils"])],
     resources: [
       ...certificateParts(farm, host, "kojid", hostSubject(farm, "kojid", host), "client"),
       ...fileIn(PATHS.kojidConf, kojidConf(farm, host), undefined, restart),
+      // kojid reads them per task from the bind mount: a change needs no restart.
+      ...(fetchesFromLookaside(b) ? scmSourcesResources({ requires: [certId("kojid")] }) : []),
       clientPem(PATHS.kojidCert, "kojid", { mode: "0600", owner: "root", group: "root" }, restart),
       // koji-builder's %pre makes kojibuilder a member of mock; mock refuses it otherwise.
       user(PATHS.mockuser, { groups: ["mock"], groupsMembership: "minimum", system: true }),

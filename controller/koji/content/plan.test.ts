@@ -137,7 +137,7 @@ describe("the reference farm (gitops/fleet.yaml)", () => {
       "+ tag mxos-10-build group srpm-build",
     ]);
     expect(s.lines.filter((l) => l.includes(" group build package "))).toHaveLength(22);
-    expect(s.lines.filter((l) => l.includes(" group srpm-build package "))).toHaveLength(7);
+    expect(s.lines.filter((l) => l.includes(" group srpm-build package "))).toHaveLength(9);
     expect(s.lines.slice(-2)).toEqual(["+ tag mxos-10 package mxos-release owner=mxos-packager", "+ tag mxos-10 package mxos-logos owner=mxos-packager"]);
     expect([s.again.calls, s.again.unmanaged, s.again.conflicts]).toEqual([[], [], []]);
   });

@@ -33,6 +33,7 @@ import { RevocationList } from "./ca/revocation.js";
 import { TokenStore, tokenFile } from "./ca/tokens.js";
 import { KojiObjectsSync } from "./koji/sync.js";
 import { NatsAuthorization } from "./nats/authorization.js";
+import { listen } from "./http/starting.js";
 
 /** How often the CA's registry and CRL are looked at: a revoke takes effect within this plus a rollout. */
 const REVOCATION_CHECK_MS = 10_000;
@@ -137,7 +138,8 @@ export class Leader {
   }
 
   /** Reconciles once, starts the timers, serves the API; returns its URL. */
-  async start(): Promise<string> {
+  /** `beforeListen`: the starting server gives the address up (controller/http/starting.ts). */
+  async start(beforeListen: () => Promise<void> = async () => undefined): Promise<string> {
     const { config } = this.d;
     const { sync, reconciler, rollouts, revocations, natsAuthorization, app } = this.p;
     if (config.koji) this.timers.push(setInterval(() => void sync.koji(), (config.koji.intervalSeconds ?? 60) * 1000));
@@ -150,7 +152,8 @@ export class Leader {
     this.timers.push(setInterval(() => void sync.run(), config.git.pollSeconds * 1000));
     // Statuses drive the rollout; the timer covers hosts that fell silent.
     this.timers.push(setInterval(() => void rollouts.tick(), 1_000));
-    return app.listen({ host: config.http.host, port: config.http.port });
+    await beforeListen();
+    return listen(app, config.http);
   }
 
   /** Syncs and timers first (no new work), then the rollout's status timer, then HTTP. */

@@ -75,6 +75,7 @@ export const END_TO_END = [
   "test/catalog-security.test.ts",
   "test/certificate-renewal.test.ts",
   "test/cli-daily.test.ts",
+  "test/cli-failures.test.ts",
   "test/cli.test.ts",
   "test/converge-retry.test.ts",
   "test/crl-refresh.test.ts",

@@ -2,7 +2,9 @@
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, isNode, type Document } from "yaml";
 import { Ajv, type ErrorObject } from "ajv";
 import type { TSchema, Static } from "@sinclair/typebox";
+import { readFileSync } from "node:fs";
 import { didYouMean } from "./did-you-mean.js";
+import { FleetError } from "./errors.js";
 
 export interface ConfigError {
   file: string;
@@ -12,6 +14,22 @@ export interface ConfigError {
 }
 
 export const formatConfigError = (e: ConfigError): string => `${e.file}:${e.line}:${e.col}: ${e.message}`;
+
+/**
+ * A daemon's config file, or KF_ERR_CONFIG_INVALID (exit 1) saying what is wrong with the path
+ * and, when it does not exist, `create` (how to make one), instead of a bare ENOENT.
+ */
+export function readConfigFile(file: string, create: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: no such file; ${create}`);
+    if (code === "EACCES") throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: permission denied (run as root, or as the user the daemon runs as)`);
+    if (code === "EISDIR") throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: is a directory, not a config file`);
+    throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: cannot read: ${(err as Error).message}`);
+  }
+}
 
 export type PathSegment = string | number;
 
@@ -178,7 +196,8 @@ function schemaErrors(doc: LocatedDocument, errors: ErrorObject[]): ConfigError[
   return out;
 }
 
-export type LoadResult<T> = { ok: true; value: T; doc: LocatedDocument } | { ok: false; errors: ConfigError[] };
+/** A failure after parsing keeps the document, for callers that explain a value better than the schema does. */
+export type LoadResult<T> = { ok: true; value: T; doc: LocatedDocument } | { ok: false; errors: ConfigError[]; doc?: LocatedDocument };
 
 /** Parse YAML and check it against a schema; errors carry file:line:col. */
 export function loadYaml<S extends TSchema>(source: string | Uint8Array, file: string, schema: S): LoadResult<Static<S>> {
@@ -197,6 +216,6 @@ export function loadYaml<S extends TSchema>(source: string | Uint8Array, file: s
 /** Checks a parsed document's value (`doc.toJS()`, computed once by the caller) against a schema. */
 export function checkYaml<S extends TSchema>(doc: LocatedDocument, data: unknown, schema: S): LoadResult<Static<S>> {
   const validate = ajv.compile(schema);
-  if (!validate(data)) return { ok: false, errors: schemaErrors(doc, validate.errors ?? []) };
+  if (!validate(data)) return { ok: false, errors: schemaErrors(doc, validate.errors ?? []), doc };
   return { ok: true, value: data as Static<S>, doc };
 }

@@ -59,6 +59,7 @@ export const INTEGRATION = [
   "controller/nats/",
   "shared/http-request.test.ts",
   "shared/koji/session.test.ts",
+  "shared/nats.test.ts",
   "test/certificates.test.ts",
   "test/command-subject.test.ts",
   "test/crl-apache.test.ts",

@@ -1,4 +1,5 @@
-import { API, type Answer } from "../../shared/api/routes.js";
+import { API } from "../../shared/api/routes.js";
+import type { Fleet } from "../../shared/api/fleet.js";
 import type { HostView } from "../../shared/api/hosts.js";
 import { ERROR_CODES } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";
@@ -17,18 +18,14 @@ ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
 
-/** `status --check`'s exit code; its reason on stderr. */
-function checked(fleet: Answer<typeof API.getFleet>, hosts: readonly HostView[]): number {
-  const failed = hosts.filter((h) => h.phase === "Failed").map((h) => h.host);
+/** `status --check`'s verdict (pure): the exit code and why, or null when the fleet is right. */
+export function checkVerdict(fleet: Pick<Fleet, "revision" | "validation">, hosts: readonly Pick<HostView, "host" | "phase">[]): { exit: number; reason: string } | null {
   if (fleet.validation.state === "invalid") {
-    console.error(`koji-fleet status: the newest commit ${short(fleet.validation.revision?.sha)} was rejected; ${short(fleet.revision?.sha)} stays in force`);
-    return ERROR_CODES.KF_ERR_CONFIG_INVALID.exit;
+    return { exit: ERROR_CODES.KF_ERR_CONFIG_INVALID.exit, reason: `the newest commit ${short(fleet.validation.revision?.sha)} was rejected; ${short(fleet.revision?.sha)} stays in force` };
   }
-  if (failed.length > 0) {
-    console.error(`koji-fleet status: ${failed.length} host(s) failed: ${failed.join(", ")}`);
-    return ERROR_CODES.KF_ERR_RESOURCE.exit;
-  }
-  return 0;
+  const failed = hosts.filter((h) => h.phase === "Failed").map((h) => h.host);
+  if (failed.length > 0) return { exit: ERROR_CODES.KF_ERR_RESOURCE.exit, reason: `${failed.length} host(s) failed: ${failed.join(", ")}` };
+  return null;
 }
 
 export const statusCommand: Command = {
@@ -40,7 +37,9 @@ export const statusCommand: Command = {
     if (positionals.length > 0) return console.error(usage), 2;
     const o = apiOptions(values);
     const [fleet, { hosts }] = await Promise.all([apiCall(o, API.getFleet), apiCall(o, API.getHosts)]);
-    const verdict = values.check ? checked(fleet, hosts) : 0;
+    const check = values.check ? checkVerdict(fleet, hosts) : null;
+    if (check) console.error(`koji-fleet status: ${check.reason}`);
+    const verdict = check?.exit ?? 0;
     if (values.json) return printJson({ fleet, hosts }), verdict;
     const r = fleet.revision;
     console.log(`revision:   ${r ? `${short(r.sha)} ${r.message} (${r.author}, ${r.date})` : "none accepted yet"}`);

@@ -1,9 +1,8 @@
 // The agent's config file (/etc/koji-fleet/agent.yaml), compiled once into a defaulted object.
-import { readFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "../shared/names.js";
 import { NatsConfigSchema } from "../shared/nats.js";
-import { loadYaml, formatConfigError } from "../shared/yaml-config.js";
+import { loadYaml, formatConfigError, readConfigFile, type ConfigError, type LoadResult } from "../shared/yaml-config.js";
 import { FleetError } from "../shared/errors.js";
 
 export const AgentConfigSchema = Type.Object(
@@ -69,8 +68,23 @@ export function withDefaults(c: AgentConfigFile): AgentConfig {
   });
 }
 
+/** How to make a missing agent.yaml. */
+export const AGENT_CONFIG_HINT =
+  "create it: the koji-fleet-agent package installs a commented one there (dnf reinstall koji-fleet-agent puts it back), or copy packaging/config/agent.yaml from the source; every key: docs/config.md";
+
+/** The shipped agent.yaml's host, refused on purpose so an unedited agent cannot pose as another host. */
+export const HOST_PLACEHOLDER = "CHANGE-ME";
+
 export function readAgentConfig(file: string): AgentConfig {
-  const res = loadYaml(readFileSync(file), file, AgentConfigSchema);
-  if (!res.ok) throw new FleetError("KF_ERR_CONFIG_INVALID", res.errors.map(formatConfigError).join("\n"));
+  const res = loadYaml(readConfigFile(file, AGENT_CONFIG_HINT), file, AgentConfigSchema);
+  if (!res.ok) throw new FleetError("KF_ERR_CONFIG_INVALID", placeholderErrors(res, file).map(formatConfigError).join("\n"));
   return withDefaults(res.value);
+}
+
+/** The placeholder host says what to do instead of quoting the host name pattern. */
+function placeholderErrors(res: Extract<LoadResult<unknown>, { ok: false }>, file: string): ConfigError[] {
+  const host = (res.doc?.toJS() as { host?: unknown } | null | undefined)?.host;
+  return res.errors.map((e) => (host === HOST_PLACEHOLDER && e.message.startsWith("/host ")
+    ? { ...e, message: `set \`host\` in ${file}: it is still ${HOST_PLACEHOLDER} (this host's name in fleet.yaml)` }
+    : e));
 }

@@ -4,7 +4,7 @@
 import { createPrivateKey } from "node:crypto";
 import { readFile, rm, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { connectNats } from "../shared/nats.js";
+import { connectFailureText, connectNats } from "../shared/nats.js";
 import { ENROLL_INBOX_PREFIX, ENROLL_SUBJECT } from "../shared/names.js";
 import { writeFileAtomic } from "../shared/atomic-file.js";
 import { FleetError } from "../shared/errors.js";
@@ -40,7 +40,9 @@ export async function enrollIfNeeded(cfg: AgentConfig, log: Logger, running: () 
     await writeFileAtomic(files.key, keyPem, 0o600);
   }
   const csr = createCsr(createPrivateKey(keyPem), [["CN", cfg.host]]);
-  const nc = await connectNats(cfg.enrollment.nats ?? cfg.nats, `koji-fleet-enroll-${cfg.host}`, ENROLL_INBOX_PREFIX);
+  const nc = await connectNats(cfg.enrollment.nats ?? cfg.nats, `koji-fleet-enroll-${cfg.host}`, ENROLL_INBOX_PREFIX, {
+    failed: (f) => log.warn({ nats: f.servers, reason: f.reason, attempt: f.attempt }, `enrollment: ${connectFailureText(f)}`),
+  });
   let reply: Reply | null = null;
   try {
     while (!reply && running()) {

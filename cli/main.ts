@@ -38,7 +38,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  (thrown: unknown) => {
+    // node:util's parseArgs refuses an unknown or malformed option: a usage error, not an internal one.
+    const err = String((thrown as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS_") ? new FleetError("KF_ERR_USAGE", (thrown as Error).message) : thrown;
     console.error(`koji-fleet: ${err instanceof FleetError ? `${err.code}: ` : ""}${(err as Error).message}`);
     process.exitCode = exitCodeOf(err);
   },

@@ -13,6 +13,8 @@ import { FleetState } from "./fleet/state.js";
 import { controllerEvent } from "./fleet/events.js";
 import { createApiTokensFile, readHttpAuth } from "./http/secrets.js";
 import { StandbyServer } from "./http/standby.js";
+import { StartingServer } from "./http/starting.js";
+import { connectFailureText, type ConnectFailure } from "../shared/nats.js";
 import { LeaderLease } from "./nats/leader-lease.js";
 import { NatsLink } from "./nats/link.js";
 import type { KojiObjectsSync } from "./koji/sync.js";
@@ -46,6 +48,10 @@ export class Controller {
   private readonly log: Logger;
   private readonly clock: Clock;
   private rejectFailure: (err: Error) => void = () => {};
+  /** The last failed NATS connect since the link was last up (for /readyz), with when it began. */
+  private natsTrouble: (ConnectFailure & { since: string }) | null = null;
+  /** config.http, with the port the starting server got when the config asks for any (0). */
+  private http: ControllerConfig["http"];
   private readonly failed = new Promise<never>((_, reject) => (this.rejectFailure = reject));
 
   constructor(
@@ -55,6 +61,7 @@ export class Controller {
     this.log = deps.log ?? silentLogger();
     this.clock = deps.clock ?? systemClock;
     this.fleet = new FleetState(iso(this.clock()));
+    this.http = config.http;
     this.failed.catch(() => undefined); // observed by whoever awaits `failure`
   }
 
@@ -73,20 +80,40 @@ export class Controller {
       if (tokens && createApiTokensFile(tokens)) this.log.warn({ file: tokens }, `created ${tokens} with a new API token: koji-fleet commands send it with --token ${tokens}`);
       // Read once: a standby promoted later serves with the same secrets.
       const httpAuth = readHttpAuth(this.config.http);
-      const link = await NatsLink.open(this.config.nats, this.config.jetstream.replicas, this.log);
+      // The API's address first: /readyz says why while NATS is not there, and a busy port ends the start now.
+      const starting = new StartingServer(() => this.readiness().reason);
+      const bound = await starting.serve(this.http, httpAuth.https);
+      this.made(() => starting.close());
+      this.http = { ...this.http, port: bound.port };
+      this.url = bound.url;
+      const connecting = new AbortController();
+      this.made(async () => connecting.abort(new FleetError("KF_ERR_NOT_READY", "the controller was stopped while it connected to NATS")));
+      const link = await NatsLink.open(this.config.nats, this.config.jetstream.replicas, this.log, {
+        failed: (f) => {
+          this.natsTrouble = { ...f, since: f.attempt === 1 || !this.natsTrouble ? iso(this.clock()) : this.natsTrouble.since };
+          this.log.warn({ nats: f.servers, reason: f.reason, attempt: f.attempt }, connectFailureText(f));
+        },
+        reconnected: (server) => {
+          this.natsTrouble = null;
+          this.log.info({ nats: server }, "NATS connection restored");
+        },
+        signal: connecting.signal,
+      });
+      this.natsTrouble = null;
       this.made(() => link.close());
       this.notStopped();
       const ha = this.config.ha ? this.highAvailability(link, this.config.ha) : null;
       if (ha && (await ha.lease.start()) !== "leader") {
         this.notStopped();
         this.stage = { name: "standby", link, ha, httpAuth, serving: false };
-        const url = await ha.standby.serve(this.config.http, httpAuth.https);
+        await starting.close();
+        const url = await ha.standby.serve(this.http, httpAuth.https);
         this.notStopped();
         this.url = url;
         this.stage = { name: "standby", link, ha, httpAuth, serving: true };
         return this.url;
       }
-      return await this.activate(link, ha, httpAuth);
+      return await this.activate(link, ha, httpAuth, () => starting.close());
     } catch (err) {
       if (this.stage.name !== "stopping" && this.stage.name !== "stopped") this.stage = { name: "failed" };
       await this.stop();
@@ -118,9 +145,11 @@ export class Controller {
   readiness(): { ready: boolean; reason: string } {
     const s = this.stage;
     if (s.name === "standby") return { ready: false, reason: `standby: ${s.ha.standby.leaderText()}` };
+    const nats = this.natsTrouble ? `NATS unreachable since ${this.natsTrouble.since}: ${connectFailureText(this.natsTrouble)}` : null;
+    if (s.name === "initialized") return { ready: false, reason: nats ?? `connecting to NATS at ${this.config.nats.servers.join(", ")}` };
     if (s.name !== "running") return { ready: false, reason: `controller is ${s.name}` };
-    if (s.ha && !s.ha.lease.mayAct()) return { ready: false, reason: "leader lease lapsed (NATS unreachable?): not writing until it is renewed" };
-    if (!s.link.up) return { ready: false, reason: "NATS connection lost" };
+    if (s.ha && !s.ha.lease.mayAct()) return { ready: false, reason: `leader lease lapsed (${nats ?? "NATS unreachable?"}): not writing until it is renewed` };
+    if (!s.link.up) return { ready: false, reason: nats ?? "NATS connection lost; reconnecting" };
     if (!s.leader.reconciledOnce) return { ready: false, reason: "first reconcile has not completed" };
     return { ready: true, reason: "ok" };
   }
@@ -153,7 +182,7 @@ export class Controller {
     this.stage = { ...s, serving: false };
     try {
       await s.ha.standby.close();
-      this.url = await this.activate(s.link, s.ha, s.httpAuth);
+      this.url = await this.activate(s.link, s.ha, s.httpAuth, async () => undefined);
       this.log.warn({ url: this.url }, "leader: serving");
     } catch (err) {
       this.log.error({ err }, "activation after election failed");
@@ -171,9 +200,9 @@ export class Controller {
   }
 
   /** The leader's work: state from git and KV, the rollout, trust, Koji, HTTP. */
-  private async activate(link: NatsLink, ha: HighAvailability | null, httpAuth: HttpAuth): Promise<string> {
+  private async activate(link: NatsLink, ha: HighAvailability | null, httpAuth: HttpAuth, beforeListen: () => Promise<void>): Promise<string> {
     const leader = await composeLeader({
-      config: this.config, fleet: this.fleet, link, httpAuth, log: this.log, clock: this.clock,
+      config: { ...this.config, http: this.http }, fleet: this.fleet, link, httpAuth, log: this.log, clock: this.clock,
       mayAct: () => ha?.lease.mayAct() ?? true,
       readiness: () => this.readiness(),
       emit: (e) => this.emit(link, e),
@@ -181,7 +210,7 @@ export class Controller {
     this.made(() => leader.stop());
     this.notStopped();
     this.stage = { name: "running", link, ha, leader };
-    this.url = await leader.start();
+    this.url = await leader.start(beforeListen);
     return this.url;
   }
 

@@ -1,10 +1,9 @@
 // The controller's config file (/etc/koji-fleet/controller.yaml), compiled once into a defaulted object.
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { NatsConfigSchema } from "../shared/nats.js";
 import type { NatsServerSettings } from "./nats/authorization.js";
-import { loadYaml, formatConfigError, type ConfigError } from "../shared/yaml-config.js";
+import { loadYaml, formatConfigError, readConfigFile, type ConfigError } from "../shared/yaml-config.js";
 import { FleetError } from "../shared/errors.js";
 import { READ_ACCESS, type ReadAccess } from "./http/api-auth.js";
 
@@ -156,8 +155,12 @@ export function withDefaults(c: ControllerConfigFile): ControllerConfig {
   });
 }
 
+/** How to make a missing controller.yaml (the CLI's commands that read it add --config). */
+export const CONTROLLER_CONFIG_HINT =
+  "create it: the koji-fleet-controller package installs a commented one there (dnf reinstall koji-fleet-controller puts it back), or copy packaging/config/controller.yaml from the source; every key: docs/config.md";
+
 export function readControllerConfig(file: string): ControllerConfig {
-  const res = loadYaml(readFileSync(file), file, ControllerConfigSchema);
+  const res = loadYaml(readConfigFile(file, CONTROLLER_CONFIG_HINT), file, ControllerConfigSchema);
   if (!res.ok) throw new FleetError("KF_ERR_CONFIG_INVALID", res.errors.map(formatConfigError).join("\n"));
   const http = res.value.http ?? {};
   // Combinations the schema cannot express, each of which would lock everyone out or do nothing.

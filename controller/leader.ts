@@ -34,6 +34,7 @@ import { TokenStore, tokenFile } from "./ca/tokens.js";
 import { KojiObjectsSync } from "./koji/sync.js";
 import { KojiContentSync } from "./koji/content-sync.js";
 import { NatsAuthorization } from "./nats/authorization.js";
+import { listen } from "./http/starting.js";
 
 /** How often the CA's registry and CRL are looked at: a revoke takes effect within this plus a rollout. */
 const REVOCATION_CHECK_MS = 10_000;
@@ -141,7 +142,8 @@ export class Leader {
   }
 
   /** Reconciles once, starts the timers, serves the API; returns its URL. */
-  async start(): Promise<string> {
+  /** `beforeListen`: the starting server gives the address up (controller/http/starting.ts). */
+  async start(beforeListen: () => Promise<void> = async () => undefined): Promise<string> {
     const { config } = this.d;
     const { sync, reconciler, rollouts, revocations, natsAuthorization, app } = this.p;
     if (config.koji) this.timers.push(setInterval(() => void sync.koji(), (config.koji.intervalSeconds ?? 60) * 1000));
@@ -154,7 +156,8 @@ export class Leader {
     this.timers.push(setInterval(() => void sync.run(), config.git.pollSeconds * 1000));
     // Statuses drive the rollout; the timer covers hosts that fell silent.
     this.timers.push(setInterval(() => void rollouts.tick(), 1_000));
-    return app.listen({ host: config.http.host, port: config.http.port });
+    await beforeListen();
+    return listen(app, config.http);
   }
 
   /** Syncs and timers first (no new work), then the rollout's status timer, then HTTP. */

@@ -2,6 +2,9 @@
 import { parseDocument, LineCounter, isMap, isSeq, isScalar, isNode, type Document } from "yaml";
 import { Ajv, type ErrorObject } from "ajv";
 import type { TSchema, Static } from "@sinclair/typebox";
+import { readFileSync } from "node:fs";
+import { didYouMean } from "./did-you-mean.js";
+import { FleetError } from "./errors.js";
 
 export interface ConfigError {
   file: string;
@@ -11,6 +14,22 @@ export interface ConfigError {
 }
 
 export const formatConfigError = (e: ConfigError): string => `${e.file}:${e.line}:${e.col}: ${e.message}`;
+
+/**
+ * A daemon's config file, or KF_ERR_CONFIG_INVALID (exit 1) saying what is wrong with the path
+ * and, when it does not exist, `create` (how to make one), instead of a bare ENOENT.
+ */
+export function readConfigFile(file: string, create: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: no such file; ${create}`);
+    if (code === "EACCES") throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: permission denied (run as root, or as the user the daemon runs as)`);
+    if (code === "EISDIR") throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: is a directory, not a config file`);
+    throw new FleetError("KF_ERR_CONFIG_INVALID", `${file}: cannot read: ${(err as Error).message}`);
+  }
+}
 
 export type PathSegment = string | number;
 
@@ -45,9 +64,72 @@ export class LocatedDocument {
     return { file: this.file, ...this.locate(path, atKey), message };
   }
 
+  /** Computed once: messages name items by the value (see `where`). Throws on an alias bomb. */
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+    if (!this.computed) this.value = this.doc.toJS({ maxAliasCount: 100 });
+    this.computed = true;
+    return this.value;
   }
+
+  /** `path` for a message: see `describePath`. */
+  where(path: readonly PathSegment[]): string {
+    let data: unknown;
+    try {
+      data = this.toJS();
+    } catch {
+      data = undefined;
+    }
+    return describePath(path, data);
+  }
+
+  private value: unknown;
+  private computed = false;
+}
+
+const isNamed = (v: unknown): v is { name: string } => typeof v === "object" && v !== null && typeof (v as { name?: unknown }).name === "string";
+
+/**
+ * A data path as a person reads it. Up to its last list item that has a `name`, that item is
+ * named (`hosts[4] cs10-koji-04`, the index kept as it is how a YAML list is counted) and the
+ * rest follows dotted (`hosts[3] b1: settings.workdir`). A path through no named item stays a
+ * JSON pointer (`/koji/hub`), the way ajv and the docs spell it.
+ */
+export function describePath(path: readonly PathSegment[], data: unknown): string {
+  let node = data;
+  let named = -1;
+  let name = "";
+  path.forEach((seg, i) => {
+    node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[seg] : undefined;
+    if (typeof seg === "number" && isNamed(node)) [named, name] = [i, node.name];
+  });
+  if (named < 0) return `/${path.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/")}`;
+  const dotted = (segs: readonly PathSegment[]) => segs.map((s, i) => (typeof s === "number" ? `[${s}]` : `${i > 0 ? "." : ""}${s}`)).join("");
+  const rest = path.slice(named + 1);
+  return `${dotted(path.slice(0, named + 1))} ${name}${rest.length > 0 ? `: ${dotted(rest)}` : ""}`;
+}
+
+/** The value at `path` in `data`, or undefined. */
+const valueAt = (data: unknown, path: readonly PathSegment[]): unknown =>
+  path.reduce<unknown>((node, seg) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[seg] : undefined), data);
+
+/**
+ * A value outside its enumeration: `<where>: unknown role 'lookasde' (did you mean 'lookaside'?)`.
+ * A list item is told by the list's name made singular, a scalar by its key.
+ */
+function enumMessage(doc: LocatedDocument, path: readonly PathSegment[], allowed: readonly string[]): string {
+  const last = path[path.length - 1];
+  const inList = typeof last === "number";
+  const key = String(inList ? (path[path.length - 2] ?? "value") : (last ?? "value"));
+  const noun = inList ? key.replace(/s$/, "") : key;
+  const subject = path.slice(0, inList ? -2 : -1);
+  let value: unknown;
+  try {
+    value = valueAt(doc.toJS(), path);
+  } catch {
+    value = undefined;
+  }
+  const shown = typeof value === "string" ? value : JSON.stringify(value);
+  return `${doc.where(subject)}: unknown ${noun} '${shown}'${didYouMean(String(shown), allowed)}; allowed: ${allowed.join(", ")}`;
 }
 
 export type ParseResult = { ok: true; doc: LocatedDocument } | { ok: false; errors: ConfigError[] };
@@ -99,11 +181,11 @@ function schemaErrors(doc: LocatedDocument, errors: ErrorObject[]): ConfigError[
       .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     const extra = e.keyword === "additionalProperties" ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
     const missing = e.keyword === "required" ? (e.params as { missingProperty: string }).missingProperty : undefined;
-    const where = e.instancePath || "/";
+    const where = doc.where(path);
     let message = `${where} ${e.message ?? "is invalid"}`;
     if (extra) message = `${where}: unknown key '${extra}'`;
     if (missing) message = `${where}: missing required key '${missing}'`;
-    if (e.keyword === "enum") message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map(String).join(", ")}`;
+    if (e.keyword === "enum") message = enumMessage(doc, path, (e.params as { allowedValues: unknown[] }).allowedValues.map(String));
     const err = doc.error(extra ? [...path, extra] : path, message, Boolean(extra));
     const key = formatConfigError(err);
     if (!seen.has(key)) {
@@ -114,7 +196,8 @@ function schemaErrors(doc: LocatedDocument, errors: ErrorObject[]): ConfigError[
   return out;
 }
 
-export type LoadResult<T> = { ok: true; value: T; doc: LocatedDocument } | { ok: false; errors: ConfigError[] };
+/** A failure after parsing keeps the document, for callers that explain a value better than the schema does. */
+export type LoadResult<T> = { ok: true; value: T; doc: LocatedDocument } | { ok: false; errors: ConfigError[]; doc?: LocatedDocument };
 
 /** Parse YAML and check it against a schema; errors carry file:line:col. */
 export function loadYaml<S extends TSchema>(source: string | Uint8Array, file: string, schema: S): LoadResult<Static<S>> {
@@ -133,6 +216,6 @@ export function loadYaml<S extends TSchema>(source: string | Uint8Array, file: s
 /** Checks a parsed document's value (`doc.toJS()`, computed once by the caller) against a schema. */
 export function checkYaml<S extends TSchema>(doc: LocatedDocument, data: unknown, schema: S): LoadResult<Static<S>> {
   const validate = ajv.compile(schema);
-  if (!validate(data)) return { ok: false, errors: schemaErrors(doc, validate.errors ?? []) };
+  if (!validate(data)) return { ok: false, errors: schemaErrors(doc, validate.errors ?? []), doc };
   return { ok: true, value: data as Static<S>, doc };
 }

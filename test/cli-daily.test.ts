@@ -175,6 +175,22 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
     expect(denied.stderr).toContain("KF_ERR_UNAUTHORIZED");
   });
 
+  it("token create: refuses a host not in the fleet (exit 3), creates one for a host in it", async () => {
+    const dir = await tmp();
+    const config = join(dir, "controller.yaml");
+    await writeFile(config, `git:\n  url: ${dir}/repo\nnats:\n  servers: [nats://127.0.0.1:4222]\nstateDir: ${dir}/state\n`);
+    const refused = await run(["token", "create", "nosuchhost", "--config", config, ...api()]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`KF_ERR_NOT_FOUND: nosuchhost is not in the fleet (${fleet.apiUrl}): add it to fleet.yaml and push`);
+    expect(refused.stdout).toBe("");
+    const made = await run(["token", "create", "cs10-koji-02", "--config", config, ...api()]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout.trim()).toMatch(/^\S{20,}$/);
+    const down = await run(["token", "create", "cs10-koji-02", "--config", config, "--api", "http://127.0.0.1:9"]);
+    expect(down.code).toBe(4);
+    expect(down.stderr).toContain("KF_ERR_NOT_READY: cannot check that cs10-koji-02 is in the fleet: cannot reach the controller at http://127.0.0.1:9");
+  });
+
   it("GET /metrics on the live fleet: every series, hosts by phase, NATS up", async () => {
     const res = await fetch(`${fleet.apiUrl}/metrics`);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
@@ -190,5 +206,17 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
     expect(sample("koji_fleet_git_sync_age_seconds")?.value).toBeGreaterThanOrEqual(0);
     expect(f.get("koji_fleet_converge_duration_seconds")!.samples).toHaveLength(5);
     expect(sample("koji_fleet_rollout_phase", { phase: "Complete" })?.value).toBe(1);
+  });
+
+  it("status --check: 0 while all is well; 1 (KF_ERR_CONFIG_INVALID) once the newest commit is rejected", async () => {
+    const fine = await run(["status", "--check", ...api()]);
+    expect(fine.code, fine.stderr).toBe(0);
+    const bad = await fleet.push("a typo", { "fleet.yaml": "apiVersion: koji-fleet/v1\nhosts: [\n" });
+    await waitFor(async () => (await fleet.api<{ validation: { state: string; revision?: { sha: string } } }>("/api/v1/fleet")).validation.revision?.sha === bad, { timeoutMs: 15_000, message: "the typo rejected" });
+    const r = await run(["status", "--check", ...api()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`koji-fleet status: the newest commit ${bad.slice(0, 12)} was rejected; ${sha.slice(0, 12)} stays in force`);
+    expect(r.stdout).toContain("validation: invalid");
+    expect((await run(["status", ...api()])).code).toBe(0); // without --check: the read succeeded
   });
 });

@@ -45,7 +45,48 @@ describe("koji-fleet CLI", () => {
     await writeFile(join(dir, "fleet.yaml"), example.replace("roles: [database]", "roles: [databse]"));
     const r = await run(["validate", dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^${dir}/fleet\\.yaml:\\d+:\\d+: .*roles`, "m"));
+    expect(r.stderr).toMatch(new RegExp(`^${dir}/fleet\\.yaml:\\d+:\\d+: hosts\\[\\d\\] cs10-koji-\\d\\d: unknown role 'databse' \\(did you mean 'database'\\?\\); allowed: `, "m"));
+  });
+
+  it.each([
+    ["agent", ["agent", "--config"], "agent.yaml", "koji-fleet-agent"],
+    ["controller", ["controller", "--config"], "controller.yaml", "koji-fleet-controller"],
+    ["ca", ["ca", "export", "--config"], "controller.yaml", "koji-fleet-controller"],
+    ["token", ["token", "create", "cs10-koji-01", "--config"], "controller.yaml", "koji-fleet-controller"],
+  ])("%s with a missing config file → exit 1 with the path and how to create it (not ENOENT, 70)", async (_cmd, args, name, pkg) => {
+    const file = join(await tmp(), name);
+    const r = await run([...args, file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`KF_ERR_CONFIG_INVALID: ${file}: no such file; create it: the ${pkg} package installs a commented one there`);
+    expect(r.stderr).toContain(`copy packaging/config/${name}`);
+    expect(r.stderr).not.toContain("ENOENT");
+  });
+
+  it("an unknown option → exit 2 (KF_ERR_USAGE), not an internal error", async () => {
+    const r = await run(["ca", "export", "--bogus"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("KF_ERR_USAGE: Unknown option '--bogus'");
+  });
+
+  it("agent with the shipped agent.yaml → exit 1: set `host`, it is still CHANGE-ME (not the host name pattern)", async () => {
+    const file = fileURLToPath(new URL("../packaging/config/agent.yaml", import.meta.url));
+    const r = await run(["agent", "--config", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:11:7: set \`host\` in ${file}: it is still CHANGE-ME`);
+    expect(r.stderr).not.toContain("must match pattern");
+  });
+
+  it.each([
+    [["rollout", "bogus"], "unknown subcommand 'bogus'; one of: status, resume, abort"],
+    [["rollout", "stauts"], "unknown subcommand 'stauts' (did you mean 'status'?); one of: status, resume, abort"],
+    [["ca", "bogus"], "unknown subcommand 'bogus'; one of: init, export, revoked, revoke, user"],
+    [["token", "crate", "cs10-koji-01"], "unknown subcommand 'crate' (did you mean 'create'?); one of: create"],
+    [["events", "--type", "nosuchtype"], "unknown event type 'nosuchtype'; one of: "],
+    [["events", "--type", "revison-accepted"], "unknown event type 'revison-accepted' (did you mean 'revision-accepted'?)"],
+  ])("%j → exit 2 (KF_ERR_USAGE), naming the value and the choices", async (args, message) => {
+    const r = await run([...args, ...(["rollout", "events"].includes(args[0]!) ? ["--api", "http://127.0.0.1:9"] : [])]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`KF_ERR_USAGE: ${message}`);
   });
 
   it("agent with an invalid config file → file:line:col, exit 1", async () => {

@@ -3,7 +3,7 @@
 // catalog and the commands, and carries the status, the events and the certificate requests.
 import { randomUUID } from "node:crypto";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "../../shared/nats.js";
+import { connectFailureText, connectNats } from "../../shared/nats.js";
 import { agentInboxPrefix } from "../../shared/names.js";
 import type { EventType, FleetEvent, HostStatus } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
@@ -32,6 +32,8 @@ type Link =
 
 export class AgentLink {
   private link: Link = { state: "idle" };
+  /** Ends a first connect that never succeeded when the agent stops. */
+  private readonly connecting = new AbortController();
 
   constructor(
     private readonly config: Pick<AgentConfig, "host" | "nats" | "heartbeatSeconds">,
@@ -74,6 +76,7 @@ export class AgentLink {
   async close(): Promise<void> {
     const link = this.link;
     this.link = { state: "closed" };
+    this.connecting.abort();
     if (link.state === "open") {
       await link.bus.flushEvents(2_000);
       link.bus.stop();
@@ -89,7 +92,12 @@ export class AgentLink {
   private async connect(h: LinkHandlers): Promise<void> {
     const { host, nats, heartbeatSeconds } = this.config;
     try {
-      const nc = await connectNats(nats, `koji-fleet-agent-${host}`, agentInboxPrefix(host));
+      const nc = await connectNats(nats, `koji-fleet-agent-${host}`, agentInboxPrefix(host), {
+        // Each failed attempt, with the address and why: an agent pointed at the wrong server says so.
+        failed: (f) => this.log.warn({ nats: f.servers, reason: f.reason, attempt: f.attempt }, connectFailureText(f)),
+        reconnected: (server) => this.log.info({ nats: server }, "NATS connection restored"),
+        signal: this.connecting.signal,
+      });
       if (this.closed()) return void (await nc.close());
       this.link = { state: "connected", nc };
       const bus = await AgentBus.open(nc, host, this.log);

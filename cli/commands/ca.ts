@@ -6,7 +6,7 @@ import { CertificateAuthority } from "../../controller/ca/authority.js";
 import { CaRegistry } from "../../controller/ca/registry.js";
 import { CRL_FILE, writeCrl } from "../../controller/ca/revocation.js";
 import { isHostName } from "../../shared/names.js";
-import { wantsHelp, type Command } from "../command.js";
+import { oneOf, wantsHelp, type Command } from "../command.js";
 
 const usage = `usage: koji-fleet ca init [--org NAME] [--cn NAME] [--days N] [--config FILE]
        koji-fleet ca export [--config FILE]
@@ -49,7 +49,8 @@ export const caCommand: Command = {
     });
     const [verb, arg] = positionals;
     const arity: Record<string, number> = { init: 1, export: 1, revoked: 1, revoke: 2, user: 2 };
-    if (!verb || arity[verb] !== positionals.length) return console.error(usage), 2;
+    if (!verb) return console.error(usage), 2;
+    if (arity[oneOf("subcommand", verb, Object.keys(arity), usage)] !== positionals.length) return console.error(usage), 2;
     const config = readControllerConfig(values.config!);
     if (!config.ca) return console.error(`koji-fleet ca: ${values.config} sets no ca.dir`), 2;
     const dir = config.ca.dir;

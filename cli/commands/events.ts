@@ -1,7 +1,8 @@
 import { EVENT_TYPES, type FleetEvent } from "../../shared/protocol.js";
 import { API } from "../../shared/api/routes.js";
 import { FleetError } from "../../shared/errors.js";
-import { wantsHelp, type Command } from "../command.js";
+import { isHostName } from "../../shared/names.js";
+import { oneOf, wantsHelp, type Command } from "../command.js";
 import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, printJson, type ApiOptions } from "../api-client.js";
 
 /** `words` joined by ", " in indented lines of at most 90 characters. */
@@ -80,6 +81,8 @@ export const eventsCommand: Command = {
     if (positionals.length > 0) return console.error(usage), 2;
     const limit = values.limit === undefined ? 100 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new FleetError("KF_ERR_USAGE", "--limit must be 1 to 500");
+    if (values.type !== undefined) oneOf("event type", values.type, EVENT_TYPES);
+    if (values.host !== undefined && !isHostName(values.host)) throw new FleetError("KF_ERR_USAGE", `--host: invalid host name '${values.host}'`);
     const o = apiOptions(values);
     const body = await apiCall(o, API.getEvents, { query: query(values.host, values.type, limit) });
     if (values.follow) return follow(o, query(values.host, values.type, 500), values.json ?? false, body.events);

@@ -1,6 +1,6 @@
 import type { RolloutView } from "../../shared/api/rollouts.js";
 import { API } from "../../shared/api/routes.js";
-import { wantsHelp, type Command } from "../command.js";
+import { oneOf, wantsHelp, type Command } from "../command.js";
 import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 
 const usage = `usage: koji-fleet rollout status|resume|abort [--api URL] [--token FILE] [--json]
@@ -45,7 +45,8 @@ export const rolloutCommand: Command = {
     if (wantsHelp(args)) return console.log(usage), 0;
     const { values, positionals } = parseApiArgs(args, {});
     const [verb, ...extra] = positionals;
-    if (!verb || extra.length > 0 || !["status", "resume", "abort"].includes(verb)) return console.error(usage), 2;
+    if (!verb || extra.length > 0) return console.error(usage), 2;
+    oneOf("subcommand", verb, ["status", "resume", "abort"], usage);
     const o = apiOptions(values);
     if (verb === "status") {
       const r = await apiCall(o, API.getRolloutsCurrent);

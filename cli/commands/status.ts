@@ -1,27 +1,46 @@
 import { API } from "../../shared/api/routes.js";
+import type { Fleet } from "../../shared/api/fleet.js";
+import type { HostView } from "../../shared/api/hosts.js";
+import { ERROR_CODES } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";
 import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 
-const usage = `usage: koji-fleet status [--api URL] [--token FILE] [--json]
+const usage = `usage: koji-fleet status [--check] [--api URL] [--token FILE] [--json]
 
 The fleet at a glance: the revision in force and whether the newest commit validated, the
 last git sync, then one line per host: roles, phase, the revision it is at and, when it is
 not Ready, why. --json prints {"fleet": <GET /api/v1/fleet>, "hosts": [HostView…]}.
+--check: for scripts and monitoring, the same output, then the exit code says whether the
+fleet is right: 1 (KF_ERR_CONFIG_INVALID) when the newest commit was rejected, else 7
+(KF_ERR_RESOURCE) when a host is Failed, else 0; the reason goes to stderr.
 
 ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
+
+/** `status --check`'s verdict (pure): the exit code and why, or null when the fleet is right. */
+export function checkVerdict(fleet: Pick<Fleet, "revision" | "validation">, hosts: readonly Pick<HostView, "host" | "phase">[]): { exit: number; reason: string } | null {
+  if (fleet.validation.state === "invalid") {
+    return { exit: ERROR_CODES.KF_ERR_CONFIG_INVALID.exit, reason: `the newest commit ${short(fleet.validation.revision?.sha)} was rejected; ${short(fleet.revision?.sha)} stays in force` };
+  }
+  const failed = hosts.filter((h) => h.phase === "Failed").map((h) => h.host);
+  if (failed.length > 0) return { exit: ERROR_CODES.KF_ERR_RESOURCE.exit, reason: `${failed.length} host(s) failed: ${failed.join(", ")}` };
+  return null;
+}
 
 export const statusCommand: Command = {
   name: "status",
   usage,
   async run(args) {
     if (wantsHelp(args)) return console.log(usage), 0;
-    const { values, positionals } = parseApiArgs(args, {});
+    const { values, positionals } = parseApiArgs(args, { check: { type: "boolean", default: false } });
     if (positionals.length > 0) return console.error(usage), 2;
     const o = apiOptions(values);
     const [fleet, { hosts }] = await Promise.all([apiCall(o, API.getFleet), apiCall(o, API.getHosts)]);
-    if (values.json) return printJson({ fleet, hosts }), 0;
+    const check = values.check ? checkVerdict(fleet, hosts) : null;
+    if (check) console.error(`koji-fleet status: ${check.reason}`);
+    const verdict = check?.exit ?? 0;
+    if (values.json) return printJson({ fleet, hosts }), verdict;
     const r = fleet.revision;
     console.log(`revision:   ${r ? `${short(r.sha)} ${r.message} (${r.author}, ${r.date})` : "none accepted yet"}`);
     const v = fleet.validation;
@@ -36,6 +55,6 @@ export const statusCommand: Command = {
       const reason = h.phase === "Ready" || !ready ? "" : `${ready.reason}: ${ready.message}`;
       return [h.host, h.roles.join(",") || "-", phaseText(h.phase), short(h.revision), reason];
     })));
-    return 0;
+    return verdict;
   },
 };

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { createLogger } from "../../shared/log.js";
 import type { FleetEvent } from "../../shared/protocol.js";
 import { SandboxFleet } from "../up/sandbox-fleet.js";
-import { untilSignal } from "../signals.js";
+import { FleetError, exitCodeOf } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";
 
 const usage = `usage: koji-fleet up [--dir DIR] [--port PORT] [--poll SECONDS] [--verbose]
@@ -12,7 +12,9 @@ permissions, generated passwords in DIR/nats/passwords.json), a git repository s
 gitops/ (in DIR/gitops, default .koji-fleet/gitops), the controller, and one agent per host
 whose files land under DIR/hosts/<host>/. Edit DIR/gitops/fleet.yaml and commit: the agents
 converge. Needs nats-server (apt-get install nats-server / dnf install nats-server).
-Ctrl-C stops everything cleanly.`;
+Ctrl-C or SIGTERM stops everything it started (agents, controller, nats-server), and so does
+a failed start: a busy --port (default 8470) exits 12 at once; pick another with --port.
+nats-server listens on a free port of its own (in DIR/nats/nats.conf), so it never collides.`;
 
 const colour = process.stdout.isTTY ? (code: number, s: string) => `\x1b[${code}m${s}\x1b[0m` : (_: number, s: string) => s;
 
@@ -40,16 +42,33 @@ export const upCommand: Command = {
     const poll = Number(values.poll);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) return console.error(`--port: not a port: ${values.port}`), 2;
     if (!Number.isInteger(poll) || poll < 1) return console.error(`--poll: not a number of seconds: ${values.poll}`), 2;
+    // First: a signal during the start must stop what is started, not kill this process and orphan nats-server.
+    const stopRequested = firstSignal();
     const fleet = new SandboxFleet({ dir: values.dir!, httpPort: port, pollSeconds: poll, log, onEvent: (e) => console.log(line(e)) });
     console.log("starting nats-server, controller and agents…");
-    await fleet.start();
+    try {
+      await fleet.start(); // stops what it started if it fails
+    } catch (err) {
+      const portHint = err instanceof FleetError && err.code === "KF_ERR_CONFLICT" ? `; choose another port with --port PORT (e.g. --port ${port + 1})` : "";
+      console.error(`koji-fleet up: ${err instanceof FleetError ? `${err.code}: ` : ""}${(err as Error).message}${portHint}`);
+      process.exit(exitCodeOf(err)); // nothing of the fleet is left; a stray timer must not keep the process
+    }
     console.log(`API:        ${fleet.apiUrl}/api/v1/fleet   ${fleet.apiUrl}/api/v1/hosts`);
     console.log(`desired:    ${fleet.repoDir}/fleet.yaml  (edit, then git commit)`);
     console.log(`host roots: ${values.dir}/hosts/<host>/`);
     console.log("Ctrl-C to stop\n");
-    await untilSignal();
+    await stopRequested;
     console.log("\nstopping…");
     await fleet.stop();
-    return 0;
+    process.exit(0);
   },
 };
+
+/** The first SIGINT or SIGTERM; later ones are ignored while the fleet stops (it takes seconds at most). */
+function firstSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => resolve(sig);
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}

@@ -43,7 +43,17 @@ export class SandboxFleet {
     return join(resolve(this.o.dir), "gitops");
   }
 
+  /** On failure, what it started is stopped again before it throws: nothing is left running. */
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (err) {
+      await this.stop().catch((e: unknown) => this.o.log.error({ err: e }, "stopping after a failed start"));
+      throw err;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const dir = resolve(this.o.dir);
     await mkdir(dir, { recursive: true });
     await this.seedRepository();

@@ -38,7 +38,7 @@ const overlaps = (a: string, b: string): boolean => a === b || a.startsWith(`${b
 
 export function crossCheck(fleet: FleetConfig, doc: LocatedDocument): ConfigError[] {
   const errors: ConfigError[] = [];
-  const at = (path: PathSegment[], message: string, atKey = false) => errors.push(doc.error(path, `/${path.join("/")}: ${message}`, atKey));
+  const at = (path: PathSegment[], message: string, atKey = false) => errors.push(doc.error(path, `${doc.where(path)}: ${message}`, atKey));
   const lineOf = (path: PathSegment[]) => doc.locate(path).line;
 
   const names = new Map<string, number>();

@@ -7,6 +7,7 @@ import type { Logger } from "../../shared/log.js";
 import type { LeaseRecord } from "../nats/leader-lease.js";
 import type { HttpsMaterial } from "./app.js";
 import { sendError } from "./errors.js";
+import { listen } from "./starting.js";
 
 export class StandbyServer {
   private app: FastifyInstance | null = null;
@@ -34,7 +35,7 @@ export class StandbyServer {
 
   async serve(http: { host: string; port: number }, https?: HttpsMaterial): Promise<string> {
     this.app = this.build(https);
-    const url = await this.app.listen({ host: http.host, port: http.port });
+    const url = await listen(this.app, http);
     this.log.info({ url, leader: this.leader()?.holder }, "standby: serving health only until elected");
     return url;
   }

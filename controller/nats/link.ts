@@ -1,7 +1,7 @@
 // The controller's NATS connection and bus: the first thing it makes and the last it closes.
 // Standby or leader, everything the controller does goes through it.
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats, type NatsConfig } from "../../shared/nats.js";
+import { connectNats, type ConnectWatch, type NatsConfig } from "../../shared/nats.js";
 import type { Logger } from "../../shared/log.js";
 import { ControllerBus } from "./bus.js";
 
@@ -13,8 +13,8 @@ export class NatsLink {
   ) {}
 
   /** Connects (retrying as shared/nats.ts does) and opens the buckets and the event stream. */
-  static async open(nats: NatsConfig, replicas: number, log: Logger): Promise<NatsLink> {
-    const nc = await connectNats(nats, "koji-fleet-controller");
+  static async open(nats: NatsConfig, replicas: number, log: Logger, watch: ConnectWatch = {}): Promise<NatsLink> {
+    const nc = await connectNats(nats, "koji-fleet-controller", undefined, watch);
     const status = { up: true };
     void watchStatus(nc, status, log);
     try {

@@ -68,7 +68,9 @@ describe("scenario: controller failover with a leader lease", () => {
       throw new Error(`${e.message}\n${a.log}`);
     });
     start(b);
+    // Its address answers from the start (healthz 200, readyz "connecting to NATS …"); standing by once it read the lease.
     await waitFor(async () => (await fetch(`${b.url}/healthz`).catch(() => null))?.status === 200, { timeoutMs: 30_000, message: "ctl-b serving health" });
+    await waitFor(async () => (await readyz(b)).body.includes("standby"), { timeoutMs: 30_000, message: "ctl-b standing by" });
     const r = await readyz(b);
     expect(r.status).toBe(503);
     expect(r.body).toMatch(/standby: the leader is ctl-a \(term \d+/);

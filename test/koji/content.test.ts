@@ -82,6 +82,7 @@ describe("Koji's content from git on the real hub", () => {
       for (const t of ["mxos-10", "mxos-10-build", "mxos-10-candidate"]) if (!tags.includes(t)) throw new Error(`no tag ${t} yet`);
       if (!(await out("list-targets", "--quiet")).includes("mxos-10")) throw new Error("no target yet");
       if (!(await out("list-pkgs", "--tag", "mxos-10", "--quiet")).includes("mxos-release")) throw new Error("no package list yet");
+      return true;
     }, { timeoutMs: 90_000, intervalMs: 2_000, message: "the example's content in the hub (controller log)" });
 
     const taginfo = await out("taginfo", BUILD_TAG);
@@ -126,6 +127,7 @@ describe("Koji's content from git on the real hub", () => {
     expect(await out("taginfo", BUILD_TAG)).toMatch(/^Arches: x86_64 aarch64$/m);
     await waitFor(async () => {
       if (!/^Arches: x86_64$/m.test(await out("taginfo", BUILD_TAG))) throw new Error("arches not changed back yet");
+      return true;
     }, { timeoutMs: 60_000, intervalMs: 1_000, message: `${BUILD_TAG}'s arches changed back by the controller` });
     const drift = (await events("koji-drift")).slice(before);
     expect(drift).toHaveLength(1);
@@ -167,14 +169,15 @@ describe("Koji's content from git on the real hub", () => {
     for (const [i, f] of [built.srpm, built.rpm].entries()) await copyFile(f, hub.path(onHub[i]!));
     await koji(hub, "import", ...onHub);
     const before = await readyRepo(BUILD_TAG);
-    const tagging = koji(hub, "tag-build", "mxos-10", "mxos-release-10.0-1.mx10");
-    let done = false;
-    void tagging.finally(() => (done = true)).catch(() => undefined);
-    while (!done) {
+    // tag-build is a task a builder's kojid runs (tagBuild); Koji's scheduler hands it out.
+    const task = /Created task:? (\d+)/.exec(await out("tag-build", "--nowait", "mxos-10", "mxos-release-10.0-1.mx10"))?.[1];
+    expect(task).toMatch(/^\d+$/);
+    const state = await waitFor(async () => {
       await schedule();
-      await Promise.race([tagging.catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
-    }
-    await tagging;
+      const info = await out("taskinfo", task!);
+      return /^State: (closed|failed|canceled)$/m.exec(info)?.[1] ? info : null;
+    }, { timeoutMs: 120_000, intervalMs: 2_000, message: `tagBuild task ${task} done` });
+    expect(state, state).toMatch(/^State: closed$/m);
     expect(await out("list-tagged", "mxos-10", "--quiet")).toContain("mxos-release-10.0-1.mx10");
     // A build would ask for a repo newer than the tagging: regen-repo makes that request.
     await koji(hub, "regen-repo", "--nowait", BUILD_TAG);

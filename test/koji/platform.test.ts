@@ -61,7 +61,7 @@ function resources(): Resource[] {
     ...c.ofKind(HUB, "selinux-boolean"),
     c.resource(BUILDER, "user:kojibuilder"),
     ...kinds(NFS, "directory", TOPDIR), c.resource(NFS, `nfs-export:${TOPDIR}`),
-    ...kinds(LOOKASIDE, "directory", "/srv"), ...c.ofKind(LOOKASIDE, "selinux-fcontext"),
+    ...kinds(LOOKASIDE, "directory", "/srv"), ...kinds(LOOKASIDE, "directory", "/var/lib/koji-fleet-lookaside"), ...c.ofKind(LOOKASIDE, "selinux-fcontext"),
     c.resource(DB, "postgres-cluster:/var/lib/pgsql/data"),
   ];
 }

@@ -265,6 +265,7 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
     pins: pinControl({
       pins, compileAt: (rev) => reconciler.compileAt(rev), recompile: () => reconciler.recompile(),
       head: () => fleet.lastGood?.sha ?? null, inFleet: (host) => fleet.intended.has(host) || fleet.desired.has(host), now: () => iso(clock()),
+      emit: (type, severity, message, extra) => emit(controllerEvent(clock, type, severity, message, extra)),
     }),
     ...d.httpAuth,
   });

@@ -179,6 +179,11 @@ export const EVENT_TYPES = [
   "rollout-resumed",
   "rollout-completed",
   "rollout-aborted",
+  // Pins and the fleet-wide rollback (controller/fleet/pins.ts): set or removed through the API; a rollback also ends at the next accepted commit.
+  "host-pinned",
+  "host-unpinned",
+  "rollback-started",
+  "rollback-ended",
   // Koji's content (koji.content) through the hub's API: a call made; a hand change found at a converged revision; a call or read failed.
   "koji-changed",
   "koji-drift",

@@ -67,9 +67,9 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
     expect(r.stdout).toMatch(new RegExp(`^revision: +${sha.slice(0, 12)} initial fleet`, "m"));
     expect(r.stdout).toMatch(/^validation: +valid$/m);
     expect(r.stdout).toMatch(/^hosts: +5 total, 5 ready/m);
-    expect(r.stdout).toMatch(/^HOST +ROLES +PHASE +REVISION +REASON$/m);
+    expect(r.stdout).toMatch(/^HOST +ROLES +PHASE +DESIRED +APPLIED +HELD +REASON$/m);
     for (const h of ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"]) {
-      expect(r.stdout).toMatch(new RegExp(`^${h} +\\S+ +Ready +${sha.slice(0, 12)}$`, "m"));
+      expect(r.stdout).toMatch(new RegExp(`^${h} +\\S+ +Ready +${sha.slice(0, 12)} +${sha.slice(0, 12)} +-$`, "m"));
     }
   });
 
@@ -85,7 +85,7 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
   it("hosts: a list; hosts HOST: the detail; both with --json valid against the schemas", async () => {
     const list = await run(["hosts", ...api()]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^HOST +ROLES +PHASE +REVISION +AGENT +LAST SEEN$/m);
+    expect(list.stdout).toMatch(/^HOST +ROLES +PHASE +DESIRED +APPLIED +HELD +AGENT +LAST SEEN$/m);
     expect(list.stdout.trim().split("\n")).toHaveLength(6);
     valid("HostList", JSON.parse((await run(["hosts", "--json", ...api()])).stdout));
 

@@ -166,6 +166,14 @@ describe("dashboard in headless Chromium", () => {
     await page.waitForSelector('#event-list li[data-event="revision-rejected"]', { timeout: 10_000 });
     expect(await page.evaluate(() => (globalThis as unknown as Marked).__kfNoReload)).toBe(42);
 
+    // A pin shows as the host's desired revision, with a badge naming who pinned it, and its event.
+    const pin = await fetch(`${fleet.apiUrl}/api/v1/hosts/cs10-koji-03/pin`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ revision: first }) });
+    expect(pin.status).toBe(202);
+    await page.waitForSelector(`#host-rows tr[data-host="cs10-koji-03"][data-desired="${first}"][data-revision="${first}"] .held[data-held="pinned"]`, { timeout: 30_000 });
+    expect(await page.locator('#host-rows tr[data-host="cs10-koji-03"] .held').textContent()).toMatch(/^\S+ pinned by api, \d+ s ago$/);
+    expect(await page.locator(`#host-rows tr[data-host="cs10-koji-00"][data-desired="${second}"] .held`).count()).toBe(0);
+    await page.waitForSelector('#event-list li[data-event="host-pinned"]', { timeout: 10_000 });
+
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL("dashboard.png", ARTIFACTS).pathname, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });

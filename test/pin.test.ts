@@ -12,6 +12,17 @@ import type { HostView } from "../shared/api/hosts.js";
 import { vi } from "vitest";
 import { pinCommand } from "../cli/commands/pin.js";
 import { rollbackCommand } from "../cli/commands/rollback.js";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../bin/koji-fleet.js", import.meta.url));
+/** The real binary (over the built dist/: `npm run build` first), as a user runs it. */
+const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "", KOJI_FLEET_API: "", KOJI_FLEET_TOKEN_FILE: "" } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
 
 const example = await readFile(new URL("../gitops/fleet.yaml", import.meta.url), "utf8");
 const variant = (maxjobs: number, siteName = "MxOS Koji") =>
@@ -67,6 +78,33 @@ describe("pin and rollback", () => {
     expect(await kojid()).toBe(content.get(r1)!.get(BUILDER));
   });
 
+  it("status, hosts, hosts HOST, pins and events show the pin: desired and applied at the pinned revision, who and when", { timeout: 60_000 }, async () => {
+    const api = ["--api", fleet.apiUrl];
+    const [p1, p2] = [r1.slice(0, 12), r2.slice(0, 12)];
+    const since = (await fleet.api<{ hosts: Record<string, { since: string }> }>("/api/v1/pins")).hosts[BUILDER]!.since;
+    const status = await run(["status", ...api]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^HOST +ROLES +PHASE +DESIRED +APPLIED +HELD +REASON$/m);
+    expect(status.stdout).toMatch(new RegExp(`^${BUILDER} +\\S+ +Ready +${p1} +${p1} +pinned to ${p1} by api since ${since}$`, "m"));
+    expect(status.stdout).toMatch(new RegExp(`^cs10-koji-00 +\\S+ +Ready +${p2} +${p2} +-$`, "m"));
+    const hosts = await run(["hosts", ...api]);
+    expect(hosts.stdout).toMatch(new RegExp(`^${BUILDER} +\\S+ +Ready +${p1} +${p1} +pinned to ${p1} by api since ${since} +\\S+`, "m"));
+    const one = await run(["hosts", BUILDER, ...api]);
+    expect(one.stdout).toMatch(new RegExp(`^revision: +desired ${p1}, applied ${p1}$`, "m"));
+    expect(one.stdout).toMatch(new RegExp(`^held: +pinned to ${p1} by api since ${since}$`, "m"));
+    expect(one.stdout).toMatch(new RegExp(`^desired: +catalog generation \\d+ \\(compiled from ${p1}\\)`, "m"));
+    const pins = await run(["pins", ...api]);
+    expect(pins.code).toBe(0);
+    expect(pins.stdout).toMatch(new RegExp(`^${BUILDER} +${p1} +api +${since}$`, "m"));
+    expect(pins.stdout).toMatch(/^rollback: none$/m);
+    const events = await run(["events", "--type", "host-pinned", "--json", ...api]);
+    expect(events.code).toBe(0);
+    expect(JSON.parse(events.stdout)).toMatchObject({ events: [{ type: "host-pinned", host: BUILDER, revision: r1, data: { by: "api" } }] });
+    // The pin is no new revision: nothing claims one was accepted after it.
+    const accepted = (await fleet.api<{ events: { type: string; at: string }[] }>("/api/v1/events?type=revision-accepted")).events;
+    expect(accepted.every((e) => e.at < since)).toBe(true);
+  });
+
   it("refuses unknown hosts and revisions", async () => {
     expect((await call("POST", "/api/v1/hosts/cs10-koji-99/pin", { revision: r1 })).status).toBe(404);
     expect((await call("POST", `/api/v1/hosts/${BUILDER}/pin`, { revision: "0123456789abcdef0123456789abcdef01234567" })).status).toBe(404);
@@ -119,6 +157,8 @@ describe("pin and rollback", () => {
     expect(await kojid()).toMatch(/^maxjobs = 5$/m);
     expect(await read("cs10-koji-00", "etc/kojiweb/web.conf")).toBe(content.get(head)!.get("cs10-koji-00"));
     expect((await fleet.api<{ rollback: unknown }>("/api/v1/pins")).rollback).toBeNull();
+    const ended = (await fleet.api<{ events: { type: string; revision?: string; data?: unknown }[] }>("/api/v1/events?type=rollback-ended")).events;
+    expect(ended).toMatchObject([{ revision: r1, data: { reason: "newer-commit", head: r4, startedBy: "api" } }]);
   });
 
   it("the CLI pins, unpins and rolls back through the API", async () => {
@@ -137,5 +177,24 @@ describe("pin and rollback", () => {
       spy.mockRestore();
       err.mockRestore();
     }
+  });
+
+  it("rollback --cancel (the binary) ends the rollback with an event; hosts follow head again; a second one exits 3", { timeout: 60_000 }, async () => {
+    const api = ["--api", fleet.apiUrl];
+    const head = (await fleet.remote.git("rev-parse", "HEAD")).trim();
+    const pinsBefore = await run(["pins", ...api]);
+    expect(pinsBefore.stdout).toMatch(new RegExp(`^rollback: every host not pinned is kept at ${r2.slice(0, 12)} by api since \\S+, until a commit newer than ${head.slice(0, 12)} is accepted`, "m"));
+    const gen = (await host(BUILDER)).desired!.generation;
+    await atRevision(BUILDER, r2, gen - 1);
+    const r = await run(["rollback", "--cancel", ...api]);
+    expect([r.code, r.stdout.trim()]).toEqual([0, "rollback cancelled: hosts not pinned follow the revision in force again"]);
+    await atRevision(BUILDER, head, gen);
+    expect((await host(BUILDER)).held).toBeNull();
+    expect((await run(["pins", ...api])).stdout).toMatch(/^no host is pinned\n\nrollback: none$/m);
+    const ended = (await fleet.api<{ events: { type: string; revision?: string; data?: unknown }[] }>("/api/v1/events?type=rollback-ended")).events.at(-1);
+    expect(ended).toMatchObject({ revision: r2, data: { by: "api", reason: "cancelled" } });
+    const again = await run(["rollback", "--cancel", ...api]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain("no fleet-wide rollback is in force");
   });
 });

@@ -3,13 +3,15 @@ import type { Fleet } from "../../shared/api/fleet.js";
 import type { HostView } from "../../shared/api/hosts.js";
 import { ERROR_CODES } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";
+import { heldText } from "../held.js";
 import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 
 const usage = `usage: koji-fleet status [--check] [--api URL] [--token FILE] [--json]
 
 The fleet at a glance: the revision in force and whether the newest commit validated, the
-last git sync, then one line per host: roles, phase, the revision it is at and, when it is
-not Ready, why. --json prints {"fleet": <GET /api/v1/fleet>, "hosts": [HostView…]}.
+last git sync, then one line per host: roles, phase, the revision it should be at (DESIRED:
+its pin's, the rollback's, else the revision in force) and the one it is at (APPLIED), the
+pin or rollback that holds it (HELD: by whom, since when) and, when it is not Ready, why. --json prints {"fleet": <GET /api/v1/fleet>, "hosts": [HostView…]}.
 --check: for scripts and monitoring, the same output, then the exit code says whether the
 fleet is right: 1 (KF_ERR_CONFIG_INVALID) when the newest commit was rejected, else 7
 (KF_ERR_RESOURCE) when a host is Failed, else 0; the reason goes to stderr.
@@ -50,10 +52,10 @@ export const statusCommand: Command = {
     const c = fleet.hosts;
     console.log(`hosts:      ${c.total ?? hosts.length} total, ${c.ready ?? 0} ready, ${c.progressing ?? 0} progressing, ${c.blocked ?? 0} blocked, ${c.failed ?? 0} failed, ${c.unknown ?? 0} unknown`);
     console.log("");
-    console.log(table(["HOST", "ROLES", "PHASE", "REVISION", "REASON"], hosts.map((h) => {
+    console.log(table(["HOST", "ROLES", "PHASE", "DESIRED", "APPLIED", "HELD", "REASON"], hosts.map((h) => {
       const ready = h.conditions[0];
       const reason = h.phase === "Ready" || !ready ? "" : `${ready.reason}: ${ready.message}`;
-      return [h.host, h.roles.join(",") || "-", phaseText(h.phase), short(h.revision), reason];
+      return [h.host, h.roles.join(",") || "-", phaseText(h.phase), short(h.desiredRevision), short(h.revision), heldText(h.held), reason];
     })));
     return verdict;
   },

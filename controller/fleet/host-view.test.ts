@@ -68,4 +68,23 @@ describe("host view", () => {
     expect(v.phase).toBe("Blocked");
     expect(v.conditions[0]).toMatchObject({ reason: "WaitingForDependency", message: "waiting for hub on cs10-koji-00 (Failed: …)", lastTransitionTime: "2026-11-26T12:00:05.000Z" });
   });
+
+  it("a host pinned to an older revision and at its content → at the pinned revision, desired the pinned one, with who and when", () => {
+    const held = { kind: "pinned" as const, revision: "aaaaaaa", by: "api", since: "2026-11-26T11:30:00.000Z" };
+    const v = view({ held });
+    expect([v.phase, v.revision, v.desiredRevision]).toEqual(["Ready", "aaaaaaa", "aaaaaaa"]);
+    expect(v.held).toEqual(held);
+  });
+
+  it("a held host not there yet → applied its old revision, desired the held one, and Queued names the held revision", () => {
+    const held = { kind: "rolled-back" as const, revision: "aaaaaaa", by: "admin", since: "2026-11-26T11:30:00.000Z" };
+    const v = view({ held, intendedDigest: "sha256:older" });
+    expect([v.revision, v.desiredRevision]).toEqual(["bbbbbbb", "aaaaaaa"]);
+    expect(v.conditions[0]?.message).toContain("revision aaaaaaa");
+  });
+
+  it("a host not held → desired the revision in force, no hold", () => {
+    const v = view({});
+    expect([v.desiredRevision, v.held]).toEqual(["ccccccc", null]);
+  });
 });

@@ -15,6 +15,8 @@ export interface HostInputs {
   watchingSince: string;
   /** Content digest compiled for this host at the fleet revision (null: the desired one). */
   intendedDigest?: string | null;
+  /** Set while a pin or the fleet-wide rollback keeps this host at another revision's content. */
+  held?: HostView["held"];
   /** Set while a rollout holds this host's new catalog back. */
   waiting?: { message: string; since: string } | null;
 }
@@ -35,7 +37,7 @@ function readiness(i: HostInputs): Condition {
   const converged = status.conditions.find((c) => c.type === "Converged");
   const target = i.intendedDigest ?? desired.digest;
   if (status.applied?.digest !== target && desired.digest !== target) {
-    return cond("False", "Queued", `the rollout has not published revision ${i.fleetRevision?.slice(0, 12) ?? "?"} to this host yet`, desired.issuedAt);
+    return cond("False", "Queued", `the rollout has not published revision ${(i.held?.revision ?? i.fleetRevision)?.slice(0, 12) ?? "?"} to this host yet`, desired.issuedAt);
   }
   if (status.applied?.digest !== desired.digest) {
     if (converged?.reason === "CatalogRejected") return cond("False", "CatalogRejected", converged.message, converged.lastTransitionTime);
@@ -58,6 +60,8 @@ export function hostView(i: HostInputs): HostView {
   const s = i.status;
   const results = s?.resources ?? [];
   const inSync = Boolean(i.desired && s?.applied?.digest === (i.intendedDigest ?? i.desired.digest));
+  // A held host's content is its pin's (or the rollback's) revision's, not the one in force.
+  const desiredRevision = i.held?.revision ?? i.fleetRevision;
   const phase: HostPhase =
     ready.status === "True" ? "Ready"
     : ready.status === "Unknown" ? "Unknown"
@@ -68,7 +72,9 @@ export function hostView(i: HostInputs): HostView {
     host: i.host,
     roles: i.desired?.roles ?? [],
     phase,
-    revision: inSync ? i.fleetRevision : (s?.applied?.revision ?? null),
+    revision: inSync ? desiredRevision : (s?.applied?.revision ?? null),
+    desiredRevision,
+    held: i.held ?? null,
     desired: i.desired
       ? { revision: i.desired.revision, generation: i.desired.generation, digest: i.desired.digest, issuedAt: i.desired.issuedAt }
       : null,

@@ -3,7 +3,8 @@
 // same for every host until a commit newer than the head it was made at is accepted.
 // Kept in the kf-controller bucket so a restarted controller still respects them.
 import type { KV } from "@nats-io/kv";
-import type { CatalogContent } from "../../shared/protocol.js";
+import type { CatalogContent, EventType, FleetEvent } from "../../shared/protocol.js";
+import type { HostView } from "../../shared/api/hosts.js";
 
 /** Key in kf-controller (beside CONTROLLER_KEYS). */
 export const PINS_KEY = "pins";
@@ -14,13 +15,21 @@ export interface RollbackState {
   /** The head when the rollback was made: a commit other than this one ends it. */
   atHead: string;
   since: string;
+  /** Who made it: the admin client certificate's CN, else "api". */
+  by: string;
 }
 
 export interface PinsState {
   /** host → revision (full sha) */
-  hosts: Record<string, { revision: string; since: string }>;
+  hosts: Record<string, { revision: string; since: string; by: string }>;
   rollback: RollbackState | null;
 }
+
+/** Who set a pin or rollback that a release before `by` existed recorded. */
+const UNKNOWN_AUTHOR = "api";
+
+/** What a host's view says about the pin or rollback that holds it; null: it follows head. */
+export type Held = NonNullable<HostView["held"]>;
 
 export class Pins {
   private data: PinsState = { hosts: {}, rollback: null };
@@ -32,7 +41,8 @@ export class Pins {
     if (!e || e.operation !== "PUT") return;
     try {
       const v = e.json<PinsState>();
-      this.data = { hosts: v.hosts ?? {}, rollback: v.rollback ?? null };
+      const hosts = Object.fromEntries(Object.entries(v.hosts ?? {}).map(([h, p]) => [h, { ...p, by: p.by ?? UNKNOWN_AUTHOR }]));
+      this.data = { hosts, rollback: v.rollback ? { ...v.rollback, by: v.rollback.by ?? UNKNOWN_AUTHOR } : null };
     } catch {
       // An unreadable record pins nothing.
     }
@@ -51,12 +61,20 @@ export class Pins {
     return this.data.hosts[host]?.revision ?? this.data.rollback?.revision ?? null;
   }
 
+  /** The pin or rollback behind `revisionFor(host)`. */
+  heldBy(host: string): Held | null {
+    const pin = this.data.hosts[host];
+    if (pin) return { kind: "pinned", ...pin };
+    const r = this.data.rollback;
+    return r ? { kind: "rolled-back", revision: r.revision, by: r.by, since: r.since } : null;
+  }
+
   get active(): boolean {
     return Object.keys(this.data.hosts).length > 0 || this.data.rollback !== null;
   }
 
-  async pin(host: string, revision: string, since: string): Promise<void> {
-    this.data.hosts[host] = { revision, since };
+  async pin(host: string, revision: string, since: string, by: string): Promise<void> {
+    this.data.hosts[host] = { revision, since, by };
     await this.save();
   }
 
@@ -68,9 +86,18 @@ export class Pins {
     return true;
   }
 
-  async rollback(revision: string, atHead: string, since: string): Promise<void> {
-    this.data.rollback = { revision, atHead, since };
+  async rollback(revision: string, atHead: string, since: string, by: string): Promise<void> {
+    this.data.rollback = { revision, atHead, since, by };
     await this.save();
+  }
+
+  /** Ends the rollback; null when there was none. */
+  async cancelRollback(): Promise<RollbackState | null> {
+    const r = this.data.rollback;
+    if (!r) return null;
+    this.data.rollback = null;
+    await this.save();
+    return r;
   }
 
   /** Ends the rollback when `head` is a newer commit than the one it was made at. */
@@ -126,11 +153,13 @@ export function holdPinned(compiled: readonly CatalogContent[], head: string, re
 /** What the HTTP API does with pins; each answer is a result or an error with its code. */
 export type PinResult = { ok: true; state: PinsState } | { ok: false; code: "KF_ERR_NOT_FOUND" | "KF_ERR_CONFIG_INVALID" | "KF_ERR_CONFLICT" | "KF_ERR_GIT"; message: string };
 
+/** `by`: who asks (the admin client certificate's CN, else "api"). */
 export interface PinControl {
   state(): PinsState;
-  pin(host: string, rev: string): Promise<PinResult>;
-  unpin(host: string): Promise<PinResult>;
-  rollback(rev: string): Promise<PinResult>;
+  pin(host: string, rev: string, by: string): Promise<PinResult>;
+  unpin(host: string, by: string): Promise<PinResult>;
+  rollback(rev: string, by: string): Promise<PinResult>;
+  cancelRollback(by: string): Promise<PinResult>;
 }
 
 export interface PinControlDeps {
@@ -142,7 +171,11 @@ export interface PinControlDeps {
   head(): string | null;
   inFleet(host: string): boolean;
   now(): string;
+  /** Records a controller event (state, API, bus). */
+  emit(type: EventType, severity: FleetEvent["severity"], message: string, extra: { host?: string; revision?: string; data?: Record<string, unknown> }): void;
 }
+
+const short = (sha: string): string => sha.slice(0, 12);
 
 export function pinControl(d: PinControlDeps): PinControl {
   const resolve = async (rev: string, host?: string): Promise<{ sha: string } | Exclude<PinResult, { ok: true }>> => {
@@ -158,25 +191,36 @@ export function pinControl(d: PinControlDeps): PinControl {
   };
   return {
     state: () => d.pins.state,
-    async pin(host, rev) {
+    async pin(host, rev, by) {
       if (!d.inFleet(host)) return { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not in the fleet` };
       const r = await resolve(rev, host);
       if (!("sha" in r)) return r;
-      await d.pins.pin(host, r.sha, d.now());
+      await d.pins.pin(host, r.sha, d.now(), by);
+      d.emit("host-pinned", "info", `${host} pinned to ${short(r.sha)} by ${by}: pushes do not move it until it is unpinned`, { host, revision: r.sha, data: { by } });
       await d.recompile();
       return { ok: true, state: d.pins.state };
     },
-    async unpin(host) {
-      if (!(await d.pins.unpin(host))) return { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not pinned` };
+    async unpin(host, by) {
+      const was = d.pins.state.hosts[host];
+      if (!was || !(await d.pins.unpin(host))) return { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not pinned` };
+      d.emit("host-unpinned", "info", `${host} unpinned by ${by} (pinned to ${short(was.revision)} by ${was.by} since ${was.since}): it follows the revision in force again`, { host, revision: was.revision, data: { by, pinnedBy: was.by, pinnedSince: was.since } });
       await d.recompile();
       return { ok: true, state: d.pins.state };
     },
-    async rollback(rev) {
+    async rollback(rev, by) {
       const head = d.head();
       if (!head) return { ok: false, code: "KF_ERR_CONFLICT", message: "no revision has been accepted yet" };
       const r = await resolve(rev);
       if (!("sha" in r)) return r;
-      await d.pins.rollback(r.sha, head, d.now());
+      await d.pins.rollback(r.sha, head, d.now(), by);
+      d.emit("rollback-started", "info", `fleet rolled back to ${short(r.sha)} by ${by} until a commit newer than ${short(head)} is accepted`, { revision: r.sha, data: { by, atHead: head } });
+      await d.recompile();
+      return { ok: true, state: d.pins.state };
+    },
+    async cancelRollback(by) {
+      const ended = await d.pins.cancelRollback();
+      if (!ended) return { ok: false, code: "KF_ERR_NOT_FOUND", message: "no fleet-wide rollback is in force" };
+      d.emit("rollback-ended", "info", `rollback to ${short(ended.revision)} (by ${ended.by} since ${ended.since}) cancelled by ${by}: hosts follow the revision in force again`, { revision: ended.revision, data: { by, reason: "cancelled", startedBy: ended.by, startedSince: ended.since } });
       await d.recompile();
       return { ok: true, state: d.pins.state };
     },

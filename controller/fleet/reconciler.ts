@@ -73,7 +73,7 @@ export class Reconciler {
   recompile(): Promise<void> {
     return this.d.publisher.exclusive(async (put) => {
       const revision = this.d.state.lastGood;
-      if (revision) await this.apply(revision, put);
+      if (revision) await this.apply(revision, put, { again: true });
     });
   }
 
@@ -114,17 +114,17 @@ export class Reconciler {
     return outcome;
   }
 
-  /** The steps of one revision, in order. */
-  private async apply(revision: RevisionInfo, put: PutCatalog): Promise<ReconcileOutcome> {
+  /** The steps of one revision, in order. `again`: the revision in force, compiled again (not a new acceptance). */
+  private async apply(revision: RevisionInfo, put: PutCatalog, { again = false } = {}): Promise<ReconcileOutcome> {
     const loaded = await this.fleetFiles.load(revision);
     if (!loaded.ok) return this.reject(revision, loaded.errors);
     this.fleet = loaded.fleet;
     const compiled = compileFleet(loaded.fleet, this.d.compileOptions());
     const held = await this.holdPinned(revision.sha, compiled);
     const plan = this.plan(revision.sha, held);
-    this.rollOut(revision.sha, held.contents, plan.put, rolloutSettings(loaded.fleet));
+    this.rollOut(revision.sha, held, plan.put, rolloutSettings(loaded.fleet));
     await this.retire(revision.sha, plan.remove, put);
-    return this.accept(revision, plan);
+    return again ? this.reapplied(revision, plan) : this.accept(revision, plan);
   }
 
   /** Fetch: the branch's head, recorded as the last sync (or its error). */
@@ -157,7 +157,10 @@ export class Reconciler {
   private async holdPinned(head: string, compiled: CatalogContent[]): Promise<HeldContents> {
     const { pins, log } = this.d;
     const ended = await pins.headAccepted(head);
-    if (ended) log.info({ rollback: ended.revision, head }, "a newer commit landed: the fleet-wide rollback ends");
+    if (ended) {
+      log.info({ rollback: ended.revision, head }, "a newer commit landed: the fleet-wide rollback ends");
+      this.emit("rollback-ended", "info", `rollback to ${ended.revision.slice(0, 12)} (by ${ended.by} since ${ended.since}) ended: commit ${head.slice(0, 12)} was accepted`, ended.revision, { reason: "newer-commit", head, startedBy: ended.by, startedSince: ended.since });
+    }
     const revisionFor = (host: string): string | null => pins.revisionFor(host);
     const compiledAt = new Map<string, CatalogContent[] | null>();
     for (const rev of pinnedRevisions(compiled.map((c) => c.host), head, revisionFor)) {
@@ -175,11 +178,16 @@ export class Reconciler {
     return planPublication(held.contents, head, state.desired, state.reportedGenerations(), iso(clock()), held.revisionOf);
   }
 
-  /** What each host should have at this revision, then the changed catalogs to the rollout. */
-  private rollOut(head: string, contents: readonly CatalogContent[], changed: Catalog[], settings: RolloutSettings): void {
-    const { state, rollouts } = this.d;
+  /** What each host should have at this revision (and who holds it elsewhere), then the changed catalogs to the rollout. */
+  private rollOut(head: string, held: HeldContents, changed: Catalog[], settings: RolloutSettings): void {
+    const { state, rollouts, pins } = this.d;
     state.intended.clear();
-    for (const c of contents) state.intended.set(c.host, contentDigest(c));
+    for (const c of held.contents) state.intended.set(c.host, contentDigest(c));
+    state.held.clear();
+    for (const host of held.revisionOf.keys()) {
+      const by = pins.heldBy(host);
+      if (by) state.held.set(host, by);
+    }
     rollouts.start(head, changed, settings);
   }
 
@@ -201,6 +209,16 @@ export class Reconciler {
     await bus.controller.put(CONTROLLER_KEYS.lastGoodRevision, revision.sha);
     log.info({ revision: revision.sha, published: put, unchanged: plan.unchanged.length }, "revision accepted");
     this.emit("revision-accepted", "info", `revision ${revision.shortSha} accepted: ${put.length} host(s) get a new catalog (rolled out in dependency order), ${plan.unchanged.length} unchanged`, revision.sha, { published: put, removed: plan.remove });
+    return { kind: "published", head: revision.sha, put, removed: plan.remove, unchanged: plan.unchanged };
+  }
+
+  /**
+   * The revision in force compiled again (a pin, a rollback, a Koji gate, a new CRL): no new
+   * revision was accepted, so no record and no revision-accepted event; the cause has its own.
+   */
+  private reapplied(revision: RevisionInfo, plan: PublicationPlan): ReconcileOutcome {
+    const put = plan.put.map((c) => c.host);
+    this.d.log.info({ revision: revision.sha, published: put, unchanged: plan.unchanged.length }, "revision in force compiled again");
     return { kind: "published", head: revision.sha, put, removed: plan.remove, unchanged: plan.unchanged };
   }
 

@@ -41,6 +41,8 @@ export class FleetState {
   readonly revisions: RevisionRecord[] = [];
   /** host → content digest compiled at the revision in force: what "at that revision" means. */
   readonly intended = new Map<string, string>();
+  /** Hosts a pin or the fleet-wide rollback keeps at another revision's content (set by the reconciler). */
+  readonly held = new Map<string, NonNullable<HostView["held"]>>();
   /** Hosts a rollout holds back, with why and since when (set by the rollout driver). */
   readonly waiting = new Map<string, { message: string; since: string }>();
   private readonly eventIds = new Set<string>();
@@ -84,6 +86,6 @@ export class FleetState {
     const desired = this.desired.get(host) ?? null;
     const status = this.status.get(host) ?? null;
     if (!desired && !status) return null;
-    return hostView({ host, desired, status, fleetRevision: this.lastGood?.sha ?? null, now, watchingSince: this.watchingSince, waiting: this.waiting.get(host) ?? null, intendedDigest: this.intended.get(host) ?? null });
+    return hostView({ host, desired, status, fleetRevision: this.lastGood?.sha ?? null, now, watchingSince: this.watchingSince, waiting: this.waiting.get(host) ?? null, intendedDigest: this.intended.get(host) ?? null, held: this.held.get(host) ?? null });
   }
 }

@@ -28,7 +28,7 @@ async function start(over: Partial<AppDeps> = {}) {
     requestSync: () => void done.push("sync"),
     readiness: () => ({ ready: true, reason: "ok" }),
     rollouts: { current: halted(), resume: () => (done.push("resume"), true), abort: () => (done.push("abort"), true) },
-    pins: { state: () => NO_PINS, pin: ok("pin"), unpin: ok("unpin"), rollback: ok("rollback") },
+    pins: { state: () => NO_PINS, pin: ok("pin"), unpin: ok("unpin"), rollback: ok("rollback"), cancelRollback: ok("cancel rollback") },
     livePlan: async (revision) => (done.push("plan"), { ok: true, plan: { revision, hosts: [], unchanged: [], removed: [] } }),
     apiTokens: [TOKEN],
     ...over,
@@ -44,6 +44,7 @@ const WRITES: [InjectOptions["method"], string, object | undefined, string][] = 
   ["POST", "/api/v1/hosts/cs10-koji-03/pin", { revision: "abc1234" }, "pin"],
   ["DELETE", "/api/v1/hosts/cs10-koji-03/pin", undefined, "unpin"],
   ["POST", "/api/v1/rollback", { revision: "abc1234" }, "rollback"],
+  ["DELETE", "/api/v1/rollback", undefined, "cancel rollback"],
   ["POST", "/api/v1/plan", { revision: "abc1234" }, "plan"],
 ];
 

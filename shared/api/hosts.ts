@@ -4,7 +4,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "../names.js";
 import { ConditionSchema as WireCondition, HostStatusSchema, ProbeResultSchema as WireProbeResult, ResourceResultSchema as WireResourceResult } from "../protocol.js";
 import { HostPhaseSchema } from "./phases.js";
-import { ApiForm, Nullable, Named } from "./schema-kit.js";
+import { ApiForm, Nullable, Named, StringEnum } from "./schema-kit.js";
 
 export const ConditionSchema = ApiForm(WireCondition, { $id: "Condition" });
 export const ResourceResultSchema = ApiForm(WireResourceResult, { $id: "ResourceResult" });
@@ -17,8 +17,15 @@ export const HostViewSchema = Type.Object(
     host: Type.String({ pattern: HOST_NAME_PATTERN }),
     roles: Type.Array(Type.String()),
     phase: HostPhaseSchema,
-    /** The fleet revision this host is at: the current one when its applied content matches. */
-    revision: Nullable(Type.String(), { description: "the fleet revision this host is at: the revision in force when its applied content equals its desired content" }),
+    /** The fleet revision this host is at: the one it should be at when its applied content matches. */
+    revision: Nullable(Type.String(), { description: "the fleet revision this host is at (applied): desiredRevision when its applied content equals the content compiled for it, else the revision of its last applied catalog" }),
+    desiredRevision: Nullable(Type.String(), { description: "the fleet revision this host should be at: its pin's, the fleet-wide rollback's, else the revision in force" }),
+    held: Nullable(Type.Object({
+      kind: StringEnum(["pinned", "rolled-back"]),
+      revision: Type.String(),
+      by: Type.String({ description: "who pinned or rolled back: the admin client certificate's CN, else \"api\"" }),
+      since: Type.String(),
+    }), { description: "set while a pin or the fleet-wide rollback keeps this host away from the revision in force" }),
     desired: Nullable(Type.Object({ revision: Type.String(), generation: Type.Integer(), digest: Type.String(), issuedAt: Type.String() })),
     applied: ApiForm(HostStatusSchema.properties.applied),
     agentVersion: NullableString,

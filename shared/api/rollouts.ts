@@ -33,13 +33,16 @@ export const RevisionRequestSchema = Type.Object({
 });
 export type RevisionRequest = Static<typeof RevisionRequestSchema>;
 
+const By = Type.String({ description: "who set it: the admin client certificate's CN, else \"api\"" });
+
 export const PinsSchema = Type.Object(
   {
-    hosts: Type.Record(Type.String(), Type.Object({ revision: Type.String(), since: Type.String() }), { description: "host → the revision (full sha) it is kept at" }),
+    hosts: Type.Record(Type.String(), Type.Object({ revision: Type.String(), since: Type.String(), by: By }), { description: "host → the revision (full sha) it is kept at" }),
     rollback: Nullable(Type.Object({
       revision: Type.String(),
       atHead: Type.String({ description: "the head when the rollback was made: a commit other than this one ends it" }),
       since: Type.String(),
+      by: By,
     })),
   },
   { $id: "Pins", description: "Pinned hosts and the fleet-wide rollback, if any" },

@@ -130,6 +130,10 @@ export const API = named({
     body: RevisionRequestSchema,
     response: { 202: Named(PinsSchema), ...errorResponses(PIN_ERRORS) },
   }),
+  deleteRollback: route("DELETE", "/api/v1/rollback", {
+    summary: "End the fleet-wide rollback: every host not pinned follows the revision in force again (admin)", tags: ["rollouts"],
+    response: { 202: Named(PinsSchema), ...errorResponses(PIN_ERRORS) },
+  }),
   getOpenapiJson: route("GET", "/api/v1/openapi.json", {
     summary: "This document", tags: ["service"],
     response: { 200: Named(OpenApiSchema), ...errorResponses(READ_ERRORS) },

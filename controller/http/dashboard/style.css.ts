@@ -66,6 +66,7 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.03em; }
 td .sub { display: block; color: var(--muted); font-size: 0.85em; }
+td .held { display: inline-block; margin-top: 0.2rem; padding: 0.05rem 0.45rem; border-radius: 999px; border: 1px dashed var(--progressing); color: var(--progressing); font-size: 0.8em; font-weight: 600; white-space: nowrap; }
 tr.behind td.rev-applied { color: var(--progressing); font-weight: 600; }
 @media (max-width: 600px) {
   #hosts table, #hosts tbody, #hosts tr, #hosts td { display: block; width: 100%; }

@@ -1,11 +1,17 @@
 // Pins and the fleet-wide rollback (admin only, like every write):
-//   GET /pins · POST /hosts/:host/pin {revision} · DELETE /hosts/:host/pin · POST /rollback {revision}
-import type { FastifyReply } from "fastify";
+//   GET /pins · POST /hosts/:host/pin {revision} · DELETE /hosts/:host/pin · POST /rollback {revision} · DELETE /rollback
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { API } from "../../../shared/api/routes.js";
 import type { AppDeps } from "../app.js";
 import { sendError } from "../errors.js";
 import type { PinResult } from "../../fleet/pins.js";
+import { verifiedCommonNames } from "../api-auth.js";
+
+/** Who pins or rolls back, for the record: an API token names nobody, a client certificate its CN. */
+function author(req: FastifyRequest): string {
+  return verifiedCommonNames(req.socket)?.[0] || "api";
+}
 
 function answer(reply: FastifyReply, r: PinResult) {
   if (!r.ok) return sendError(reply, r.code, r.message);
@@ -19,7 +25,7 @@ export const pinRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
     ...API.postHostsHostPin,
     handler: async (req, reply) => {
       if (!deps.pins) return sendError(reply, "KF_ERR_NOT_READY", "the controller is starting");
-      return answer(reply, await deps.pins.pin(req.params.host, req.body.revision));
+      return answer(reply, await deps.pins.pin(req.params.host, req.body.revision, author(req)));
     },
   });
 
@@ -27,7 +33,7 @@ export const pinRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
     ...API.deleteHostsHostPin,
     handler: async (req, reply) => {
       if (!deps.pins) return sendError(reply, "KF_ERR_NOT_READY", "the controller is starting");
-      return answer(reply, await deps.pins.unpin(req.params.host));
+      return answer(reply, await deps.pins.unpin(req.params.host, author(req)));
     },
   });
 
@@ -35,7 +41,15 @@ export const pinRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (ap
     ...API.postRollback,
     handler: async (req, reply) => {
       if (!deps.pins) return sendError(reply, "KF_ERR_NOT_READY", "the controller is starting");
-      return answer(reply, await deps.pins.rollback(req.body.revision));
+      return answer(reply, await deps.pins.rollback(req.body.revision, author(req)));
+    },
+  });
+
+  app.route({
+    ...API.deleteRollback,
+    handler: async (req, reply) => {
+      if (!deps.pins) return sendError(reply, "KF_ERR_NOT_READY", "the controller is starting");
+      return answer(reply, await deps.pins.cancelRollback(author(req)));
     },
   });
 };

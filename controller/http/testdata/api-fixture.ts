@@ -67,12 +67,13 @@ export function fixture(): Fixture {
   state.status.set("cs10-koji-03", status("cs10-koji-03", 3, false));
   state.status.set("cs10-koji-09", status("cs10-koji-09", 9, false));
   state.intended.set("cs10-koji-01", digest(1));
+  state.held.set("cs10-koji-01", { kind: "pinned", revision: SHA, by: "api", since: T(60) });
   state.waiting.set("cs10-koji-03", { message: "waiting for hub on cs10-koji-00", since: T(90) });
   state.addEvent({ protocol: "kf.v1.event", id: "ev-000001", at: T(50), source: "agent", host: "cs10-koji-01", type: "applied", severity: "info", message: "applied generation 4", revision: SHA, data: { changed: 1, ids: ["a", "b"], nested: { x: null } } });
   state.addEvent({ protocol: "kf.v1.event", id: "ev-000002", at: T(40), source: "controller", type: "rollout-halted", severity: "error", message: "halted" });
   state.recordRevision({ revision: state.lastGood, at: T(500), state: "accepted", errors: [], changedHosts: ["cs10-koji-00"] });
   state.recordRevision({ revision: { ...state.lastGood, sha: "bad".padEnd(40, "0") }, at: T(400), state: "rejected", errors: ["fleet.yaml:3:5: boom"], changedHosts: [] });
-  const pins: PinsState = { hosts: { "cs10-koji-01": { revision: SHA, since: T(60) } }, rollback: { revision: SHA, atHead: SHA, since: T(70) } };
+  const pins: PinsState = { hosts: { "cs10-koji-01": { revision: SHA, since: T(60), by: "api" } }, rollback: { revision: SHA, atHead: SHA, since: T(70), by: "admin" } };
   const rolloutActions = { ok: true };
   const current = rollout();
   const deps: AppDeps = {
@@ -115,6 +116,7 @@ export function fixture(): Fixture {
       pin: async (host) => (host === "cs10-koji-07" ? { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not in the fleet` } : { ok: true, state: pins }),
       unpin: async (host) => (host === "cs10-koji-07" ? { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not pinned` } : { ok: true, state: { ...pins, rollback: null } }),
       rollback: async (rev) => (rev === "conflict" ? { ok: false, code: "KF_ERR_CONFLICT", message: "no revision has been accepted yet" } : rev === "gitfail" ? { ok: false, code: "KF_ERR_GIT", message: "fetch failed" } : { ok: true, state: pins }),
+      cancelRollback: async () => (pins.rollback ? { ok: true, state: { ...pins, rollback: null } } : { ok: false, code: "KF_ERR_NOT_FOUND", message: "no fleet-wide rollback is in force" }),
     },
   };
   return { deps, state, rolloutActions };
@@ -191,5 +193,7 @@ export const PROBES: readonly Probe[] = [
   { method: "POST", url: "/api/v1/rollback", headers: write, body: { revision: "main" }, status: 202 },
   { method: "POST", url: "/api/v1/rollback", headers: write, body: { revision: "conflict" }, status: 409, code: "KF_ERR_CONFLICT" },
   { method: "POST", url: "/api/v1/rollback", headers: write, body: { revision: "gitfail" }, status: 502, code: "KF_ERR_GIT" },
+  { method: "DELETE", url: "/api/v1/rollback", headers: write, status: 202 },
+  { method: "DELETE", url: "/api/v1/rollback", headers: write, status: 404, code: "KF_ERR_NOT_FOUND", setup: (f) => { const s = f.deps.pins!.state(); const r = s.rollback; s.rollback = null; return () => { s.rollback = r; }; } },
   { method: "GET", url: "/api/v1/openapi.json", status: 200 },
 ];

@@ -1,6 +1,6 @@
 // The header (revision in force, git errors), the rejected-commit box, the counts by state,
 // the hosts table and the failing probes and resources.
-import type { Condition, HostPhase } from "./api-types.js";
+import type { Condition, HostPhase, HostView } from "./api-types.js";
 import { byId, el, replace, type Child } from "./dom.js";
 import { ago, badge, short } from "./format.js";
 import { commitCell, state } from "./state.js";
@@ -34,17 +34,23 @@ export function renderCounts(): void {
   replace("counts", [el("span", { class: "count", text: state.hosts.length + " hosts:" }), ...(Object.keys(counts) as HostPhase[]).map((p) => badge(p, counts[p] + " " + p))]);
 }
 
+/** "⚑ pinned by api, 3 min ago": a pin or the fleet-wide rollback holding the host, or null. */
+function heldBadge(held: HostView["held"]): HTMLElement | null {
+  if (!held) return null;
+  const word = held.kind === "pinned" ? "\u2691 pinned" : "\u21a9 rolled back";
+  return el("span", { class: "held", "data-held": held.kind, title: "since " + held.since, text: word + " by " + held.by + ", " + ago(held.since) });
+}
+
 export function renderHosts(): void {
-  const fleetSha = state.fleet && state.fleet.revision ? state.fleet.revision.sha : null;
   replace("host-rows", state.hosts.map((h) => {
     const ready: Partial<Condition> = h.conditions[0] ?? {};
-    const behind = fleetSha && h.revision !== fleetSha;
+    const behind = h.desiredRevision && h.revision !== h.desiredRevision;
     const applied = h.revision || (h.applied && h.applied.revision) || null;
-    return el("tr", { class: behind ? "behind" : "", "data-host": h.host, "data-phase": h.phase, "data-revision": h.revision || "" }, [
+    return el("tr", { class: behind ? "behind" : "", "data-host": h.host, "data-phase": h.phase, "data-revision": h.revision || "", "data-desired": h.desiredRevision || "" }, [
       el("td", { "data-label": "host" }, [el("strong", { text: h.host }), h.agentVersion ? el("span", { class: "sub", text: "agent " + h.agentVersion }) : null]),
       el("td", { "data-label": "state" }, [badge(h.phase)]),
       el("td", { "data-label": "roles", text: h.roles.join(", ") }),
-      el("td", { "data-label": "desired", class: "rev-desired" }, commitCell(fleetSha)),
+      el("td", { "data-label": "desired", class: "rev-desired" }, [...commitCell(h.desiredRevision), heldBadge(h.held)]),
       el("td", { "data-label": "applied", class: "rev-applied" }, commitCell(applied).concat(h.revision ? [] : [el("span", { class: "sub", text: "not at a fleet revision" })])),
       el("td", { "data-label": "why" }, [
         el("span", { text: ready.reason ? ready.reason + (ready.message && h.phase !== "Ready" ? ": " + ready.message : "") : "" }),

@@ -12,6 +12,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "up", summary: "run a sandboxed 5-host fleet on this machine (what npm start runs)", load: async () => (await import("./commands/up.js")).upCommand },
   { name: "controller", summary: "run the controller daemon", load: async () => (await import("./commands/controller.js")).controllerCommand },
   { name: "agent", summary: "run the agent daemon for one host", load: async () => (await import("./commands/agent.js")).agentCommand },
+  { name: "init", summary: "create a new desired-state repository from the example, with a pre-commit hook that validates", load: async () => (await import("./commands/init.js")).initCommand },
   { name: "validate", summary: "check a fleet.yaml (or a repository directory) offline", load: async () => (await import("./commands/validate.js")).validateCommand },
   { name: "plan", summary: "print each host's compiled catalog, its changes against a git revision, or a live plan (--live REV)", load: async () => (await import("./commands/plan.js")).planCommand },
   { name: "koji", summary: "export a Koji hub's content as a koji.content file (koji export: adopting an existing hub)", load: async () => (await import("./commands/koji.js")).kojiCommand },

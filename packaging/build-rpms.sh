@@ -17,6 +17,7 @@ trap 'rm -rf "$top"' EXIT
 mkdir -p "$top"/{SOURCES,BUILD,RPMS,SRPMS,home} "$out"
 cp "$bundle"/{koji-fleet.mjs,koji-fleet.mjs.map,koji-fleet.mjs.LEGAL.txt,THIRD_PARTY_LICENSES} \
   packaging/koji-fleet.sh packaging/koji-fleet.sysusers packaging/systemd/*.service packaging/config/*.yaml docs/install.md \
+  gitops/fleet.yaml gitops/fleet.schema.json gitops/koji-content.schema.json \
   "$top/SOURCES/"
 # The chunks' names carry content hashes, so the specs take them as one archive (names,
 # owners and times fixed: the same bundle gives the same archive).

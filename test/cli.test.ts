@@ -122,6 +122,22 @@ describe("koji-fleet up (what npm start runs)", () => {
     await waitFor(async () => /^maxjobs = 3$/m.test(await readFile(kojid, "utf8")), { timeoutMs: 10_000, message: "kojid.conf with maxjobs = 3" });
     expect(out).toMatch(/cs10-koji-03\s+applied/);
 
+    // up says where its controller.yaml is; ca, token and the API commands work against it as in production
+    expect(out).toContain(`dashboard:  ${api}/`);
+    const config = join(cwd, ".koji-fleet/controller.yaml");
+    expect(out).toContain(`config:     ${config}`);
+    expect(out).toContain(`koji-fleet hosts --api ${api}`);
+    const ca = await run(["ca", "export", "--config", config]);
+    expect(ca.code, ca.stderr).toBe(0);
+    expect(ca.stdout).toBe(await readFile(join(cwd, ".koji-fleet/ca/koji_ca_cert.crt"), "utf8"));
+    const token = await run(["token", "create", "cs10-koji-03", "--config", config]);
+    expect(token.code, token.stderr).toBe(0);
+    expect(token.stdout.trim()).toMatch(/^\S{20,}$/);
+    expect(await run(["token", "create", "nosuchhost", "--config", config])).toMatchObject({ code: 3, stderr: expect.stringContaining("nosuchhost is not in the fleet") });
+    const list = await run(["hosts", "--api", api]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^cs10-koji-03\s+builder\s+Ready/m);
+
     const exited = new Promise<number | null>((r) => p.once("exit", (code) => r(code)));
     p.kill("SIGINT");
     expect(await exited).toBe(0);

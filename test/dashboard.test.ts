@@ -51,6 +51,8 @@ describe("dashboard routes", () => {
       expect(page.headers["content-type"]).toMatch(/^text\/html/);
       expect(page.headers["content-security-policy"]).toContain("default-src 'self'");
       expect(page.body).toContain('<script src="/dashboard/app.js"');
+      // Its icon is inline: a browser asks for no /favicon.ico, which would be a 404.
+      expect(page.body).toMatch(/<link rel="icon" href="data:,">/);
       for (const path of ["/dashboard/app.js", "/dashboard/style.css"]) {
         const res = await app.inject(path);
         expect(res.statusCode, path).toBe(200);
@@ -128,6 +130,10 @@ describe("dashboard in headless Chromium", () => {
       if (!r.url().startsWith(fleet.apiUrl)) external.push(r.url());
     });
     const errors: string[] = [];
+    const missing: string[] = [];
+    page.on("response", (r) => {
+      if (r.status() === 404 && !r.url().endsWith("/api/v1/rollouts/current")) missing.push(r.url());
+    });
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => {
       // GET /api/v1/rollouts/current is a 404 until a rollout starts: the page expects it.
@@ -144,6 +150,16 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.locator("#graph [data-node]").count()).toBe(5);
     expect(await page.locator("#graph .edge").count()).toBeGreaterThan(0);
     expect(await page.locator("#conn").textContent()).toContain("live");
+    // Sandboxed agents apply nothing: each row says how much would change (the API's count), not "Converged".
+    const views = (await fleet.api<{ hosts: { host: string; resources: { wouldChange: number } }[] }>("/api/v1/hosts")).hosts;
+    const builder = views.find((h) => h.host === "cs10-koji-03")!;
+    expect(builder.resources.wouldChange).toBeGreaterThan(0);
+    const builderRow = page.locator('#host-rows tr[data-host="cs10-koji-03"]');
+    expect(await builderRow.locator("[data-would-change]").getAttribute("data-would-change")).toBe(String(builder.resources.wouldChange));
+    expect(await builderRow.textContent()).toContain(`Noop: ${builder.resources.wouldChange} resource(s) would change (noop or sandbox)`);
+    expect(await builderRow.textContent()).not.toContain("Converged");
+    expect(await page.locator('#counts [data-would-change="5"]').count()).toBe(1);
+    expect(await page.locator('#graph [data-node="cs10-koji-03"] text').nth(1).textContent()).toContain(`\u2248${builder.resources.wouldChange}`);
     // A marker that a reload would wipe.
     await page.evaluate(() => void ((globalThis as unknown as Marked).__kfNoReload = 42));
 
@@ -181,5 +197,6 @@ describe("dashboard in headless Chromium", () => {
     await page.screenshot({ path: new URL("dashboard-phone.png", ARTIFACTS).pathname });
     expect(external).toEqual([]);
     expect(errors).toEqual([]);
+    expect(missing).toEqual([]); // nothing the page asks for is missing
   }, 120_000);
 });

@@ -65,6 +65,7 @@ export const INTEGRATION = [
   "shared/koji/session.test.ts",
   "shared/nats.test.ts",
   "test/certificates.test.ts",
+  "test/cli-init.test.ts",
   "test/command-subject.test.ts",
   "test/crl-apache.test.ts",
   "test/database-role.test.ts",

@@ -72,6 +72,7 @@ describe("the RPMs (rpm -qp)", () => {
       [
         "/etc/koji-fleet", "/etc/koji-fleet/controller.yaml", ...COMMON, "/usr/lib/systemd/system/koji-fleet-controller.service",
         "/usr/lib/sysusers.d/koji-fleet.conf", ...docs("koji-fleet-controller"), "/var/lib/koji-fleet-controller",
+        "/usr/lib/koji-fleet/gitops", ...["fleet.yaml", "fleet.schema.json", "koji-content.schema.json"].map((f) => `/usr/lib/koji-fleet/gitops/${f}`),
       ].sort(),
     );
   });
@@ -171,6 +172,10 @@ describe("installed with rpm --root (scriptlets off: the tree has no shell)", ()
     // Each command's code is a chunk, loaded when the command runs.
     expect((await run(process.execPath, [bundle, "agent", "--help"])).stdout).toMatch(/--config/);
     expect((await run(process.execPath, [bundle, "controller", "--help"])).stdout).toMatch(/--config/);
+    // init finds the example the controller package installs next to the bundle
+    const repo = join(await tmp("kf-init-"), "farm");
+    await run(process.execPath, [bundle, "init", repo]);
+    expect(await readFile(join(repo, "fleet.yaml"), "utf8")).toBe(await readFile(join(REPO, "gitops/fleet.yaml"), "utf8"));
   });
 
   it("the agent loads only its own code: none of the controller's packages is in its chunks", async () => {

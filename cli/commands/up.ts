@@ -4,6 +4,7 @@ import type { FleetEvent } from "../../shared/protocol.js";
 import { SandboxFleet } from "../up/sandbox-fleet.js";
 import { FleetError, exitCodeOf } from "../../shared/errors.js";
 import { wantsHelp, type Command } from "../command.js";
+import { DEFAULT_API } from "../api-client.js";
 
 const usage = `usage: koji-fleet up [--dir DIR] [--port PORT] [--poll SECONDS] [--verbose]
 
@@ -12,6 +13,10 @@ permissions, generated passwords in DIR/nats/passwords.json), a git repository s
 gitops/ (in DIR/gitops, default .koji-fleet/gitops), the controller, and one agent per host
 whose files land under DIR/hosts/<host>/. Edit DIR/gitops/fleet.yaml and commit: the agents
 converge. Needs nats-server (apt-get install nats-server / dnf install nats-server).
+The dashboard is at the API's address: http://127.0.0.1:PORT/. The controller's config is
+written to DIR/controller.yaml at each start, so koji-fleet ca … --config FILE and koji-fleet
+token create HOST --config FILE work against the sandbox as in production; the API commands
+(status, hosts, events, rollout, pin, rollback) need --api only with another --port.
 Ctrl-C or SIGTERM stops everything it started (agents, controller, nats-server), and so does
 a failed start: a busy --port (default 8470) exits 12 at once; pick another with --port.
 nats-server listens on a free port of its own (in DIR/nats/nats.conf), so it never collides.`;
@@ -53,9 +58,15 @@ export const upCommand: Command = {
       console.error(`koji-fleet up: ${err instanceof FleetError ? `${err.code}: ` : ""}${(err as Error).message}${portHint}`);
       process.exit(exitCodeOf(err)); // nothing of the fleet is left; a stray timer must not keep the process
     }
+    // The CLI's API commands default to DEFAULT_API; another port needs --api (or $KOJI_FLEET_API).
+    const api = fleet.apiUrl === DEFAULT_API ? "" : ` --api ${fleet.apiUrl}`;
+    console.log(`dashboard:  ${fleet.apiUrl}/`);
     console.log(`API:        ${fleet.apiUrl}/api/v1/fleet   ${fleet.apiUrl}/api/v1/hosts`);
     console.log(`desired:    ${fleet.repoDir}/fleet.yaml  (edit, then git commit)`);
     console.log(`host roots: ${values.dir}/hosts/<host>/`);
+    console.log(`config:     ${fleet.configFile}  (the controller's, for ca and token: --config)`);
+    console.log(`try:        koji-fleet hosts${api}   koji-fleet status${api}   koji-fleet events --follow${api}`);
+    console.log(`            koji-fleet token create cs10-koji-05 --config ${fleet.configFile}  (once fleet.yaml has that host)`);
     console.log("Ctrl-C to stop\n");
     await stopRequested;
     console.log("\nstopping…");

@@ -7,13 +7,15 @@ import { simpleGit } from "simple-git";
 import type { Logger } from "../../shared/log.js";
 import type { FleetEvent } from "../../shared/protocol.js";
 import { Controller } from "../../controller/controller.js";
-import { withDefaults as controllerDefaults } from "../../controller/daemon-config.js";
+import { readControllerConfig } from "../../controller/daemon-config.js";
 import { withDefaults as agentDefaults } from "../../agent/config.js";
 import { Agent } from "../../agent/agent.js";
 import { CONTROLLER_USER, ENROLLMENT_USER, SandboxNats } from "./sandbox-nats.js";
 import { packageRoot } from "./package-root.js";
 import { CA_CERT_FILE, CertificateAuthority } from "../../controller/ca/authority.js";
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
+import { writeFileAtomic } from "../../shared/atomic-file.js";
+import { sandboxConfigText, sandboxControllerConfig } from "./sandbox-config.js";
 
 export interface SandboxFleetOptions {
   dir: string;
@@ -60,23 +62,28 @@ export class SandboxFleet {
     this.nats = await SandboxNats.start(join(dir, "nats"));
     const caDir = join(dir, "ca");
     if (!existsSync(join(caDir, CA_CERT_FILE))) await CertificateAuthority.init(caDir, { subject: [["O", "koji-fleet up"], ["CN", "Koji CA"]] });
-    this.controller = new Controller(
-      controllerDefaults({
-        git: { url: this.repoDir, branch: "main", path: "fleet.yaml", pollSeconds: this.o.pollSeconds },
-        nats: this.nats.credentials(CONTROLLER_USER),
-        // A developer's sandbox: its CLI commands and dashboard need no token.
-        http: { host: "127.0.0.1", port: this.o.httpPort, allowUnauthenticatedLoopback: true },
-        stateDir: join(dir, "controller"),
-        ca: { dir: caDir },
-      }),
-      { log: this.o.log.child({ svc: "controller" }) },
-    );
+    const config = await this.writeConfig(this.o.httpPort);
+    this.controller = new Controller(readControllerConfig(config), { log: this.o.log.child({ svc: "controller" }) });
     if (this.o.onEvent) this.controller.fleet.onEvent(this.o.onEvent);
     this.apiUrl = await this.controller.start();
+    // --port 0 took a free port: the file says the one the API listens on, for `token create`.
+    if (this.o.httpPort === 0) await this.writeConfig(Number(new URL(this.apiUrl).port));
     await this.installCommitHook();
     this.startAgents();
     // Hosts added to fleet.yaml later get an agent as soon as their catalog exists.
     this.hostWatch = setInterval(() => this.startAgents(), 1_000);
+  }
+
+  /** DIR/controller.yaml, the controller's config as production has one (sandbox-config.ts). */
+  get configFile(): string {
+    return join(resolve(this.o.dir), "controller.yaml");
+  }
+
+  private async writeConfig(httpPort: number): Promise<string> {
+    const dir = resolve(this.o.dir);
+    const config = sandboxControllerConfig({ dir, repoDir: this.repoDir, pollSeconds: this.o.pollSeconds, nats: this.nats!.credentials(CONTROLLER_USER), httpPort });
+    await writeFileAtomic(this.configFile, sandboxConfigText(config));
+    return this.configFile;
   }
 
   /** Copies gitops/ into a real repository the first time; later runs keep the user's edits. */

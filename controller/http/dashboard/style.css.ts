@@ -46,6 +46,8 @@ section h2 { font-size: 1rem; margin: 0 0 0.6rem; }
 .ph-Progressing { color: var(--progressing); background: var(--progressing-bg); }
 .ph-Unknown { color: var(--unknown); background: var(--unknown-bg); }
 .count { font-size: 0.9rem; }
+/* a noop or sandboxed agent: Ready, but nothing was applied */
+.badge.would-change { color: var(--muted); background: transparent; border-style: dashed; margin-left: 0.3em; }
 /* graph */
 #graph svg { width: 100%; height: auto; display: block; }
 #graph .node rect { stroke-width: 2; }
@@ -58,6 +60,7 @@ section h2 { font-size: 1rem; margin: 0 0 0.6rem; }
 #graph .node.ph-Failed rect { fill: var(--failed-bg); stroke: var(--failed); stroke-width: 3; }
 #graph .node.ph-Progressing rect { fill: var(--progressing-bg); stroke: var(--progressing); stroke-dasharray: 2 3; }
 #graph .node.ph-Unknown rect { fill: var(--unknown-bg); stroke: var(--unknown); stroke-dasharray: 1 4; }
+#graph .node.would-change rect { fill: transparent; stroke-dasharray: 10 3 2 3; }
 #graph .edge { stroke: #8a96a3; stroke-width: 1.5; fill: none; }
 #graph .edge-label { font-size: 11px; fill: var(--muted); }
 /* tables */

@@ -1,5 +1,5 @@
 // Words and badges: commit ids, ages, times, and a host state as colour, symbol and word.
-import type { HostPhase } from "./api-types.js";
+import type { HostPhase, HostView } from "./api-types.js";
 import { el } from "./dom.js";
 
 /** A word and a symbol for every state: colour is never the only signal. */
@@ -35,4 +35,19 @@ export function time(iso: string): string {
 export function badge(phase: string, word?: string): HTMLElement {
   const p = phaseOf(phase);
   return el("span", { class: "badge ph-" + p, "data-phase": phase }, [PHASE_ICON[p] + " " + (word || phase)]);
+}
+
+/**
+ * A noop or sandboxed agent applies nothing and reports Ready: "would change N", never
+ * "Converged". null when the host's last converge left nothing to change.
+ */
+export function wouldChangeText(h: HostView): string | null {
+  const n = h.resources.wouldChange;
+  return n > 0 ? n + " would change (noop/sandbox: not applied)" : null;
+}
+
+/** The badge beside the state of a host whose agent only reports what it would change. */
+export function wouldChangeBadge(h: HostView): HTMLElement | null {
+  const text = wouldChangeText(h);
+  return text ? el("span", { class: "badge would-change", "data-would-change": String(h.resources.wouldChange) }, ["\u2248 " + text]) : null;
 }

@@ -3,7 +3,7 @@
 // narrow screen.
 import type { HostView } from "./api-types.js";
 import { byId, el, replace, svg } from "./dom.js";
-import { PHASE_ICON, phaseOf, short } from "./format.js";
+import { PHASE_ICON, phaseOf, short, wouldChangeText } from "./format.js";
 import { state } from "./state.js";
 
 /** Below this width (px) of the graph's box the layers stack top to bottom. */
@@ -71,11 +71,12 @@ export function renderGraph(): void {
     if (!p) continue; // every host is in a layer
     const phase = phaseOf(h.phase);
     const first = h.conditions[0];
-    root.appendChild(svg("g", { class: "node ph-" + phase, transform: "translate(" + p.x + "," + p.y + ")", "data-node": h.host, "data-phase": h.phase }, [
-      svg("title", {}, [h.host + ": " + h.phase + (first && h.phase !== "Ready" ? " \u2014 " + first.reason + ": " + first.message : "")]),
+    const noop = wouldChangeText(h);
+    root.appendChild(svg("g", { class: "node ph-" + phase + (noop ? " would-change" : ""), transform: "translate(" + p.x + "," + p.y + ")", "data-node": h.host, "data-phase": h.phase }, [
+      svg("title", {}, [h.host + ": " + h.phase + (first && h.phase !== "Ready" ? " \u2014 " + first.reason + ": " + first.message : noop ? " \u2014 " + noop : "")]),
       svg("rect", { width: W, height: H, rx: 8 }),
       svg("text", { x: 10, y: 20, class: "name" }, [h.host]),
-      svg("text", { x: 10, y: 39 }, [PHASE_ICON[phase] + " " + h.phase + "  \u00b7  " + short(h.revision).slice(0, 7)]),
+      svg("text", { x: 10, y: 39 }, [PHASE_ICON[phase] + " " + h.phase + (noop ? " \u2248" + h.resources.wouldChange : "") + "  \u00b7  " + short(h.revision).slice(0, 7)]),
       svg("text", { x: 10, y: 57, class: "roles" }, [h.roles.join(", ")]),
     ]));
   }

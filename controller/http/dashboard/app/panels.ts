@@ -2,7 +2,7 @@
 // the hosts table and the failing probes and resources.
 import type { Condition, HostPhase, HostView } from "./api-types.js";
 import { byId, el, replace, type Child } from "./dom.js";
-import { ago, badge, short } from "./format.js";
+import { ago, badge, short, wouldChangeBadge, wouldChangeText } from "./format.js";
 import { commitCell, state } from "./state.js";
 
 export function renderFleet(): void {
@@ -31,7 +31,12 @@ export function renderFleet(): void {
 export function renderCounts(): void {
   const counts: Record<HostPhase, number> = { Ready: 0, Progressing: 0, Blocked: 0, Failed: 0, Unknown: 0 };
   for (const h of state.hosts) counts[h.phase] = (counts[h.phase] || 0) + 1;
-  replace("counts", [el("span", { class: "count", text: state.hosts.length + " hosts:" }), ...(Object.keys(counts) as HostPhase[]).map((p) => badge(p, counts[p] + " " + p))]);
+  const noop = state.hosts.filter((h) => h.resources.wouldChange > 0).length;
+  replace("counts", [
+    el("span", { class: "count", text: state.hosts.length + " hosts:" }),
+    ...(Object.keys(counts) as HostPhase[]).map((p) => badge(p, counts[p] + " " + p)),
+    noop ? el("span", { class: "badge would-change", "data-would-change": String(noop) }, ["\u2248 " + noop + " only report what would change (noop/sandbox)"]) : null,
+  ]);
 }
 
 /** "⚑ pinned by api, 3 min ago": a pin or the fleet-wide rollback holding the host, or null. */
@@ -46,14 +51,17 @@ export function renderHosts(): void {
     const ready: Partial<Condition> = h.conditions[0] ?? {};
     const behind = h.desiredRevision && h.revision !== h.desiredRevision;
     const applied = h.revision || (h.applied && h.applied.revision) || null;
+    // The agent's Converged reason (Noop), not Ready's "Converged", when nothing was applied.
+    const noop = wouldChangeText(h);
+    const why = noop && h.phase === "Ready" ? "Noop: " + (ready.message || noop) : ready.reason ? ready.reason + (ready.message && h.phase !== "Ready" ? ": " + ready.message : "") : "";
     return el("tr", { class: behind ? "behind" : "", "data-host": h.host, "data-phase": h.phase, "data-revision": h.revision || "", "data-desired": h.desiredRevision || "" }, [
       el("td", { "data-label": "host" }, [el("strong", { text: h.host }), h.agentVersion ? el("span", { class: "sub", text: "agent " + h.agentVersion }) : null]),
-      el("td", { "data-label": "state" }, [badge(h.phase)]),
+      el("td", { "data-label": "state" }, [badge(h.phase), wouldChangeBadge(h)]),
       el("td", { "data-label": "roles", text: h.roles.join(", ") }),
       el("td", { "data-label": "desired", class: "rev-desired" }, [...commitCell(h.desiredRevision), heldBadge(h.held)]),
       el("td", { "data-label": "applied", class: "rev-applied" }, commitCell(applied).concat(h.revision ? [] : [el("span", { class: "sub", text: "not at a fleet revision" })])),
       el("td", { "data-label": "why" }, [
-        el("span", { text: ready.reason ? ready.reason + (ready.message && h.phase !== "Ready" ? ": " + ready.message : "") : "" }),
+        el("span", { text: why }),
         el("span", { class: "sub", text: ready.lastTransitionTime ? "since " + ago(ready.lastTransitionTime) : "" }),
       ]),
     ]);

@@ -78,6 +78,7 @@ export const INTEGRATION = [
 export const END_TO_END = [
   "cli/up/sandbox-fleet.test.ts",
   "test/agent-systemd.test.ts",
+  "test/ca-issue.test.ts",
   "test/catalog-security.test.ts",
   "test/certificate-renewal.test.ts",
   "test/cli-daily.test.ts",

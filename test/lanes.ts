@@ -84,6 +84,7 @@ export const END_TO_END = [
   "test/cli-daily.test.ts",
   "test/cli-failures.test.ts",
   "test/cli.test.ts",
+  "test/cloud-init.test.ts",
   "test/converge-retry.test.ts",
   "test/crl-refresh.test.ts",
   "test/dashboard-bundle.test.ts",

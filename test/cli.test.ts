@@ -79,7 +79,7 @@ describe("koji-fleet CLI", () => {
   it.each([
     [["rollout", "bogus"], "unknown subcommand 'bogus'; one of: status, resume, abort"],
     [["rollout", "stauts"], "unknown subcommand 'stauts' (did you mean 'status'?); one of: status, resume, abort"],
-    [["ca", "bogus"], "unknown subcommand 'bogus'; one of: init, export, revoked, revoke, user"],
+    [["ca", "bogus"], "unknown subcommand 'bogus'; one of: init, export, revoked, revoke, user, issue"],
     [["token", "crate", "cs10-koji-01"], "unknown subcommand 'crate' (did you mean 'create'?); one of: create"],
     [["events", "--type", "nosuchtype"], "unknown event type 'nosuchtype'; one of: "],
     [["events", "--type", "revison-accepted"], "unknown event type 'revison-accepted' (did you mean 'revision-accepted'?)"],

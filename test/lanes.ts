@@ -79,11 +79,13 @@ export const INTEGRATION = [
 export const END_TO_END = [
   "cli/up/sandbox-fleet.test.ts",
   "test/agent-systemd.test.ts",
+  "test/ca-issue.test.ts",
   "test/catalog-security.test.ts",
   "test/certificate-renewal.test.ts",
   "test/cli-daily.test.ts",
   "test/cli-failures.test.ts",
   "test/cli.test.ts",
+  "test/cloud-init.test.ts",
   "test/converge-retry.test.ts",
   "test/crl-refresh.test.ts",
   "test/dashboard-bundle.test.ts",

@@ -44,17 +44,25 @@ export const tokenCommand: Command = {
     if (!host || positionals.length !== 2) return console.error(usage), 2;
     const ttl = Number(values.ttl);
     if (!isHostName(host)) return console.error(`koji-fleet token: invalid host name '${host}'`), 2;
-    if (!Number.isInteger(ttl) || ttl < 60 || ttl > 30 * 86_400) return console.error("koji-fleet token: --ttl must be 60 to 2592000 seconds"), 2;
     const config = readControllerConfig(values.config!);
-    const api = apiOptions({ api: values.api ?? (process.env.KOJI_FLEET_API || controllerApi(config)), token: values.token }, config.http.apiTokensFile ?? DEFAULT_TOKEN_FILE);
-    try {
-      await apiCall(api, API.getHostsHost, { params: { host } });
-    } catch (err) {
-      if (!(err instanceof FleetError)) throw err;
-      if (err.code === "KF_ERR_NOT_FOUND") throw new FleetError(err.code, `${host} is not in the fleet (${api.api}): add it to fleet.yaml and push, then create its token once \`koji-fleet hosts\` lists it`);
-      throw new FleetError(err.code, `cannot check that ${host} is in the fleet: ${err.message}`);
-    }
-    console.log(await new TokenStore(tokenFile(config.stateDir)).create(host, ttl));
+    console.log(await createEnrollmentToken(config, host, ttl, { api: values.api, token: values.token }));
     return 0;
   },
 };
+
+/**
+ * A one-time token for HOST, once the running controller confirms HOST is in the fleet: what
+ * `token create` prints and `cloud-init` puts in the user-data.
+ */
+export async function createEnrollmentToken(config: ControllerConfig, host: string, ttl: number, flags: { api?: string; token?: string }): Promise<string> {
+  if (!Number.isInteger(ttl) || ttl < 60 || ttl > 30 * 86_400) throw new FleetError("KF_ERR_USAGE", "--ttl must be 60 to 2592000 seconds");
+  const api = apiOptions({ api: flags.api ?? (process.env.KOJI_FLEET_API || controllerApi(config)), token: flags.token }, config.http.apiTokensFile ?? DEFAULT_TOKEN_FILE);
+  try {
+    await apiCall(api, API.getHostsHost, { params: { host } });
+  } catch (err) {
+    if (!(err instanceof FleetError)) throw err;
+    if (err.code === "KF_ERR_NOT_FOUND") throw new FleetError(err.code, `${host} is not in the fleet (${api.api}): add it to fleet.yaml and push, then create its token once \`koji-fleet hosts\` lists it`);
+    throw new FleetError(err.code, `cannot check that ${host} is in the fleet: ${err.message}`);
+  }
+  return new TokenStore(tokenFile(config.stateDir)).create(host, ttl);
+}

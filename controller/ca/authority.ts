@@ -125,13 +125,24 @@ export class CertificateAuthority {
    * place a key is made centrally: it is for a human, who imports it and keeps the file.
    */
   userBundle(subject: Subject, password: string, days = 365): Buffer {
-    const key = pki.privateKeyFromPem(generateRsaKeyPem(2048)) as forge.pki.rsa.PrivateKey;
+    const { keyPem, issued } = this.issueWithNewKey({ subject, usage: "client", days }, 2048);
+    const key = pki.privateKeyFromPem(keyPem);
+    const p12 = forge.pkcs12.toPkcs12Asn1(key, [pki.certificateFromPem(issued.pem), this.cert], password, { algorithm: "aes256", friendlyName: subject.at(-1)?.[1] ?? "koji user" });
+    return Buffer.from(forge.asn1.toDer(p12).getBytes(), "binary");
+  }
+
+  /**
+   * A new RSA key and its certificate under `policy`: for a person (userBundle) or a service
+   * that gets its key from the administrator (`koji-fleet ca issue`: nats-server, the API).
+   * RSA, so a server certificate may also have keyEncipherment (issue()).
+   */
+  issueWithNewKey(policy: IssuePolicy, keyBits = 3072): { keyPem: string; issued: IssuedCertificate } {
+    const keyPem = generateRsaKeyPem(keyBits);
+    const key = pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
     const csr = pki.createCertificationRequest();
     csr.publicKey = pki.setRsaPublicKey(key.n, key.e);
     csr.sign(key, md.sha256.create());
-    const issued = this.issue(pki.certificationRequestToPem(csr), { subject, usage: "client", days });
-    const p12 = forge.pkcs12.toPkcs12Asn1(key, [pki.certificateFromPem(issued.pem), this.cert], password, { algorithm: "aes256", friendlyName: subject.at(-1)?.[1] ?? "koji user" });
-    return Buffer.from(forge.asn1.toDer(p12).getBytes(), "binary");
+    return { keyPem, issued: this.issue(pki.certificationRequestToPem(csr), policy) };
   }
 
   /** RSASSA-PKCS1-v1_5 with SHA-256 over `der` (a binary string), by Node's native crypto. */

@@ -90,8 +90,8 @@ describe("Koji's content from git on the real hub", () => {
     expect(taginfo).toContain("rpm.macro.dist : '.mx10'");
     expect(taginfo).toContain("repo.auto : True");
     const inheritance = await out("list-tag-inheritance", BUILD_TAG);
-    expect(inheritance).toMatch(/^mxos-10-build \(\d+\)$/m);
-    expect(inheritance).toMatch(/ mxos-10 \(\d+\)$/m);
+    // One parent, no flag set ("...." : no maxdepth, intransitive, noconfig or pkg_filter).
+    expect(inheritance).toMatch(/^\s*mxos-10-build \(\d+\)\n\.{4}\s+└─mxos-10 \(\d+\)\n$/);
     const repos = (await out("list-external-repos", "--tag", BUILD_TAG, "--quiet")).trim().split("\n").map((l) => l.trim().split(/\s+/));
     expect(repos.map((r) => r.slice(0, 3))).toEqual([["10", "cs10-baseos", "bare"], ["20", "cs10-appstream", "bare"], ["30", "cs10-crb", "bare"]]);
     expect(repos[0]![3]).toBe(`${laneMirror(farm.host(MIRROR_HOST).address)}BaseOS/$arch/os/`);

@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "pin", summary: "keep a host at a git revision's catalog (--remove: follow head again)", load: async () => (await import("./commands/pin.js")).pinCommand },
   { name: "pins", summary: "list pinned hosts and the fleet-wide rollback, with who set them and when (API)", load: async () => (await import("./commands/pins.js")).pinsCommand },
   { name: "rollback", summary: "roll the whole fleet back to a git revision until a newer commit lands (--cancel: end it)", load: async () => (await import("./commands/rollback.js")).rollbackCommand },
+  { name: "secret", summary: "bring an existing secret's value in (the DB password, kojiweb's Secret) and republish its hosts; list secrets, never values (API)", load: async () => (await import("./commands/secret.js")).secretCommand },
   { name: "ca", summary: "create the fleet CA, print it, issue server/client certificates, revoke a host, make a user's browser bundle", load: async () => (await import("./commands/ca.js")).caCommand },
   { name: "token", summary: "create a one-time enrollment token for a host", load: async () => (await import("./commands/token.js")).tokenCommand },
   { name: "cloud-init", summary: "print cloud-init user-data that installs a host's agent and enrolls it (a fresh token)", load: async () => (await import("./commands/cloud-init.js")).cloudInitCommand },

@@ -15,6 +15,7 @@ import { GitSource } from "./git/source.js";
 import { Reconciler } from "./fleet/reconciler.js";
 import { Publisher } from "./fleet/publisher.js";
 import { Pins, pinControl } from "./fleet/pins.js";
+import { secretControl } from "./fleet/secrets.js";
 import { planRevision } from "./fleet/live-plan.js";
 import { fleetMetrics } from "./fleet/metrics.js";
 import { ForgeryReports } from "./fleet/event-origin.js";
@@ -180,7 +181,8 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
   const ca = config.ca ? await CertificateAuthority.load(config.ca.dir) : null;
   const revocations = ca ? await RevocationList.open(ca, new CaRegistry(ca.dir), clock, log) : null;
   const hostKeys = new HostKeys(join(config.stateDir, "hosts"));
-  const publisher = new Publisher({ bus, state: fleet, signer, vault: await SecretVault.open(config.stateDir), hostKeys, log, clock });
+  const vault = await SecretVault.open(config.stateDir);
+  const publisher = new Publisher({ bus, state: fleet, signer, vault, hostKeys, log, clock });
   const rollouts = new RolloutDriver({ state: fleet, publisher, emit, clock, log });
 
   for (const [host, c] of await bus.readDesired()) fleet.desired.set(host, c);
@@ -266,6 +268,11 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
       pins, compileAt: (rev) => reconciler.compileAt(rev), recompile: () => reconciler.recompile(),
       head: () => fleet.lastGood?.sha ?? null, inFleet: (host) => fleet.intended.has(host) || fleet.desired.has(host), now: () => iso(clock()),
       emit: (type, severity, message, extra) => emit(controllerEvent(clock, type, severity, message, extra)),
+    }),
+    // The publisher seals from this same vault, so a value set here is in the next put.
+    secrets: secretControl({
+      vault, catalogs: () => fleet.desired.values(), republish: (host) => publisher.republish(host), log,
+      emit: (message, data) => emit(controllerEvent(clock, "secret-set", "info", message, { data })),
     }),
     ...d.httpAuth,
   });

@@ -184,6 +184,8 @@ export const EVENT_TYPES = [
   "host-unpinned",
   "rollback-started",
   "rollback-ended",
+  // An operator set a secret's value (`secret set`); the event names the secret and the hosts republished, never the value.
+  "secret-set",
   // Koji's content (koji.content) through the hub's API: a call made; a hand change found at a converged revision; a call or read failed.
   "koji-changed",
   "koji-drift",

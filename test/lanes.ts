@@ -100,6 +100,7 @@ export const END_TO_END = [
   "test/retire.test.ts",
   "test/rollout.test.ts",
   "test/scenarios/",
+  "test/secret-set.test.ts",
   "test/secrets.test.ts",
   "test/systemd-container.test.ts",
 ];

@@ -92,6 +92,11 @@ export function verifiedCommonNames(socket: object): readonly string[] | undefin
   return cn === undefined ? [] : [cn].flat();
 }
 
+/** Who changes something, for the record: an API token names nobody, a client certificate its CN. */
+export function author(req: FastifyRequest): string {
+  return verifiedCommonNames(req.socket)?.[0] || "api";
+}
+
 export function callerOf(req: FastifyRequest): Caller {
   const auth = req.headers.authorization;
   const m = auth === undefined ? null : /^Bearer +(\S+) *$/i.exec(auth);

@@ -21,6 +21,8 @@ import { healthRoutes } from "./routes/health.js";
 import { syncRoutes } from "./routes/sync.js";
 import { planRoutes, type LivePlanService } from "./routes/plan.js";
 import { pinRoutes } from "./routes/pins.js";
+import { secretRoutes } from "./routes/secrets.js";
+import type { SecretControl } from "../fleet/secrets.js";
 import type { PinControl } from "../fleet/pins.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventStreamRoutes } from "./routes/events-stream.js";
@@ -69,6 +71,8 @@ export interface AppDeps {
   livePlan?: LivePlanService | null;
   /** Pins and the fleet-wide rollback; null: not available. */
   pins?: PinControl | null;
+  /** Secrets an operator sets; null: not available. */
+  secrets?: SecretControl | null;
 }
 
 function createServer(deps: AppDeps): FastifyInstance {
@@ -139,6 +143,7 @@ export async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promi
     await api.register(revisionRoutes, { deps });
     await api.register(planRoutes, { deps });
     await api.register(pinRoutes, { deps });
+    await api.register(secretRoutes, { deps });
     await api.register(openApiRoutes);
   });
 }

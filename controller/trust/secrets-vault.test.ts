@@ -23,3 +23,23 @@ describe("secret vault", () => {
     expect(statSync(join(dir, "secrets.key")).mode & 0o777).toBe(0o600);
   });
 });
+
+describe("secret vault: values an operator sets", () => {
+  it("set replaces a generated value, survives a new instance, and list names it without the value", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kf-vault-"));
+    const vault = await SecretVault.open(dir);
+    const generated = await vault.ensure("koji-db-password");
+    await vault.ensure("kojiweb-session-secret");
+    const set = await vault.set("koji-db-password", "the old farm's password");
+    expect(set).toMatchObject({ name: "koji-db-password", origin: "operator" });
+    expect(await vault.ensure("koji-db-password")).toBe("the old farm's password");
+    const reopened = await SecretVault.open(dir);
+    expect(await reopened.ensure("koji-db-password")).toBe("the old farm's password");
+    const listed = await reopened.list();
+    expect(listed.map((s) => [s.name, s.origin])).toEqual([["koji-db-password", "operator"], ["kojiweb-session-secret", "generated"]]);
+    expect(JSON.stringify(listed)).not.toContain("old farm");
+    expect(readFileSync(join(dir, "secrets.json"), "utf8")).not.toContain("old farm");
+    expect(readFileSync(join(dir, "secrets.json"), "utf8")).not.toContain(generated);
+    expect(statSync(join(dir, "secrets.json")).mode & 0o777).toBe(0o600);
+  });
+});

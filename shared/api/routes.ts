@@ -10,6 +10,7 @@ import { EventListSchema, EventQuerySchema, EventSchema, FleetSchema, KojiSchema
 import { ConditionSchema, HostDetailSchema, HostListSchema, HostsSnapshotSchema, HostViewSchema, ProbeResultSchema, ResourceResultSchema } from "./hosts.js";
 import { HostParamsSchema, PinsSchema, PlanSchema, RevisionRequestSchema, RolloutActionSchema, RolloutSchema } from "./rollouts.js";
 import { AcceptedSchema, HealthSchema, LeaderSchema, OpenApiSchema, ReadySchema, StandbyHealthSchema, WebhookAnswerSchema } from "./service.js";
+import { SecretListSchema, SecretParamsSchema, SecretSchema, SecretSetSchema, SecretValueRequestSchema } from "./secrets.js";
 import { Named } from "./schema-kit.js";
 
 export type Method = "GET" | "POST" | "DELETE";
@@ -134,6 +135,15 @@ export const API = named({
     summary: "End the fleet-wide rollback: every host not pinned follows the revision in force again (admin)", tags: ["rollouts"],
     response: { 202: Named(PinsSchema), ...errorResponses(PIN_ERRORS) },
   }),
+  getSecrets: route("GET", "/api/v1/secrets", {
+    summary: "The secrets the fleet uses: names, origin (generated or set), since when and the hosts using each, never values", tags: ["secrets"],
+    response: { 200: Named(SecretListSchema), ...errorResponses([...READ_ERRORS, "KF_ERR_NOT_READY"]) },
+  }),
+  postSecretsName: route("POST", "/api/v1/secrets/:name", {
+    summary: "Store an operator's value for a secret the fleet uses and republish the hosts that use it (admin)", tags: ["secrets"],
+    params: SecretParamsSchema, body: SecretValueRequestSchema,
+    response: { 202: Named(SecretSetSchema), ...errorResponses([...WRITE_ERRORS, "KF_ERR_NOT_FOUND", "KF_ERR_USAGE", "KF_ERR_NOT_READY"]) },
+  }),
   getOpenapiJson: route("GET", "/api/v1/openapi.json", {
     summary: "This document", tags: ["service"],
     response: { 200: Named(OpenApiSchema), ...errorResponses(READ_ERRORS) },
@@ -152,7 +162,7 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [
   ErrorSchema, HealthSchema, ReadySchema, AcceptedSchema, WebhookAnswerSchema, OpenApiSchema,
   RevisionSchema, FleetSchema, RevisionsSchema, KojiSchema, EventSchema, EventListSchema,
   ConditionSchema, ResourceResultSchema, ProbeResultSchema, HostViewSchema, HostListSchema, HostDetailSchema, HostsSnapshotSchema,
-  RolloutSchema, RolloutActionSchema, PinsSchema, PlanSchema,
+  RolloutSchema, RolloutActionSchema, PinsSchema, PlanSchema, SecretSchema, SecretListSchema, SecretSetSchema,
 ];
 
 type Contract = { schema: { response: Record<number, unknown> } };

@@ -1,17 +1,12 @@
 // Pins and the fleet-wide rollback (admin only, like every write):
 //   GET /pins · POST /hosts/:host/pin {revision} · DELETE /hosts/:host/pin · POST /rollback {revision} · DELETE /rollback
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { API } from "../../../shared/api/routes.js";
 import type { AppDeps } from "../app.js";
 import { sendError } from "../errors.js";
 import type { PinResult } from "../../fleet/pins.js";
-import { verifiedCommonNames } from "../api-auth.js";
-
-/** Who pins or rolls back, for the record: an API token names nobody, a client certificate its CN. */
-function author(req: FastifyRequest): string {
-  return verifiedCommonNames(req.socket)?.[0] || "api";
-}
+import { author } from "../api-auth.js";
 
 function answer(reply: FastifyReply, r: PinResult) {
   if (!r.ok) return sendError(reply, r.code, r.message);

@@ -73,6 +73,7 @@ export function fixture(): Fixture {
   state.addEvent({ protocol: "kf.v1.event", id: "ev-000002", at: T(40), source: "controller", type: "rollout-halted", severity: "error", message: "halted" });
   state.recordRevision({ revision: state.lastGood, at: T(500), state: "accepted", errors: [], changedHosts: ["cs10-koji-00"] });
   state.recordRevision({ revision: { ...state.lastGood, sha: "bad".padEnd(40, "0") }, at: T(400), state: "rejected", errors: ["fleet.yaml:3:5: boom"], changedHosts: [] });
+  const dbSecret = { name: "koji-db-password", origin: "operator" as const, since: T(80), hosts: ["cs10-koji-00", "cs10-koji-01"] };
   const pins: PinsState = { hosts: { "cs10-koji-01": { revision: SHA, since: T(60), by: "api" } }, rollback: { revision: SHA, atHead: SHA, since: T(70), by: "admin" } };
   const rolloutActions = { ok: true };
   const current = rollout();
@@ -117,6 +118,13 @@ export function fixture(): Fixture {
       unpin: async (host) => (host === "cs10-koji-07" ? { ok: false, code: "KF_ERR_NOT_FOUND", message: `host ${host} is not pinned` } : { ok: true, state: { ...pins, rollback: null } }),
       rollback: async (rev) => (rev === "conflict" ? { ok: false, code: "KF_ERR_CONFLICT", message: "no revision has been accepted yet" } : rev === "gitfail" ? { ok: false, code: "KF_ERR_GIT", message: "fetch failed" } : { ok: true, state: pins }),
       cancelRollback: async () => (pins.rollback ? { ok: true, state: { ...pins, rollback: null } } : { ok: false, code: "KF_ERR_NOT_FOUND", message: "no fleet-wide rollback is in force" }),
+    },
+    secrets: {
+      list: async () => ({ secrets: [dbSecret, { name: "kojiweb-session-secret", origin: "none", since: null, hosts: ["cs10-koji-02"] }] }),
+      set: async (name, value) =>
+        name !== "koji-db-password" ? { ok: false, code: "KF_ERR_NOT_FOUND", message: `no host's catalog uses a secret '${name}'` }
+        : value === "" ? { ok: false, code: "KF_ERR_USAGE", message: `${name}: the value is empty` }
+        : { ok: true, answer: { secret: dbSecret, republished: dbSecret.hosts } },
     },
   };
   return { deps, state, rolloutActions };
@@ -195,5 +203,11 @@ export const PROBES: readonly Probe[] = [
   { method: "POST", url: "/api/v1/rollback", headers: write, body: { revision: "gitfail" }, status: 502, code: "KF_ERR_GIT" },
   { method: "DELETE", url: "/api/v1/rollback", headers: write, status: 202 },
   { method: "DELETE", url: "/api/v1/rollback", headers: write, status: 404, code: "KF_ERR_NOT_FOUND", setup: (f) => { const s = f.deps.pins!.state(); const r = s.rollback; s.rollback = null; return () => { s.rollback = r; }; } },
+  { method: "GET", url: "/api/v1/secrets", status: 200 },
+  { method: "GET", url: "/api/v1/secrets", status: 503, code: "KF_ERR_NOT_READY", setup: (f) => { const s = f.deps.secrets; f.deps.secrets = null; return () => { f.deps.secrets = s; }; } },
+  { method: "POST", url: "/api/v1/secrets/koji-db-password", headers: write, body: { value: "an operator's value" }, status: 202 },
+  { method: "POST", url: "/api/v1/secrets/koji-db-pasword", headers: write, body: { value: "an operator's value" }, status: 404, code: "KF_ERR_NOT_FOUND" },
+  { method: "POST", url: "/api/v1/secrets/koji-db-password", headers: write, body: { value: "" }, status: 400, code: "KF_ERR_USAGE" },
+  { method: "POST", url: "/api/v1/secrets/koji-db-password", headers: write, body: { value: "x" }, status: 503, code: "KF_ERR_NOT_READY", setup: (f) => { const s = f.deps.secrets; f.deps.secrets = null; return () => { f.deps.secrets = s; }; } },
   { method: "GET", url: "/api/v1/openapi.json", status: 200 },
 ];

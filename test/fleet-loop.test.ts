@@ -52,7 +52,7 @@ describe("the fleet loop", () => {
 
   const badCommits: [string, string, RegExp][] = [
     ["schema error", example.replace("maxjobs: 10", "maxjobs: ten"), /^fleet\.yaml:\d+:\d+: .*maxjobs.*integer/],
-    ["unknown role", example.replace("roles: [nfs]", "roles: [nfs, mailserver]"), /^fleet\.yaml:\d+:\d+: .*roles/],
+    ["unknown role", example.replace("roles: [nfs]", "roles: [nfs, mailserver]"), /^fleet\.yaml:\d+:\d+: hosts\[\d+\] cs10-koji-\d+: unknown role 'mailserver'/],
     ["duplicate host", example.replace("  - name: cs10-koji-04", "  - name: cs10-koji-03"), /^fleet\.yaml:\d+:\d+: .*duplicate host.*cs10-koji-03/i],
     ["topdir /etc", example.replace("topdir: /mnt/koji", "topdir: /etc"), /^fleet\.yaml:12:11: \/koji\/topdir: \/etc is the system directory \/etc;/],
   ];

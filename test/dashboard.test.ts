@@ -167,8 +167,8 @@ describe("dashboard in headless Chromium", () => {
     expect(yaml).toContain("maxjobs: 10");
     const second = await fleet.push("dashboard test: builders take 7 jobs", { "fleet.yaml": yaml.replace("maxjobs: 10", "maxjobs: 7") });
     await page.waitForSelector(rowSelector("cs10-koji-03", second), { timeout: 30_000 });
-    const row = page.locator('#host-rows tr[data-host="cs10-koji-03"]');
-    expect(await row.textContent()).toContain("dashboard test: builders take 7 jobs");
+    // The commit's message comes with the refetch of /api/v1/fleet that follows the hosts snapshot.
+    await page.locator('#host-rows tr[data-host="cs10-koji-03"]').filter({ hasText: "dashboard test: builders take 7 jobs" }).waitFor({ timeout: 5_000 });
     expect(await page.locator('#graph [data-node="cs10-koji-03"]').getAttribute("data-phase")).toBe("Ready");
     await page.waitForSelector('#event-list li[data-event="revision-accepted"]', { timeout: 10_000 });
     expect(await page.evaluate(() => (globalThis as unknown as Marked).__kfNoReload)).toBe(42);
@@ -188,6 +188,11 @@ describe("dashboard in headless Chromium", () => {
     await page.waitForSelector(`#host-rows tr[data-host="cs10-koji-03"][data-desired="${first}"][data-revision="${first}"] .held[data-held="pinned"]`, { timeout: 30_000 });
     expect(await page.locator('#host-rows tr[data-host="cs10-koji-03"] .held').textContent()).toMatch(/^\S+ pinned by api, \d+ s ago$/);
     expect(await page.locator(`#host-rows tr[data-host="cs10-koji-00"][data-desired="${second}"] .held`).count()).toBe(0);
+    // The pin's rollout names the revision published for the host (the pin's, not head's); the graph's node has the badge too.
+    await page.waitForSelector(`#rollout-body tr[data-target="cs10-koji-03"][data-revision="${first}"] .held[data-held="pinned"]`, { timeout: 10_000 });
+    expect(await page.locator('#rollout-body tr[data-target="cs10-koji-03"] code').textContent()).toBe(first.slice(0, 12));
+    expect(await page.locator('#graph [data-node="cs10-koji-03"] .held[data-held="pinned"] text').textContent()).toBe("\u2691 pinned by api");
+    expect(await page.locator("#graph .held").count()).toBe(1);
     await page.waitForSelector('#event-list li[data-event="host-pinned"]', { timeout: 10_000 });
 
     await mkdir(ARTIFACTS, { recursive: true });

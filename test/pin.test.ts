@@ -93,6 +93,14 @@ describe("pin and rollback", () => {
     expect(one.stdout).toMatch(new RegExp(`^revision: +desired ${p1}, applied ${p1}$`, "m"));
     expect(one.stdout).toMatch(new RegExp(`^held: +pinned to ${p1} by api since ${since}$`, "m"));
     expect(one.stdout).toMatch(new RegExp(`^desired: +catalog generation \\d+ \\(compiled from ${p1}\\)`, "m"));
+    // The pin's rollout names the revision published for the host (the pin's), not head's.
+    const rollout = await run(["rollout", "status", ...api]);
+    expect(rollout.code, rollout.stderr).toBe(0);
+    expect(rollout.stdout).toMatch(new RegExp(`^revision: +${p2}$`, "m"));
+    expect(rollout.stdout).toMatch(/^HOST +REVISION +HELD +STATE +SINCE +DETAIL$/m);
+    expect(rollout.stdout).toMatch(new RegExp(`^${BUILDER} +${p1} +pinned to ${p1} by api since ${since} +published +\\S+ +builder batch$`, "m"));
+    const rolloutJson = JSON.parse((await run(["rollout", "status", "--json", ...api])).stdout) as { targets: unknown[] };
+    expect(rolloutJson.targets).toEqual([expect.objectContaining({ host: BUILDER, revision: r1, held: { kind: "pinned", revision: r1, by: "api", since } })]);
     const pins = await run(["pins", ...api]);
     expect(pins.code).toBe(0);
     expect(pins.stdout).toMatch(new RegExp(`^${BUILDER} +${p1} +api +${since}$`, "m"));
@@ -147,6 +155,10 @@ describe("pin and rollback", () => {
     await atRevision("cs10-koji-00", r1, gens.get("cs10-koji-00")!);
     expect(await kojid()).toBe(content.get(r1)!.get(BUILDER));
     expect(await read("cs10-koji-00", "etc/kojiweb/web.conf")).toMatch(/MxOS Koji/);
+    // The rollback's rollout names the rollback's revision for every host it published, not head's.
+    const rollout = await run(["rollout", "status", "--api", fleet.apiUrl]);
+    expect(rollout.stdout).toMatch(new RegExp(`^revision: +${head.slice(0, 12)}$`, "m"));
+    for (const h of [BUILDER, "cs10-koji-00"]) expect(rollout.stdout).toMatch(new RegExp(`^${h} +${r1.slice(0, 12)} +rolled back to ${r1.slice(0, 12)} by api since \\S+ +published `, "m"));
     // A poll of the same head changes nothing.
     await fleet.hook();
     await new Promise((r) => setTimeout(r, 500));

@@ -1,12 +1,14 @@
 import type { RolloutView } from "../../shared/api/rollouts.js";
 import { API } from "../../shared/api/routes.js";
 import { oneOf, wantsHelp, type Command } from "../command.js";
+import { heldText } from "../held.js";
 import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
 
 const usage = `usage: koji-fleet rollout status|resume|abort [--api URL] [--token FILE] [--json]
 
   status   the current rollout: revision, phase, why it halted, and each host's state
-           (published, waiting and for whom, or not yet)
+           (published, waiting and for whom, or not yet) and the revision its catalog was
+           compiled from (a pinned or rolled-back host's is its pin's or the rollback's)
   resume   continue a Halted rollout past the host that failed (needs an admin token
            unless the controller allows unauthenticated writes from loopback)
   abort    stop the current rollout; hosts not published yet keep their current catalog
@@ -28,12 +30,13 @@ function describe(r: RolloutView): string {
   if (r.halt) out.push(`halted:    ${colour.red(r.halt.message)} (since ${r.halt.since})`, "           fix the host, then `koji-fleet rollout resume`, or `koji-fleet rollout abort`");
   if (r.excused.length > 0) out.push(`excused:   ${r.excused.join(", ")}`);
   out.push("");
-  out.push(table(["HOST", "STATE", "SINCE", "DETAIL"], r.targets.map((t) => {
+  out.push(table(["HOST", "REVISION", "HELD", "STATE", "SINCE", "DETAIL"], r.targets.map((t) => {
     const published = r.published[t.host];
     const waiting = r.waiting[t.host];
-    if (published) return [t.host, "published", published, t.batched ? "builder batch" : ""];
-    if (waiting) return [t.host, colour.yellow("waiting"), waiting.since, waiting.message];
-    return [t.host, colour.dim("pending"), "-", ""];
+    const head = [t.host, short(t.revision), t.held ? colour.yellow(heldText(t.held)) : "-"];
+    if (published) return [...head, "published", published, t.batched ? "builder batch" : ""];
+    if (waiting) return [...head, colour.yellow("waiting"), waiting.since, waiting.message];
+    return [...head, colour.dim("pending"), "-", ""];
   })));
   return out.join("\n");
 }

@@ -88,7 +88,8 @@ export class RolloutDriver {
     this.current = {
       revision,
       startedAt: iso(this.d.clock()),
-      targets: catalogs.map((c) => ({ host: c.host, digest: c.digest, batched: c.roles.includes("builder") })),
+      // A pinned host's catalog names its pin's revision: the rollout says that one, not head's.
+      targets: catalogs.map((c) => ({ host: c.host, digest: c.digest, batched: c.roles.includes("builder"), revision: c.revision, held: c.revision === revision ? null : (this.d.state.held.get(c.host) ?? null) })),
       published: {},
       phase: catalogs.length > 0 ? "Progressing" : "Complete",
       halt: null,

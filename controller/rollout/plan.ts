@@ -1,6 +1,7 @@
 // Pure: one step of a rollout. Given what was published and how hosts are doing, which hosts
 // get their new catalog now, which wait (and for whom), and whether the rollout halts.
 import type { HostPhase, RolloutPhase } from "../../shared/api/phases.js";
+import type { HostView } from "../../shared/api/hosts.js";
 
 export interface RolloutTarget {
   host: string;
@@ -8,6 +9,10 @@ export interface RolloutTarget {
   digest: string;
   /** Builders roll in batches of maxUnavailable; other roles go as soon as they may. */
   batched: boolean;
+  /** The revision the host's new catalog was compiled from: the rollout's, or its pin's or rollback's. */
+  revision: string;
+  /** The pin or fleet-wide rollback behind `revision` when it is not the rollout's; null: head. */
+  held: HostView["held"];
 }
 
 export interface Rollout {

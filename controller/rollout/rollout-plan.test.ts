@@ -12,9 +12,10 @@ const SEED = [
 const deps = hostDependencies(SEED);
 const T0 = "2026-11-26T12:00:00.000Z";
 const ready = (digest = "old"): HostHealth => ({ phase: "Ready", appliedDigest: digest, observedDigest: digest, reason: "Converged", message: "ok", since: T0 });
+const target = (host: string, digest: string, batched: boolean) => ({ host, digest, batched, revision: "r2", held: null });
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({
   revision: "r2", startedAt: T0, phase: "Progressing", halt: null, maxUnavailable: 1, published: {}, excused: [],
-  targets: SEED.map((h) => ({ host: h.host, digest: `new-${h.host}`, batched: h.roles.includes("builder") })),
+  targets: SEED.map((h) => target(h.host, `new-${h.host}`, h.roles.includes("builder"))),
   ...over,
 });
 const allReady = () => new Map(SEED.map((h) => [h.host, ready()]));
@@ -55,12 +56,12 @@ describe("rollout steps", () => {
   });
 
   it("a dependency whose catalog did not change only has to be Ready", () => {
-    const r = rollout({ targets: [{ host: "cs10-koji-03", digest: "new", batched: true }] });
+    const r = rollout({ targets: [target("cs10-koji-03", "new", true)] });
     expect(stepRollout(r, allReady(), deps).publish).toEqual(["cs10-koji-03"]);
   });
 
   it("builders roll one batch at a time (maxUnavailable 1)", () => {
-    const builders = ["b1", "b2", "b3"].map((host) => ({ host, digest: `new-${host}`, batched: true }));
+    const builders = ["b1", "b2", "b3"].map((host) => target(host, `new-${host}`, true));
     const noDeps = new Map<string, { host: string; role: string }[]>();
     const health = new Map(builders.map((b) => [b.host, ready()]));
     const first = stepRollout(rollout({ targets: builders }), health, noDeps);
@@ -72,7 +73,7 @@ describe("rollout steps", () => {
   });
 
   it("a published builder that fails halts the rollout: nothing more is published, with host and reason", () => {
-    const builders = ["b1", "b2"].map((host) => ({ host, digest: `new-${host}`, batched: true }));
+    const builders = ["b1", "b2"].map((host) => target(host, `new-${host}`, true));
     const health = new Map([["b1", { phase: "Failed", appliedDigest: "old", observedDigest: "old", reason: "ProbeFailing", message: "probe kojid failing", since: T0 } as HostHealth], ["b2", ready()]]);
     const step = stepRollout(rollout({ targets: builders, published: { b1: T0 }, maxUnavailable: 2 }), health, new Map());
     expect(step.halt).toEqual({ host: "b1", message: "b1 failed after its new catalog: ProbeFailing: probe kojid failing" });
@@ -95,7 +96,7 @@ describe("rollout steps", () => {
     const later = "2026-11-26T12:00:05.000Z";
     const published = { "cs10-koji-03": later };
     const failing = (observedDigest: string): HostHealth => ({ phase: "Failed", appliedDigest: "old", observedDigest, reason: "ResourceFailed", message: "file:/etc/kojid/kojid.conf: is a directory", since: T0 });
-    const step = (observed: string) => stepRollout(rollout({ published, targets: [{ host: "cs10-koji-03", digest: "new-03", batched: true }] }), new Map([["cs10-koji-03", failing(observed)]]), deps);
+    const step = (observed: string) => stepRollout(rollout({ published, targets: [target("cs10-koji-03", "new-03", true)] }), new Map([["cs10-koji-03", failing(observed)]]), deps);
     expect(step("old").halt).toBeNull();
     expect(step("new-03").halt).toEqual({ host: "cs10-koji-03", message: "cs10-koji-03 failed after its new catalog: ResourceFailed: file:/etc/kojid/kojid.conf: is a directory" });
   });

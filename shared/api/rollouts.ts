@@ -1,7 +1,7 @@
 // Changing what hosts run: the current rollout, live plans, pins and the fleet-wide rollback.
 import { Type, type Static } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "../names.js";
-import { ResourceResultSchema } from "./hosts.js";
+import { HostViewSchema, ResourceResultSchema } from "./hosts.js";
 import { RolloutPhaseSchema } from "./phases.js";
 import { Nullable, Named, StringEnum } from "./schema-kit.js";
 
@@ -11,7 +11,13 @@ export const RolloutSchema = Type.Object(
   {
     revision: Type.String(),
     startedAt: Type.String(),
-    targets: Type.Array(Type.Object({ host: Type.String(), digest: Type.String(), batched: Type.Boolean() })),
+    targets: Type.Array(Type.Object({
+      host: Type.String(),
+      digest: Type.String(),
+      batched: Type.Boolean(),
+      revision: Type.String({ description: "the revision this host's new catalog was compiled from: the rollout's, or its pin's or the fleet-wide rollback's" }),
+      held: HostViewSchema.properties.held,
+    })),
     published: Type.Record(Type.String(), Type.String(), { description: "host → when its new catalog was published" }),
     phase: RolloutPhaseSchema,
     halt: Nullable(Type.Object({ host: Type.String(), message: Type.String(), since: Type.String() })),

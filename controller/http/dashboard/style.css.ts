@@ -61,6 +61,8 @@ section h2 { font-size: 1rem; margin: 0 0 0.6rem; }
 #graph .node.ph-Progressing rect { fill: var(--progressing-bg); stroke: var(--progressing); stroke-dasharray: 2 3; }
 #graph .node.ph-Unknown rect { fill: var(--unknown-bg); stroke: var(--unknown); stroke-dasharray: 1 4; }
 #graph .node.would-change rect { fill: transparent; stroke-dasharray: 10 3 2 3; }
+#graph .node .held rect { fill: var(--progressing-bg); stroke: var(--progressing); stroke-width: 1; stroke-dasharray: 3 2; }
+#graph .node .held text { font-size: 11px; font-weight: 600; fill: var(--progressing); }
 #graph .edge { stroke: #8a96a3; stroke-width: 1.5; fill: none; }
 #graph .edge-label { font-size: 11px; fill: var(--muted); }
 /* tables */

@@ -12,6 +12,7 @@ import type { PinsState } from "../../fleet/pins.js";
 export const NOW = new Date("2026-12-06T12:00:00.000Z");
 const T = (s: number): string => new Date(NOW.getTime() - s * 1000).toISOString();
 const SHA = "0123456789abcdef0123456789abcdef01234567";
+const OLD_SHA = "76543210fedcba9876543210fedcba9876543210";
 const digest = (n: number): string => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 export const TOKEN = "kf-token-fixture-0123456789";
 
@@ -42,7 +43,10 @@ function status(host: string, d: number, failing: boolean): HostStatus {
 
 const rollout = (): Rollout => ({
   revision: SHA, startedAt: T(200),
-  targets: [{ host: "cs10-koji-00", digest: digest(0), batched: false }, { host: "cs10-koji-03", digest: digest(3), batched: true }],
+  targets: [
+    { host: "cs10-koji-00", digest: digest(0), batched: false, revision: SHA, held: null },
+    { host: "cs10-koji-03", digest: digest(3), batched: true, revision: OLD_SHA, held: { kind: "pinned", revision: OLD_SHA, by: "ann", since: T(300) } },
+  ],
   published: { "cs10-koji-00": T(190) }, phase: "Halted", halt: { host: "cs10-koji-00", message: "cs10-koji-00 failed after its new catalog", since: T(100) },
   maxUnavailable: 1, excused: ["cs10-koji-04"],
 });

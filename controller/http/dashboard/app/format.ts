@@ -51,3 +51,14 @@ export function wouldChangeBadge(h: HostView): HTMLElement | null {
   const text = wouldChangeText(h);
   return text ? el("span", { class: "badge would-change", "data-would-change": String(h.resources.wouldChange) }, ["\u2248 " + text]) : null;
 }
+
+/** "⚑ pinned" or "↩ rolled back": the symbol and word of a pin or the fleet-wide rollback. */
+export function heldWord(held: NonNullable<HostView["held"]>): string {
+  return held.kind === "pinned" ? "\u2691 pinned" : "\u21a9 rolled back";
+}
+
+/** "⚑ pinned by api, 3 min ago": a pin or the fleet-wide rollback holding the host, or null. */
+export function heldBadge(held: HostView["held"]): HTMLElement | null {
+  if (!held) return null;
+  return el("span", { class: "held", "data-held": held.kind, title: "to " + short(held.revision) + " since " + held.since, text: heldWord(held) + " by " + held.by + ", " + ago(held.since) });
+}

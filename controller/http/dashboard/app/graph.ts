@@ -3,11 +3,13 @@
 // narrow screen.
 import type { HostView } from "./api-types.js";
 import { byId, el, replace, svg } from "./dom.js";
-import { PHASE_ICON, phaseOf, short, wouldChangeText } from "./format.js";
+import { heldWord, PHASE_ICON, phaseOf, short, wouldChangeText } from "./format.js";
 import { state } from "./state.js";
 
 /** Below this width (px) of the graph's box the layers stack top to bottom. */
 export const NARROW = 560;
+/** Height of the pinned / rolled-back badge under a node. */
+const HELD_H = 18;
 
 /** Hosts by layer: layer 0 waits for no one, layer n for someone in layer n-1. */
 function layers(): HostView[][] {
@@ -50,7 +52,8 @@ export function renderGraph(): void {
     });
   });
   const width = vertical ? maxRows * (W + GY) - GY : L.length * (W + GX) - GX;
-  const height = vertical ? L.length * (H + GX) - GX : maxRows * (H + GY) - GY;
+  // A held node's badge hangs below it: room for it under the last row.
+  const height = (vertical ? L.length * (H + GX) - GX : maxRows * (H + GY) - GY) + (state.hosts.some((h) => h.held) ? HELD_H - 2 : 0);
   const root = svg("svg", { viewBox: "-8 -8 " + (width + 16) + " " + (height + 16), role: "img", "aria-label": "hosts and the hosts they wait for", class: vertical ? "vertical" : "horizontal" });
   root.appendChild(svg("defs", {}, [svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "8", markerHeight: "8", orient: "auto-start-reverse" }, [svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "#8a96a3" })])]));
   for (const e of state.edges) {
@@ -78,6 +81,12 @@ export function renderGraph(): void {
       svg("text", { x: 10, y: 20, class: "name" }, [h.host]),
       svg("text", { x: 10, y: 39 }, [PHASE_ICON[phase] + " " + h.phase + (noop ? " \u2248" + h.resources.wouldChange : "") + "  \u00b7  " + short(h.revision).slice(0, 7)]),
       svg("text", { x: 10, y: 57, class: "roles" }, [h.roles.join(", ")]),
+      // As in the hosts table: a pin or the rollback keeps this host away from the revision in force.
+      ...(h.held ? [svg("g", { class: "held", "data-held": h.held.kind }, [
+        svg("title", {}, [heldWord(h.held) + " to " + short(h.held.revision) + " by " + h.held.by + " since " + h.held.since]),
+        svg("rect", { x: 6, y: H - 2, width: W - 12, height: HELD_H, rx: HELD_H / 2 }),
+        svg("text", { x: 14, y: H - 2 + HELD_H - 5 }, [heldWord(h.held) + " by " + h.held.by]),
+      ])] : []),
     ]));
   }
   replace("graph-svg", [root]);

@@ -2,7 +2,7 @@
 // the hosts table and the failing probes and resources.
 import type { Condition, HostPhase, HostView } from "./api-types.js";
 import { byId, el, replace, type Child } from "./dom.js";
-import { ago, badge, short, wouldChangeBadge, wouldChangeText } from "./format.js";
+import { ago, badge, heldBadge, short, wouldChangeBadge, wouldChangeText } from "./format.js";
 import { commitCell, state } from "./state.js";
 
 export function renderFleet(): void {
@@ -37,13 +37,6 @@ export function renderCounts(): void {
     ...(Object.keys(counts) as HostPhase[]).map((p) => badge(p, counts[p] + " " + p)),
     noop ? el("span", { class: "badge would-change", "data-would-change": String(noop) }, ["\u2248 " + noop + " only report what would change (noop/sandbox)"]) : null,
   ]);
-}
-
-/** "⚑ pinned by api, 3 min ago": a pin or the fleet-wide rollback holding the host, or null. */
-function heldBadge(held: HostView["held"]): HTMLElement | null {
-  if (!held) return null;
-  const word = held.kind === "pinned" ? "\u2691 pinned" : "\u21a9 rolled back";
-  return el("span", { class: "held", "data-held": held.kind, title: "since " + held.since, text: word + " by " + held.by + ", " + ago(held.since) });
 }
 
 export function renderHosts(): void {

@@ -1,8 +1,9 @@
 // The current rollout: its state, revision, start and maxUnavailable, the halt reason, and per
-// target host whether it is done, applying, waiting (and for whom) or queued.
+// target host the revision its catalog was compiled from (a pin's or the rollback's, with its
+// badge, when not the rollout's) and whether it is done, applying, waiting (and for whom) or queued.
 import type { HostPhase, HostView, RolloutPhase } from "./api-types.js";
 import { el, replace } from "./dom.js";
-import { ago, badge, short, time } from "./format.js";
+import { ago, badge, heldBadge, short, time } from "./format.js";
 import { state } from "./state.js";
 
 /** A rollout's phase drawn as the host state of the same colour. */
@@ -31,10 +32,15 @@ export function renderRollout(): void {
     const done = r.excused.indexOf(t.host) >= 0 || (v && v.phase === "Ready" && v.applied && v.applied.digest === t.digest);
     const what = done ? badge("Ready", "done") : wait ? badge("Blocked", "waiting") : published ? badge("Progressing", "applying") : badge("Unknown", "queued");
     const note = wait ? wait.message : published ? "published " + ago(published) : "";
-    return el("tr", { "data-target": t.host }, [el("td", { text: t.host }), el("td", {}, [what]), el("td", { text: note })]);
+    return el("tr", { "data-target": t.host, "data-revision": t.revision }, [
+      el("td", { text: t.host }),
+      el("td", {}, [el("code", { text: short(t.revision) }), heldBadge(t.held)]),
+      el("td", {}, [what]),
+      el("td", { text: note }),
+    ]);
   });
   items.push(rows.length
-    ? el("div", { class: "table-wrap" }, [el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "host" }), el("th", { text: "step" }), el("th", { text: "detail" })])]), el("tbody", {}, rows)])])
+    ? el("div", { class: "table-wrap" }, [el("table", {}, [el("thead", {}, [el("tr", {}, [el("th", { text: "host" }), el("th", { text: "revision" }), el("th", { text: "step" }), el("th", { text: "detail" })])]), el("tbody", {}, rows)])])
     : el("p", { class: "empty", text: "no host's catalog changed with this revision" }));
   replace("rollout-body", items);
 }

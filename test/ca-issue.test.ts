@@ -2,8 +2,8 @@
 // certificates it writes make real TLS handshakes with Node's tls and a real nats-server, and
 // each is refused where its key usage says it does not belong.
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, statSync, watch, writeFileSync } from "node:fs";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connect as tlsConnect, createServer, type TLSSocket } from "node:tls";
 import { fileURLToPath } from "node:url";
@@ -122,6 +122,67 @@ describe("koji-fleet ca issue", () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it("records what it issued: `ca revoke NAME` puts that certificate, and only it, in the CRL", async () => {
+    const serial = (file: string) => execFileSync("openssl", ["x509", "-in", file, "-noout", "-serial"], { encoding: "utf8" }).trim().replace(/^serial=/, "").toLowerCase();
+    const issued = readFileSync(join(dir, "ca", "issued.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(issued).toEqual(expect.arrayContaining([
+      expect.objectContaining({ host: "localhost", issued: "server", subject: "CN=localhost" }),
+      expect.objectContaining({ host: "controller", issued: "client", subject: "CN=controller,OU=controller,O=koji-fleet" }),
+    ]));
+    // A NAME with dots (nats-server's) is no host name, and still revocable.
+    const dotted = await run(["ca", "issue", "server", "koji.example.org", "--san", "koji.example.org", "--out-dir", join(dir, "out"), "--config", config]);
+    expect(dotted.code, dotted.stderr).toBe(0);
+    for (const name of ["controller", "koji.example.org"]) {
+      const r = await run(["ca", "revoke", name, "--config", config]);
+      expect(r, r.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining(`revoked 1 certificate(s) of ${name}`) });
+    }
+    const crl = join(dir, "ca", "koji_ca.crl");
+    const listed = execFileSync("openssl", ["crl", "-in", crl, "-noout", "-text"], { encoding: "utf8" }).toLowerCase().replace(/[\s:]/g, "");
+    expect(listed).toContain(`serialnumber${serial(f("controller.crt"))}`);
+    expect(listed).toContain(`serialnumber${serial(f("koji.example.org.crt"))}`);
+    expect(listed).not.toContain(serial(f("localhost.crt")));
+    // OpenSSL, checking the CRL, refuses the revoked one and accepts the other.
+    const verify = (cert: string) => {
+      try {
+        return execFileSync("openssl", ["verify", "-crl_check", "-CAfile", join(dir, "ca.crt"), "-CRLfile", crl, cert], { encoding: "utf8", stdio: "pipe" });
+      } catch (err) {
+        return String((err as { stdout?: string }).stdout) + String((err as { stderr?: string }).stderr);
+      }
+    };
+    expect(verify(f("controller.crt"))).toMatch(/certificate revoked/);
+    expect(verify(f("localhost.crt"))).toMatch(/: OK/);
+    expect((await run(["ca", "revoked", "--config", config])).stdout).toBe("controller (ca issue client)\nkoji.example.org (ca issue server)\n");
+    expect((await run(["ca", "revoke", "no.such.name", "--config", config])).code).toBe(2);
+  });
+
+  it("a file created at the target after its check is not replaced: exit 2, its content kept, nothing else left or recorded", { timeout: 60_000 }, async () => {
+    const out = join(dir, "race");
+    execFileSync("mkdir", [out]);
+    // Plant NAME.key the moment the command's temp file for it appears: after its check, before its write.
+    for (let i = 0; i < 20; i++) {
+      const name = `race-${i}`;
+      let planted = false;
+      const watcher = watch(out, (_e, file) => {
+        if (planted || !String(file).startsWith(`.${name}.key.`)) return;
+        planted = true;
+        try {
+          writeFileSync(join(out, `${name}.key`), "planted\n", { flag: "wx" });
+        } catch {
+          planted = false; // the command placed its key first: no race this time
+        }
+      });
+      const r = await run(["ca", "issue", "client", name, "--out-dir", out, "--config", config]).finally(() => watcher.close());
+      if (!planted) continue;
+      expect(r, r.stdout).toMatchObject({ code: 2, stderr: expect.stringContaining(`${join(out, `${name}.key`)} exists; refusing to replace it`) });
+      expect(readFileSync(join(out, `${name}.key`), "utf8")).toBe("planted\n");
+      expect(existsSync(join(out, `${name}.crt`))).toBe(false);
+      expect((await readdir(out)).filter((x) => x.startsWith(`.${name}`))).toEqual([]);
+      expect(readFileSync(join(dir, "ca", "issued.jsonl"), "utf8")).not.toContain(`"${name}"`);
+      return;
+    }
+    throw new Error("the planted file never landed between the check and the write in 20 runs");
   });
 
   it("refuses a server certificate without --san, and replacing files", async () => {

@@ -11,7 +11,7 @@ import { caIssue } from "./ca-issue.js";
 
 const usage = `usage: koji-fleet ca init [--org NAME] [--cn NAME] [--days N] [--config FILE]
        koji-fleet ca export [--config FILE]
-       koji-fleet ca revoke HOST [--config FILE]
+       koji-fleet ca revoke HOST|NAME [--config FILE]
        koji-fleet ca revoked [--config FILE]
        koji-fleet ca user NAME --password-file FILE --out FILE.p12 [--org NAME] [--config FILE]
        koji-fleet ca issue server NAME --san DNS|IP [--san …] [--days N] [--out-dir DIR] [--config FILE]
@@ -22,18 +22,22 @@ init     creates the fleet CA in the controller's ca.dir (koji_ca_cert.crt and
          Refuses to replace an existing CA. --org defaults to "koji-fleet".
 export   prints the CA certificate, for workstations and browsers to trust
          (/etc/pki/ca-trust/source/anchors/ + update-ca-trust).
-revoke   revokes every certificate issued to HOST and writes the CRL to
-         <ca.dir>/koji_ca.crl. The running controller sees it within 10 s and publishes it
-         to every host whose httpd checks client certificates (hub, web, lookaside), and
-         drops HOST's user from the nats-server it manages (natsServer). A nats-server it
-         does not manage: koji-fleet nats-config --revoke HOST, then reload it (nats-server
-         2.9 checks no CRL: removing the user is what cuts it off).
-revoked  prints the revoked hosts, one per line.
+revoke   revokes every certificate issued to HOST (or made by \`ca issue\` for NAME) and
+         writes the CRL to <ca.dir>/koji_ca.crl. The running controller sees it within 10 s
+         and publishes it to every host whose httpd checks client certificates (hub, web,
+         lookaside), and drops HOST's user from the nats-server it manages (natsServer). A
+         nats-server it does not manage: koji-fleet nats-config --revoke HOST, then reload
+         it (nats-server 2.9 checks no CRL: removing the user is what cuts it off; a
+         revoked \`ca issue\` client NAME keeps its NATS user until you remove or replace it).
+revoked  prints the revoked hosts, one per line, then each revoked \`ca issue\` NAME as
+         "NAME (ca issue server|client)".
 user     makes a PKCS#12 bundle (key, certificate CN=NAME, CA) for a person's browser
          login to kojiweb, protected by the password in --password-file.
 issue    makes a key (RSA 3072) and a certificate for what does not enroll, written to
          --out-dir (default: the current directory) as NAME.key (0600) and NAME.crt (the
-         certificate, then the CA). Refuses to replace either file. 825 days by default.
+         certificate, then the CA). Refuses to replace either file, also one that appears
+         while it runs. Records the certificate in <ca.dir>/issued.jsonl, so
+         \`ca revoke NAME\` puts it in the CRL. 825 days by default.
          server: CN=NAME, the SANs of --san (required: an IP address or a DNS name each),
                  keyUsage digitalSignature+keyEncipherment, extKeyUsage serverAuth.
                  For nats-server and the controller's API (http.tls).
@@ -87,9 +91,11 @@ export const caCommand: Command = {
         return 0;
       case "revoked":
         for (const host of await registry.revokedHosts()) console.log(host);
+        for (const { name, kind } of await registry.revokedIssued()) console.log(`${name} (ca issue ${kind})`);
         return 0;
       case "revoke": {
-        if (!isHostName(arg!)) return console.error(`koji-fleet ca: invalid host name '${arg}'`), 2;
+        // A host, or a name `ca issue` recorded (nats-server's may have dots: koji.example.org).
+        if (!isHostName(arg!) && !(await registry.knows(arg!))) return console.error(`koji-fleet ca: '${arg}' is neither a host name nor a name \`ca issue\` made a certificate for`), 2;
         const now = await registry.revokeHost(arg!);
         await writeCrl(await CertificateAuthority.load(dir), registry, new Date());
         console.log(`revoked ${now.length} certificate(s) of ${arg}; CRL written to ${join(dir, CRL_FILE)}`);

@@ -1,6 +1,6 @@
 // KojiContentSync against the fake hub over real HTTPS: the gate, events per call, the inventory
 // file across restarts, drift repaired or only reported, failures told once.
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -85,6 +85,45 @@ describe("KojiContentSync", () => {
     expect(w.events.length).toBe(events);
     expect(s.status.applied).toEqual([]);
     expect(w.hub.calls.slice(calls).every((c) => c.user === null && c.method !== "sslLogin")).toBe(true);
+  });
+
+  it("reads its inventory file once: a pass uses the inventory in memory, and writes the file only when it changes", async () => {
+    const w = await world();
+    const s = await w.sync();
+    await s.run();
+    const file = join(dir, "koji-content.json");
+    const written = await readFile(file, "utf8");
+    expect(JSON.parse(written)).toMatchObject({ owned: expect.arrayContaining(["target:t"]) as unknown, convergedRevision: w.set.revision });
+
+    // The file says something else behind the running instance: its inventory does not change.
+    await writeFile(file, JSON.stringify({ owned: [], convergedRevision: null }));
+    const { t: _t, ...targets } = CONTENT.targets!;
+    // Owned, t is deleted when git drops it; from the file's empty inventory it would be unmanaged.
+    expect(await s.livePlan(fleetWith({ ...CONTENT, targets }))).toEqual({ lines: ["- target t (no longer declared)"] });
+    // Drift at the revision the memory says converged is told as drift (the file says none converged).
+    w.content.apply([{ method: "editTag2", args: ["child"], kwargs: { arches: "aarch64" }, lines: [], creates: [], deletes: [] }]);
+    w.events.length = 0;
+    await s.run();
+    expect(kinds(w.events)).toEqual(["koji-drift warning", "koji-changed info"]);
+    // Nothing changed in the inventory: the file was not written.
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ owned: [], convergedRevision: null });
+
+    // A pass reads nothing from disk: in place of the file a directory, which no read could take.
+    await rm(file);
+    await mkdir(file);
+    await s.run();
+    expect(s.status.failures).toEqual([]);
+    expect((await stat(file)).isDirectory()).toBe(true);
+
+    // A change of the inventory is written, whole, from memory.
+    await rm(file, { recursive: true });
+    w.set.fleet = fleetWith({ ...CONTENT, targets });
+    w.set.revision = "b".repeat(40);
+    await s.run();
+    expect(w.content.targets.size).toBe(0);
+    const after = JSON.parse(await readFile(file, "utf8")) as { owned: string[]; convergedRevision: string };
+    expect(after.convergedRevision).toBe("b".repeat(40));
+    expect(after.owned).toEqual(JSON.parse(written).owned.filter((o: string) => o !== "target:t"));
   });
 
   it("livePlan: a revision's content against the live hub and the inventory, read anonymously, nothing written", async () => {

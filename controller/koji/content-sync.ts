@@ -1,6 +1,7 @@
 // Converges Koji's content (koji.content of the revision in force) through the hub's API, after
 // the Koji objects pass and only while the hub is Ready at its catalog: one pass (content/apply.ts),
-// its inventory of created objects kept in its own file, an event per call, and drift (an object
+// its inventory of created objects kept in its own file (read once, then held in memory and
+// written only when it changes), an event per call, and drift (an object
 // changed by hand at a revision already converged) repaired or only reported, per
 // koji.content.drift. Events follow transitions: a failure or a drift that stays the same is not
 // told again on every timer tick.
@@ -34,7 +35,7 @@ export interface KojiContentSyncDeps {
   hubUrl?: string;
   caFile: string;
   adminCertFile: string;
-  /** The inventory and the revision last converged, kept across restarts. */
+  /** The inventory and the revision last converged, kept across restarts; read once, by the first pass. */
   stateFile: string;
   emit(e: FleetEvent): void;
   clock: Clock;
@@ -69,6 +70,11 @@ export class KojiContentSync {
   readonly run: () => Promise<void>;
   /** The last failure and drift told, so that one staying the same is not told again. */
   private told = { failure: "", drift: "" };
+  /**
+   * The state file as last read or written: only this instance writes it (the leader's), so
+   * after the first read it is the file, and a pass on the timer reads nothing from disk.
+   */
+  private saved: Saved | null = null;
 
   constructor(private readonly d: KojiContentSyncDeps) {
     this.run = singleFlight(() => this.once());
@@ -169,17 +175,19 @@ export class KojiContentSync {
   }
 
   private async load(): Promise<Saved> {
+    if (this.saved) return this.saved;
     const text = await readFile(this.d.stateFile, "utf8").catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") return null;
       throw err;
     });
-    if (text === null) return { owned: [], convergedRevision: null };
-    const s = JSON.parse(text) as Partial<Saved>;
-    return { owned: s.owned ?? [], convergedRevision: s.convergedRevision ?? null };
+    const s = text === null ? {} : (JSON.parse(text) as Partial<Saved>);
+    return (this.saved = { owned: s.owned ?? [], convergedRevision: s.convergedRevision ?? null });
   }
 
+  /** Atomically; held in memory only once it is on disk, so a failed write is tried again by the next pass. */
   private async save(s: Saved): Promise<void> {
     await mkdir(dirname(this.d.stateFile), { recursive: true });
     await writeFileAtomic(this.d.stateFile, `${JSON.stringify(s, null, 2)}\n`, 0o600);
+    this.saved = s;
   }
 }

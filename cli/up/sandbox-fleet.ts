@@ -1,6 +1,6 @@
 // `koji-fleet up`: the whole loop on one machine. A real nats-server, a real git repository
 // seeded from gitops/, the controller, and one sandboxed agent per host (roots under hosts/).
-import { cp, mkdir, writeFile, chmod, readFile } from "node:fs/promises";
+import { cp, mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { simpleGit } from "simple-git";
@@ -16,6 +16,7 @@ import { CA_CERT_FILE, CertificateAuthority } from "../../controller/ca/authorit
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
 import { sandboxConfigText, sandboxControllerConfig } from "./sandbox-config.js";
+import { installCommitHook } from "./commit-hook.js";
 
 export interface SandboxFleetOptions {
   dir: string;
@@ -68,7 +69,7 @@ export class SandboxFleet {
     this.apiUrl = await this.controller.start();
     // --port 0 took a free port: the file says the one the API listens on, for `token create`.
     if (this.o.httpPort === 0) await this.writeConfig(Number(new URL(this.apiUrl).port));
-    await this.installCommitHook();
+    await installCommitHook(this.repoDir, this.apiUrl);
     this.startAgents();
     // Hosts added to fleet.yaml later get an agent as soon as their catalog exists.
     this.hostWatch = setInterval(() => this.startAgents(), 1_000);
@@ -94,16 +95,6 @@ export class SandboxFleet {
     await git.init(["--initial-branch=main"]);
     await git.addConfig("user.name", "koji-fleet up").addConfig("user.email", "up@koji-fleet.invalid");
     await git.add(".").commit("Initial fleet from koji-fleet's gitops example");
-  }
-
-  /** A commit in the repository wakes the controller at once instead of at the next poll. */
-  private async installCommitHook(): Promise<void> {
-    const hook = join(this.repoDir, ".git", "hooks", "post-commit");
-    const url = `${this.apiUrl}/hooks/git`;
-    const script = `#!/bin/sh\n# installed by koji-fleet up\n"${process.execPath}" -e "fetch('${url}',{method:'POST'}).catch(()=>{})" >/dev/null 2>&1 &\n`;
-    if ((await readFile(hook, "utf8").catch(() => "")) === script) return;
-    await writeFile(hook, script);
-    await chmod(hook, 0o755);
   }
 
   private startAgents(): void {

@@ -1,9 +1,12 @@
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RecordingExecutor } from "../providers/executor.js";
+import { RecordingExecutor, type ExpectedCall } from "../providers/executor.js";
+import { RELOAD_PROPERTIES, showArgv, unitArgv, UNIT_PROPERTIES, type UnitVerb } from "../providers/systemd.js";
+import { captured, filesInside } from "../kinds/testdata/systemd/testing.js";
 import { converge, type InventoryEntry } from "./converge.js";
 import { lines, options, outcomes, res, tempRoot } from "../../test/support/engine.js";
+import { EL10 } from "../../test/support/kinds.js";
 
 let root: string;
 beforeEach(() => {
@@ -78,6 +81,39 @@ describe("converge: notify → refresh", () => {
     const real = await converge(cat, options(root, { sandbox: false }));
     expect(outcomes(real)).toEqual({ conf: "changed", init: "unchanged" });
     expect(real.pendingRefresh).toEqual([]);
+  });
+});
+
+describe("converge: a service started by this converge is not also refreshed for the same change", () => {
+  // kojid: started, then reloaded (kill -USR1) for the config file written just before, while it
+  // was still logging in: USR1's default action killed it. A unit started now reads that file.
+  const UNIT = "kf-demo.service";
+  const show = (state: string, properties: readonly string[] = UNIT_PROPERTIES): ExpectedCall => ({ argv: showArgv(UNIT, properties), result: captured(state) });
+  const act = (verb: UnitVerb): ExpectedCall => ({ argv: unitArgv(verb, UNIT) });
+  const catalog = [
+    res("conf", "file", { path: "/kf-demo.conf", content: "maxjobs = 6\n" }, { notifies: ["service"] }),
+    res("service", "service", { name: UNIT, enabled: true, state: "running", reload: true }, { requires: ["conf"] }),
+  ];
+  const live = { root: "/", sandbox: false, facts: EL10 } as const;
+
+  it("stopped unit: the config is written, the unit started, and neither reloaded nor owed a refresh; noop promised the same", async () => {
+    const planExec = new RecordingExecutor([show("show-enabled-inactive")]);
+    const plan = await converge(catalog, options("/", { ...live, noop: true, files: filesInside(root), exec: planExec }));
+    const exec = new RecordingExecutor([show("show-enabled-inactive"), act("start"), show("show-enabled-running"), show("show-enabled-running")]);
+    const report = await converge(catalog, options("/", { ...live, files: filesInside(root), exec }));
+    const started = ["start kf-demo.service", "not reloaded: started just now, with this configuration (notified by conf)"];
+    expect(lines(plan).service).toEqual(started);
+    expect(lines(report)).toEqual({ conf: ["absent → present"], service: started });
+    expect(exec.calls.map((c) => c.argv[1])).not.toContain("reload");
+    expect(exec.pending).toEqual([]);
+    expect(report.pendingRefresh).toEqual([]);
+  });
+
+  it("running unit: the same change reloads it", async () => {
+    const exec = new RecordingExecutor([show("show-enabled-running"), show("show-reload-graceful", RELOAD_PROPERTIES), act("reload"), show("show-enabled-running")]);
+    const report = await converge(catalog, options("/", { ...live, files: filesInside(root), exec }));
+    expect(lines(report).service).toEqual(["reloaded kf-demo.service"]);
+    expect(exec.pending).toEqual([]);
   });
 });
 

@@ -200,7 +200,12 @@ async function convergeOne(resource: Resource, opts: ConvergeOptions & { pem: Pe
     const refreshes = kind.refresh !== undefined && (kind.refreshes?.(resource.props) ?? true);
     if (notifiers && !refreshes) state.refreshed.add(resource.id);
     if (outcome !== "failed" && notifiers && refreshes) {
-      if (reportOnly) {
+      // What its own apply did (or would do) may already be the refresh: a service it starts.
+      const doneByApply = outcome === "unchanged" ? null : (kind.refreshDoneByApply?.(resource.props, step.observed) ?? null);
+      if (doneByApply !== null) {
+        changes.push(`${doneByApply} (notified by ${notifiers.join(", ")})`);
+        state.refreshed.add(resource.id);
+      } else if (reportOnly) {
         changes.push(`would refresh (notified by ${notifiers.join(", ")})`);
         if (outcome === "unchanged") outcome = "would-change";
       } else {
@@ -232,13 +237,13 @@ interface StepOptions {
   track: PathTrack;
 }
 
-/** observe → diff → (apply → re-observe → diff). */
-async function observeAndApply(kind: AnyKind, props: Record<string, unknown>, ctx: KindContext, step: StepOptions): Promise<{ outcome: ResourceOutcome; error?: string }> {
+/** observe → diff → (apply → re-observe → diff); `observed` is what the apply started from. */
+async function observeAndApply(kind: AnyKind, props: Record<string, unknown>, ctx: KindContext, step: StepOptions): Promise<{ outcome: ResourceOutcome; error?: string; observed: unknown }> {
   const observed: unknown = await raceAbort(kind.observe(props, ctx), ctx.signal);
   const lines = kind.diff(props, observed);
   step.changes.push(...lines);
-  if (lines.length === 0) return { outcome: "unchanged" };
-  if (step.reportOnly) return { outcome: "would-change" };
+  if (lines.length === 0) return { outcome: "unchanged", observed };
+  if (step.reportOnly) return { outcome: "would-change", observed };
 
   // Whether the path existed decides ownership: only what we create may be pruned later.
   const full = step.path === undefined ? undefined : resolveUnderRoot(ctx.root, step.path);
@@ -253,6 +258,6 @@ async function observeAndApply(kind: AnyKind, props: Record<string, unknown>, ct
     step.track.goneNow = !now;
   }
   const remaining = kind.diff(props, await raceAbort(kind.observe(props, ctx), ctx.signal));
-  if (remaining.length > 0) return { outcome: "failed", error: `still differs after apply: ${remaining.join("; ")}` };
-  return { outcome: "changed" };
+  if (remaining.length > 0) return { outcome: "failed", error: `still differs after apply: ${remaining.join("; ")}`, observed };
+  return { outcome: "changed", observed };
 }

@@ -52,6 +52,12 @@ export interface Kind<P = Record<string, unknown>, O = unknown> {
   /** Pure. Human-readable differences ("mode 0644 → 0640"); empty when converged. */
   diff(props: P, observed: O): string[];
   apply(props: P, observed: O, ctx: KindContext): Promise<void>;
+  /**
+   * Pure: why the apply about to run from `observed` already does what a refresh would (a
+   * service it starts), or null. The engine then skips the refresh a notification asked for,
+   * with this line in its place.
+   */
+  refreshDoneByApply?(props: P, observed: O): string | null;
   /** Called when a resource that `notifies` this one changed. Returns what it did. */
   refresh?(props: P, ctx: KindContext): Promise<string[]>;
   /** Whether refresh does anything for these props (default true), so noop promises only real refreshes. */

@@ -3,13 +3,16 @@
 import { describe, expect, it } from "vitest";
 import { checkProps } from "../engine/props.js";
 import { RecordingExecutor, type ExecResult, type Executor, type ExpectedCall } from "../providers/executor.js";
-import { daemonReloadArgv, journalArgv, showArgv, unitArgv, UNIT_PROPERTIES, type UnitVerb } from "../providers/systemd.js";
+import { daemonReloadArgv, parseUnitStatus, journalArgv, procStatusArgv, RELOAD_PROPERTIES, showArgv, unitArgv, UNIT_PROPERTIES, type UnitVerb } from "../providers/systemd.js";
 import { serviceKind, ServicePropsSchema, type ServiceProps } from "./service.js";
 import { captured } from "./testdata/systemd/testing.js";
 import { cycle, expectNoopMatchesApply, kindContext } from "../../test/support/kinds.js";
 
 const UNIT = "kf-demo.service";
 const show = (state: string, unit = UNIT): ExpectedCall => ({ argv: showArgv(unit, UNIT_PROPERTIES), result: captured(state) });
+/** The show a reload reads: its state, MainPID and ExecReload. */
+const showForReload = (state: string): ExpectedCall => ({ argv: showArgv(UNIT, RELOAD_PROPERTIES), result: captured(state) });
+const procStatus = (pid: number, state: string): ExpectedCall => ({ argv: procStatusArgv(pid), result: captured(state) });
 const act = (verb: UnitVerb, unit = UNIT, result: ExpectedCall["result"] = {}): ExpectedCall => ({ argv: unitArgv(verb, unit), result });
 
 function setup(calls: ExpectedCall[]) {
@@ -143,7 +146,7 @@ describe("service refresh (a notifying resource changed)", () => {
     const restart = setup([show("show-enabled-running"), act("restart"), show("show-enabled-running")]);
     expect(await serviceKind.refresh!({ name: UNIT, state: "running" }, restart.ctx)).toEqual(["restarted kf-demo.service"]);
     expect(restart.argv()[1]).toBe("restart kf-demo.service");
-    const reload = setup([show("show-enabled-running"), act("reload"), show("show-enabled-running")]);
+    const reload = setup([showForReload("show-reload-graceful"), act("reload"), show("show-enabled-running")]);
     expect(await serviceKind.refresh!({ name: UNIT, reload: true }, reload.ctx)).toEqual(["reloaded kf-demo.service"]);
     expect(reload.argv()[1]).toBe("reload kf-demo.service");
     const stopped = setup([show("show-enabled-inactive")]);
@@ -151,6 +154,41 @@ describe("service refresh (a notifying resource changed)", () => {
     const meantStopped = setup([]);
     expect(await serviceKind.refresh!({ name: UNIT, state: "stopped" }, meantStopped.ctx)).toEqual([]);
     expect(meantStopped.exec.calls).toEqual([]);
+  });
+
+  it("reload: true, ExecReload kill -USR1 $MAINPID and the main process handles USR1 → reload", async () => {
+    const { ctx, exec } = setup([showForReload("show-reload-kill-usr1"), procStatus(4242, "proc-status-usr1-caught"), act("reload"), show("show-enabled-running")]);
+    expect(await serviceKind.refresh!({ name: UNIT, state: "running", reload: true }, ctx)).toEqual(["reloaded kf-demo.service"]);
+    expect(exec.pending).toEqual([]);
+  });
+
+  it("reload: true but the main process does not handle USR1 yet (kojid still logging in) → restart, never the deadly signal", async () => {
+    const { ctx, exec, argv } = setup([showForReload("show-reload-kill-usr1"), procStatus(4242, "proc-status-usr1-default"), act("restart"), show("show-enabled-running")]);
+    expect(await serviceKind.refresh!({ name: UNIT, state: "running", reload: true }, ctx)).toEqual([
+      "restarted kf-demo.service instead of reloading it: its main process (PID 4242) does not handle SIGUSR1 yet (still starting), and a reload would kill it",
+    ]);
+    expect(argv()).not.toContain("reload kf-demo.service");
+    expect(exec.pending).toEqual([]);
+  });
+
+  it("reload: true on a unit still activating → restart (systemd would send the queued reload the moment it is active)", async () => {
+    const { ctx, exec } = setup([showForReload("show-reload-activating"), act("restart"), show("show-enabled-running")]);
+    expect(await serviceKind.refresh!({ name: UNIT, reload: true }, ctx)).toEqual(["restarted kf-demo.service instead of reloading it: it is still starting (activating)"]);
+    expect(exec.pending).toEqual([]);
+  });
+
+  it("the main process gone between show and its status → reload as asked (systemd reports what happened)", async () => {
+    const { ctx, exec } = setup([showForReload("show-reload-kill-usr1"), { argv: procStatusArgv(4242), result: { exitCode: 1, stderr: "cat: /proc/4242/status: No such file or directory" } }, act("reload"), show("show-enabled-running")]);
+    expect(await serviceKind.refresh!({ name: UNIT, reload: true }, ctx)).toEqual(["reloaded kf-demo.service"]);
+    expect(exec.pending).toEqual([]);
+  });
+
+  it("a unit the apply starts needs no refresh for the same change; a running one does", () => {
+    const observed = (state: string) => ({ unit: UNIT, status: parseUnitStatus(captured(state).stdout!) });
+    expect(serviceKind.refreshDoneByApply!({ name: UNIT, state: "running", reload: true }, observed("show-enabled-inactive"))).toBe("not reloaded: started just now, with this configuration");
+    expect(serviceKind.refreshDoneByApply!({ name: UNIT, state: "running" }, observed("show-failed"))).toBe("not restarted: started just now, with this configuration");
+    expect(serviceKind.refreshDoneByApply!({ name: UNIT, state: "running", enabled: true }, observed("show-disabled-running"))).toBeNull();
+    expect(serviceKind.refreshDoneByApply!({ name: UNIT, enabled: true }, observed("show-enabled-inactive"))).toBeNull();
   });
 
   it("changed on disk → daemon-reload before the restart", async () => {

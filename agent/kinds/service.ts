@@ -2,12 +2,18 @@
 // apply runs the planned systemctl verbs in a fixed order (daemon-reload → unmask → enable/
 // disable → start/stop → mask); refresh restarts (or reloads) a running unit when a resource
 // that notifies it changed. A failed action carries the unit's last journal lines.
+//
+// A reload never reaches a process that is not ready for it: a unit this converge starts is not
+// also reloaded (it read the new configuration as it started; refreshDoneByApply), and a reload
+// of a unit still activating, or whose main process does not handle the signal ExecReload sends
+// (kojid installs its SIGUSR1 handler only after logging in to the hub, seconds after systemd
+// calls it active; the signal's default action would kill it), becomes a restart.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Type, type Static } from "@sinclair/typebox";
 import type { ExecResult } from "../providers/executor.js";
 import {
-  daemonReloadArgv, failureOf, isMasked, isRunning, isStopped, journalTail, needsDisable, needsEnable, normalizeUnit, parseUnitStatus,
-  requireLiveRoot, showArgv, unitArgv, UNIT_PROPERTIES, type UnitStatus, type UnitVerb,
+  daemonReloadArgv, failureOf, handlesSignal, isMasked, isRunning, isStopped, journalTail, needsDisable, needsEnable, normalizeUnit, parseReloadTarget,
+  parseUnitStatus, procStatusArgv, RELOAD_PROPERTIES, requireLiveRoot, showArgv, unitArgv, UNIT_PROPERTIES, type ReloadTarget, type UnitStatus, type UnitVerb,
 } from "../providers/systemd.js";
 import type { Kind, KindContext } from "./kind.js";
 
@@ -74,11 +80,30 @@ function plan(p: ServiceProps, { unit, status: s }: ServiceObserved): Step[] {
   return steps;
 }
 
-async function observeUnit(unit: string, ctx: KindContext): Promise<UnitStatus> {
-  const r = await ctx.exec.run({ argv: showArgv(unit, UNIT_PROPERTIES), timeoutMs: SHOW_TIMEOUT_MS, signal: ctx.signal });
+async function show(unit: string, properties: readonly string[], ctx: KindContext): Promise<string> {
+  const r = await ctx.exec.run({ argv: showArgv(unit, properties), timeoutMs: SHOW_TIMEOUT_MS, signal: ctx.signal });
   const failed = failureOf(r);
   if (failed) throw new Error(failed);
-  return parseUnitStatus(r.stdout);
+  return r.stdout;
+}
+
+const observeUnit = async (unit: string, ctx: KindContext): Promise<UnitStatus> => parseUnitStatus(await show(unit, UNIT_PROPERTIES, ctx));
+
+/**
+ * Why a reload of this running unit would reach a process not ready for it (then it is
+ * restarted instead: a process still starting holds no work a graceful reload would protect),
+ * or null when the reload is safe.
+ */
+async function reloadHazard(status: UnitStatus, target: ReloadTarget, ctx: KindContext): Promise<string | null> {
+  // systemd would queue the reload behind the start job and send it the moment the unit is
+  // active: for Type=simple that is when the process is forked, long before it is ready.
+  if (status.activeState === "activating") return "it is still starting (activating)";
+  if (target.signal === null || target.mainPid === 0) return null;
+  const r = await ctx.exec.run({ argv: procStatusArgv(target.mainPid), timeoutMs: SHOW_TIMEOUT_MS, signal: ctx.signal });
+  // Gone since `show`: the reload then fails with systemd's own account of it.
+  if (failureOf(r)) return null;
+  if (handlesSignal(r.stdout, target.signal.number)) return null;
+  return `its main process (PID ${target.mainPid}) does not handle SIG${target.signal.name} yet (still starting), and a reload would kill it`;
 }
 
 async function failWithJournal(unit: string, what: string, ctx: KindContext): Promise<never> {
@@ -130,6 +155,12 @@ export const serviceKind: Kind<ServiceProps, ServiceObserved> = {
     for (const step of plan(props, observed)) await run(observed.unit, step, ctx);
   },
 
+  /** A unit this apply starts reads the configuration of this converge as it starts. */
+  refreshDoneByApply(props, observed) {
+    if (!plan(props, observed).some((s) => s.argv[1] === "start")) return null;
+    return `not ${props.reload ? "reloaded" : "restarted"}: started just now, with this configuration`;
+  },
+
   /**
    * Restart (or reload) only a unit that is running and meant to keep running: a stopped unit
    * picks up its new configuration when it starts, and one meant to be stopped stays stopped.
@@ -138,15 +169,18 @@ export const serviceKind: Kind<ServiceProps, ServiceObserved> = {
     if (props.state === "stopped" || props.masked === true) return [];
     requireLiveRoot(ctx.root, "service");
     const unit = normalizeUnit(props.name);
-    const status = await observeUnit(unit, ctx);
+    const shown = await show(unit, props.reload ? RELOAD_PROPERTIES : UNIT_PROPERTIES, ctx);
+    const status = parseUnitStatus(shown);
     if (!isRunning(status)) return [];
     const did: string[] = [];
     if (status.needDaemonReload) {
       await run(unit, { line: "", argv: daemonReloadArgv() }, ctx);
       did.push(`daemon-reload (${unit} changed on disk)`);
     }
-    const verb: UnitVerb = props.reload ? "reload" : "restart";
+    const hazard = props.reload ? await reloadHazard(status, parseReloadTarget(shown), ctx) : null;
+    const verb: UnitVerb = props.reload && hazard === null ? "reload" : "restart";
     await run(unit, { line: "", argv: unitArgv(verb, unit), verify: true }, ctx);
-    return [...did, `${verb === "reload" ? "reloaded" : "restarted"} ${unit}`];
+    if (verb === "reload") return [...did, `reloaded ${unit}`];
+    return [...did, `restarted ${unit}${hazard === null ? "" : ` instead of reloading it: ${hazard}`}`];
   },
 };

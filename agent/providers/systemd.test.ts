@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { captured } from "../kinds/testdata/systemd/testing.js";
 import { RecordingExecutor } from "./executor.js";
 import {
-  isMasked, isRunning, isStopped, journalArgv, journalTail, needsDisable, needsEnable, normalizeUnit, parseDropInStatus, parseShow, parseUnitStatus,
-  showArgv, unitArgv, UNIT_PROPERTIES, type UnitStatus,
+  handlesSignal, isMasked, isRunning, isStopped, journalArgv, journalTail, needsDisable, needsEnable, normalizeUnit, parseDropInStatus, parseReloadTarget,
+  parseShow, parseUnitStatus, reloadSignal, showArgv, unitArgv, UNIT_PROPERTIES, type UnitStatus,
 } from "./systemd.js";
 
 const status = (name: string): UnitStatus => parseUnitStatus(captured(name).stdout!);
@@ -62,6 +62,40 @@ describe("systemctl show parsing (captured from systemd 252)", () => {
     expect(parseDropInStatus(captured("show-dropin-unloaded").stdout!)).toEqual({ loadState: "loaded", dropInPaths: [], needDaemonReload: false });
     expect(parseDropInStatus(captured("show-dropin-loaded").stdout!)).toEqual({ loadState: "loaded", dropInPaths: [path], needDaemonReload: false });
     expect(parseDropInStatus(captured("show-dropin-changed").stdout!)).toEqual({ loadState: "loaded", dropInPaths: [path], needDaemonReload: true });
+  });
+});
+
+describe("whom a reload signals, and whether that process survives it", () => {
+  it.each<[string, { name: string; number: number } | null]>([
+    ["/bin/kill -USR1 $MAINPID", { name: "USR1", number: 10 }],
+    ["/usr/bin/kill -SIGHUP ${MAINPID}", { name: "HUP", number: 1 }],
+    ["/bin/kill -s HUP $MAINPID", { name: "HUP", number: 1 }],
+    ["/bin/kill --signal USR2 $MAINPID", { name: "USR2", number: 12 }],
+    ["/bin/kill -1 $MAINPID", { name: "HUP", number: 1 }],
+    ["kill -HUP $MAINPID", { name: "HUP", number: 1 }],
+    // harmless unhandled (default: ignore), another PID, not kill at all
+    ["/bin/kill -WINCH $MAINPID", null],
+    ["/bin/kill -HUP 1", null],
+    ["/usr/sbin/httpd $OPTIONS -k graceful", null],
+    ["/usr/sbin/exportfs -r", null],
+    ["/bin/skill -HUP $MAINPID", null],
+  ])("ExecReload %s → %j", (line, want) => expect(reloadSignal(line.split(" "))).toEqual(want));
+
+  it("reads MainPID and ExecReload from show: kojid's kill -USR1, sshd's two commands, httpd's graceful, none, not a service", () => {
+    const target = (name: string) => parseReloadTarget(captured(name).stdout!);
+    expect(target("show-reload-kill-usr1")).toEqual({ mainPid: 4242, signal: { name: "USR1", number: 10 } });
+    expect(target("show-reload-sshd-two-commands")).toEqual({ mainPid: 612, signal: { name: "HUP", number: 1 } });
+    expect(target("show-reload-graceful")).toEqual({ mainPid: 4244, signal: null });
+    expect(parseReloadTarget("MainPID=0\nExecReload=\n")).toEqual({ mainPid: 0, signal: null });
+    expect(parseReloadTarget("LoadState=loaded\nActiveState=active\n")).toEqual({ mainPid: 0, signal: null }); // a .mount: neither property
+  });
+
+  it("a process survives the signal only once it catches or ignores it (SigCgt, SigIgn of /proc/PID/status)", () => {
+    const proc = (name: string) => captured(name).stdout!;
+    expect(handlesSignal(proc("proc-status-usr1-default"), 10)).toBe(false);
+    expect(handlesSignal(proc("proc-status-usr1-caught"), 10)).toBe(true);
+    expect(handlesSignal(proc("proc-status-usr1-default"), 2)).toBe(true); // SIGINT ignored (a background job)
+    expect(() => handlesSignal("Name:\tkojid\n", 10)).toThrow(/without SigCgt/);
   });
 });
 

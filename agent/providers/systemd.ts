@@ -19,6 +19,8 @@ type Argv = [string, ...string[]];
 
 /** What the service kind reads, in one `systemctl show`. */
 export const UNIT_PROPERTIES = ["LoadState", "ActiveState", "SubState", "UnitFileState", "FragmentPath", "NeedDaemonReload"] as const;
+/** What a reload also reads: whom ExecReload signals, and the main process that would get it. */
+export const RELOAD_PROPERTIES = [...UNIT_PROPERTIES, "MainPID", "ExecReload"] as const;
 /** What the systemd-dropin kind reads: whether systemd has loaded the drop-ins on disk. */
 export const DROPIN_PROPERTIES = ["LoadState", "DropInPaths", "NeedDaemonReload"] as const;
 
@@ -30,6 +32,8 @@ export const showArgv = (unit: string, properties: readonly string[]): Argv => [
 /** `unmask --runtime` removes a mask in /run; a plain unmask leaves it in place (exit 0). */
 export const unitArgv = (verb: UnitVerb, unit: string, opts: { runtime?: boolean } = {}): Argv => [SYSTEMCTL, verb, ...(opts.runtime ? ["--runtime"] : []), unit];
 export const daemonReloadArgv = (): Argv => [SYSTEMCTL, "daemon-reload"];
+/** A process's signal dispositions (SigCgt, SigIgn), read where the executor runs (its PID namespace). */
+export const procStatusArgv = (pid: number): Argv => ["/usr/bin/cat", `/proc/${pid}/status`];
 export const journalArgv = (unit: string, lines = JOURNAL_LINES): Argv => [JOURNALCTL, "-u", unit, "-n", String(lines), "--no-pager", "-o", "short-iso"];
 
 /** `systemctl show` output: KEY=value lines (values may contain '='); one unit's block. */
@@ -73,6 +77,66 @@ export function parseUnitStatus(text: string): UnitStatus {
     fragmentPath: field(f, "FragmentPath", text),
     needDaemonReload: field(f, "NeedDaemonReload", text) === "yes",
   };
+}
+
+/** The signal ExecReload sends to the main process, and that process. */
+export interface ReloadTarget {
+  /** 0: no main process (not started, or it exited). */
+  mainPid: number;
+  /** The signal of a `kill -SIG $MAINPID` reload whose default action ends the process; null for any other reload. */
+  signal: { name: string; number: number } | null;
+}
+
+// Linux numbers of the signals a reload is sent as whose default action terminates the process
+// (a handler installed late, e.g. kojid's SIGUSR1 after it logged in, leaves a window in which
+// the reload kills it). Others (WINCH, CONT…) are harmless unhandled and not checked.
+const DEADLY_SIGNALS: Readonly<Record<string, number>> = { HUP: 1, INT: 2, QUIT: 3, USR1: 10, USR2: 12, ALRM: 14, TERM: 15 };
+
+function deadlySignal(spec: string): { name: string; number: number } | null {
+  const bare = spec.toUpperCase().replace(/^SIG/, "");
+  const byNumber = Object.entries(DEADLY_SIGNALS).find(([, n]) => String(n) === bare);
+  const name = byNumber ? byNumber[0] : bare;
+  const number = DEADLY_SIGNALS[name];
+  return number === undefined ? null : { name, number };
+}
+
+/**
+ * The signal of one ExecReload command line when it is `kill` of $MAINPID: `kill -USR1 $MAINPID`,
+ * `-SIGHUP`, `-s HUP`, `--signal HUP`, `-1`, `${MAINPID}`. Anything else (httpd -k graceful,
+ * exportfs -r, a kill of another PID) is null.
+ */
+export function reloadSignal(argv: readonly string[]): { name: string; number: number } | null {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined || !/(^|\/)kill$/.test(cmd)) return null;
+  if (args.length === 0 || !["$MAINPID", "${MAINPID}"].includes(args[args.length - 1]!)) return null;
+  const opts = args.slice(0, -1);
+  if (opts.length === 1 && /^-\w+$/.test(opts[0]!)) return deadlySignal(opts[0]!.slice(1));
+  if (opts.length === 2 && ["-s", "--signal"].includes(opts[0]!)) return deadlySignal(opts[1]!);
+  return null;
+}
+
+/**
+ * MainPID and ExecReload of `systemctl show`. ExecReload is printed once per command (sshd has
+ * two), each as `ExecReload={ path=/bin/kill ; argv[]=/bin/kill -USR1 $MAINPID ; ignore_errors=no ; … }`,
+ * or once empty when the service has none; units other than services (a .mount) have neither.
+ */
+export function parseReloadTarget(text: string): ReloadTarget {
+  const mainPid = Number(parseShow(text).MainPID ?? 0);
+  const lines = text.split("\n").filter((l) => l.startsWith("ExecReload="));
+  const commands = lines.map((l) => /argv\[\]=(.*?) ;/.exec(l)?.[1]?.split(" ").filter(Boolean) ?? []);
+  const signal = commands.map(reloadSignal).find((s) => s !== null) ?? null;
+  return { mainPid: Number.isInteger(mainPid) && mainPid > 0 ? mainPid : 0, signal };
+}
+
+/** Whether a process (its /proc/PID/status) catches or ignores `signal`: only then does it survive it. */
+export function handlesSignal(procStatus: string, signal: number): boolean {
+  const mask = (key: string): bigint => {
+    const hex = new RegExp(`^${key}:\\s*([0-9a-f]+)$`, "m").exec(procStatus)?.[1];
+    if (hex === undefined) throw new Error(`/proc status without ${key}`);
+    return BigInt(`0x${hex}`);
+  };
+  const bit = 1n << BigInt(signal - 1);
+  return ((mask("SigCgt") | mask("SigIgn")) & bit) !== 0n;
 }
 
 export interface DropInStatus {

@@ -12,7 +12,8 @@ Runs a whole sandboxed fleet on this machine: a nats-server (production's per-ho
 permissions, generated passwords in DIR/nats/passwords.json), a git repository seeded from
 gitops/ (in DIR/gitops, default .koji-fleet/gitops), the controller, and one agent per host
 whose files land under DIR/hosts/<host>/. Edit DIR/gitops/fleet.yaml and commit: the agents
-converge. Needs nats-server (apt-get install nats-server / dnf install nats-server).
+converge (a post-commit hook wakes the controller with curl or wget; without them, --poll
+SECONDS, default 5, sees the commit). Needs nats-server (apt-get install nats-server / dnf install nats-server).
 The dashboard is at the API's address: http://127.0.0.1:PORT/. The controller's config is
 written to DIR/controller.yaml at each start, so koji-fleet ca … --config FILE and koji-fleet
 token create HOST --config FILE work against the sandbox as in production; the API commands

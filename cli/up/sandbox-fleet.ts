@@ -1,6 +1,6 @@
 // `koji-fleet up`: the whole loop on one machine. A real nats-server, a real git repository
 // seeded from gitops/, the controller, and one sandboxed agent per host (roots under hosts/).
-import { cp, mkdir, writeFile, chmod, readFile } from "node:fs/promises";
+import { cp, mkdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { simpleGit } from "simple-git";
@@ -16,6 +16,7 @@ import { CA_CERT_FILE, CertificateAuthority } from "../../controller/ca/authorit
 import { TokenStore, tokenFile } from "../../controller/ca/tokens.js";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
 import { sandboxConfigText, sandboxControllerConfig } from "./sandbox-config.js";
+import { installCommitHook } from "./commit-hook.js";
 
 export interface SandboxFleetOptions {
   dir: string;
@@ -30,8 +31,12 @@ export class SandboxFleet {
   private nats: SandboxNats | null = null;
   private controller: Controller | null = null;
   private readonly agents = new Map<string, { agent: Agent; done: Promise<void> }>();
-  private hostWatch: NodeJS.Timeout | null = null;
   private readonly starting = new Set<string>();
+  /** Ends the subscription to revision-accepted events. */
+  private unwatch: (() => void) | null = null;
+  /** After a failed start of agents: one more try, once. */
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
   apiUrl = "";
 
   constructor(private readonly o: SandboxFleetOptions) {}
@@ -68,10 +73,13 @@ export class SandboxFleet {
     this.apiUrl = await this.controller.start();
     // --port 0 took a free port: the file says the one the API listens on, for `token create`.
     if (this.o.httpPort === 0) await this.writeConfig(Number(new URL(this.apiUrl).port));
-    await this.installCommitHook();
+    await installCommitHook(this.repoDir, this.apiUrl);
+    // A host added to fleet.yaml gets its agent the moment the revision adding it is accepted
+    // (the event is emitted synchronously, after the controller knows the revision's hosts).
+    this.unwatch = this.controller.fleet.onEvent((e) => {
+      if (e.type === "revision-accepted") this.startAgents();
+    });
     this.startAgents();
-    // Hosts added to fleet.yaml later get an agent as soon as their catalog exists.
-    this.hostWatch = setInterval(() => this.startAgents(), 1_000);
   }
 
   /** DIR/controller.yaml, the controller's config as production has one (sandbox-config.ts). */
@@ -96,32 +104,40 @@ export class SandboxFleet {
     await git.add(".").commit("Initial fleet from koji-fleet's gitops example");
   }
 
-  /** A commit in the repository wakes the controller at once instead of at the next poll. */
-  private async installCommitHook(): Promise<void> {
-    const hook = join(this.repoDir, ".git", "hooks", "post-commit");
-    const url = `${this.apiUrl}/hooks/git`;
-    const script = `#!/bin/sh\n# installed by koji-fleet up\n"${process.execPath}" -e "fetch('${url}',{method:'POST'}).catch(()=>{})" >/dev/null 2>&1 &\n`;
-    if ((await readFile(hook, "utf8").catch(() => "")) === script) return;
-    await writeFile(hook, script);
-    await chmod(hook, 0o755);
-  }
-
+  /**
+   * Agents for the hosts of the revision in force (the controller enrolls them from then on) and
+   * for those with a catalog in kf-desired (a restart whose head is rejected), not started yet.
+   */
   private startAgents(): void {
-    if (!this.controller || !this.nats) return;
-    const hosts = [...this.controller.fleet.desired.keys()];
+    if (!this.controller || !this.nats || this.stopped) return;
+    const { intended, desired } = this.controller.fleet;
+    const hosts = [...new Set([...intended.keys(), ...desired.keys()])];
     const fresh = hosts.filter((h) => !this.agents.has(h) && !this.starting.has(h));
     if (fresh.length === 0) return;
+    this.o.log.info({ hosts: fresh }, "starting agents");
     for (const h of fresh) this.starting.add(h);
     void this.nats
       .allow(hosts)
       .then(() => Promise.all(fresh.map((h) => this.startAgent(h))))
-      .catch((err: unknown) => this.o.log.error({ err, hosts: fresh }, "agents not started; retrying"))
+      .catch((err: unknown) => {
+        this.o.log.error({ err, hosts: fresh }, "agents not started; retrying in a second");
+        this.retryLater();
+      })
       .finally(() => fresh.forEach((h) => this.starting.delete(h)));
+  }
+
+  /** No event may come for a while (the next commit), so a failed start is tried again on its own. */
+  private retryLater(): void {
+    if (this.retry || this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.startAgents();
+    }, 1_000);
   }
 
   /** Like a new VM: a one-time token, then the agent enrolls itself on first start. */
   private async startAgent(host: string): Promise<void> {
-    if (!this.nats) return;
+    if (!this.nats || this.stopped) return;
     const dir = resolve(this.o.dir);
     const identity = join(dir, "identity", host);
     const tokenPath = join(identity, "token");
@@ -145,12 +161,15 @@ export class SandboxFleet {
       // Catalogs name secrets (DB password, kojiweb Secret); sandbox hosts get stand-ins.
       { log: this.o.log.child({ svc: "agent", host }) },
     );
+    if (this.stopped) return;
     const done = agent.run().catch((err: unknown) => this.o.log.error({ err, host }, "agent stopped with an error"));
     this.agents.set(host, { agent, done });
   }
 
   async stop(): Promise<void> {
-    if (this.hostWatch) clearInterval(this.hostWatch);
+    this.stopped = true;
+    this.unwatch?.();
+    if (this.retry) clearTimeout(this.retry);
     for (const { agent } of this.agents.values()) agent.stop();
     await Promise.all([...this.agents.values()].map((a) => a.done));
     await this.controller?.stop();

@@ -17,6 +17,7 @@ import { kojiSource } from "./koji-source.js";
 import { installPlatform } from "./platform.js";
 import { useTmpDirs } from "../support/tmp.js";
 import { inside } from "../support/netns.js";
+import { waitFor } from "../support/wait.js";
 
 const NOBODY = 65534;
 
@@ -24,6 +25,20 @@ const NOBODY = 65534;
 const DEMO = `import os, signal, sys
 signal.signal(signal.SIGHUP, lambda *_: print(f"kf-demo {os.getpid()}: SIGHUP", flush=True))
 print(f"kf-demo {os.getpid()}: up as uid {os.getuid()}", flush=True)
+while True:
+    signal.pause()
+`;
+
+/**
+ * Handles SIGUSR1 only once /run/kf-late.ready exists, as kojid installs its handler only after
+ * logging in to the hub: until then the signal's default action kills it.
+ */
+const LATE = `import os, signal, time
+print(f"kf-late {os.getpid()}: starting", flush=True)
+while not os.path.exists("/run/kf-late.ready"):
+    time.sleep(0.05)
+signal.signal(signal.SIGUSR1, lambda *_: print(f"kf-late {os.getpid()}: SIGUSR1", flush=True))
+print(f"kf-late {os.getpid()}: handler installed", flush=True)
 while True:
     signal.pause()
 `;
@@ -68,6 +83,17 @@ WantedBy=timers.target
 Type=oneshot
 ExecStart=/bin/sh -c 'echo fired >> /var/lib/kf-tick.out'
 `,
+  // kojid.service's reload, as koji ships it.
+  "kf-late.service": `[Unit]
+Description=koji-fleet lane daemon that handles its reload signal late, as kojid
+
+[Service]
+ExecStart=/usr/bin/python3 /usr/local/libexec/kf-late
+ExecReload=/bin/kill -USR1 $MAINPID
+
+[Install]
+WantedBy=multi-user.target
+`,
   "kf-fail.service": `[Service]
 ExecStart=/bin/sh -c 'echo "kf-fail: cannot read /etc/kf-fail.conf" >&2; exit 1'
 
@@ -94,6 +120,7 @@ beforeAll(async () => {
   await installPlatform(upperPath(layers, "/"), { kojiSrc: (await kojiSource(join(dir, "src"))).dir });
   for (const [name, text] of Object.entries(UNITS)) await put(upperPath(layers, `/usr/lib/systemd/system/${name}`), text);
   await put(upperPath(layers, "/usr/local/libexec/kf-demo"), DEMO);
+  await put(upperPath(layers, "/usr/local/libexec/kf-late"), LATE);
   await put(upperPath(layers, "/etc/default/kf-demo"), `# as EL's /etc/sysconfig/httpd\nOPTIONS="--mode plain"\n`);
   host = await startNsHost("kf-systemctl", { mount: true });
   await overlay(host, layers, ["/etc", "/usr", "/run", "/var"]);
@@ -128,7 +155,10 @@ describe("systemctl stand-in under the agent's service and systemd-dropin kinds"
     const catalog = [dropin("hello"), demo(), once, timer()];
     const first = await run(catalog);
     expect(first.failed, JSON.stringify(lines(first))).toBe(0);
-    expect(lines(first)["service:kf-demo"]).toEqual(["enable kf-demo.service", "start kf-demo.service", "restarted kf-demo.service"]);
+    // Started by this converge, with the drop-in written just before: no restart for it too.
+    expect(lines(first)["service:kf-demo"]).toEqual([
+      "enable kf-demo.service", "start kf-demo.service", "not restarted: started just now, with this configuration (notified by systemd-dropin:kf-demo.service/koji-fleet.conf)",
+    ]);
     expect(lines(first)["service:kf-once"]).toEqual(["enable kf-once.service", "start kf-once.service"]);
 
     const s = await show("kf-demo");
@@ -179,6 +209,36 @@ describe("systemctl stand-in under the agent's service and systemd-dropin kinds"
     expect(lines(r)["service:kf-demo"]).toEqual(["reloaded kf-demo.service"]);
     expect(await mainPid("kf-demo")).toBe(pid);
     expect(await journal("kf-demo")).toContain(`kf-demo ${pid}: SIGHUP`);
+  });
+
+  it("a reload never reaches a daemon before it handles the signal (kojid): not after its start, a restart while it starts, a reload once ready", async () => {
+    const late = res("service:kf-late", "service", { name: "kf-late", enabled: true, state: "running", reload: true });
+    const conf = (maxjobs: number) =>
+      res("systemd-dropin:kf-late.service/koji-fleet.conf", "systemd-dropin", { unit: "kf-late.service", name: "koji-fleet.conf", content: `[Service]\nEnvironment=MAXJOBS=${maxjobs}\n` }, { notifies: ["service:kf-late"] });
+
+    const first = await run([conf(10), late]);
+    expect(first.failed, JSON.stringify(lines(first))).toBe(0);
+    expect(lines(first)["service:kf-late"]).toEqual([
+      "enable kf-late.service", "start kf-late.service", "not reloaded: started just now, with this configuration (notified by systemd-dropin:kf-late.service/koji-fleet.conf)",
+    ]);
+    const starting = await mainPid("kf-late");
+
+    // The next converge, while it still starts: a change it must pick up → restarted, not signalled.
+    const second = await run([conf(6), late]);
+    expect(lines(second)["service:kf-late"]).toEqual([
+      `restarted kf-late.service instead of reloading it: its main process (PID ${starting}) does not handle SIGUSR1 yet (still starting), and a reload would kill it`,
+    ]);
+    const pid = await mainPid("kf-late");
+    expect(pid).not.toBe(starting);
+    expect(await environ(pid)).toContain("MAXJOBS=6");
+
+    await writeFile(at("/run/kf-late.ready"), "");
+    await waitFor(async () => (await journal("kf-late")).includes(`kf-late ${pid}: handler installed`), { message: "kf-late handles SIGUSR1" });
+    const third = await run([conf(4), late]);
+    expect(lines(third)["service:kf-late"]).toEqual(["reloaded kf-late.service"]);
+    expect(await mainPid("kf-late")).toBe(pid);
+    expect(await journal("kf-late")).toContain(`kf-late ${pid}: SIGUSR1`);
+    expect((await show("kf-late")).ActiveState).toBe("active");
   });
 
   it("a unit that fails at start is failed, and the kind's apply fails with its log tail", async () => {

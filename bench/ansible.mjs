@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { DIST, PRODUCT, asShipped, createRemote, dist, distFirst, run, stats, ms, sleep, table, writeResult, waitUntil } from "./lib.mjs";
+import { DIST, PRODUCT, asShipped, createRemote, dist, distFirst, procUsage, run, stats, ms, sleep, table, writeResult, waitUntil } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
 
 const N = 20;
@@ -155,6 +155,7 @@ async function endToEndSetup(dir, hosts) {
         git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port },
         stateDir, ca: { dir: join(fdir, "ca") }, logLevel: "warn",
       }));
+      const nats0 = await procUsage(nats.pid), cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const controller = spawn(process.execPath, [...flags, bin, "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
       const phases = { controllerReady: null, agentsConnected: [] };
@@ -173,7 +174,11 @@ async function endToEndSetup(dir, hosts) {
       farm = { dir: fdir, nats, remote, controller, agents, apiUrl, round, n: 0 };
       const end = await Promise.race([hostsAt(apiUrl, sha), new Promise((_, rej) => controller.once("exit", (c) => rej(new Error(`controller exited ${c}`))))]);
       const allConnected = phases.agentsConnected.length === hosts.length ? Math.max(...phases.agentsConnected) : NaN;
-      return { ms: end - t0, controllerReadyMs: phases.controllerReady, agentsConnectedMs: allConnected };
+      // Where the first run's CPU went: the controller process, the bench process (the 20 agents:
+      // RSA keys, CSRs, converges; and the API polling), nats-server.
+      const cpu = process.cpuUsage(cpu0), nats1 = await procUsage(nats.pid);
+      const cpuSeconds = { controller: (await procUsage(controller.pid)).cpuSeconds, agents: (cpu.user + cpu.system) / 1e6, natsServer: nats1.cpuSeconds - nats0.cpuSeconds };
+      return { ms: end - t0, controllerReadyMs: phases.controllerReady, agentsConnectedMs: allConnected, cpuSeconds };
     },
     /** A commit on the running farm: the clock starts as `git commit` starts; push, webhook, then the API. */
     async commit(message, yaml) {
@@ -271,7 +276,7 @@ export async function main() {
   const C = await agentsOnlySetup(dir, nats.url, hosts);
   const sides = ["ansible", "kojiFleet", "agentsOnly"];
   const res = Object.fromEntries(sides.map((s) => [s, Object.fromEntries(RUNS.map((r) => [r, []]))]));
-  const extra = { fromPushMs: { "no-change": [], "one-line change": [] }, commitPushMs: [], controllerReadyMs: [], agentsConnectedMs: [] };
+  const extra = { fromPushMs: { "no-change": [], "one-line change": [] }, commitPushMs: [], controllerReadyMs: [], agentsConnectedMs: [], firstRunCpuSeconds: [] };
   const ratios = [], agentRatios = [];
   let counts = null;
   try {
@@ -292,6 +297,7 @@ export async function main() {
         it.kojiFleet.first = f.ms;
         extra.controllerReadyMs.push(f.controllerReadyMs);
         extra.agentsConnectedMs.push(f.agentsConnectedMs);
+        extra.firstRunCpuSeconds.push(f.cpuSeconds);
         for (const r of ["no-change", "one-line change"]) {
           const c = await B.commit(`${r}, iteration ${i + 1}`, yamls[r]);
           it.kojiFleet[r] = c.ms;
@@ -325,6 +331,8 @@ export async function main() {
     summary.map((s) => [s.run, ms(s.ansible.median), ms(s.ansible.p95), ms(s.kojiFleet.median), ms(s.kojiFleet.p95), `${s.ratio.median.toFixed(0)}x`, `${s.ratio.min.toFixed(0)}x`, ms(s.agentsOnly.median), ms(s.agentsOnly.p95), `${s.agentsOnlyRatio.median.toFixed(0)}x`]));
   const fp = (xs) => `${ms(stats(xs).median)} / ${ms(stats(xs).p95)}`;
   console.log(`koji-fleet, median / p95 ms: git commit + push ${fp(extra.commitPushMs)}; push returned -> all at the commit: no-change ${fp(extra.fromPushMs["no-change"])}, one-line change ${fp(extra.fromPushMs["one-line change"])}; first run: controller ready ${fp(extra.controllerReadyMs)}, all 20 agents enrolled and connected ${fp(extra.agentsConnectedMs)}`);
+  const cpuOf = (k) => extra.firstRunCpuSeconds.map((c) => c[k].toFixed(1)).join(", ");
+  console.log(`first run CPU seconds per iteration: controller ${cpuOf("controller")}; bench process (20 agents, API polling) ${cpuOf("agents")}; nats-server ${cpuOf("natsServer")}`);
   console.log(`ratios per iteration: ${ratios.map((r) => RUNS.map((k) => `${r[k].toFixed(0)}x`).join("/")).join(", ")} (first/no-change/one-line change)`);
   console.log(`targets: change and no-change >= 100x: ${summary.slice(1).every((s) => s.ratio.min >= 100) ? "met" : "MISSED"}; first run >= 5x: ${summary[0].ratio.min >= 5 ? "met" : "MISSED"}`);
   await writeResult("ansible", { hosts: N, iterations: ITER, product: PRODUCT, dist: DIST, controller: B.shown, controllerFlags: B.flags, ansibleVersion, mirrored: counts, ansibleTasks: A.tasks, pollMs: POLL_MS, raw: res, ratios, agentRatios, extra, summary });

@@ -46,7 +46,7 @@ export async function writeResult(name, data) {
   const dir = join(ROOT, "bench", "results");
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  await writeFile(file, JSON.stringify({ bench: name, at: new Date().toISOString(), machine: machine(), ...data }, null, 2));
+  await writeFile(file, JSON.stringify({ bench: name, at: new Date().toISOString(), machine: machine(), product: PRODUCT, dist: DIST, ...data }, null, 2));
   console.log(`results: ${file}`);
   return file;
 }

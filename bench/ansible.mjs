@@ -21,6 +21,8 @@ import { generatedFleet } from "./fleets.mjs";
 const N = 20;
 const ITER = Number(process.env.KF_BENCH_ITER ?? 3);
 const POLL_MS = 5;
+// KF_BENCH_ANSIBLE=0: koji-fleet's sides alone (minutes, not half an hour): for A/B of two builds.
+const WITH_ANSIBLE = process.env.KF_BENCH_ANSIBLE !== "0";
 const RUNS = ["first", "no-change", "one-line change"];
 // The kinds both sides apply the same way in a sandbox root. The lookaside catalog's others are
 // koji-fleet's alone: its TLS certificate (a key and the CA's signature, first run), the CA bundle,
@@ -198,6 +200,9 @@ async function endToEndSetup(dir, hosts) {
   };
 }
 
+/** A ratio: one decimal below 10x, so that 4.8x does not print as 5x. */
+const times = (x) => `${Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : "-"}x`;
+
 function waitUntilRace(p, timeoutMs, message) {
   let timer;
   return Promise.race([p, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms: ${message}`)), timeoutMs); })]).finally(() => clearTimeout(timer));
@@ -266,7 +271,7 @@ async function agentsOnlySetup(dir, natsUrl, hosts) {
 }
 
 export async function main() {
-  const ansibleVersion = (await run("ansible-playbook", ["--version"]).catch(() => { throw new Error("ansible-playbook not found: apt-get install -y ansible-core"); })).split("\n")[0];
+  const ansibleVersion = !WITH_ANSIBLE ? "skipped (KF_BENCH_ANSIBLE=0)" : (await run("ansible-playbook", ["--version"]).catch(() => { throw new Error("ansible-playbook not found: apt-get install -y ansible-core"); })).split("\n")[0];
   const { startNatsServer } = await distFirst("controller/nats/embedded-server.js", "controller/embedded/nats-server.js");
   const dir = await mkdtemp(join(tmpdir(), "kf-bench-ansible-"));
   const { hosts, at } = await benchFleet();
@@ -289,6 +294,7 @@ export async function main() {
       counts ??= Object.fromEntries([...MIRRORED].map((k) => [k, resources.first.get(hosts[0]).filter((r) => r.kind === k).length]));
       const it = { ansible: {}, kojiFleet: {}, agentsOnly: {} };
       const doAnsible = async () => {
+        if (!WITH_ANSIBLE) return void RUNS.forEach((r) => (it.ansible[r] = NaN));
         await A.reset();
         for (const r of RUNS) { await A.prepare(resources[r]); it.ansible[r] = await A.run(); }
       };
@@ -313,7 +319,7 @@ export async function main() {
       const ratio = Object.fromEntries(RUNS.map((r) => [r, it.ansible[r] / it.kojiFleet[r]]));
       ratios.push(ratio);
       agentRatios.push(Object.fromEntries(RUNS.map((r) => [r, it.ansible[r] / it.agentsOnly[r]])));
-      console.log(`iteration ${i + 1} (${order.map((o) => o[0]).join(" then ")}): ` + RUNS.map((r) => `${r}: ansible ${ms(it.ansible[r])} ms, koji-fleet ${ms(it.kojiFleet[r])} ms (agents alone ${ms(it.agentsOnly[r])}), ${ratio[r].toFixed(0)}x`).join("; "));
+      console.log(`iteration ${i + 1} (${order.map((o) => o[0]).join(" then ")}): ` + RUNS.map((r) => `${r}: ansible ${ms(it.ansible[r])} ms, koji-fleet ${ms(it.kojiFleet[r])} ms (agents alone ${ms(it.agentsOnly[r])}), ${times(ratio[r])}`).join("; "));
     }
   } finally {
     await C.stop();
@@ -325,15 +331,15 @@ export async function main() {
     run: r, ansible: stats(res.ansible[r]), kojiFleet: stats(res.kojiFleet[r]), agentsOnly: stats(res.agentsOnly[r]),
     ratio: stats(ratios.map((x) => x[r])), agentsOnlyRatio: stats(agentRatios.map((x) => x[r])),
   }));
-  console.log(`\nansible: ${N} local lookaside hosts x (${counts.directory} directories + ${counts.file} files + ${counts.symlink} symlink of the compiled catalog; Ansible ${A.tasks.dirs} directories), product: ${PRODUCT}, controller: ${B.shown} (node ${B.flags.join(" ")}); ${ITER} alternating iterations; ms`);
+  console.log(`\nansible: ${N} local lookaside hosts x (${counts.directory} directories + ${counts.file} files + ${counts.symlink} symlink of the compiled catalog; Ansible ${A.tasks?.dirs ?? "-"} directories), product: ${PRODUCT}, controller: ${B.shown} (node ${B.flags.join(" ")}); ${ITER} alternating iterations; ms`);
   console.log("koji-fleet = end to end: first = controller + 20 agents started -> all 20 at the commit in GET /api/v1/hosts; the others = `git commit` started -> all 20 there");
   table(["run", "ansible median", "ansible p95", "koji-fleet median", "koji-fleet p95", "ratio median", "ratio min", "agents alone median", "agents alone p95", "ratio to agents alone"],
-    summary.map((s) => [s.run, ms(s.ansible.median), ms(s.ansible.p95), ms(s.kojiFleet.median), ms(s.kojiFleet.p95), `${s.ratio.median.toFixed(0)}x`, `${s.ratio.min.toFixed(0)}x`, ms(s.agentsOnly.median), ms(s.agentsOnly.p95), `${s.agentsOnlyRatio.median.toFixed(0)}x`]));
+    summary.map((s) => [s.run, ms(s.ansible.median), ms(s.ansible.p95), ms(s.kojiFleet.median), ms(s.kojiFleet.p95), times(s.ratio.median), times(s.ratio.min), ms(s.agentsOnly.median), ms(s.agentsOnly.p95), times(s.agentsOnlyRatio.median)]));
   const fp = (xs) => `${ms(stats(xs).median)} / ${ms(stats(xs).p95)}`;
   console.log(`koji-fleet, median / p95 ms: git commit + push ${fp(extra.commitPushMs)}; push returned -> all at the commit: no-change ${fp(extra.fromPushMs["no-change"])}, one-line change ${fp(extra.fromPushMs["one-line change"])}; first run: controller ready ${fp(extra.controllerReadyMs)}, all 20 agents enrolled and connected ${fp(extra.agentsConnectedMs)}`);
   const cpuOf = (k) => extra.firstRunCpuSeconds.map((c) => c[k].toFixed(1)).join(", ");
   console.log(`first run CPU seconds per iteration: controller ${cpuOf("controller")}; bench process (20 agents, API polling) ${cpuOf("agents")}; nats-server ${cpuOf("natsServer")}`);
-  console.log(`ratios per iteration: ${ratios.map((r) => RUNS.map((k) => `${r[k].toFixed(0)}x`).join("/")).join(", ")} (first/no-change/one-line change)`);
+  console.log(`ratios per iteration: ${ratios.map((r) => RUNS.map((k) => times(r[k])).join("/")).join(", ")} (first/no-change/one-line change)`);
   console.log(`targets: change and no-change >= 100x: ${summary.slice(1).every((s) => s.ratio.min >= 100) ? "met" : "MISSED"}; first run >= 5x: ${summary[0].ratio.min >= 5 ? "met" : "MISSED"}`);
   await writeResult("ansible", { hosts: N, iterations: ITER, product: PRODUCT, dist: DIST, controller: B.shown, controllerFlags: B.flags, ansibleVersion, mirrored: counts, ansibleTasks: A.tasks, pollMs: POLL_MS, raw: res, ratios, agentRatios, extra, summary });
 }

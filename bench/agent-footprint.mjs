@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ROOT, asShipped, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, sleep } from "./lib.mjs";
+import { PRODUCT, asShipped, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, sleep } from "./lib.mjs";
 import { SEED_HOSTS, seedYaml } from "./fleets.mjs";
 
 const IDLE_S = Number(process.env.KF_BENCH_IDLE_SECONDS ?? 60);
@@ -60,7 +60,7 @@ export async function main() {
     await nc.close();
     const resources = fleet.controller.fleet.desired.get(HUB)?.resources?.length;
     const conv = stats(durations), wall = stats(walls);
-    const shown = bundleDir ? "the RPM's bundle" : AGENT_BIN.slice(ROOT.length + 1);
+    const shown = bundleDir ? "the RPM's bundle" : AGENT_BIN.slice(PRODUCT.length + 1);
     console.log(`\nagent-footprint: one agent process (${shown}, node ${NODE_FLAGS.join(" ") || "without flags"}) for ${HUB} (hub+web+kojira, ${resources} resources), sandbox mode`);
     table(["measure", "value", "target"], [
       [`idle RSS MB (median over ${IDLE_S} s)`, idle.rssMB.median.toFixed(1), "<= 60"],

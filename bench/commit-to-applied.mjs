@@ -1,15 +1,14 @@
 // commit→applied on the seed's 5-host farm: 20 pushed commits, each changing koji.topdir (it lands in
 // the koji client profile every host gets, and in the hub/kojira/builder/NFS files), timed from
 // `git push` returning until the last of the 5 agents reports the new revision applied.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { ROOT, startFleet, stats, ms, table, writeResult, waitUntil } from "./lib.mjs";
+import { seedYaml } from "./fleets.mjs";
+import { startFleet, stats, ms, table, writeResult, waitUntil } from "./lib.mjs";
 
 const HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"];
 const COMMITS = Number(process.env.KF_BENCH_COMMITS ?? 20);
 
 async function mode(name, { webhook, pollSeconds }) {
-  const seed = await readFile(join(ROOT, "gitops/fleet.yaml"), "utf8");
+  const seed = await seedYaml();
   const fleet = await startFleet({ fleetYaml: seed, hosts: HOSTS, controller: { git: { pollSeconds } } });
   try {
     // Seeding the farm (enrollment, 7 RSA keys) is not measured.

@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
-import { ROOT, asShipped, createRemote, dist, forkAgents, ms, procUsage, run, sleep, stats, stopAgents, table, waitUntil, writeResult } from "./lib.mjs";
+import { PRODUCT, asShipped, createRemote, dist, forkAgents, ms, procUsage, run, sleep, stats, stopAgents, table, waitUntil, writeResult } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
 
 // fleet.yaml's limit is 1,000 hosts; 4 of the seed's have no agent (see above).
@@ -122,7 +122,7 @@ export async function main() {
     const agentsCpu = agentsUsage.reduce((sum, u, i) => sum + u.cpuSeconds - agents0[i].cpuSeconds, 0);
     const rigCpu = agentsCpu + (ctl1.cpuSeconds - ctl0.cpuSeconds) + (nats1.cpuSeconds - nats0.cpuSeconds);
     const t = stats(times), p = stats(publishTimes), rss = stats(ctlRss.rss);
-    const shown = bundleDir ? "the RPM's bundle" : bin.slice(ROOT.length + 1);
+    const shown = bundleDir ? "the RPM's bundle" : bin.slice(PRODUCT.length + 1);
     console.log(`\ncontroller-1000: the real controller (${shown}, node ${flags.join(" ") || "without flags"}), ${AGENTS} lookaside agents in ${PROCS} processes, ${CHANGES} pushed changes touching every agent's host`);
     table(["measure", "value", "target"], [
       ["agents started + connected (s)", (startupMs / 1000).toFixed(1), ""],

@@ -1,12 +1,13 @@
 // Generated fleets: the seed farm plus N extra hosts of one role.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ROOT } from "./lib.mjs";
+import { PRODUCT } from "./lib.mjs";
 
 export const SEED_HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"];
 
+/** The seed farm of the product tree under test (KF_BENCH_DIST: a baseline's own fleet.yaml). */
 export async function seedYaml() {
-  return readFile(join(ROOT, "gitops/fleet.yaml"), "utf8");
+  return readFile(join(PRODUCT, "gitops/fleet.yaml"), "utf8");
 }
 
 /** The seed farm plus `extra` hosts named `<prefix>-NNNN` with `role`. Returns { yaml, hosts }. */

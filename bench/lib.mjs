@@ -3,13 +3,23 @@
 // but importing the built code from dist/ so no TypeScript loader is needed).
 import os from "node:os";
 import { execFile, fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { join, dirname } from "node:path";
+import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const DIST = join(ROOT, "dist");
+// KF_BENCH_DIST=<tree>/dist runs these benches against another build of the product (a baseline
+// worktree): its dist/, and from its tree the seed fleet.yaml, the bundle and the units' flags.
+export const DIST = process.env.KF_BENCH_DIST ? resolve(process.env.KF_BENCH_DIST) : join(ROOT, "dist");
+/** The product tree under test: this repository, or the tree whose dist/ KF_BENCH_DIST names. */
+export const PRODUCT = dirname(DIST);
 export const dist = (p) => import(join(DIST, p));
+/** The first of `paths` that the build under test has (modules moved between versions). */
+export async function distFirst(...paths) {
+  for (const p of paths) if (existsSync(join(DIST, p))) return import(join(DIST, p));
+  throw new Error(`${DIST}: none of ${paths.join(", ")}`);
+}
 
 export function machine() {
   const cpus = os.cpus();
@@ -36,7 +46,7 @@ export async function writeResult(name, data) {
   const dir = join(ROOT, "bench", "results");
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  await writeFile(file, JSON.stringify({ bench: name, at: new Date().toISOString(), machine: machine(), ...data }, null, 2));
+  await writeFile(file, JSON.stringify({ bench: name, at: new Date().toISOString(), machine: machine(), product: PRODUCT, dist: DIST, ...data }, null, 2));
   console.log(`results: ${file}`);
   return file;
 }
@@ -71,7 +81,7 @@ export async function startPublisher(name) {
 
 /** The node flags of a unit's ExecStart (packaging/systemd): what every installed daemon runs with. */
 async function unitNodeFlags(command) {
-  const unit = join(ROOT, `packaging/systemd/koji-fleet-${command}.service`);
+  const unit = join(PRODUCT, `packaging/systemd/koji-fleet-${command}.service`);
   const exec = new RegExp(`^ExecStart=/usr/bin/node (.*?) ?/usr/lib/koji-fleet/koji-fleet\\.mjs ${command} `, "m").exec(await readFile(unit, "utf8"));
   if (!exec) throw new Error(`${unit}: no ExecStart running /usr/bin/node … koji-fleet.mjs ${command}`);
   return exec[1].split(" ").filter(Boolean);
@@ -79,14 +89,14 @@ async function unitNodeFlags(command) {
 
 /**
  * A daemon as its RPM runs it: [entry file, node flags, temp dir to remove or null]. The bundle
- * is built afresh into a temp dir; the flags come from the unit. `bin` (a path under the repo,
+ * is built afresh into a temp dir from the product tree (PRODUCT); the flags come from its unit. `bin` (a path under that tree,
  * e.g. bin/koji-fleet.js for dist/) and `flags` ("" for none) replace them.
  */
 export async function asShipped(command, { bin, flags } = {}) {
   const nodeFlags = flags !== undefined ? flags.split(" ").filter(Boolean) : await unitNodeFlags(command);
-  if (bin) return [join(ROOT, bin), nodeFlags, null];
+  if (bin) return [join(PRODUCT, bin), nodeFlags, null];
   const dir = await mkdtemp(join(os.tmpdir(), "kf-bench-bundle-"));
-  await run(process.execPath, [join(ROOT, "packaging/bundle.mjs"), "--outdir", dir]);
+  await run(process.execPath, [join(PRODUCT, "packaging/bundle.mjs"), "--outdir", dir]);
   return [join(dir, "koji-fleet.mjs"), nodeFlags, dir];
 }
 
@@ -148,7 +158,10 @@ export function run(cmd, args, opts = {}) {
   });
 }
 
-/** A bare repository and a clone; commit() writes files, commits, and returns once `git push` returned. */
+/**
+ * A bare repository and a clone; commit() writes files, commits, and returns once `git push` returned.
+ * `marks`, if given, gets `committing` (performance.now() as `git commit` starts) and `pushed`.
+ */
 export async function createRemote(root) {
   const bareDir = join(root, "origin.git"), workDir = join(root, "work");
   const git = (cwd, ...a) => run("git", ["-c", "commit.gpgsign=false", ...a], { cwd, env: gitEnv(root) });
@@ -157,14 +170,16 @@ export async function createRemote(root) {
   await git(workDir, "remote", "add", "origin", bareDir);
   return {
     bareDir, workDir,
-    async commit(message, files) {
+    async commit(message, files, marks = {}) {
       for (const [rel, content] of Object.entries(files)) {
         await mkdir(dirname(join(workDir, rel)), { recursive: true });
         await writeFile(join(workDir, rel), content);
       }
       await git(workDir, "add", "-A");
+      marks.committing = performance.now();
       await git(workDir, "commit", "--quiet", "--allow-empty", "-m", message);
       await git(workDir, "push", "--quiet", "origin", "main");
+      marks.pushed = performance.now();
       return (await git(workDir, "rev-parse", "HEAD")).trim();
     },
   };

@@ -42,10 +42,15 @@ function hostCatalog(farm: Farm, host: ResolvedHost): CatalogContent {
  * `fleet` must have passed loadFleet; an invalid fleet throws (a bug, not a user error).
  * `opts` carries controller state: which builders Koji knows (their gate opens) and the CA.
  * With `memo`, a host whose inputs did not change since the memo's last compile keeps its content
- * (the same object): callers must not change what this returns.
+ * (the same object): callers must not change what this returns. `compiled` sees each content
+ * compiled (not taken from the memo) as soon as it is, before the next host's.
  */
-export function compileFleet(fleet: FleetConfig, opts: CompileOptions = {}, memo?: CompileMemo): CatalogContent[] {
+export function compileFleet(fleet: FleetConfig, opts: CompileOptions = {}, memo?: CompileMemo, compiled?: (c: CatalogContent) => void): CatalogContent[] {
   const farm = farmOf(defaultsApplied(fleet), opts);
-  if (memo) return memo.contents(farm, (host) => hostCatalog(farm, host));
-  return farm.fleet.hosts.map((host) => hostCatalog(farm, host));
+  const one = (host: ResolvedHost): CatalogContent => {
+    const c = hostCatalog(farm, host);
+    compiled?.(c);
+    return c;
+  };
+  return memo ? memo.contents(farm, one) : farm.fleet.hosts.map(one);
 }

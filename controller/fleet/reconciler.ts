@@ -122,8 +122,7 @@ export class Reconciler {
     const loaded = await this.fleetFiles.load(revision);
     if (!loaded.ok) return this.reject(revision, loaded.errors);
     this.fleet = loaded.fleet;
-    const compiled = compileFleet(loaded.fleet, this.d.compileOptions(), this.memo);
-    this.d.publisher.codec.intern(compiled);
+    const compiled = compileFleet(loaded.fleet, this.d.compileOptions(), this.memo, this.d.publisher.codec.interner());
     const held = await this.holdPinned(revision.sha, compiled);
     const plan = this.plan(revision.sha, held);
     this.rollOut(revision.sha, held, plan.put, rolloutSettings(loaded.fleet));

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ALL = ["commit-to-applied", "ansible", "agents-1000", "controller-1000", "nats-fanout", "agent-footprint", "enrollment", "soak", "api-latency"];
+const ALL = ["commit-to-applied", "ansible", "agents-1000", "controller-1000", "controller-10000", "nats-fanout", "agent-footprint", "enrollment", "soak", "api-latency"];
 const names = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 for (const n of names) {
   if (!ALL.includes(n)) { console.error(`unknown benchmark ${n}; one of ${ALL.join(", ")}`); process.exit(2); }

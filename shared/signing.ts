@@ -32,8 +32,12 @@ export class Signer {
   /** Signs the document without its `signature` member. */
   sign<T extends object>(doc: T): T & { signature: Signature } {
     const { signature: _old, ...body } = doc as T & { signature?: unknown };
-    const value = sign(null, Buffer.from(canonicalJson(body)), this.key).toString("base64");
-    return { ...(doc as T), signature: { alg: "ed25519", keyId: this.keyId, value } };
+    return { ...(doc as T), signature: this.signCanonical(canonicalJson(body)) };
+  }
+
+  /** The signature of a document given as its canonical JSON (what sign() and Verifier encode). */
+  signCanonical(text: string): Signature {
+    return { alg: "ed25519", keyId: this.keyId, value: sign(null, Buffer.from(text), this.key).toString("base64") };
   }
 }
 

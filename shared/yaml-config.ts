@@ -134,7 +134,8 @@ function enumMessage(doc: LocatedDocument, path: readonly PathSegment[], allowed
 
 export type ParseResult = { ok: true; doc: LocatedDocument } | { ok: false; errors: ConfigError[] };
 
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+// 10,000 hosts (fleet.yaml's limit) of ~100 bytes each, some with settings, fit with room to spare.
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 export function parseYaml(source: string | Uint8Array, file: string): ParseResult {
   const bytes = typeof source === "string" ? Buffer.from(source, "utf8") : Buffer.from(source);
@@ -166,7 +167,8 @@ export function parseYaml(source: string | Uint8Array, file: string): ParseResul
   return { ok: true, doc: new LocatedDocument(file, doc, lines) };
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: a maxItems error says how many items there are (its data).
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 
 function schemaErrors(doc: LocatedDocument, errors: ErrorObject[]): ConfigError[] {
   const seen = new Set<string>();
@@ -186,6 +188,7 @@ function schemaErrors(doc: LocatedDocument, errors: ErrorObject[]): ConfigError[
     if (extra) message = `${where}: unknown key '${extra}'`;
     if (missing) message = `${where}: missing required key '${missing}'`;
     if (e.keyword === "enum") message = enumMessage(doc, path, (e.params as { allowedValues: unknown[] }).allowedValues.map(String));
+    if (e.keyword === "maxItems") message = `${where} has ${(e.data as unknown[]).length} items, more than the ${(e.params as { limit: number }).limit} allowed`;
     const err = doc.error(extra ? [...path, extra] : path, message, Boolean(extra));
     const key = formatConfigError(err);
     if (!seen.has(key)) {

@@ -7,7 +7,7 @@
 // apache with uid/gid 48 wherever the Koji tree is used, so NFS ownership agrees
 // (docs/pitfalls.md#pitfall-7).
 import type { Resource } from "../../shared/protocol.js";
-import { hostsWith, type ResolvedHost } from "../config/defaults.js";
+import type { ResolvedHost } from "../config/defaults.js";
 import { APACHE_ID, PATHS, hasRole, treeIsLocal, usesTree, type Farm } from "./farm.js";
 import { renderIni } from "./ini.js";
 import { execRefreshOnly, group, hostsEntries, pemBundle, user } from "./kinds.js";
@@ -73,8 +73,9 @@ function hostNames(farm: Farm, host: ResolvedHost): Resource[] {
   const peers = new Set<ResolvedHost>([host, farm.hub]);
   if (hasRole(host, "hub")) peers.add(farm.database);
   if (usesTree(host) && !treeIsLocal(host)) peers.add(farm.nfs);
-  if (hasRole(host, "builder")) for (const lookaside of hostsWith(farm.fleet, "lookaside")) peers.add(lookaside);
-  return [hostsEntries(farm.fleet.hosts.filter((h) => peers.has(h)).map((h) => ({ address: h.address, names: [h.fqdn, h.name] })))];
+  if (hasRole(host, "builder")) for (const lookaside of farm.lookasides) peers.add(lookaside);
+  const inFleetOrder = [...peers].sort((a, b) => farm.position.get(a)! - farm.position.get(b)!);
+  return [hostsEntries(inFleetOrder.map((h) => ({ address: h.address, names: [h.fqdn, h.name] })))];
 }
 
 /** `certIds`: the certificate resources the host's roles declared (each writes the CA file). */

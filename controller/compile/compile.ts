@@ -7,6 +7,7 @@ import { commonPart } from "./common.js";
 import { roleProbes } from "./probes.js";
 import { farmOf, runsHttpd, type CompileOptions, type Farm } from "./farm.js";
 import { assemble, type RolePart } from "./resources.js";
+import type { CompileMemo } from "./memo.js";
 import { builderPart } from "./roles/builder.js";
 import { databasePart } from "./roles/database.js";
 import { httpdPart } from "./roles/httpd.js";
@@ -40,8 +41,16 @@ function hostCatalog(farm: Farm, host: ResolvedHost): CatalogContent {
 /**
  * `fleet` must have passed loadFleet; an invalid fleet throws (a bug, not a user error).
  * `opts` carries controller state: which builders Koji knows (their gate opens) and the CA.
+ * With `memo`, a host whose inputs did not change since the memo's last compile keeps its content
+ * (the same object): callers must not change what this returns. `compiled` sees each content
+ * compiled (not taken from the memo) as soon as it is, before the next host's.
  */
-export function compileFleet(fleet: FleetConfig, opts: CompileOptions = {}): CatalogContent[] {
+export function compileFleet(fleet: FleetConfig, opts: CompileOptions = {}, memo?: CompileMemo, compiled?: (c: CatalogContent) => void): CatalogContent[] {
   const farm = farmOf(defaultsApplied(fleet), opts);
-  return farm.fleet.hosts.map((host) => hostCatalog(farm, host));
+  const one = (host: ResolvedHost): CatalogContent => {
+    const c = hostCatalog(farm, host);
+    compiled?.(c);
+    return c;
+  };
+  return memo ? memo.contents(farm, one) : farm.fleet.hosts.map(one);
 }

@@ -98,6 +98,9 @@ export interface Farm {
   readonly kojira: ResolvedHost;
   readonly webs: readonly ResolvedHost[];
   readonly builders: readonly ResolvedHost[];
+  readonly lookasides: readonly ResolvedHost[];
+  /** Each host's place in fleet.yaml: lists of peers keep that order without scanning every host per host. */
+  readonly position: ReadonlyMap<ResolvedHost, number>;
   /** XML-RPC endpoint: hub.conf has none, everybody else's `server`. */
   readonly hubUrl: string;
   /** /mnt/koji over HTTPS (`topurl`, KojiFilesURL), served by the hub's httpd. */
@@ -127,6 +130,8 @@ export function farmOf(fleet: ResolvedFleet, opts: CompileOptions = {}): Farm {
     kojira: single(fleet, "kojira"),
     webs,
     builders: hostsWith(fleet, "builder"),
+    lookasides: hostsWith(fleet, "lookaside"),
+    position: new Map(fleet.hosts.map((h, i) => [h, i])),
     hubUrl: `https://${hub.fqdn}/kojihub`,
     filesUrl: `https://${hub.fqdn}/kojifiles`,
     webUrl: webs[0] ? `https://${webs[0].fqdn}/koji` : undefined,

@@ -19,6 +19,9 @@ export type NameResolution = (typeof NAME_RESOLUTIONS)[number];
 export const SCM_SOURCES = ["lookaside", "make", "none"] as const;
 export type ScmSources = (typeof SCM_SOURCES)[number];
 
+/** Hosts one controller serves (docs/scaling.md): its publish path, RSS and status path are measured there (bench `controller-10000`). */
+export const MAX_HOSTS = 10_000;
+
 export const FLEET_DEFAULTS = { nameResolution: "hosts" } as const satisfies { nameResolution: NameResolution };
 
 export const KOJI_DEFAULTS = {
@@ -226,7 +229,7 @@ export const FleetSchema = Type.Object(
         "How new revisions roll out across hosts.",
       ),
     ),
-    hosts: Type.Array(HostSchema, { minItems: 1, maxItems: 1000, description: "Every machine of the farm." }),
+    hosts: Type.Array(HostSchema, { minItems: 1, maxItems: MAX_HOSTS, description: "Every machine of the farm." }),
   },
   { additionalProperties: false, title: "koji-fleet fleet.yaml", description: "Desired state of a Koji build farm." },
 );

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { formatConfigError } from "../../shared/yaml-config.js";
-import { ABS_PATH } from "./fleet-schema.js";
+import { ABS_PATH, MAX_HOSTS } from "./fleet-schema.js";
 import { loadFleet, MAX_ERRORS } from "./load-fleet.js";
 import { SMALL_FLEET } from "../../test/support/small-fleet.js";
 
@@ -115,7 +115,22 @@ describe("loadFleet", () => {
   });
 
   it("refuses files over the size limit without parsing them", () => {
-    expect(errorsOf(`# ${"x".repeat(2 * 1024 * 1024)}\n`)).toEqual(["fleet.yaml:1:1: file is 2097155 bytes, larger than the 1048576-byte limit"]);
+    expect(errorsOf(`# ${"x".repeat(5 * 1024 * 1024)}\n`)).toEqual(["fleet.yaml:1:1: file is 5242883 bytes, larger than the 4194304-byte limit"]);
+  });
+
+  describe(`serves at most MAX_HOSTS (${MAX_HOSTS}) hosts`, () => {
+    /** BASE's 4 hosts and builders up to `total`, written as a site would (one host a line, settings on some). */
+    const fleetOf = (total: number): string =>
+      BASE +
+      Array.from({ length: total - 4 }, (_, i) => `  - { name: b${String(i).padStart(5, "0")}-rack${i % 40}, address: 10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}, roles: [builder]${i % 10 === 0 ? ", settings: { maxjobs: 4 }" : ""} }\n`).join("");
+
+    it("accepts 10,000 hosts", { timeout: 60_000 }, () => {
+      expect(errorsOf(fleetOf(MAX_HOSTS))).toEqual([]);
+    });
+
+    it("refuses one more at the hosts list, saying how many there are and how many are allowed", { timeout: 60_000 }, () => {
+      expect(errorsOf(fleetOf(MAX_HOSTS + 1))).toEqual(["fleet.yaml:4:3: /hosts has 10001 items, more than the 10000 allowed"]);
+    });
   });
 
   it("never throws on random bytes or mangled fleets", () => {

@@ -20,6 +20,7 @@ export function contentDigest(c: CatalogContent): string {
  *   increasing even if the desired bucket was lost
  * @param revisionOf  hosts whose content comes from another revision than `revision` (pins):
  *   their new catalog names it
+ * @param digest  contentDigest, or one that returns the same from texts it kept (CatalogCodec)
  */
 export function planPublication(
   compiled: readonly CatalogContent[],
@@ -28,14 +29,15 @@ export function planPublication(
   reportedGeneration: ReadonlyMap<string, number>,
   issuedAt: string,
   revisionOf: ReadonlyMap<string, string> = new Map(),
+  digest: (c: CatalogContent) => string = contentDigest,
 ): PublicationPlan {
   const plan: PublicationPlan = { put: [], remove: [], unchanged: [] };
   const wanted = new Set<string>();
   for (const content of compiled) {
     wanted.add(content.host);
-    const digest = contentDigest(content);
     const now = current.get(content.host);
-    if (now && now.digest === digest) {
+    const d = digest(content);
+    if (now && now.digest === d) {
       plan.unchanged.push(content.host);
       continue;
     }
@@ -46,7 +48,7 @@ export function planPublication(
       revision: revisionOf.get(content.host) ?? revision,
       generation,
       issuedAt,
-      digest,
+      digest: d,
       roles: content.roles,
       resources: content.resources,
       probes: content.probes,

@@ -11,6 +11,7 @@ import type { SecretVault } from "../trust/secrets-vault.js";
 import type { HostKeys } from "../trust/host-keys.js";
 import type { ControllerBus } from "../nats/bus.js";
 import type { FleetState } from "./state.js";
+import { CatalogCodec, type EncodedCatalog } from "./catalog-codec.js";
 
 /**
  * Each put waits for JetStream's ack, so this many are in flight: one at a time, a 1,000-host
@@ -44,6 +45,8 @@ export interface PublisherDeps {
 
 export class Publisher implements CatalogPublisher {
   private lock: Promise<unknown> = Promise.resolve();
+  /** Shared with the reconciler, which interns a compile's resources in it: signing reuses their texts. */
+  readonly codec = new CatalogCodec();
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -100,18 +103,22 @@ export class Publisher implements CatalogPublisher {
 
   /** Seals the secrets the catalog references to the host's key and signs it (live plans stop here). */
   async seal(unsigned: Catalog): Promise<Catalog> {
+    return (await this.encode(unsigned)).catalog;
+  }
+
+  private async encode(unsigned: Catalog): Promise<EncodedCatalog> {
     const { signer, vault, hostKeys, log } = this.d;
     const names = secretRefs([...unsigned.resources, ...unsigned.probes]);
     const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
     if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
     const sealedSecrets = key ? Object.fromEntries(await Promise.all(names.map(async (n) => [n, seal(await vault.ensure(n), key)] as const))) : undefined;
-    return signer.sign({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) });
+    return this.codec.signed({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) }, signer);
   }
 
-  /** Seals, signs and puts; kf-desired as the controller knows it follows. Only under the lock. */
+  /** Seals, signs and puts the text signed; kf-desired as the controller knows it follows. Only under the lock. */
   private async put(unsigned: Catalog): Promise<void> {
-    const catalog = await this.seal(unsigned);
-    await this.d.bus.putCatalog(catalog);
+    const { catalog, text } = await this.encode(unsigned);
+    await this.d.bus.putCatalog(catalog, text);
     this.d.state.desired.set(catalog.host, catalog);
   }
 }

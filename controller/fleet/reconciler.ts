@@ -18,9 +18,10 @@ import type { GitSource } from "../git/source.js";
 import type { ControllerBus } from "../nats/bus.js";
 import { controllerEvent } from "./events.js";
 import { compileFleet } from "../compile/compile.js";
+import { CompileMemo } from "../compile/memo.js";
 import type { CompileOptions } from "../compile/farm.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
-import { contentDigest, planPublication, retirement, type PublicationPlan } from "./publication.js";
+import { planPublication, retirement, type PublicationPlan } from "./publication.js";
 import type { FleetState, RevisionInfo } from "./state.js";
 import { FleetAtRevision } from "./fleet-at-revision.js";
 import type { Publisher, PutCatalog } from "./publisher.js";
@@ -60,6 +61,8 @@ export class Reconciler {
   /** Webhooks and poll ticks call this; concurrent calls coalesce. */
   readonly trigger: () => Promise<ReconcileOutcome>;
   private readonly fleetFiles: FleetAtRevision;
+  /** The head's compile: a host whose inputs did not change keeps its content (not for other revisions). */
+  private readonly memo = new CompileMemo();
 
   constructor(private readonly d: ReconcilerDeps) {
     this.fleetFiles = new FleetAtRevision(d.git, d.fleetPath);
@@ -119,7 +122,7 @@ export class Reconciler {
     const loaded = await this.fleetFiles.load(revision);
     if (!loaded.ok) return this.reject(revision, loaded.errors);
     this.fleet = loaded.fleet;
-    const compiled = compileFleet(loaded.fleet, this.d.compileOptions());
+    const compiled = compileFleet(loaded.fleet, this.d.compileOptions(), this.memo, this.d.publisher.codec.interner());
     const held = await this.holdPinned(revision.sha, compiled);
     const plan = this.plan(revision.sha, held);
     this.rollOut(revision.sha, held, plan.put, rolloutSettings(loaded.fleet));
@@ -175,14 +178,15 @@ export class Reconciler {
   /** Plan (pure): changed hosts get the next generation; a pinned host's names its revision. */
   private plan(head: string, held: HeldContents): PublicationPlan {
     const { state, clock } = this.d;
-    return planPublication(held.contents, head, state.desired, state.reportedGenerations(), iso(clock()), held.revisionOf);
+    const { codec } = this.d.publisher;
+    return planPublication(held.contents, head, state.desired, state.reportedGenerations(), iso(clock()), held.revisionOf, (c) => codec.digest(c));
   }
 
   /** What each host should have at this revision (and who holds it elsewhere), then the changed catalogs to the rollout. */
   private rollOut(head: string, held: HeldContents, changed: Catalog[], settings: RolloutSettings): void {
     const { state, rollouts, pins } = this.d;
     state.intended.clear();
-    for (const c of held.contents) state.intended.set(c.host, contentDigest(c));
+    for (const c of held.contents) state.intended.set(c.host, this.d.publisher.codec.digest(c));
     state.held.clear();
     for (const host of held.revisionOf.keys()) {
       const by = pins.heldBy(host);

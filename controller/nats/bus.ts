@@ -96,9 +96,9 @@ export class ControllerBus {
     this.mayWrite = mayWrite;
   }
 
-  async putCatalog(c: Catalog): Promise<void> {
+  /** `text`: the catalog as JSON, when the caller has it encoded already (CatalogCodec). */
+  async putCatalog(c: Catalog, text = JSON.stringify(c)): Promise<void> {
     const key = desiredKey(c.host);
-    const text = JSON.stringify(c);
     if (byteLength(text) > CATALOG_MAX_BYTES) {
       throw new FleetError("KF_ERR_CONFIG_INVALID", `catalog of ${c.host} is ${byteLength(text)} bytes, over the ${CATALOG_MAX_BYTES}-byte limit of ${BUCKET_DESIRED} (docs/scaling.md#jetstream-limits)`);
     }

@@ -70,6 +70,8 @@ describe("rendered text", () => {
   it("refuses missing passwords, bad host names and quotes", () => {
     expect(() => renderNatsConfig({ hosts: ["host-a"], controller: { user: "c", password: "p" } })).toThrow(/host host-a: a password is required/);
     expect(() => renderNatsConfig({ ...input, hosts: ["a.b"] })).toThrow(/invalid host name/);
+    // A host named like the controller's user would shadow it (or be shadowed).
+    expect(() => renderNatsConfig({ ...input, controller: { user: "host-b", password: "p" } })).toThrow(/user "host-b" defined twice/);
     expect(() => renderNatsConfig({ ...input, controller: { user: "c", password: 'p"' } })).toThrow(/not allowed/);
   });
 });

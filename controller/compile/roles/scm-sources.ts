@@ -7,7 +7,6 @@
 // entry is split on ':' (koji/daemon.py assert_allowed_by_config), so it names the lookaside by
 // host, never by URL. Its tests run this text with bash (test/lookaside-sources.test.ts).
 import type { BuilderSettings } from "../../config/defaults.js";
-import { hostsWith } from "../../config/defaults.js";
 import { PATHS, type Farm } from "../farm.js";
 import { pemBundle } from "../kinds.js";
 import type { Resource } from "../../../shared/protocol.js";
@@ -128,7 +127,7 @@ done 3< sources
 type Scm = BuilderSettings["scms"][number];
 
 /** The lookaside builds fetch from: the first host with the role (cross-checks require one when an SCM asks for it). */
-export const lookasideHost = (farm: Farm): string | undefined => hostsWith(farm.fleet, "lookaside")[0]?.fqdn;
+export const lookasideHost = (farm: Farm): string | undefined => farm.lookasides[0]?.fqdn;
 
 /** kojid's source_cmd for `scm`, commas for spaces; undefined = Koji's default (`make sources`). */
 export function sourceCommand(farm: Farm, scm: Scm): string | undefined {

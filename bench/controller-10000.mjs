@@ -1,0 +1,163 @@
+// The real controller at fleet.yaml's limit (10,000 hosts): `koji-fleet controller` in its own
+// process (git, compile, signing, rollout, CA, status model, HTTP) for the seed farm plus
+// generated lookaside hosts, and simulated agents for cs10-koji-04 and the generated hosts in
+// worker processes (bench/sim-agents-worker.mjs: per host the doorbell subscription, a get of its
+// catalog, the signature verified, the catalog reported applied; no resources converged, since
+// 10,000 real agents cannot run on 2 cores: controller-1000 keeps 1,000 real ones). Pushed commits
+// change koji.topdir, which lands in every host's koji client profile: timed from the webhook
+// until every host's catalog of the commit is in kf-desired (the controller's part; watched
+// headers only, so the observer does not read 10,000 catalogs), and until every status shows
+// it applied. Then one heartbeat from every host at once: lost = hosts whose heartbeat the
+// controller's API does not show. KF_BENCH_HOSTS sets the fleet's size (1,000, 2,000, 5,000 for
+// the curve in docs/scaling.md).
+import { fork, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import { join } from "node:path";
+import { ROOT, asShipped, createRemote, dist, ms, procUsage, run, sleep, stats, table, waitUntil, writeResult } from "./lib.mjs";
+import { generatedFleet } from "./fleets.mjs";
+
+const HOSTS = Number(process.env.KF_BENCH_HOSTS ?? 10_000);
+const PROCS = Number(process.env.KF_BENCH_PROCS ?? 2);
+const PER_CONN = Number(process.env.KF_BENCH_HOSTS_PER_CONN ?? 50);
+const CHANGES = Number(process.env.KF_BENCH_CHANGES ?? 3);
+const LOOKASIDE_SEED = "cs10-koji-04";
+
+const freePort = () => new Promise((resolve, reject) => {
+  const srv = createServer().listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  srv.on("error", reject);
+});
+
+function sampleRss(pid) {
+  const rss = [];
+  const timer = setInterval(() => procUsage(pid).then((u) => rss.push(u.rssMB), () => {}), 250);
+  return { rss, stop: () => clearInterval(timer) };
+}
+
+function forkSimulated({ hosts, natsUrl, pubPem }) {
+  return Promise.all(Array.from({ length: PROCS }, (_, p) => {
+    const mine = hosts.filter((_, i) => i % PROCS === p);
+    const child = fork(join(ROOT, "bench/sim-agents-worker.mjs"), [JSON.stringify({ natsUrl, hosts: mine, pubPem, hostsPerConnection: PER_CONN })], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    return new Promise((resolve, reject) => { child.once("message", () => resolve(child)); child.once("exit", (c) => reject(new Error(`simulated agents exited ${c}`))); });
+  }));
+}
+
+const ask = (child, m, key) => new Promise((resolve) => { const on = (r) => { if (r[key] !== undefined) { child.off("message", on); resolve(r); } }; child.on("message", on); child.send(m); });
+
+export async function main() {
+  const { startNatsServer } = await dist("controller/nats/embedded-server.js");
+  const { CertificateAuthority } = await dist("controller/ca/authority.js");
+  const { SIGNING_KEY_FILE } = await dist("controller/trust/signing-key.js");
+  const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
+  const { connectNats } = await dist("shared/nats.js");
+  const { ControllerBus } = await dist("controller/nats/bus.js");
+  const { silentLogger } = await dist("shared/log.js");
+  const { BUCKET_DESIRED } = await dist("shared/names.js");
+  const { Kvm } = await import("@nats-io/kv");
+
+  // The seed's hub, database, nfs and builder have no agent: lookaside hosts do not wait for them.
+  const { yaml, extra } = await generatedFleet(HOSTS - 5, { role: "lookaside", prefix: "lk" });
+  const hosts = [LOOKASIDE_SEED, ...extra];
+  const dir = await mkdtemp(join(os.tmpdir(), "kf-bench-ctl10k-"));
+  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
+  await mkdir(join(dir, "git"));
+  const remote = await createRemote(join(dir, "git"));
+  await remote.commit("initial fleet", { "fleet.yaml": yaml });
+  await CertificateAuthority.init(join(dir, "ca"), { subject: [["O", "koji-fleet bench"], ["CN", "Koji CA"]], keyBits: 2048 });
+  const stateDir = join(dir, "controller");
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const signingPem = generateSigningKeyPem();
+  await writeFile(join(stateDir, SIGNING_KEY_FILE), signingPem, { mode: 0o600 });
+  const port = await freePort();
+  const configFile = join(dir, "controller.yaml");
+  await writeFile(configFile, JSON.stringify({
+    git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port },
+    stateDir, ca: { dir: join(dir, "ca") }, logLevel: "warn",
+  }));
+  // As controller-1000: the RPM's bundle and unit flags unless KF_BENCH_CONTROLLER_BIN/FLAGS; KF_BENCH_PROF=DIR profiles it.
+  const [bin, flags, bundleDir] = await asShipped("controller", { bin: process.env.KF_BENCH_CONTROLLER_BIN, flags: process.env.KF_BENCH_CONTROLLER_FLAGS });
+  const prof = process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [];
+  const controller = spawn(process.execPath, [...flags, ...prof, bin, "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
+  const api = async (path) => (await fetch(`http://127.0.0.1:${port}${path}`)).json();
+  const nc = await connectNats({ servers: [nats.url] }, "bench-observer");
+  const bus = await ControllerBus.open(nc, silentLogger());
+  const applied = new Map();
+  await bus.followStatus((h, s) => applied.set(h, s?.applied?.revision));
+  const appliedEverywhere = (sha) => hosts.every((h) => applied.get(h) === sha);
+  // Puts to kf-desired per host since `since` (headers only: one put per host per change).
+  let since = Infinity;
+  const putsSince = new Set();
+  const desiredWatch = await (await new Kvm(nc).open(BUCKET_DESIRED)).watch({ headers_only: true });
+  void (async () => { for await (const e of desiredWatch) if (e.operation === "PUT" && e.created.getTime() >= since) putsSince.add(e.key); })();
+  let children = [];
+  try {
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok, { timeoutMs: 300_000, stepMs: 100, message: "controller ready" });
+    const { validation } = await api("/api/v1/fleet");
+    if (validation.state !== "valid") throw new Error(`the controller refused the fleet: ${JSON.stringify(validation.errors)}`);
+    const t0 = performance.now();
+    children = await forkSimulated({ hosts, natsUrl: nats.url, pubPem: new Signer(signingPem).publicKeyPem });
+    const startupMs = performance.now() - t0;
+    const sha0 = (await run("git", ["rev-parse", "HEAD"], { cwd: remote.workDir })).trim();
+    await waitUntil(() => appliedEverywhere(sha0), { timeoutMs: 900_000, stepMs: 200, message: "first catalog applied by every simulated agent" });
+    console.log(`${hosts.length} simulated agents in ${PROCS} processes (${PER_CONN} hosts a connection) connected in ${ms(startupMs)} ms; first catalog applied everywhere`);
+    await sleep(2000);
+
+    const ctl0 = await procUsage(controller.pid), nats0 = await procUsage(nats.pid);
+    const ctlRss = sampleRss(controller.pid);
+    const times = [], publishTimes = [];
+    for (let i = 1; i <= CHANGES; i++) {
+      const sha = await remote.commit(`topdir r${i}`, { "fleet.yaml": yaml.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`) });
+      putsSince.clear();
+      since = Date.now() - 5;
+      const t = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+      await waitUntil(() => putsSince.size >= hosts.length && hosts.every((h) => putsSince.has(h)), { timeoutMs: 600_000, stepMs: 5, message: `change ${i} published` });
+      publishTimes.push(performance.now() - t);
+      await waitUntil(() => appliedEverywhere(sha), { timeoutMs: 600_000, stepMs: 5, message: `change ${i} applied everywhere` });
+      times.push(performance.now() - t);
+      console.log(`change ${i}: all ${hosts.length} catalogs published after ${ms(publishTimes.at(-1))} ms, applied after ${ms(times.at(-1))} ms`);
+      await sleep(2000);
+    }
+    ctlRss.stop();
+    const ctl1 = await procUsage(controller.pid), nats1 = await procUsage(nats.pid);
+
+    // One heartbeat interval's worth: every host's status put again at once, with a new lastSeen.
+    const beats = await Promise.all(children.map((c) => ask(c, "heartbeat", "heartbeat")));
+    const sent = new Map(beats.flatMap((b, p) => hosts.filter((_, i) => i % PROCS === p).map((h) => [h, b.heartbeat])));
+    const heard = () => api("/api/v1/hosts").then(({ hosts: views }) => views.filter((v) => sent.get(v.host) !== undefined && v.lastSeen === sent.get(v.host)).length);
+    const hb0 = performance.now();
+    let heardCount = 0;
+    await waitUntil(async () => (heardCount = await heard()) === hosts.length, { timeoutMs: 60_000, stepMs: 500, message: "every heartbeat in the controller's API" }).catch(() => {});
+    const heartbeatMs = performance.now() - hb0;
+    const putFailed = beats.reduce((n, b) => n + b.failed, 0);
+    const rejected = beats.reduce((n, b) => n + b.rejected, 0);
+
+    const p = stats(publishTimes), t = stats(times), rss = stats(ctlRss.rss);
+    const shown = bundleDir ? "the RPM's bundle" : bin.slice(ROOT.length + 1);
+    console.log(`\ncontroller-10000: the real controller (${shown}, node ${flags.join(" ") || "without flags"}), ${HOSTS} hosts in fleet.yaml, ${hosts.length} simulated agents in ${PROCS} processes, ${CHANGES} pushed changes touching every host`);
+    table(["measure", "value", "target"], [
+      [`push -> all ${hosts.length} catalogs published, median / p95 (ms)`, `${ms(p.median)} / ${ms(p.p95)}`, ""],
+      ["  per host, median (ms)", (p.median / hosts.length).toFixed(3), "<= 0.2"],
+      [`push -> all ${hosts.length} applied (simulated), median / p95 (ms)`, `${ms(t.median)} / ${ms(t.p95)}`, ""],
+      ["controller RSS during the changes, median / max (MB)", `${rss.median.toFixed(0)} / ${rss.max.toFixed(0)}`, "<= 300"],
+      ["controller peak RSS, whole run (VmHWM, MB)", ctl1.peakRssMB.toFixed(0), ""],
+      ["controller CPU s during the changes / per change per host (ms)", `${(ctl1.cpuSeconds - ctl0.cpuSeconds).toFixed(1)} / ${((1000 * (ctl1.cpuSeconds - ctl0.cpuSeconds)) / (CHANGES * hosts.length)).toFixed(3)}`, ""],
+      ["nats-server peak RSS MB / CPU s during the changes", `${nats1.peakRssMB.toFixed(0)} / ${(nats1.cpuSeconds - nats0.cpuSeconds).toFixed(1)}`, ""],
+      [`heartbeats: ${hosts.length} at once, lost (not in the API) / put failures`, `${hosts.length - heardCount} / ${putFailed}`, "0"],
+      ["  all heartbeats in the API after (ms)", ms(heartbeatMs), ""],
+      ["catalogs whose signature did not verify", String(rejected), "0"],
+    ]);
+    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected });
+  } finally {
+    await Promise.all(children.map((c) => (c.exitCode === null ? ask(c, "stop", "stopped") : null)));
+    desiredWatch?.stop();
+    bus.stop();
+    await nc.close();
+    if (controller.exitCode === null) { controller.kill("SIGTERM"); await new Promise((r) => controller.once("exit", r)); }
+    await nats.stop();
+    await rm(dir, { recursive: true, force: true });
+    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+  }
+}

@@ -60,6 +60,21 @@ describe("CompileMemo: a host is compiled again only when an input it reads chan
     expect(compiled.sort()).toEqual(expected(after.hosts.map((h) => h.name)).sort());
   });
 
+  // The memo's list of what each host reads is written by hand: sweep every host, so a part that
+  // reads a peer the list misses shows up as a stale catalog (step() compares with a fresh compile).
+  it("every host's address, then its presence, changed one at a time: always what a fresh compile gives", () => {
+    const memo = new CompileMemo();
+    let previous = step(memo, farm(), null);
+    for (const [i, host] of farm().hosts.entries()) {
+      previous = step(memo, editHost(farm(), host.name, (h) => ({ ...h, address: `10.250.0.${i + 1}` })), previous);
+      previous = step(memo, farm(), previous);
+    }
+    for (const host of farm().hosts.filter((h) => h.roles.every((r) => r === "builder" || r === "lookaside"))) {
+      previous = step(memo, { ...farm(), hosts: farm().hosts.filter((h) => h !== host && h.name !== host.name) }, previous);
+      previous = step(memo, farm(), previous);
+    }
+  });
+
   it("forgets a host that left the fleet: back, it is compiled again", () => {
     const memo = new CompileMemo();
     const first = step(memo, farm(), null);

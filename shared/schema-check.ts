@@ -56,7 +56,7 @@ export interface SchemaProblem {
   message: string;
   unknownKey?: string;
   missingKey?: string;
-  /** The value is none of these (an enum, or a union of constants). */
+  /** The value is none of these (a union of constants). */
   allowed?: string[];
 }
 
@@ -71,7 +71,7 @@ function problem(e: ValueError): SchemaProblem {
   }
   const s = e.schema as Record<string, unknown>;
   const consts = e.type === E.Union ? (s.anyOf as Record<string, unknown>[] | undefined)?.map((v) => v.const) : undefined;
-  const allowed = Array.isArray(s.enum) ? s.enum : consts?.every((c) => c !== undefined) ? consts : undefined;
+  const allowed = consts?.every((c) => c !== undefined) ? consts : undefined;
   return { path: segments(e.path), message: wording(e), ...(allowed && { allowed: allowed.map(String) }) };
 }
 

@@ -2,7 +2,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { HOST_NAME_PATTERN } from "../shared/names.js";
 import { NatsConfigSchema } from "../shared/nats.js";
-import { loadYaml, formatConfigError, readConfigFile, type ConfigError, type LoadResult } from "../shared/yaml-config.js";
+import { loadYamlInterpreted, formatConfigError, readConfigFile, type ConfigError, type LoadResult } from "../shared/yaml-document.js";
 import { FleetError } from "../shared/errors.js";
 
 export const AgentConfigSchema = Type.Object(
@@ -76,7 +76,7 @@ export const AGENT_CONFIG_HINT =
 export const HOST_PLACEHOLDER = "CHANGE-ME";
 
 export function readAgentConfig(file: string): AgentConfig {
-  const res = loadYaml(readConfigFile(file, AGENT_CONFIG_HINT), file, AgentConfigSchema);
+  const res = loadYamlInterpreted(readConfigFile(file, AGENT_CONFIG_HINT), file, AgentConfigSchema);
   if (!res.ok) throw new FleetError("KF_ERR_CONFIG_INVALID", placeholderErrors(res, file).map(formatConfigError).join("\n"));
   return withDefaults(res.value);
 }

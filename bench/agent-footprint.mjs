@@ -63,11 +63,11 @@ export async function main() {
     const shown = bundleDir ? "the RPM's bundle" : AGENT_BIN.slice(PRODUCT.length + 1);
     console.log(`\nagent-footprint: one agent process (${shown}, node ${NODE_FLAGS.join(" ") || "without flags"}) for ${HUB} (hub+web+kojira, ${resources} resources), sandbox mode`);
     table(["measure", "value", "target"], [
-      [`idle RSS MB (median over ${IDLE_S} s)`, idle.rssMB.median.toFixed(1), "<= 60"],
+      [`idle RSS MB (median over ${IDLE_S} s)`, idle.rssMB.median.toFixed(1), "<= 45"],
       ["idle RSS MB (max sampled / VmHWM incl. first converge)", `${idle.rssMB.max.toFixed(1)} / ${idle.peakRssMB.toFixed(1)}`, ""],
       ["private MB at the end (not shared: RSS less the node binary's pages and libraries)", idle.privateEndMB.toFixed(1), ""],
       ["idle CPU %", idle.cpuPercent.toFixed(2), ""],
-      [`no-op converge ms (agent's durationMs, median / p95 of ${NOOPS})`, `${ms(conv.median)} / ${ms(conv.p95)}`, "<= 100"],
+      [`no-op converge ms (agent's durationMs, median / p95 of ${NOOPS})`, `${ms(conv.median)} / ${ms(conv.p95)}`, "<= 10"],
       ["command -> status reported ms (median / p95, incl. probes)", `${ms(wall.median)} / ${ms(wall.p95)}`, ""],
     ]);
     await writeResult("agent-footprint", { agentBin: shown, nodeFlags: NODE_FLAGS, host: HUB, resources, idle, noopConvergeMs: conv, commandToStatusMs: wall, durations });

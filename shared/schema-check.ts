@@ -48,6 +48,42 @@ function describe(e: ValueError): string {
   return `${e.path || "/"} ${wording(e)}`;
 }
 
+/** One thing wrong with a value, for a message that points at where it is (shared/yaml-document.ts). */
+export interface SchemaProblem {
+  /** The value's path; for an unknown or missing key, the object's. */
+  path: (string | number)[];
+  /** Ajv's wording, without the path. */
+  message: string;
+  unknownKey?: string;
+  missingKey?: string;
+  /** The value is none of these (a union of constants). */
+  allowed?: string[];
+}
+
+const segments = (pointer: string): (string | number)[] =>
+  pointer.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+
+function problem(e: ValueError): SchemaProblem {
+  if (e.type === E.ObjectAdditionalProperties || e.type === E.ObjectRequiredProperty) {
+    const path = segments(e.path);
+    const key = String(path.pop());
+    return e.type === E.ObjectRequiredProperty ? { path, message: `must have required property '${key}'`, missingKey: key } : { path, message: "must NOT have additional properties", unknownKey: key };
+  }
+  const s = e.schema as Record<string, unknown>;
+  const consts = e.type === E.Union ? (s.anyOf as Record<string, unknown>[] | undefined)?.map((v) => v.const) : undefined;
+  const allowed = consts?.every((c) => c !== undefined) ? consts : undefined;
+  return { path: segments(e.path), message: wording(e), ...(allowed && { allowed: allowed.map(String) }) };
+}
+
+/** Every problem with `value`, for a config file's errors; [] when it matches. */
+export function schemaProblems(schema: TSchema, value: unknown): SchemaProblem[] {
+  if (Value.Check(schema, value)) return [];
+  const errors = [...Value.Errors(schema, value)];
+  // TypeBox also checks a missing property's value (undefined); Ajv, whose wording this is, does not.
+  const missing = new Set(errors.filter((e) => e.type === E.ObjectRequiredProperty).map((e) => e.path));
+  return errors.filter((e) => e.type === E.ObjectRequiredProperty || !missing.has(e.path)).map(problem);
+}
+
 /** What is wrong with `value`, at most `limit` problems; [] when it matches. */
 export function schemaErrors(schema: TSchema, value: unknown, limit = Infinity): string[] {
   if (Value.Check(schema, value)) return [];

@@ -64,6 +64,7 @@ export const INTEGRATION = [
   "shared/http-request.test.ts",
   "shared/koji/session.test.ts",
   "shared/nats.test.ts",
+  "test/agent-bundle.test.ts",
   "test/certificates.test.ts",
   "test/cli-init.test.ts",
   "test/command-subject.test.ts",

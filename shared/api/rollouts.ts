@@ -11,7 +11,14 @@ export const RolloutSchema = Type.Object(
   {
     revision: Type.String(),
     startedAt: Type.String(),
-    targets: Type.Array(Type.Object({ host: Type.String(), digest: Type.String(), batched: Type.Boolean() })),
+    targets: Type.Array(
+      Type.Object({
+        host: Type.String(),
+        digest: Type.String(),
+        batched: Type.Boolean(),
+        neutralFrom: Type.Optional(Nullable(Type.String({ description: "the digest this catalog replaces when the change only rewrites the text of files that refresh nothing: the hosts waiting for this one need it Ready at either" }))),
+      }),
+    ),
     published: Type.Record(Type.String(), Type.String(), { description: "host → when its new catalog was published" }),
     phase: RolloutPhaseSchema,
     halt: Nullable(Type.Object({ host: Type.String(), message: Type.String(), since: Type.String() })),

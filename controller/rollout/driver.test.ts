@@ -178,21 +178,4 @@ describe("rollout driver", () => {
       vi.useRealTimers();
     }
   });
-
-  it("a new farm (nothing published yet): builders wait for the hub that has no catalog yet, and the hub for the database", async () => {
-    vi.useFakeTimers();
-    try {
-      const { driver, waves, report } = farm();
-      const first = SEED.map((c) => at(c, 1, "v1"));
-      driver.start("r1", first, SETTINGS);
-      await vi.advanceTimersByTimeAsync(0);
-      expect(waves).toEqual([["db", "nfs"]]);
-      expect(driver.current?.targets.every((t) => !t.neutralFrom)).toBe(true);
-      report(first[0]!);
-      report(first[1]!);
-      await vi.waitFor(() => expect(waves).toEqual([["db", "nfs"], ["hub"]]));
-    } finally {
-      vi.useRealTimers();
-    }
-  });
 });

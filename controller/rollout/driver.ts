@@ -153,11 +153,7 @@ export class RolloutDriver {
     const r = this.current;
     if (!r || r.phase === "Complete" || r.phase === "Aborted" || r.phase === "Superseded") return;
     const started = this.d.clock().getTime();
-    // The revision's hosts: those published and those still held back. On a new farm nothing is
-    // published yet, and builders computed from kf-desired alone found no hub to wait for.
-    const roles = new Map([...this.d.state.desired.values()].map((c) => [c.host, c.roles] as const));
-    for (const c of this.pending.values()) roles.set(c.host, c.roles);
-    const hosts = [...roles].map(([host, r]) => ({ host, roles: r }));
+    const hosts = [...this.d.state.desired.values()].map((c) => ({ host: c.host, roles: c.roles }));
     const s = stepRollout(r, this.health(), hostDependencies(hosts, this.roleDependencies));
     this.lastPlanEndedAt = this.d.clock().getTime();
     this.lastPlanMs = this.lastPlanEndedAt - started;

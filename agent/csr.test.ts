@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:cry
 import { describe, expect, it } from "vitest";
 import { readCsr } from "../controller/ca/csr.js";
 import { rfc2253, type Subject } from "../shared/dn.js";
-import { createCsr, generateKeyPem } from "./csr.js";
+import { createCsr, generateIdentityKeyPem, generateKeyPem } from "./csr.js";
 import { objectIdentifier, smallInteger, tlv } from "./der.js";
 
 const openssl = (input: string, ...args: string[]) => execFileSync("openssl", args, { input, encoding: "utf8" });
@@ -33,9 +33,18 @@ describe("certificate requests", () => {
     expect(readCsr(csr).commonName).toBe("cs10-koji-03");
   });
 
-  it("refuses a key that is not RSA instead of writing a request with the wrong algorithm", () => {
-    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
-    expect(() => createCsr(ec, [["CN", "x"]])).toThrow(/RSA keys, not ec/);
+  it("the agent's identity key is EC P-256: openssl verifies its ECDSA request and the fleet CA accepts it", async () => {
+    const ec = createPrivateKey(await generateIdentityKeyPem());
+    expect(ec.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+    const csr = createCsr(ec, [["CN", "cs10-koji-03"]]);
+    expect(openssl(csr, "req", "-verify", "-noout")).toBe("");
+    expect(openssl(csr, "req", "-noout", "-text")).toMatch(/Signature Algorithm: ecdsa-with-SHA256/);
+    expect(readCsr(csr).commonName).toBe("cs10-koji-03");
+  });
+
+  it("refuses a key that is neither RSA nor EC instead of writing a request with the wrong algorithm", () => {
+    const ed = generateKeyPairSync("ed25519").privateKey;
+    expect(() => createCsr(ed, [["CN", "x"]])).toThrow(/RSA or EC keys, not ed25519/);
   });
 });
 

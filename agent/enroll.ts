@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../shared/atomic-file.js";
 import { FleetError } from "../shared/errors.js";
 import type { Logger } from "../shared/log.js";
 import type { AgentConfig } from "./config.js";
-import { createCsr, generateKeyPem } from "./csr.js";
+import { createCsr, generateIdentityKeyPem } from "./csr.js";
 
 export const identityFiles = (dir: string) => ({ key: join(dir, "agent.key"), cert: join(dir, "agent.crt"), ca: join(dir, "ca.crt") });
 
@@ -36,7 +36,7 @@ export async function enrollIfNeeded(cfg: AgentConfig, log: Logger, running: () 
   // Keep an existing key: a refused attempt must not make the next one use a different key.
   let keyPem = await readFile(files.key, "utf8").catch(() => null);
   if (!keyPem) {
-    keyPem = await generateKeyPem();
+    keyPem = await generateIdentityKeyPem();
     await writeFileAtomic(files.key, keyPem, 0o600);
   }
   const csr = createCsr(createPrivateKey(keyPem), [["CN", cfg.host]]);

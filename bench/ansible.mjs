@@ -267,6 +267,7 @@ async function agentsOnlySetup(dir, natsUrl, hosts) {
     },
     async stop() {
       await Promise.all(agents.map((a) => (a.agent.stop(), a.done)));
+      enrollments.unsubscribe();
       bus.stop();
       await nc.close();
     },

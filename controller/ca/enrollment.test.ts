@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createPublicKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,11 +29,20 @@ function csr(name: string, ...newkey: string[]): string {
 describe("enrollment and the request's key", () => {
   it.each([
     ["a 1024-bit RSA key", ["-newkey", "rsa:1024"], "the certificate request's key is RSA 1024-bit: the CA signs only RSA keys of at least 2048 bits and EC keys on P-256 or P-384"],
-    ["an EC P-256 key", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "the enrollment key is EC P-256: the host's secrets are sealed to it with RSA-OAEP, so it must be RSA"],
+    ["an EC P-521 key", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"], "the certificate request's key is EC P-521: the CA signs only RSA keys of at least 2048 bits and EC keys on P-256 or P-384"],
   ])("%s is refused, and the token stays good for a proper request", async (name, newkey, reason) => {
     const token = await deps.tokens.create(HOST, 3600);
     expect(await enroll(deps, { host: HOST, token, csr: csr(name.replace(/\W+/g, "-"), ...newkey) })).toEqual({ ok: false, error: `enrollment of ${HOST} refused: ${reason}` });
     expect(refused.at(-1)).toBe(reason);
     expect(await enroll(deps, { host: HOST, token, csr: csr(`${name.replace(/\W+/g, "-")}-then-rsa`, "-newkey", "rsa:2048") })).toMatchObject({ ok: true });
+  });
+
+  it("an EC P-256 key (what agents generate) is enrolled: a client certificate for that key", async () => {
+    const token = await deps.tokens.create(HOST, 3600);
+    const reply = await enroll(deps, { host: HOST, token, csr: csr("ec-p256", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256") });
+    expect(reply).toMatchObject({ ok: true });
+    const cert = new X509Certificate((reply as { certificatePem: string }).certificatePem);
+    expect(cert.publicKey.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+    expect(cert.publicKey.export({ type: "spki", format: "pem" })).toBe(createPublicKey(readFileSync(join(dir, "ec-p256.key"))).export({ type: "spki", format: "pem" }));
   });
 });

@@ -6,7 +6,7 @@ import { AGENT_DN_SUFFIX, ENROLL_SUBJECT, isHostName } from "../../shared/names.
 import type { Logger } from "../../shared/log.js";
 import type { Subject } from "../../shared/dn.js";
 import type { CertificateAuthority } from "./authority.js";
-import { describeKey, readCsr, type CertificateRequest } from "./csr.js";
+import { readCsr, type CertificateRequest } from "./csr.js";
 import type { TokenStore } from "./tokens.js";
 import type { CaRegistry } from "./registry.js";
 
@@ -54,9 +54,6 @@ export async function enroll(d: EnrollmentDeps, request: unknown): Promise<Enrol
     return refuse(d, req.host, (err as Error).message);
   }
   if (csr.commonName !== null && csr.commonName !== req.host) return refuse(d, req.host, `the CSR names ${csr.commonName}, not ${req.host}`);
-  if (csr.key.asymmetricKeyType !== "rsa") {
-    return refuse(d, req.host, `the enrollment key is ${describeKey(csr.key)}: the host's secrets are sealed to it with RSA-OAEP, so it must be RSA`);
-  }
   const check = await d.tokens.redeem(req.host, req.token);
   if (!check.ok) return refuse(d, req.host, check.reason);
   try {

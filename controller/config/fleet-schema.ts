@@ -218,7 +218,7 @@ export const FleetSchema = Type.Object(
     rollout: opt(
       obj(
         {
-          maxUnavailable: opt(Type.Integer({ minimum: 1, maximum: 1000, description: "Builders that may take a new catalog at once (a batch). Default 1." })),
+          maxUnavailable: opt(Type.Integer({ minimum: 1, maximum: 1000, description: "Builders serving builds that may take a new catalog at once (a batch). Default 1. A new builder (one that never applied a catalog) takes its first one at once and does not count." })),
           dependencies: opt(
             Type.Object(Object.fromEntries(ROLES.map((r) => [r, opt(Type.Array(RoleSchema, { uniqueItems: true }))])) as Record<Role, TOptional<TArray<typeof RoleSchema>>>, {
               additionalProperties: false,

@@ -7,6 +7,7 @@ import { KOJI_ROLE_DEPENDENCIES } from "./graph.js";
 import { createLogger } from "../../shared/log.js";
 import type { Catalog } from "../../shared/protocol.js";
 import { Writable } from "node:stream";
+import { iso } from "../../shared/time.js";
 
 const SETTINGS = { maxUnavailable: 1, roleDependencies: KOJI_ROLE_DEPENDENCIES };
 const catalog = (host: string, roles: string[]): Catalog =>
@@ -95,6 +96,84 @@ describe("rollout driver", () => {
       driver.stop();
       await vi.advanceTimersByTimeAsync(1000);
       expect(counter.plans).toBe(before);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  /** A driver on a clock that never moves; hosts report through `report`, as kf-status's watch does. */
+  function farm() {
+    const NOW = new Date("2026-11-26T12:00:01Z");
+    const state = new FleetState("2026-11-26T12:00:00.000Z");
+    const waves: string[][] = [];
+    const driver = new RolloutDriver({
+      state, log: createLogger("test", { level: "silent" }), clock: () => NOW, emit: () => {},
+      publisher: {
+        publish: async (catalogs) => {
+          waves.push(catalogs.map((c) => c.host));
+          for (const c of catalogs) state.desired.set(c.host, c);
+          return { published: catalogs.map((c) => c.host), error: null };
+        },
+      },
+    });
+    const report = (c: Catalog) => {
+      const ref = { revision: c.revision, generation: c.generation, digest: c.digest };
+      state.status.set(c.host, {
+        protocol: "kf.v1.status", host: c.host, agentVersion: "0.1.0", startedAt: "2026-11-26T11:00:00.000Z", lastSeen: iso(NOW), heartbeatSeconds: 15,
+        observed: ref, applied: ref, lastConverge: null, resources: [], probes: [],
+        conditions: [{ type: "Ready", status: "True", reason: "Converged", message: "", lastTransitionTime: "2026-11-26T11:00:00.000Z" }],
+      });
+      driver.nudge();
+    };
+    return { state, driver, waves, report };
+  }
+  const file = (content: string, notifies: string[] = []) => ({ id: "file:/etc/koji.conf.d/profile.conf", kind: "file", props: { path: "/etc/koji.conf.d/profile.conf", content }, requires: [], notifies });
+  const at = (c: Catalog, generation: number, content: string, notifies?: string[]): Catalog => ({ ...c, revision: `r${generation}`, generation, digest: `sha256:${c.host}-${content}`, resources: [file(content, notifies)] });
+  const SEED = [catalog("db", ["database"]), catalog("nfs", ["nfs"]), catalog("hub", ["hub"]), catalog("b1", ["builder"])];
+
+  it("each wave is published when the last host it waits for reports applied and Ready: no timer runs, the clock never moves", async () => {
+    vi.useFakeTimers();
+    try {
+      const { state, driver, waves, report } = farm();
+      for (const c of SEED) report(at(c, 1, "v1"));
+      const next = SEED.map((c) => at(c, 2, "v2", ["service:x"]));
+      for (const c of SEED) state.desired.set(c.host, at(c, 1, "v1"));
+      driver.start("r2", next, SETTINGS);
+      await vi.advanceTimersByTimeAsync(0); // start()'s own step, after its caller's lock
+      expect(waves).toEqual([["db", "nfs"]]);
+      report(next[0]!);
+      await Promise.resolve();
+      expect(waves).toHaveLength(1); // the hub also waits for the NFS host
+      report(next[1]!);
+      await vi.waitFor(() => expect(waves).toEqual([["db", "nfs"], ["hub"]]));
+      report(next[2]!);
+      await vi.waitFor(() => expect(waves).toEqual([["db", "nfs"], ["hub"], ["b1"]]));
+      report(next[3]!);
+      await vi.waitFor(() => expect(driver.current?.phase).toBe("Complete"));
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("hosts whose new catalog only changes a file's text release their dependents at once; one that refreshes a service keeps the gate", async () => {
+    vi.useFakeTimers();
+    try {
+      const run = async (notifies: string[]) => {
+        const { state, driver, waves, report } = farm();
+        for (const c of SEED) {
+          report(at(c, 1, "v1", notifies));
+          state.desired.set(c.host, at(c, 1, "v1", notifies));
+        }
+        driver.start("r2", SEED.map((c) => at(c, 2, "v2", notifies)), SETTINGS);
+        await vi.advanceTimersByTimeAsync(0);
+        return { waves, targets: driver.current!.targets };
+      };
+      const neutral = await run([]);
+      expect(neutral.waves).toEqual([["db", "nfs", "hub", "b1"]]);
+      // Builders are waited for by nobody: their change is not judged.
+      expect(neutral.targets.map((t) => [t.host, t.neutralFrom])).toEqual([["db", "sha256:db-v1"], ["nfs", "sha256:nfs-v1"], ["hub", "sha256:hub-v1"], ["b1", null]]);
+      expect((await run(["service:x"])).waves).toEqual([["db", "nfs"]]);
     } finally {
       vi.useRealTimers();
     }

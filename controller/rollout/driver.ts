@@ -10,7 +10,8 @@ import { controllerEvent } from "../fleet/events.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
 import type { CatalogPublisher } from "../fleet/publisher.js";
 import { hostDependencies, KOJI_ROLE_DEPENDENCIES, type RoleDependencies } from "./graph.js";
-import { stepRollout, type HostHealth, type Rollout } from "./plan.js";
+import { healthNeutral } from "./health-neutral.js";
+import { stepRollout, type HostHealth, type Rollout, type RolloutTarget } from "./plan.js";
 
 export interface RolloutDeps {
   state: FleetState;
@@ -27,7 +28,7 @@ export interface RolloutSettings {
   roleDependencies: RoleDependencies;
 }
 
-/** fleet.yaml's `rollout`; by default one builder at a time, in Koji's bring-up order. */
+/** fleet.yaml's `rollout`; by default one builder at a time (a new one does not count), in Koji's bring-up order. */
 export const rolloutSettings = (fleet: FleetConfig | null): RolloutSettings => ({
   maxUnavailable: fleet?.rollout?.maxUnavailable ?? 1,
   roleDependencies: { ...KOJI_ROLE_DEPENDENCIES, ...fleet?.rollout?.dependencies },
@@ -88,8 +89,7 @@ export class RolloutDriver {
     this.current = {
       revision,
       startedAt: iso(this.d.clock()),
-      // A pinned host's catalog names its pin's revision: the rollout says that one, not head's.
-      targets: catalogs.map((c) => ({ host: c.host, digest: c.digest, batched: c.roles.includes("builder"), revision: c.revision, held: c.revision === revision ? null : (this.d.state.held.get(c.host) ?? null) })),
+      targets: catalogs.map((c) => this.target(c, settings.roleDependencies, revision)),
       published: {},
       phase: catalogs.length > 0 ? "Progressing" : "Complete",
       halt: null,
@@ -124,11 +124,35 @@ export class RolloutDriver {
     return true;
   }
 
+  /**
+   * What the step needs of a host's new catalog. Whether the change is health-neutral is asked
+   * only of hosts others wait for (a farm's builders are not): judged against the catalog
+   * published to the host now.
+   */
+  private target(c: Catalog, deps: RoleDependencies, revision: string): RolloutTarget {
+    const waitedFor = c.roles.some((role) => Object.values(deps).some((needs) => needs.includes(role)));
+    const before = waitedFor ? this.d.state.desired.get(c.host) : undefined;
+    return {
+      host: c.host,
+      digest: c.digest,
+      batched: c.roles.includes("builder"),
+      // A pinned host's catalog names its pin's revision: the rollout says that one, not head's.
+      revision: c.revision,
+      held: c.revision === revision ? null : (this.d.state.held.get(c.host) ?? null),
+      neutralFrom: before && healthNeutral(before, c) ? before.digest : null,
+    };
+  }
+
   private health(): Map<string, HostHealth> {
     const out = new Map<string, HostHealth>();
     for (const v of this.d.state.hosts(this.d.clock())) {
       const ready = v.conditions[0];
-      out.set(v.host, { phase: v.phase, appliedDigest: v.applied?.digest ?? null, observedDigest: this.d.state.status.get(v.host)?.observed?.digest ?? null, reason: ready?.reason ?? "", message: ready?.message ?? "", since: ready?.lastTransitionTime ?? "" });
+      const status = this.d.state.status.get(v.host);
+      out.set(v.host, {
+        phase: v.phase, appliedDigest: v.applied?.digest ?? null, observedDigest: status?.observed?.digest ?? null,
+        agentReady: status?.conditions.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+        reason: ready?.reason ?? "", message: ready?.message ?? "", since: ready?.lastTransitionTime ?? "",
+      });
     }
     return out;
   }

@@ -13,6 +13,12 @@ export interface RolloutTarget {
   revision: string;
   /** The pin or fleet-wide rollback behind `revision` when it is not the rollout's; null: head. */
   held: HostView["held"];
+  /**
+   * The digest of the catalog this one replaces, when the change between them cannot affect the
+   * host's health (health-neutral.ts); null otherwise. Its dependents then wait for it to be
+   * Ready at either catalog instead of at the new one.
+   */
+  neutralFrom?: string | null;
 }
 
 export interface Rollout {
@@ -33,6 +39,8 @@ export interface HostHealth {
   appliedDigest: string | null;
   /** The catalog the host's last converge was about, whether it succeeded or not. */
   observedDigest: string | null;
+  /** The agent says it is Ready at the catalog it applied last (appliedDigest), new or not. */
+  agentReady?: boolean;
   /** The host's Ready condition: why it is not ready, and since when. */
   reason: string;
   message: string;
@@ -62,12 +70,37 @@ const failedOnNewCatalog = (t: RolloutTarget, publishedAt: string, h: HostHealth
 export const isDone = (t: RolloutTarget, r: Rollout, h: HostHealth | undefined): boolean =>
   r.published[t.host] !== undefined && (r.excused.includes(t.host) || (h?.phase === "Ready" && h.appliedDigest === t.digest));
 
+/**
+ * A batched host that never applied a catalog (a new builder) serves nothing yet: taking its
+ * first catalog makes nothing unavailable, so it does not wait for, nor count in, the batch. A
+ * new farm's builders then converge together instead of one at a time.
+ */
+const spendsBatch = (t: RolloutTarget, h: HostHealth | undefined): boolean => t.batched && (h?.appliedDigest ?? null) !== null;
+
 export function stepRollout(r: Rollout, health: ReadonlyMap<string, HostHealth>, deps: ReadonlyMap<string, readonly { host: string; role: string }[]>): RolloutStep {
   const step: RolloutStep = { publish: [], waiting: new Map(), halt: null, complete: false };
   const targets = new Map(r.targets.map((t) => [t.host, t]));
+  const memo = new Map<string, boolean>();
+  /**
+   * Whether the hosts waiting for `host` may have their new catalogs. A target whose change is
+   * health-neutral releases them while the agent is Ready at its old or new catalog and not
+   * failing or silent, once what it waits for itself does (the order stays transitive); a
+   * host that reports Ready at a catalog older than the one the change was judged against
+   * does not count.
+   */
   const done = (host: string): boolean => {
+    const known = memo.get(host);
+    if (known !== undefined) return known;
+    memo.set(host, false); // a cycle between hosts (two hosts holding each other's roles) releases nobody
     const t = targets.get(host);
-    return t ? isDone(t, r, health.get(host)) : health.get(host)?.phase === "Ready";
+    const h = health.get(host);
+    const v = !t
+      ? h?.phase === "Ready"
+      : isDone(t, r, h) ||
+        (Boolean(t.neutralFrom) && h !== undefined && h.agentReady === true && h.phase !== "Failed" && h.phase !== "Unknown" &&
+          (h.appliedDigest === t.neutralFrom || h.appliedDigest === t.digest) && (deps.get(host) ?? []).every((d) => done(d.host)));
+    memo.set(host, v);
+    return v;
   };
   if (r.targets.every((t) => isDone(t, r, health.get(t.host)))) return { ...step, complete: true };
   for (const t of r.targets) {
@@ -78,7 +111,7 @@ export function stepRollout(r: Rollout, health: ReadonlyMap<string, HostHealth>,
     }
   }
   if (r.phase !== "Progressing") return step;
-  let inFlight = r.targets.filter((t) => t.batched && r.published[t.host] !== undefined && !isDone(t, r, health.get(t.host))).length;
+  let inFlight = r.targets.filter((t) => spendsBatch(t, health.get(t.host)) && r.published[t.host] !== undefined && !isDone(t, r, health.get(t.host))).length;
   for (const t of r.targets) {
     if (r.published[t.host] !== undefined) continue;
     const blocker = (deps.get(t.host) ?? []).find((d) => !done(d.host));
@@ -88,11 +121,12 @@ export function stepRollout(r: Rollout, health: ReadonlyMap<string, HostHealth>,
       step.waiting.set(t.host, `waiting for ${blocker.role} on ${blocker.host} (${why})`);
       continue;
     }
-    if (t.batched && inFlight >= r.maxUnavailable) {
+    const spends = spendsBatch(t, health.get(t.host));
+    if (spends && inFlight >= r.maxUnavailable) {
       step.waiting.set(t.host, `waiting for its batch: ${inFlight} builder(s) of this rollout are not Ready yet (maxUnavailable ${r.maxUnavailable})`);
       continue;
     }
-    if (t.batched) inFlight++;
+    if (spends) inFlight++;
     step.publish.push(t.host);
   }
   return step;

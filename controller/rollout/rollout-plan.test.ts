@@ -72,6 +72,17 @@ describe("rollout steps", () => {
     expect(stepRollout(rollout({ targets: builders, maxUnavailable: 2 }), new Map(builders.map((b) => [b.host, ready()])), noDeps).publish).toEqual(["b1", "b2"]);
   });
 
+  it("new builders (never applied a catalog) take their first one together: they make nothing unavailable", () => {
+    const builders = ["b1", "b2", "b3"].map((host) => ({ host, digest: `new-${host}`, batched: true, revision: "r2", held: null }));
+    const fresh: HostHealth = { phase: "Progressing", appliedDigest: null, observedDigest: null, reason: "Queued", message: "not published yet", since: T0 };
+    const health = new Map([["b1", ready()], ["b2", fresh], ["b3", fresh]]);
+    expect(stepRollout(rollout({ targets: builders }), health, new Map()).publish).toEqual(["b1", "b2", "b3"]);
+    // b1 serves builds: it is the batch of one; the new ones in flight take no room from it.
+    const later = stepRollout(rollout({ targets: [...builders, { host: "b4", digest: "new-b4", batched: true, revision: "r2", held: null }], published: { b2: T0, b3: T0 } }), new Map([...health, ["b4", ready()]]), new Map());
+    expect(later.publish).toEqual(["b1"]);
+    expect(later.waiting.get("b4")).toMatch(/^waiting for its batch: 1 builder/);
+  });
+
   it("a published builder that fails halts the rollout: nothing more is published, with host and reason", () => {
     const builders = ["b1", "b2"].map((host) => target(host, `new-${host}`, true));
     const health = new Map([["b1", { phase: "Failed", appliedDigest: "old", observedDigest: "old", reason: "ProbeFailing", message: "probe kojid failing", since: T0 } as HostHealth], ["b2", ready()]]);
@@ -106,5 +117,44 @@ describe("rollout steps", () => {
     const done = new Map(SEED.map((h) => [h.host, ready(`new-${h.host}`)]));
     const published = Object.fromEntries(SEED.map((h) => [h.host, T0]));
     expect(stepRollout(rollout({ published }), done, deps).complete).toBe(true);
+  });
+});
+
+describe("health-neutral waves", () => {
+  const neutral = (host: string) => ({ host, digest: `new-${host}`, batched: host === "cs10-koji-03", revision: "r2", held: null, neutralFrom: "old" });
+  const agentReady = (h: HostHealth): HostHealth => ({ ...h, agentReady: true });
+  const readyAll = () => new Map(SEED.map((h) => [h.host, agentReady(ready())]));
+
+  it("a dependency whose change is health-neutral releases its dependents in the same step, before it applied anything", () => {
+    const targets = SEED.map((h) => neutral(h.host));
+    const step = stepRollout(rollout({ targets }), readyAll(), deps);
+    expect(step.publish).toEqual(SEED.map((h) => h.host));
+    expect(step.waiting.size).toBe(0);
+  });
+
+  it("while it converges (Progressing at its new catalog) it still releases; failing, silent, not Ready or at another catalog it does not", () => {
+    const targets = [neutral("cs10-koji-01"), neutral("cs10-koji-02"), neutral("cs10-koji-00")];
+    const published = { "cs10-koji-01": T0, "cs10-koji-02": T0 };
+    const converging: HostHealth = { ...agentReady(ready()), phase: "Progressing", reason: "Converging" };
+    const health = (db: HostHealth) => new Map([...readyAll(), ["cs10-koji-01", db], ["cs10-koji-02", converging]]);
+    expect(stepRollout(rollout({ targets, published }), health(converging), deps).publish).toEqual(["cs10-koji-00"]);
+    for (const db of [
+      { ...converging, agentReady: false },
+      { ...converging, phase: "Unknown" as const },
+      { ...converging, appliedDigest: "older" },
+      { ...converging, appliedDigest: null },
+    ]) {
+      expect(stepRollout(rollout({ targets, published }), health(db), deps).waiting.get("cs10-koji-00")).toMatch(/^waiting for database on cs10-koji-01/);
+    }
+  });
+
+  it("a change that is not neutral keeps the gate; so does a neutral host whose own dependency is not done", () => {
+    const gated = stepRollout(rollout({ targets: [{ ...neutral("cs10-koji-01"), neutralFrom: null }, neutral("cs10-koji-00")] }), readyAll(), deps);
+    expect(gated.publish).toEqual(["cs10-koji-01"]);
+    expect(gated.waiting.get("cs10-koji-00")).toMatch(/^waiting for database on cs10-koji-01/);
+    // The hub's change is neutral but the NFS host's is not: the builder still waits for the NFS host and, through the hub, for it.
+    const chain = stepRollout(rollout({ targets: [{ ...neutral("cs10-koji-02"), neutralFrom: null }, neutral("cs10-koji-00"), neutral("cs10-koji-03")] }), readyAll(), new Map([["cs10-koji-03", [{ host: "cs10-koji-00", role: "hub" }]], ["cs10-koji-00", [{ host: "cs10-koji-02", role: "nfs" }]]]));
+    expect(chain.publish).toEqual(["cs10-koji-02"]);
+    expect(chain.waiting.get("cs10-koji-03")).toMatch(/^waiting for hub on cs10-koji-00/);
   });
 });

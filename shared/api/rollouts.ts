@@ -11,13 +11,16 @@ export const RolloutSchema = Type.Object(
   {
     revision: Type.String(),
     startedAt: Type.String(),
-    targets: Type.Array(Type.Object({
-      host: Type.String(),
-      digest: Type.String(),
-      batched: Type.Boolean(),
-      revision: Type.String({ description: "the revision this host's new catalog was compiled from: the rollout's, or its pin's or the fleet-wide rollback's" }),
-      held: HostViewSchema.properties.held,
-    })),
+    targets: Type.Array(
+      Type.Object({
+        host: Type.String(),
+        digest: Type.String(),
+        batched: Type.Boolean(),
+        revision: Type.String({ description: "the revision this host's new catalog was compiled from: the rollout's, or its pin's or the fleet-wide rollback's" }),
+        held: HostViewSchema.properties.held,
+        neutralFrom: Type.Optional(Nullable(Type.String({ description: "the digest this catalog replaces when the change only rewrites the text of files that refresh nothing: the hosts waiting for this one need it Ready at either" }))),
+      }),
+    ),
     published: Type.Record(Type.String(), Type.String(), { description: "host → when its new catalog was published" }),
     phase: RolloutPhaseSchema,
     halt: Nullable(Type.Object({ host: Type.String(), message: Type.String(), since: Type.String() })),

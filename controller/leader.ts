@@ -167,8 +167,11 @@ export class Leader {
     this.p.sync.stop();
     for (const t of this.timers) clearInterval(t);
     this.p.rollouts.stop();
-    await this.p.app.close();
-    await this.p.git.close();
+    try {
+      await this.p.app.close();
+    } finally {
+      await this.p.git.close();
+    }
   }
 }
 

@@ -103,10 +103,10 @@ export class CatFileBatch {
       if (!w) return this.fail(child, new Error("git cat-file answered a request nobody made"), "kill");
       w.resolve(answer);
     }
-    if (answers.length > 0) this.arm(child);
+    this.arm(child);
   }
 
-  /** The timeout runs while a request waits, from the last answer on; between requests the child does not hold the event loop. */
+  /** The timeout runs while a request waits, from the child's last output on; between requests the child does not hold the event loop. */
   private arm(child: ChildProcessWithoutNullStreams): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -275,7 +275,12 @@ export class GitSource {
     return answer;
   }
 
-  /** The shortest prefix of `oid`, at least git's default length for this repository's size, that names nothing else (%h). */
+  /**
+   * The shortest prefix of `oid`, at least git's default length for this repository's size, that
+   * names nothing else (%h). A long-lived cat-file keeps the listing of each loose-object directory
+   * it searched for a prefix until a lookup misses, so a prefix made ambiguous by a later fetch
+   * may still pass: the display loses a digit, nothing else reads it.
+   */
   private async abbreviate(oid: string): Promise<string> {
     for (let n = abbrevLength(await this.packedObjects()); n < oid.length; n++) {
       const answer = await this.objects().read(oid.slice(0, n));

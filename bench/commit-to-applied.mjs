@@ -1,11 +1,24 @@
 // commit→applied on the seed's 5-host farm: 20 pushed commits, each changing koji.topdir (it lands in
 // the koji client profile every host gets, and in the hub/kojira/builder/NFS files), timed from
-// `git push` returning until the last of the 5 agents reports the new revision applied.
+// `git push` returning until the last of the 5 agents reports the new revision applied, and the
+// child processes the controller started for each commit (its git, counted by working directory).
+import { ChildProcess } from "node:child_process";
 import { seedYaml } from "./fleets.mjs";
 import { startFleet, stats, ms, table, writeResult, waitUntil } from "./lib.mjs";
 
 const HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"];
 const COMMITS = Number(process.env.KF_BENCH_COMMITS ?? 20);
+
+/** Working directories of the child processes started from now on (agents and the bench run in this process too). */
+function childProcessLog() {
+  const cwds = [];
+  const spawn = ChildProcess.prototype.spawn;
+  ChildProcess.prototype.spawn = function (options) {
+    cwds.push(String(options.cwd ?? ""));
+    return spawn.call(this, options);
+  };
+  return { cwds, stop: () => { ChildProcess.prototype.spawn = spawn; } };
+}
 
 async function mode(name, { webhook, pollSeconds }) {
   const seed = await seedYaml();
@@ -15,11 +28,14 @@ async function mode(name, { webhook, pollSeconds }) {
     const first = await fleet.head();
     if (webhook) await fleet.hook();
     await waitUntil(() => fleet.appliedAll(first), { timeoutMs: 120_000, stepMs: 50, message: "initial revision applied" });
-    const times = [], perHost = [];
+    const times = [], perHost = [], controllerProcesses = [];
+    const children = childProcessLog();
+    const controllerDir = join(fleet.dir, "controller");
     for (let i = 1; i <= COMMITS; i++) {
       const yaml = seed.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`);
       const sha = await fleet.remote.commit(`topdir r${i}`, { "fleet.yaml": yaml });
       const t0 = performance.now();
+      const spawnedBefore = children.cwds.length;
       if (webhook) await fleet.hook();
       const at = {};
       await waitUntil(() => {
@@ -28,9 +44,11 @@ async function mode(name, { webhook, pollSeconds }) {
       }, { timeoutMs: 60_000, stepMs: 1, message: `revision ${sha.slice(0, 8)} applied everywhere` });
       times.push(Math.max(...Object.values(at)));
       perHost.push(at);
+      controllerProcesses.push(children.cwds.slice(spawnedBefore).filter((cwd) => cwd.startsWith(controllerDir)).length);
     }
+    children.stop();
     const hostStats = Object.fromEntries(HOSTS.map((h) => [h, stats(perHost.map((p) => p[h]))]));
-    return { name, webhook, pollSeconds, times, stats: stats(times), hostStats };
+    return { name, webhook, pollSeconds, times, stats: stats(times), hostStats, controllerProcesses, controllerProcessStats: stats(controllerProcesses) };
   } finally {
     await fleet.stop();
   }
@@ -39,8 +57,8 @@ async function mode(name, { webhook, pollSeconds }) {
 export async function main() {
   const results = [await mode("webhook", { webhook: true, pollSeconds: 3600 }), await mode("poll 1 s", { webhook: false, pollSeconds: 1 })];
   console.log(`\ncommit-to-applied: ${COMMITS} commits, 5 hosts, time from git push returning to the last host applied (ms)`);
-  const rows = results.map((r) => [r.name, r.stats.n, ms(r.stats.median), ms(r.stats.p95), ms(r.stats.min), ms(r.stats.max)]);
-  table(["trigger", "commits", "median ms", "p95 ms", "min ms", "max ms"], rows);
+  const rows = results.map((r) => [r.name, r.stats.n, ms(r.stats.median), ms(r.stats.p95), ms(r.stats.min), ms(r.stats.max), `${r.controllerProcessStats.median} (max ${r.controllerProcessStats.max})`]);
+  table(["trigger", "commits", "median ms", "p95 ms", "min ms", "max ms", "controller processes/commit"], rows);
   console.log(`ratio poll/webhook (median): ${(results[1].stats.median / results[0].stats.median).toFixed(1)}x; target webhook p95 <= 1000 ms: ${results[0].stats.p95 <= 1000 ? "met" : "MISSED"}`);
   console.log("\nper host (webhook), median ms - shows the dependency waves (database/nfs -> hub -> builders):");
   table(["host", "median ms", "p95 ms"], Object.entries(results[0].hostStats).map(([h, s]) => [h, ms(s.median), ms(s.p95)]));

@@ -1,5 +1,5 @@
 // The controller's lifecycle on a real nats-server and git repository: the stages it goes
-// through, and a stop() that comes while start() is still under way.
+// through, the processes a commit costs it, and a stop() that comes while start() is still under way.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { startNats, type NatsHandle } from "../test/support/nats.js";
 import { createRemote, type Remote } from "../test/support/git.js";
 import { makeTmpDir, removeDir } from "../test/support/tmp.js";
 import { freePort } from "../test/support/net.js";
+import { logChildProcesses } from "../test/support/child-processes.js";
+import { commandLine, descendants, workingDirectory } from "../test/support/process-tree.js";
 
 describe("Controller lifecycle", () => {
   let nats: NatsHandle;
@@ -40,6 +42,31 @@ describe("Controller lifecycle", () => {
     await c.stop();
     expect(c.state).toBe("stopped");
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it("a commit costs the controller one child process, git fetch; stop leaves no git process behind", async () => {
+    const stateDir = join(dir, "state-per-commit");
+    const c = new Controller(withDefaults({ git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port: 0 }, stateDir }));
+    const gitChildren = () => descendants(process.pid).filter((pid) => commandLine(pid).startsWith("git ") && workingDirectory(pid).startsWith(stateDir));
+    await c.start(); // the clone, and the object reader from the first read on
+    try {
+      expect(gitChildren()).toHaveLength(1);
+      const seed = await readFile(new URL("../gitops/fleet.yaml", import.meta.url), "utf8");
+      for (let i = 1; i <= 2; i++) {
+        const sha = await remote.commitAll(`topdir r${i}`, { "fleet.yaml": seed.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`) });
+        const log = logChildProcesses();
+        try {
+          await c.sync();
+        } finally {
+          log.stop();
+        }
+        expect(c.fleet.lastGood?.sha).toBe(sha);
+        expect(log.started).toEqual([expect.stringMatching(/^git fetch /)]);
+      }
+    } finally {
+      await c.stop();
+    }
+    expect(gitChildren()).toEqual([]);
   });
 
   it("a stop while start() is still connecting ends the start: nothing is left serving", async () => {

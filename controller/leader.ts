@@ -2,7 +2,7 @@
 // and the reconciler, trust (CSRs, enrollment, revocation), Koji objects, nats-server's users,
 // the HTTP API. composeLeader builds every piece (and follows kf-status and the events) before
 // the first sync; Leader.start() then reconciles once, starts the timers and listens;
-// Leader.stop() ends them in the opposite order.
+// Leader.stop() ends them in the opposite order, git's long-lived object reader last.
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "../shared/log.js";
@@ -105,6 +105,7 @@ class FleetSync {
 /** The pieces of a leader, all made before it starts. */
 interface LeaderParts {
   readonly sync: FleetSync;
+  readonly git: GitSource;
   readonly reconciler: Reconciler;
   readonly rollouts: RolloutDriver;
   readonly kojiSync: KojiObjectsSync | null;
@@ -161,12 +162,16 @@ export class Leader {
     return listen(app, config.http);
   }
 
-  /** Syncs and timers first (no new work), then the rollout's status timer, then HTTP. */
+  /** Syncs and timers first (no new work), then the rollout's status timer, then HTTP, then git's object reader. */
   async stop(): Promise<void> {
     this.p.sync.stop();
     for (const t of this.timers) clearInterval(t);
     this.p.rollouts.stop();
-    await this.p.app.close();
+    try {
+      await this.p.app.close();
+    } finally {
+      await this.p.git.close();
+    }
   }
 }
 
@@ -276,5 +281,5 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
     }),
     ...d.httpAuth,
   });
-  return new Leader(d, { sync, reconciler, rollouts, kojiSync, revocations, natsAuthorization, catalogPublicKeyPem: signer.publicKeyPem, app });
+  return new Leader(d, { sync, git, reconciler, rollouts, kojiSync, revocations, natsAuthorization, catalogPublicKeyPem: signer.publicKeyPem, app });
 }

@@ -54,6 +54,7 @@ export const INTEGRATION = [
   "controller/controller.test.ts",
   "controller/fleet/fleet-at-revision.test.ts",
   "controller/fleet/publisher.test.ts",
+  "controller/git/cat-file.test.ts",
   "controller/git/source.test.ts",
   "controller/http/tls.test.ts",
   "controller/koji/content-sync.test.ts",

@@ -22,6 +22,7 @@ describe("FleetAtRevision", () => {
     await git.sync();
   });
   afterAll(async () => {
+    await git?.close();
     await remote?.cleanup();
     await removeDir(dir);
   });

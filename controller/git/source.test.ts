@@ -1,9 +1,13 @@
-import { rm } from "node:fs/promises";
+import { readdirSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FleetError } from "../../shared/errors.js";
-import { createRemote, TEST_AUTHOR, type Remote } from "../../test/support/git.js";
+import { logChildProcesses } from "../../test/support/child-processes.js";
+import { createRemote, runGit, TEST_AUTHOR, type Remote } from "../../test/support/git.js";
+import { alive, commandLine, descendants, workingDirectory } from "../../test/support/process-tree.js";
 import { useTmpDirs } from "../../test/support/tmp.js";
+import { waitFor } from "../../test/support/wait.js";
 import { GitSource } from "./source.js";
 
 const tmp = useTmpDirs();
@@ -19,7 +23,10 @@ describe("GitSource against a real bare remote", () => {
     first = await remote.commitAll("add web-1", { "hosts/web-1.yaml": "role: web\n", "README.md": "fleet\n" });
     src = new GitSource({ url: remote.bareDir, mirrorDir: join(await tmp("kf-git-"), "repo.git") });
   });
-  afterAll(() => remote.cleanup());
+  afterAll(async () => {
+    await src.close();
+    await remote.cleanup();
+  });
 
   test("first sync clones and returns the head", async () => {
     expect(await src.sync()).toEqual({ head: first, changed: true });
@@ -111,6 +118,7 @@ test("a changed url re-points the existing mirror", async () => {
     expect(await moved.sync()).toEqual({ head: headB, changed: true });
     expect(moved.stats).toEqual({ clones: 0, fetches: 1 });
     expect((await moved.readFile(headB, "x"))?.toString()).toBe("b\n");
+    await moved.close();
   } finally {
     await Promise.all([a.cleanup(), b.cleanup()]);
   }
@@ -139,6 +147,7 @@ describe("unreachable remote", () => {
     expect(src.lastError?.code).toBe("KF_ERR_GIT");
     expect(src.head).toBe(head);
     expect((await src.readFile(head, "a"))?.toString()).toBe("1");
+    await src.close();
     await remote.cleanup();
   });
 
@@ -149,4 +158,140 @@ describe("unreachable remote", () => {
     expect(err.message).not.toContain("s3cret");
     expect(err.message).toMatch(/connect/i);
   });
+});
+
+describe("reads through one long-lived git cat-file --batch", () => {
+  let remote: Remote;
+  let src: GitSource;
+  let mirrorDir: string;
+  /** The cat-file processes reading this mirror (other tests' sources read theirs). */
+  const readers = () => descendants(process.pid).filter((pid) => commandLine(pid) === "git cat-file --batch" && workingDirectory(pid) === mirrorDir);
+
+  beforeAll(async () => {
+    remote = await createRemote();
+    await remote.commitAll("fleet", { "fleet.yaml": "hosts: {}\n", "koji/tags.yaml": "tags: []\n", "koji/deeper/x.yaml": "x\n" });
+    mirrorDir = join(await tmp("kf-git-"), "repo.git");
+    src = new GitSource({ url: remote.bareDir, mirrorDir });
+    await src.sync();
+  });
+  afterAll(async () => {
+    await src.close();
+    await remote.cleanup();
+  });
+
+  /** What a reconcile does with a commit: fetch, its commit info, fleet.yaml and an included directory. */
+  async function reconcileReads(): Promise<{ head: string; subject: string; fleetYaml: string | undefined; included: readonly string[] }> {
+    const { head } = await src.sync();
+    const info = await src.commitInfo(head);
+    const files = src.filesAt(head);
+    const fleetYaml = (await files.read("fleet.yaml"))?.toString();
+    const included = await files.list("koji");
+    for (const path of included) await files.read(path);
+    return { head, subject: info.message, fleetYaml, included };
+  }
+
+  test("after the first fetch, a commit costs one child process: git fetch", async () => {
+    await reconcileReads(); // warm-up: the first fetch checks origin's url, the reader starts
+    for (let i = 1; i <= 3; i++) {
+      const sha = await remote.commitAll(`change ${i}`, { "fleet.yaml": `hosts: {} # ${i}\n` });
+      const log = logChildProcesses();
+      let seen;
+      try {
+        seen = await reconcileReads();
+      } finally {
+        log.stop();
+      }
+      expect(seen).toEqual({ head: sha, subject: `change ${i}`, fleetYaml: `hosts: {} # ${i}\n`, included: ["koji/tags.yaml"] });
+      expect(log.started).toEqual([expect.stringMatching(/^git fetch .*\+refs\/heads\/main:refs\/heads\/main$/)]);
+    }
+  });
+
+  test("the same reader sees what later fetches bring, packed or loose, and what gc repacks", async () => {
+    const [reader] = readers();
+    expect(reader).toBeDefined();
+    // Over git's unpack limit (100 objects), a fetch keeps its pack: a pack the reader never saw.
+    const many = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`bulk/f${i}.txt`, `file ${i}\n`]));
+    const packed = await remote.commitAll("many files", many);
+    const packs = () => readdirSync(join(mirrorDir, "objects", "pack")).filter((f) => f.endsWith(".pack")).length;
+    const before = packs();
+    expect(await src.sync()).toMatchObject({ head: packed });
+    expect(packs()).toBe(before + 1);
+    expect((await src.readFile(packed, "bulk/f119.txt"))?.toString()).toBe("file 119\n");
+    const loose = await remote.commitAll("one more", { "bulk/f0.txt": "changed\n" });
+    expect(await src.sync()).toMatchObject({ head: loose });
+    expect((await src.readFile(loose, "bulk/f0.txt"))?.toString()).toBe("changed\n");
+    await runGit(mirrorDir, ["gc", "--prune=now", "--quiet"]); // loose objects move into a new pack, the old packs go
+    expect((await src.readFile(loose, "bulk/f0.txt"))?.toString()).toBe("changed\n");
+    expect((await src.commitInfo(packed)).message).toBe("many files");
+    expect(readers()).toEqual([reader]);
+  });
+
+  test("many reads at once are answered in order", async () => {
+    const { head } = await src.sync();
+    const paths = Array.from({ length: 120 }, (_, i) => `bulk/f${i}.txt`);
+    const contents = await Promise.all(paths.map((p) => src.readFile(head, p)));
+    expect(contents.map((c) => c?.toString())).toEqual(paths.map((_, i) => (i === 0 ? "changed\n" : `file ${i}\n`)));
+  });
+
+  test("a reader that died is replaced at the next read", async () => {
+    const [reader] = readers();
+    process.kill(reader!, "SIGKILL");
+    await waitFor(() => !alive(reader!), { message: "the reader did not die" });
+    const { head } = await src.sync();
+    expect((await src.readFile(head, "fleet.yaml"))?.toString()).toMatch(/^hosts: \{\}/);
+    expect(readers()).toHaveLength(1);
+    expect(readers()).not.toContain(reader);
+  });
+
+  test("a mirror deleted under the source is cloned again and read by a new reader", async () => {
+    const [reader] = readers();
+    await rm(mirrorDir, { recursive: true, force: true });
+    const { head } = await src.sync();
+    expect((await src.readFile(head, "fleet.yaml"))?.toString()).toMatch(/^hosts: \{\}/);
+    expect(readers()).toHaveLength(1);
+    expect(readers()).not.toContain(reader);
+  });
+
+  test("fetchRevision reads a revision the branch does not hold", async () => {
+    await remote.git("checkout", "-q", "-b", "proposal");
+    await writeFile(join(remote.workDir, "fleet.yaml"), "hosts: {} # proposed\n");
+    await remote.git("commit", "-q", "-am", "proposal");
+    await remote.git("push", "-q", "origin", "proposal");
+    const proposal = (await remote.git("rev-parse", "HEAD")).trim();
+    await remote.git("checkout", "-q", "main");
+    expect(await src.fetchRevision("proposal")).toBe(proposal);
+    expect((await src.readFile(proposal, "fleet.yaml"))?.toString()).toBe("hosts: {} # proposed\n");
+  });
+
+  test("close() ends the reader; reads and syncs are refused after it", async () => {
+    const { head } = await src.sync();
+    await src.readFile(head, "fleet.yaml");
+    expect(readers()).toHaveLength(1);
+    await src.close();
+    expect(readers()).toEqual([]);
+    await expect(src.readFile(head, "fleet.yaml")).rejects.toMatchObject({ code: "KF_ERR_GIT", message: expect.stringMatching(/closed/) });
+    await expect(src.sync()).rejects.toMatchObject({ code: "KF_ERR_GIT" });
+    expect(readers()).toEqual([]);
+  });
+});
+
+test("commitInfo gives what git log gives: a multi-line subject, a zone east of UTC, a non-ASCII author", async () => {
+  const remote = await createRemote();
+  const src = new GitSource({ url: remote.bareDir, mirrorDir: join(await tmp("kf-git-"), "m.git") });
+  try {
+    await remote.commitAll("first", { "a": "1" });
+    await writeFile(join(remote.workDir, "a"), "2");
+    await remote.git("add", "a");
+    await remote.git("-c", "user.name=Zoë Ångström", "commit", "-q", "--cleanup=verbatim", "--date=2026-03-01T23:30:00+05:30", "--author=Zoë Ångström <zoe@example.org>", "-m", "\n\nfirst line  \nsecond line\n\nbody");
+    await remote.push();
+    const { head } = await src.sync();
+    const [sha, short, subject, name, email, date] = (await remote.git("log", "-1", "--format=%H%x00%h%x00%s%x00%an%x00%ae%x00%aI", head)).trimEnd().split("\0");
+    expect(await src.commitInfo("main")).toEqual({ sha, shortSha: short, message: subject, author: name, authorEmail: email, date: new Date(date!).toISOString() });
+    expect(subject).toBe("first line second line");
+    expect(await src.commitInfo(head.slice(0, 10))).toMatchObject({ sha: head });
+    await expect(src.commitInfo("no-such-branch")).rejects.toMatchObject({ code: "KF_ERR_GIT", message: expect.stringMatching(/no commit at no-such-branch/) });
+  } finally {
+    await src.close();
+    await remote.cleanup();
+  }
 });

@@ -1,9 +1,12 @@
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { FleetError } from "../../shared/errors.js";
 import { silentLogger, type Logger } from "../../shared/log.js";
 import type { FleetFiles } from "../config/fleet-files.js";
+import { CatFileBatch } from "./cat-file.js";
+import type { BatchAnswer } from "./cat-file-output.js";
+import { abbrevLength, PACK_INDEX_HEADER_BYTES, packIndexCount, parseCommit, parseTree, type TreeEntry } from "./objects.js";
 
 export interface GitSourceOptions {
   url: string;
@@ -34,7 +37,9 @@ export interface CommitInfo {
 
 /**
  * The watched repository as a bare mirror of one branch, read by commit id. There is no
- * work tree, so reads never race a checkout.
+ * work tree, so reads never race a checkout. A sync runs one process, `git fetch` (simple-git);
+ * everything read (the branch's head, commits, trees, files) goes through one long-lived
+ * `git cat-file --batch` (cat-file.ts) and is parsed here (objects.ts). close() ends that child.
  */
 export class GitSource {
   readonly url: string;
@@ -45,6 +50,10 @@ export class GitSource {
   private readonly timeoutMs: number;
   private readonly log: Logger;
   private repo: SimpleGit | null = null;
+  private batch: CatFileBatch | null = null;
+  /** origin's url was checked (or set by the clone) once: the mirror is ours, nobody else re-points it. */
+  private originChecked = false;
+  private closed = false;
   private inflight: Promise<SyncResult> | null = null;
   private again = false;
   private _head: string | null = null;
@@ -99,8 +108,9 @@ export class GitSource {
   private async syncOnce(): Promise<SyncResult> {
     const t0 = Date.now();
     try {
-      const repo = await this.mirror();
-      const head = (await repo.revparse(["--verify", `refs/heads/${this.branch}`])).trim();
+      if (this.closed) throw new FleetError("KF_ERR_GIT", "the git source is closed");
+      await this.mirror();
+      const head = await this.commitId(`refs/heads/${this.branch}`);
       const changed = head !== this._head;
       this._head = head;
       this._lastSyncAt = new Date();
@@ -115,16 +125,19 @@ export class GitSource {
     }
   }
 
-  /** Clones on first use, otherwise re-points origin if needed and fetches the branch. */
+  /** Clones on first use, otherwise re-points origin if needed (first sync only) and fetches the branch. */
   private async mirror(): Promise<SimpleGit> {
     // Checked every time so a mirror deleted under us is re-cloned, not fetched into.
     if (!(await this.isRepo())) return this.cloneFresh();
     const repo = (this.repo ??= this.client(this.mirrorDir));
-    // `config --get` exits 1 silently for a missing key, which raw() resolves as "".
-    const current = (await repo.raw(["config", "--get", "remote.origin.url"])).trim();
-    if (current !== this.url) {
-      await repo.raw(current ? ["remote", "set-url", "origin", this.url] : ["remote", "add", "origin", this.url]);
-      this.log.info({ from: redact(current) }, "mirror re-pointed to a new url");
+    if (!this.originChecked) {
+      // `config --get` exits 1 silently for a missing key, which raw() resolves as "".
+      const current = (await repo.raw(["config", "--get", "remote.origin.url"])).trim();
+      if (current !== this.url) {
+        await repo.raw(current ? ["remote", "set-url", "origin", this.url] : ["remote", "add", "origin", this.url]);
+        this.log.info({ from: redact(current) }, "mirror re-pointed to a new url");
+      }
+      this.originChecked = true;
     }
     this.stats.fetches++;
     const ref = `refs/heads/${this.branch}`;
@@ -151,34 +164,44 @@ export class GitSource {
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
+    this.originChecked = true;
+    // A reader started on a mirror that was deleted since works in a directory that is gone.
+    await this.batch?.restart();
     return (this.repo = this.client(this.mirrorDir));
   }
 
   /** The file at rev, byte for byte; null when the path is absent or not a file. */
   async readFile(rev: string, path: string): Promise<Buffer | null> {
     const p = cleanPath(path);
-    const out = await this.read("ls-tree", (g) => g.raw(["ls-tree", "-z", checkRev(rev), "--", p]));
-    // "<mode> <type> <oid>\t<path>\0"
-    const [meta, name] = (out.split("\0")[0] ?? "").split("\t");
-    const [, type, oid] = (meta ?? "").split(" ");
-    if (name !== p || type !== "blob" || !oid) return null;
-    return this.read("cat-file", (g) => g.binaryCatFile(["blob", oid]) as Promise<Buffer>);
+    return this.read("cat-file", async () => {
+      const entry = p === "" ? null : await this.entryAt(await this.rootTree(rev), p.split("/"));
+      return entry?.type === "blob" ? (await this.object(entry.oid, "blob")).content : null;
+    });
   }
 
   /** Repo-relative paths of all files under dir at rev ("" for the whole tree), recursively. */
   async listFiles(rev: string, dir = ""): Promise<string[]> {
     const d = cleanPath(dir);
-    const args = ["ls-tree", "-r", "-z", "--name-only", checkRev(rev)];
-    if (d && d !== ".") args.push("--", `${d}/`);
-    return (await this.read("ls-tree", (g) => g.raw(args))).split("\0").filter(Boolean);
+    return this.read("cat-file", async () => {
+      const root = await this.rootTree(rev);
+      if (d === "" || d === ".") return this.walk(root, "");
+      const entry = await this.entryAt(root, d.split("/"));
+      return entry?.type === "tree" ? this.walk(await this.tree(entry.oid), `${d}/`) : [];
+    });
   }
 
   /** The files of a revision as the fleet loader reads them (fleet.yaml and what it includes). */
   filesAt(rev: string): FleetFiles {
     return {
-      list: async (dir) => {
+      list: (dir) => {
         const d = cleanPath(dir);
-        return (await this.listFiles(rev, d)).filter((p) => dirname(p) === (d === "" ? "." : d));
+        return this.read("cat-file", async () => {
+          const root = await this.rootTree(rev);
+          const entry = d === "" || d === "." ? null : await this.entryAt(root, d.split("/"));
+          const entries = d === "" || d === "." ? root : entry?.type === "tree" ? await this.tree(entry.oid) : [];
+          const prefix = d === "" || d === "." ? "" : `${d}/`;
+          return entries.filter((e) => e.type !== "tree").map((e) => prefix + e.name);
+        });
       },
       read: (path) => this.readFile(rev, path),
     };
@@ -190,26 +213,117 @@ export class GitSource {
    */
   async fetchRevision(rev: string): Promise<string> {
     const r = checkRev(rev);
-    await this.read("fetch", (g) => g.raw(["fetch", "--no-tags", "--no-write-fetch-head", "origin", `+${r}:refs/kf-plan/candidate`]));
-    return (await this.read("rev-parse", (g) => g.raw(["rev-parse", "--verify", "refs/kf-plan/candidate^{commit}"]))).trim();
+    await this.read("fetch", () => this.git().raw(["fetch", "--no-tags", "--no-write-fetch-head", "origin", `+${r}:refs/kf-plan/candidate`]));
+    return this.read("cat-file", () => this.commitId("refs/kf-plan/candidate"));
   }
 
+  /** sha, abbreviation, subject, author and date, as `git log -1 --format=%H %h %s %an %ae %aI` gave them. */
   async commitInfo(rev: string): Promise<CommitInfo> {
-    const out = await this.read("log", (g) =>
-      g.raw(["log", "-1", "--no-walk", "--format=%H%x00%h%x00%s%x00%an%x00%ae%x00%aI", checkRev(rev), "--"]),
-    );
-    const [sha = "", shortSha = "", message = "", author = "", authorEmail = "", date = ""] = out.trimEnd().split("\0");
-    if (!sha) throw new FleetError("KF_ERR_GIT", `no commit at ${rev}`);
-    return { sha, shortSha, message, author, authorEmail, date: new Date(date).toISOString() };
+    return this.read("cat-file", async () => {
+      const answer = await this.objects().read(`${checkRev(rev)}^{commit}`);
+      if (answer.kind !== "object" || answer.type !== "commit") throw new FleetError("KF_ERR_GIT", `no commit at ${rev}${answer.kind === "missing" && answer.reason === "ambiguous" ? " (an ambiguous abbreviation)" : ""}`);
+      const c = parseCommit(answer.content);
+      return { sha: answer.oid, shortSha: await this.abbreviate(answer.oid), message: c.subject, author: c.author, authorEmail: c.authorEmail, date: c.date };
+    });
   }
 
-  private async read<T>(op: string, fn: (g: SimpleGit) => Promise<T>): Promise<T> {
+  /** Ends the object reader; reads and syncs are refused from then on. The controller's leader calls it as it stops. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.batch?.close();
+  }
+
+  /** The commit a ref or revision names. */
+  private async commitId(rev: string): Promise<string> {
+    const answer = await this.objects().read(`${rev}^{commit}`);
+    if (answer.kind !== "object") throw new FleetError("KF_ERR_GIT", `${rev} names no commit in the mirror`);
+    return answer.oid;
+  }
+
+  /** The tree of a revision; a revision the mirror does not hold is an error (a missing path is not). */
+  private async rootTree(rev: string): Promise<TreeEntry[]> {
+    const answer = await this.objects().read(`${checkRev(rev)}^{tree}`);
+    if (answer.kind !== "object") throw new Error(`${rev}: ${answer.reason} revision in the mirror`);
+    return parseTree(answer.content, answer.oid.length / 2);
+  }
+
+  /** The entry at `segments` below `tree`, each directory read on the way; null where the path leaves the tree. */
+  private async entryAt(tree: TreeEntry[], segments: string[]): Promise<TreeEntry | null> {
+    const [name, ...rest] = segments;
+    const entry = tree.find((e) => e.name === name);
+    if (!entry || rest.length === 0) return entry ?? null;
+    return entry.type === "tree" ? this.entryAt(await this.tree(entry.oid), rest) : null;
+  }
+
+  /** Every non-directory path below `tree`, depth first in git's order: what `ls-tree -r` lists. */
+  private async walk(tree: TreeEntry[], prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of tree) {
+      if (e.type === "tree") out.push(...(await this.walk(await this.tree(e.oid), `${prefix}${e.name}/`)));
+      else out.push(prefix + e.name);
+    }
+    return out;
+  }
+
+  private async tree(oid: string): Promise<TreeEntry[]> {
+    return parseTree((await this.object(oid, "tree")).content, oid.length / 2);
+  }
+
+  private async object(oid: string, type: string): Promise<Extract<BatchAnswer, { kind: "object" }>> {
+    const answer = await this.objects().read(oid);
+    if (answer.kind !== "object" || answer.type !== type) throw new Error(`object ${oid} is not a ${type} in the mirror`);
+    return answer;
+  }
+
+  /**
+   * The shortest prefix of `oid`, at least git's default length for this repository's size, that
+   * names nothing else (%h). A long-lived cat-file keeps the listing of each loose-object directory
+   * it searched for a prefix until a lookup misses, so a prefix made ambiguous by a later fetch
+   * may still pass: the display loses a digit, nothing else reads it.
+   */
+  private async abbreviate(oid: string): Promise<string> {
+    for (let n = abbrevLength(await this.packedObjects()); n < oid.length; n++) {
+      const answer = await this.objects().read(oid.slice(0, n));
+      if (!(answer.kind === "missing" && answer.reason === "ambiguous")) return oid.slice(0, n);
+    }
+    return oid;
+  }
+
+  /** Objects in the mirror's packs, from each pack index's header (what git sizes abbreviations by). */
+  private async packedObjects(): Promise<number> {
+    const dir = join(this.mirrorDir, "objects", "pack");
+    let count = 0;
+    for (const name of await readdir(dir).catch(() => [])) {
+      if (!name.endsWith(".idx")) continue;
+      const fh = await open(join(dir, name), "r").catch(() => null); // a pack removed meanwhile by gc
+      if (!fh) continue;
+      try {
+        const { buffer, bytesRead } = await fh.read(Buffer.alloc(PACK_INDEX_HEADER_BYTES), 0, PACK_INDEX_HEADER_BYTES, 0);
+        count += packIndexCount(buffer.subarray(0, bytesRead)) ?? 0;
+      } finally {
+        await fh.close();
+      }
+    }
+    return count;
+  }
+
+  /** Reads through the batch, with any failure as KF_ERR_GIT naming the operation. */
+  private async read<T>(op: string, fn: () => Promise<T>): Promise<T> {
     try {
+      if (this.closed) throw new Error("the git source is closed");
       if (!this.repo && !(await this.isRepo())) throw new Error("the mirror does not exist yet: sync first");
-      return await fn((this.repo ??= this.client(this.mirrorDir)));
+      return await fn();
     } catch (err) {
       throw gitError(op, err);
     }
+  }
+
+  private git(): SimpleGit {
+    return (this.repo ??= this.client(this.mirrorDir));
+  }
+
+  private objects(): CatFileBatch {
+    return (this.batch ??= new CatFileBatch({ cwd: this.mirrorDir, env: this.env(), timeoutMs: this.timeoutMs }));
   }
 
   /**
@@ -222,12 +336,11 @@ export class GitSource {
       maxConcurrentProcesses: 4,
       timeout: { block: this.timeoutMs },
       allowEnvironment: ["GIT_TERMINAL_PROMPT"],
-    }).env({
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dirname(this.mirrorDir),
-      LC_ALL: "C",
-      GIT_TERMINAL_PROMPT: "0",
-    });
+    }).env(this.env());
+  }
+
+  private env(): Record<string, string> {
+    return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dirname(this.mirrorDir), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
   }
 }
 
@@ -240,9 +353,9 @@ function gitError(op: string, err: unknown): FleetError {
 /** Hides credentials embedded in https URLs (user:token@host). */
 const redact = (s: string): string => s.replace(/(\w+:\/\/)[^/@\s]+@/g, "$1***@");
 
-/** Keeps a rev from being read as an option. */
+/** Keeps a rev from being read as an option, or as more than one request line. */
 function checkRev(rev: string): string {
-  if (!rev || rev.startsWith("-")) throw new FleetError("KF_ERR_GIT", `invalid revision: ${JSON.stringify(rev)}`);
+  if (!rev || rev.startsWith("-") || /[\n\r\0]/.test(rev)) throw new FleetError("KF_ERR_GIT", `invalid revision: ${JSON.stringify(rev)}`);
   return rev;
 }
 

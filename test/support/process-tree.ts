@@ -1,5 +1,5 @@
 // Which processes a test started, read from /proc: to prove that nothing is left behind.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** ppid of every live process, from /proc/<pid>/stat (field 4, after the parenthesised name). */
 function parents(): Map<number, number> {
@@ -50,5 +50,23 @@ export function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
+  }
+}
+
+/** A process's command line, its arguments joined by spaces ("" once it is gone). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** A process's working directory ("" once it is gone). */
+export function workingDirectory(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return "";
   }
 }

@@ -12,11 +12,11 @@
 // Runs: first (empty roots), no-change, one-line change. See bench/README.md.
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { DIST, PRODUCT, asShipped, createRemote, dist, distFirst, procUsage, run, stats, ms, sleep, table, writeResult, waitUntil } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
+import { freePort } from "./controller-farm.mjs";
 
 const N = 20;
 const ITER = Number(process.env.KF_BENCH_ITER ?? 3);
@@ -32,10 +32,6 @@ const RUNS = ["first", "no-change", "one-line change"];
 // /etc/hosts entries; packages, services, firewall and SELinux are not applied in a sandbox.
 const MIRRORED = new Set(["directory", "file", "symlink"]);
 
-const freePort = () => new Promise((resolve, reject) => {
-  const srv = createServer().listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  srv.on("error", reject);
-});
 
 /** The fleet: seed + 19 lookaside hosts; fleet.yaml with `topdir` and an optional trailing comment. */
 async function benchFleet() {

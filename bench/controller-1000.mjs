@@ -8,13 +8,11 @@
 // timed from `git push` returning (webhook) until all 996 statuses show the commit applied.
 // The seed's other 4 hosts (hub, database, nfs, builder) have no agent: lookaside hosts do not
 // wait for them in the rollout, and their secrets would need enrolled host keys.
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
-import { PRODUCT, asShipped, createRemote, dist, forkAgents, ms, procUsage, run, sleep, stats, stopAgents, table, waitUntil, writeResult } from "./lib.mjs";
+import { PRODUCT, dist, forkAgents, ms, procUsage, run, sleep, stats, stopAgents, table, waitUntil, writeResult } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
+import { startControllerFarm } from "./controller-farm.mjs";
 
 // fleet.yaml's limit is 1,000 hosts; 4 of the seed's have no agent (see above).
 const AGENTS = Math.min(996, Number(process.env.KF_BENCH_AGENTS ?? 996));
@@ -22,10 +20,6 @@ const PROCS = Number(process.env.KF_BENCH_PROCS ?? 2);
 const CHANGES = Number(process.env.KF_BENCH_CHANGES ?? 5);
 const LOOKASIDE_SEED = "cs10-koji-04";
 
-const freePort = () => new Promise((resolve, reject) => {
-  const srv = createServer().listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  srv.on("error", reject);
-});
 
 /** Samples a pid's RSS every 250 ms: VmHWM alone would include start-up's peak. */
 function sampleRss(pid) {
@@ -35,39 +29,15 @@ function sampleRss(pid) {
 }
 
 export async function main() {
-  const { startNatsServer } = await dist("controller/nats/embedded-server.js");
-  const { CertificateAuthority } = await dist("controller/ca/authority.js");
-  const { SIGNING_KEY_FILE } = await dist("controller/trust/signing-key.js");
-  const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
+  const { Signer } = await dist("shared/signing.js");
   const { connectNats } = await dist("shared/nats.js");
   const { ControllerBus } = await dist("controller/nats/bus.js");
   const { silentLogger } = await dist("shared/log.js");
 
   const { yaml, extra } = await generatedFleet(AGENTS - 1, { role: "lookaside", prefix: "lk" });
   const hosts = [LOOKASIDE_SEED, ...extra];
-  const dir = await mkdtemp(join(os.tmpdir(), "kf-bench-ctl1000-"));
-  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
-  await mkdir(join(dir, "git"));
-  const remote = await createRemote(join(dir, "git"));
-  await remote.commit("initial fleet", { "fleet.yaml": yaml });
-  await CertificateAuthority.init(join(dir, "ca"), { subject: [["O", "koji-fleet bench"], ["CN", "Koji CA"]], keyBits: 2048 });
-  // The controller's own signing key, made here so that the agents can pin its public half.
-  const stateDir = join(dir, "controller");
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const signingPem = generateSigningKeyPem();
-  await writeFile(join(stateDir, SIGNING_KEY_FILE), signingPem, { mode: 0o600 });
-  const port = await freePort();
-  const configFile = join(dir, "controller.yaml");
-  await writeFile(configFile, JSON.stringify({
-    git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port },
-    stateDir, ca: { dir: join(dir, "ca") }, logLevel: "warn",
-  }));
-  // As the controller RPM runs it: its bundle, its unit's node flags. KF_BENCH_CONTROLLER_BIN=
-  // bin/koji-fleet.js runs dist/, KF_BENCH_CONTROLLER_FLAGS replaces the flags. KF_BENCH_PROF=DIR:
-  // a CPU profile of the controller, written when it exits.
-  const [bin, flags, bundleDir] = await asShipped("controller", { bin: process.env.KF_BENCH_CONTROLLER_BIN, flags: process.env.KF_BENCH_CONTROLLER_FLAGS });
-  const prof = process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [];
-  const controller = spawn(process.execPath, [...flags, ...prof, bin, "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
+  const farm = await startControllerFarm({ fleetYaml: yaml, prefix: "ctl1000" });
+  const { dir, nats, remote, port, signingPem, controller, bin, flags, bundleDir } = farm;
   const hook = async () => {
     const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
@@ -143,9 +113,6 @@ export async function main() {
     desiredWatch?.stop();
     bus.stop();
     await nc.close();
-    if (controller.exitCode === null) { controller.kill("SIGTERM"); await new Promise((r) => controller.once("exit", r)); }
-    await nats.stop();
-    await rm(dir, { recursive: true, force: true });
-    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+    await farm.stop();
   }
 }

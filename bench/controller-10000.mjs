@@ -10,13 +10,11 @@
 // it applied. Then one heartbeat from every host at once: lost = hosts whose heartbeat the
 // controller's API does not show. KF_BENCH_HOSTS sets the fleet's size (1,000, 2,000, 5,000 for
 // the curve in docs/scaling.md).
-import { fork, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import os from "node:os";
+import { fork } from "node:child_process";
 import { join } from "node:path";
-import { ROOT, asShipped, createRemote, dist, ms, procUsage, run, sleep, stats, table, waitUntil, writeResult } from "./lib.mjs";
+import { ROOT, dist, ms, procUsage, run, sleep, stats, table, waitUntil, writeResult } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
+import { startControllerFarm } from "./controller-farm.mjs";
 
 const HOSTS = Number(process.env.KF_BENCH_HOSTS ?? 10_000);
 const PROCS = Number(process.env.KF_BENCH_PROCS ?? 2);
@@ -24,10 +22,6 @@ const PER_CONN = Number(process.env.KF_BENCH_HOSTS_PER_CONN ?? 50);
 const CHANGES = Number(process.env.KF_BENCH_CHANGES ?? 3);
 const LOOKASIDE_SEED = "cs10-koji-04";
 
-const freePort = () => new Promise((resolve, reject) => {
-  const srv = createServer().listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  srv.on("error", reject);
-});
 
 function sampleRss(pid) {
   const rss = [];
@@ -46,10 +40,7 @@ function forkSimulated({ hosts, natsUrl, pubPem }) {
 const ask = (child, m, key) => new Promise((resolve) => { const on = (r) => { if (r[key] !== undefined) { child.off("message", on); resolve(r); } }; child.on("message", on); child.send(m); });
 
 export async function main() {
-  const { startNatsServer } = await dist("controller/nats/embedded-server.js");
-  const { CertificateAuthority } = await dist("controller/ca/authority.js");
-  const { SIGNING_KEY_FILE } = await dist("controller/trust/signing-key.js");
-  const { Signer, generateSigningKeyPem } = await dist("shared/signing.js");
+  const { Signer } = await dist("shared/signing.js");
   const { connectNats } = await dist("shared/nats.js");
   const { ControllerBus } = await dist("controller/nats/bus.js");
   const { silentLogger } = await dist("shared/log.js");
@@ -59,26 +50,8 @@ export async function main() {
   // The seed's hub, database, nfs and builder have no agent: lookaside hosts do not wait for them.
   const { yaml, extra } = await generatedFleet(HOSTS - 5, { role: "lookaside", prefix: "lk" });
   const hosts = [LOOKASIDE_SEED, ...extra];
-  const dir = await mkdtemp(join(os.tmpdir(), "kf-bench-ctl10k-"));
-  const nats = await startNatsServer({ storeDir: join(dir, "nats") });
-  await mkdir(join(dir, "git"));
-  const remote = await createRemote(join(dir, "git"));
-  await remote.commit("initial fleet", { "fleet.yaml": yaml });
-  await CertificateAuthority.init(join(dir, "ca"), { subject: [["O", "koji-fleet bench"], ["CN", "Koji CA"]], keyBits: 2048 });
-  const stateDir = join(dir, "controller");
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  const signingPem = generateSigningKeyPem();
-  await writeFile(join(stateDir, SIGNING_KEY_FILE), signingPem, { mode: 0o600 });
-  const port = await freePort();
-  const configFile = join(dir, "controller.yaml");
-  await writeFile(configFile, JSON.stringify({
-    git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port },
-    stateDir, ca: { dir: join(dir, "ca") }, logLevel: "warn",
-  }));
-  // As controller-1000: the RPM's bundle and unit flags unless KF_BENCH_CONTROLLER_BIN/FLAGS; KF_BENCH_PROF=DIR profiles it.
-  const [bin, flags, bundleDir] = await asShipped("controller", { bin: process.env.KF_BENCH_CONTROLLER_BIN, flags: process.env.KF_BENCH_CONTROLLER_FLAGS });
-  const prof = process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [];
-  const controller = spawn(process.execPath, [...flags, ...prof, bin, "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
+  const farm = await startControllerFarm({ fleetYaml: yaml, prefix: "ctl10k" });
+  const { nats, remote, port, signingPem, controller, bin, flags, bundleDir } = farm;
   const api = async (path) => (await fetch(`http://127.0.0.1:${port}${path}`)).json();
   const nc = await connectNats({ servers: [nats.url] }, "bench-observer");
   const bus = await ControllerBus.open(nc, silentLogger());
@@ -155,9 +128,6 @@ export async function main() {
     desiredWatch?.stop();
     bus.stop();
     await nc.close();
-    if (controller.exitCode === null) { controller.kill("SIGTERM"); await new Promise((r) => controller.once("exit", r)); }
-    await nats.stop();
-    await rm(dir, { recursive: true, force: true });
-    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+    await farm.stop();
   }
 }

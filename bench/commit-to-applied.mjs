@@ -3,6 +3,7 @@
 // `git push` returning until the last of the 5 agents reports the new revision applied, and the
 // child processes the controller started for each commit (its git, counted by working directory).
 import { ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { seedYaml } from "./fleets.mjs";
 import { startFleet, stats, ms, table, writeResult, waitUntil } from "./lib.mjs";
 

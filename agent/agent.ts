@@ -21,6 +21,7 @@ import { AgentLink } from "./daemon/nats-link.js";
 import { PathWatch } from "./daemon/path-watch.js";
 import { ProbeEpoch } from "./daemon/probe-epoch.js";
 import { Prober } from "./daemon/prober.js";
+import { StartupWindow } from "./daemon/startup-window.js";
 import { StateStore } from "./daemon/state.js";
 import { StatusReporter } from "./daemon/status-reporter.js";
 
@@ -51,6 +52,7 @@ export class Agent {
   private readonly link: AgentLink;
   private readonly reporter: StatusReporter;
   private readonly prober: Prober;
+  private startup: StartupWindow | null = null;
   private readonly pathWatch: PathWatch;
   private readonly converger: HostConverger;
   private markReady = (): void => {};
@@ -100,6 +102,12 @@ export class Agent {
       const { timers } = this.deps;
       stopTimers.push(every(timers, this.config.heartbeatSeconds * 1000, () => this.reporter.heartbeat()));
       stopTimers.push(every(timers, this.config.probeSeconds * 1000, () => void this.probe(host, true)));
+      const startup = (this.startup = new StartupWindow({
+        seconds: this.config.probeStartupSeconds, clock: this.deps.clock, timers,
+        probe: async () => (await this.probe(host, true)) && this.passing(),
+        report: () => this.reporter.changed(),
+      }));
+      stopTimers.push(() => startup.close());
       this.link.open({
         desired: (e) => this.onDesired(e, host),
         converge: () => this.loop.request(),
@@ -157,6 +165,7 @@ export class Agent {
     const catalog = this.gate.next();
     if (!catalog) return null;
     const failed = await this.converger.converge(catalog, host, failedInARow > 0);
+    if ((this.converger.facts().lastConverge?.changed ?? 0) > 0) this.startup?.open();
     await this.probe(host, false); // the report below carries the probes too
     this.reporter.changed();
     return failed;
@@ -177,10 +186,20 @@ export class Agent {
     this.reporter.changed();
   }
 
-  private async probe(host: HostIdentity, report: boolean): Promise<void> {
+  /** Runs the probes unless stopping or converging; false when they did not run. */
+  private async probe(host: HostIdentity, report: boolean): Promise<boolean> {
     const catalog = this.converger.catalog;
-    if (!catalog || this.state !== "running") return;
-    if ((await this.prober.run(catalog, this.converger.secretsOf(catalog, host.key))) && report) this.reporter.changed();
+    if (!catalog || this.state !== "running") return false;
+    const ran = await this.prober.run(catalog, this.converger.secretsOf(catalog, host.key));
+    if (ran === null) return false;
+    // Passing ends the start-up: a failure after it is a failure.
+    if (this.passing()) this.startup?.close();
+    if (ran && report) this.reporter.changed();
+    return true;
+  }
+
+  private passing(): boolean {
+    return this.prober.results.every((p) => p.healthy);
   }
 
   private facts(): AgentFacts {
@@ -191,6 +210,7 @@ export class Agent {
       heartbeatSeconds: this.config.heartbeatSeconds,
       ...this.converger.facts(),
       probes: this.prober.results,
+      startingUntil: this.startup?.endsAt ?? null,
       rejected: this.gate.refusal,
       converging: this.epoch.converging,
     };

@@ -34,6 +34,8 @@ export const AgentConfigSchema = Type.Object(
     /** After a converge with failed resources, converge again this soon, doubling up to reconvergeSeconds. */
     retrySeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
     probeSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    /** After a converge that changed the host, failing probes say Starting for this long (0: never). */
+    probeStartupSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
     /** Re-converge when a managed path changes (fs watch on their directories); default true. */
     watch: Type.Optional(Type.Boolean()),
     logLevel: Type.Optional(Type.Union(["trace", "debug", "info", "warn", "error", "silent"].map((l) => Type.Literal(l)))),
@@ -63,6 +65,7 @@ export function withDefaults(c: AgentConfigFile): AgentConfig {
     reconvergeSeconds: c.reconvergeSeconds ?? 300,
     retrySeconds: c.retrySeconds ?? 10,
     probeSeconds: c.probeSeconds ?? 30,
+    probeStartupSeconds: c.probeStartupSeconds ?? 60,
     watch: c.watch ?? true,
     logLevel: c.logLevel ?? "info",
   });

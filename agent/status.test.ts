@@ -5,7 +5,7 @@ const facts = (over: Partial<AgentFacts> = {}): AgentFacts => ({
   host: "h1", startedAt: "2026-11-26T12:00:00.000Z", now: "2026-11-26T12:01:00.000Z", heartbeatSeconds: 15,
   observed: { revision: "abc1234", generation: 1, digest: "sha256:x" }, applied: { revision: "abc1234", generation: 1, digest: "sha256:x" },
   lastConverge: { startedAt: "2026-11-26T12:00:59.000Z", durationMs: 5, changed: 1, failed: 0, noop: false },
-  resources: [], probes: [], rejected: null, converging: false, ...over,
+  resources: [], probes: [], startingUntil: null, rejected: null, converging: false, ...over,
 });
 const ready = (f: AgentFacts) => conditionsFor(f, []).find((c) => c.type === "Ready")!;
 
@@ -16,6 +16,9 @@ describe("agent conditions", () => {
     ["a failed resource → not Ready, resource named", { resources: [{ id: "file:/a", kind: "file", outcome: "failed", changes: [], error: "EACCES", durationMs: 1 }] }, "False", "ResourceFailed"],
     ["a rejected catalog → not Ready", { rejected: "catalog for host h2 refused by h1" }, "False", "CatalogRejected"],
     ["a failing probe → not Ready", { probes: [{ id: "p", healthy: false, output: "missing", since: "2026-11-26T12:00:00.000Z", checkedAt: "2026-11-26T12:01:00.000Z" }] }, "False", "ProbeFailing"],
+    ["a failing probe in the start-up window → Starting", { startingUntil: "2026-11-26T12:01:00.001Z", probes: [{ id: "p", healthy: false, output: "missing", since: "2026-11-26T12:00:00.000Z", checkedAt: "2026-11-26T12:01:00.000Z" }] }, "False", "Starting"],
+    ["a failing probe once the window ended → ProbeFailing", { startingUntil: "2026-11-26T12:01:00.000Z", probes: [{ id: "p", healthy: false, output: "missing", since: "2026-11-26T12:00:00.000Z", checkedAt: "2026-11-26T12:01:00.000Z" }] }, "False", "ProbeFailing"],
+    ["passing probes in the window → Ready", { startingUntil: "2026-11-26T12:05:00.000Z", probes: [{ id: "p", healthy: true, output: "ok", since: "2026-11-26T12:00:00.000Z", checkedAt: "2026-11-26T12:01:00.000Z" }] }, "True", "Converged"],
   ])("%s", (_n, over, status, reason) => {
     expect(ready(facts(over))).toMatchObject({ status, reason });
   });

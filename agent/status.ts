@@ -13,6 +13,8 @@ export interface AgentFacts {
   lastConverge: HostStatus["lastConverge"];
   resources: ResourceResult[];
   probes: ProbeResult[];
+  /** Until when failing probes mean Starting, not failing (after a converge that changed the host). */
+  startingUntil: string | null;
   /** A catalog that was refused, with the reason (bad signature, wrong host, older generation…). */
   rejected: string | null;
   converging: boolean;
@@ -44,6 +46,9 @@ function healthyCondition(f: AgentFacts): Draft {
   const failing = f.probes.filter((p) => !p.healthy);
   if (failing.length === 0) return { type: "Healthy", status: "True", reason: "ProbesPassing", message: `${f.probes.length} probe(s) passing` };
   const first = failing[0]!;
+  if (f.startingUntil !== null && Date.parse(f.now) < Date.parse(f.startingUntil)) {
+    return { type: "Healthy", status: "False", reason: "Starting", message: `probe ${first.id} not passing yet after the converge (a failure from ${f.startingUntil} on): ${first.output}` };
+  }
   return { type: "Healthy", status: "False", reason: "ProbeFailing", message: `probe ${first.id} failing since ${first.since}: ${first.output}` };
 }
 

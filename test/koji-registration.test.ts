@@ -42,16 +42,21 @@ describe("builder registration in Koji", () => {
     const writes = hub.calls.filter((c) => ["createUser", "grantPermission", "addHost", "addHostToChannel"].includes(c.method)).map((c) => c.method);
     expect(writes).toEqual(["createUser", "grantPermission", "addHost", "addHostToChannel"]);
 
-    // The builder's catalogs in kf-desired, oldest first: closed before registration, open after.
+    // The builder's catalogs in kf-desired, oldest first: the gate is open only in those put after
+    // addHost went through, and stays open. (The builder's first catalog waits for the hub host in
+    // the bring-up order, so registration may be done by then: its first catalog is open.)
+    const addHostAt = hub.calls.find((c) => c.method === "addHost")!.at;
     const nc = await connect({ servers: fleet.nats.url });
-    const history: boolean[] = [];
+    const history: { open: boolean; putAt: number }[] = [];
     for await (const e of (await (await new Kvm(nc).open(BUCKET_DESIRED)).history({ key: BUILDER })) as AsyncIterable<KvEntry>) {
-      if (e.operation === "PUT") history.push(Boolean(gateOf(e.json<Catalog>())));
+      if (e.operation === "PUT") history.push({ open: Boolean(gateOf(e.json<Catalog>())), putAt: e.created.getTime() });
     }
     await nc.close();
-    expect(history[0]).toBe(false);
-    expect(history.at(-1)).toBe(true);
-    expect(history.indexOf(true)).toBeGreaterThan(0);
+    expect(history.length).toBeGreaterThan(0);
+    for (const { open, putAt } of history) if (open) expect(putAt).toBeGreaterThanOrEqual(addHostAt);
+    const firstOpen = history.findIndex((h) => h.open);
+    expect(firstOpen).toBeGreaterThanOrEqual(0);
+    expect(history.slice(firstOpen).every((h) => h.open)).toBe(true);
   });
 
   it("reports Koji objects like resources in the API; a second pass writes nothing", async () => {

@@ -99,6 +99,7 @@ export const END_TO_END = [
   "test/live-plan.test.ts",
   "test/nats-authorization.test.ts",
   "test/pin.test.ts",
+  "test/probe-startup.test.ts",
   "test/retire.test.ts",
   "test/rollout.test.ts",
   "test/scenarios/",

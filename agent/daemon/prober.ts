@@ -28,14 +28,17 @@ export class Prober {
     return this.latest;
   }
 
-  /** Runs the catalog's probes unless a converge is running; true when a probe's health changed. */
-  async run(catalog: Catalog, secrets: SecretSource): Promise<boolean> {
+  /**
+   * Runs the catalog's probes unless a converge is running; true when a probe's health changed,
+   * null when the results were not taken (a converge ran or overtook them).
+   */
+  async run(catalog: Catalog, secrets: SecretSource): Promise<boolean | null> {
     const { epoch, root, files, exec, clock, sandbox } = this.deps;
     const token = epoch.begin();
-    if (token === null) return false;
+    if (token === null) return null;
     const before = health(this.latest);
     const results = await runProbes(catalog.probes, { root, files, exec, previous: this.latest, now: clock, secrets, sandbox });
-    if (!epoch.fresh(token)) return false;
+    if (!epoch.fresh(token)) return null;
     this.latest = results;
     return health(results) !== before;
   }

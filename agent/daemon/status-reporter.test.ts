@@ -11,7 +11,7 @@ function harness() {
   const fake = new FakeClock();
   const facts: AgentFacts = {
     host: "h1", startedAt: iso(fake.clock()), now: iso(fake.clock()), heartbeatSeconds: 15,
-    observed: null, applied: null, lastConverge: null, resources: [], probes: [], rejected: null, converging: false,
+    observed: null, applied: null, lastConverge: null, resources: [], probes: [], startingUntil: null, rejected: null, converging: false,
   };
   const puts: HostStatus[] = [];
   let answer: () => Promise<boolean> = async () => true;

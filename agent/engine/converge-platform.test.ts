@@ -31,7 +31,7 @@ describe("platform and sandbox handling", () => {
     expect(r.error).toBe("resource kind 'el-thing' has no provider for Debian GNU/Linux 12 (bookworm) (debian 12); supported: el, fedora");
     const stalled = conditionsFor(
       { host: "h", startedAt: "2026-01-01T00:00:00.000Z", now: "2026-01-01T00:00:00.000Z", heartbeatSeconds: 15, observed: null, applied: null,
-        lastConverge: { startedAt: "2026-01-01T00:00:00.000Z", durationMs: 1, changed: 0, failed: 1, noop: false }, resources: report.results, probes: [], rejected: null, converging: false },
+        lastConverge: { startedAt: "2026-01-01T00:00:00.000Z", durationMs: 1, changed: 0, failed: 1, noop: false }, resources: report.results, probes: [], startingUntil: null, rejected: null, converging: false },
       [],
     ).find((c) => c.type === "Stalled");
     expect(stalled).toMatchObject({ status: "True", reason: "UnsupportedPlatform" });

@@ -16,7 +16,7 @@ describe("gate", () => {
     expect(outcomes(report)).toEqual({ "gate:koji-host-registered": "failed", conf: "changed", "start-kojid": "skipped" });
     expect(report.results[0]).toMatchObject({ errorCode: "KF_ERR_NOT_READY", error: "gate koji-host-registered closed: waiting for the controller to add cs10-koji-03.mx-os in Koji (addHost)" });
     const converged = conditionsFor(
-      { host: "h", startedAt: "2026-01-01T00:00:00.000Z", now: "2026-01-01T00:00:00.000Z", heartbeatSeconds: 15, observed: null, applied: null, probes: [], rejected: null, converging: false,
+      { host: "h", startedAt: "2026-01-01T00:00:00.000Z", now: "2026-01-01T00:00:00.000Z", heartbeatSeconds: 15, observed: null, applied: null, probes: [], startingUntil: null, rejected: null, converging: false,
         lastConverge: { startedAt: "2026-01-01T00:00:00.000Z", durationMs: 1, changed: 1, failed: 1, noop: false }, resources: report.results },
       [],
     ).find((c) => c.type === "Converged");

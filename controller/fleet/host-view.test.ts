@@ -58,13 +58,28 @@ describe("host view", () => {
     expect(v.conditions[0]?.reason).toBe("ProbeFailing");
   });
 
+  it("a host of the revision in force whose first catalog is not published yet → listed with its roles, Blocked while the rollout holds it", () => {
+    const intended = { digest: "sha256:first", roles: ["builder"] };
+    const queued = view({ desired: null, status: status({ observed: null, applied: null, conditions: [ready("Unknown", "NoCatalog")] }), intended });
+    expect([queued.phase, queued.roles, queued.revision, queued.conditions[0]?.reason]).toEqual(["Progressing", ["builder"], null, "Queued"]);
+    const waiting = { message: "waiting for hub on cs10-koji-00 (Unknown: the agent has not reported yet)", since: "2026-11-26T12:00:05.000Z" };
+    const blocked = view({ desired: null, status: status({ observed: null, applied: null }), intended, waiting });
+    expect([blocked.phase, blocked.conditions[0]?.message, blocked.conditions[0]?.lastTransitionTime]).toEqual(["Blocked", waiting.message, waiting.since]);
+    expect(view({ desired: null, intended: null }).conditions[0]?.reason).toBe("NotInFleet");
+  });
+
+  it("converged, a probe not passing yet in the agent's start-up window → Progressing (Starting), not Failed", () => {
+    const v = view({ status: status({ conditions: [ready("False", "Starting", "probe p not passing yet after the converge")] }) });
+    expect([v.phase, v.conditions[0]?.reason]).toEqual(["Progressing", "Starting"]);
+  });
+
   it("the revision in force compiles new content the rollout has not published yet → Progressing (Queued), not at the new revision", () => {
-    const v = view({ intendedDigest: "sha256:newer" });
+    const v = view({ intended: { digest: "sha256:newer", roles: ["database"] } });
     expect([v.phase, v.revision, v.conditions[0]?.reason]).toEqual(["Progressing", "bbbbbbb", "Queued"]);
   });
 
   it("a host the rollout holds back → Blocked with the rollout's reason and since", () => {
-    const v = view({ intendedDigest: "sha256:newer", waiting: { message: "waiting for hub on cs10-koji-00 (Failed: …)", since: "2026-11-26T12:00:05.000Z" } });
+    const v = view({ intended: { digest: "sha256:newer", roles: ["database"] }, waiting: { message: "waiting for hub on cs10-koji-00 (Failed: …)", since: "2026-11-26T12:00:05.000Z" } });
     expect(v.phase).toBe("Blocked");
     expect(v.conditions[0]).toMatchObject({ reason: "WaitingForDependency", message: "waiting for hub on cs10-koji-00 (Failed: …)", lastTransitionTime: "2026-11-26T12:00:05.000Z" });
   });
@@ -78,7 +93,7 @@ describe("host view", () => {
 
   it("a held host not there yet → applied its old revision, desired the held one, and Queued names the held revision", () => {
     const held = { kind: "rolled-back" as const, revision: "aaaaaaa", by: "admin", since: "2026-11-26T11:30:00.000Z" };
-    const v = view({ held, intendedDigest: "sha256:older" });
+    const v = view({ held, intended: { digest: "sha256:older", roles: ["database"] } });
     expect([v.revision, v.desiredRevision]).toEqual(["bbbbbbb", "aaaaaaa"]);
     expect(v.conditions[0]?.message).toContain("revision aaaaaaa");
   });

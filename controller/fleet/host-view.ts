@@ -5,6 +5,12 @@ import type { HostPhase } from "../../shared/api/phases.js";
 // The view's type is the API's schema (shared/api/hosts.ts): what this computes is what is sent.
 import type { HostView } from "../../shared/api/hosts.js";
 
+/** What the revision in force compiled for a host, published or not yet. */
+export interface IntendedHost {
+  digest: string;
+  roles: readonly string[];
+}
+
 export interface HostInputs {
   host: string;
   desired: Catalog | null;
@@ -13,8 +19,8 @@ export interface HostInputs {
   now: Date;
   /** When the controller started watching; the "since" of hosts never heard from. */
   watchingSince: string;
-  /** Content digest compiled for this host at the fleet revision (null: the desired one). */
-  intendedDigest?: string | null;
+  /** Compiled for this host at the fleet revision (null: the desired catalog is). */
+  intended?: IntendedHost | null;
   /** Set while a pin or the fleet-wide rollback keeps this host at another revision's content. */
   held?: HostView["held"];
   /** Set while a rollout holds this host's new catalog back. */
@@ -32,10 +38,13 @@ function readiness(i: HostInputs): Condition {
   if (silentMs > 3 * status.heartbeatSeconds * 1000) {
     return cond("Unknown", "AgentSilent", `no heartbeat since ${status.lastSeen}`, status.lastSeen);
   }
+  if (!desired && i.intended) {
+    return cond("False", "Queued", `the rollout has not published this host's first catalog yet (revision ${i.fleetRevision?.slice(0, 12) ?? "?"})`, i.waiting?.since ?? i.watchingSince);
+  }
   if (!desired) return cond("Unknown", "NotInFleet", "no desired catalog for this host", i.watchingSince);
   const agentReady = status.conditions.find((c) => c.type === "Ready");
   const converged = status.conditions.find((c) => c.type === "Converged");
-  const target = i.intendedDigest ?? desired.digest;
+  const target = i.intended?.digest ?? desired.digest;
   if (status.applied?.digest !== target && desired.digest !== target) {
     return cond("False", "Queued", `the rollout has not published revision ${(i.held?.revision ?? i.fleetRevision)?.slice(0, 12) ?? "?"} to this host yet`, desired.issuedAt);
   }
@@ -59,18 +68,19 @@ export function hostView(i: HostInputs): HostView {
     : own;
   const s = i.status;
   const results = s?.resources ?? [];
-  const inSync = Boolean(i.desired && s?.applied?.digest === (i.intendedDigest ?? i.desired.digest));
+  const inSync = Boolean(i.desired && s?.applied?.digest === (i.intended?.digest ?? i.desired.digest));
   // A held host's content is its pin's (or the rollback's) revision's, not the one in force.
   const desiredRevision = i.held?.revision ?? i.fleetRevision;
   const phase: HostPhase =
     ready.status === "True" ? "Ready"
     : ready.status === "Unknown" ? "Unknown"
-    : ready.reason === "Converging" || ready.reason === "Queued" ? "Progressing"
+    // Starting: the agent's probes fail in the seconds after a converge that changed the host.
+    : ready.reason === "Converging" || ready.reason === "Queued" || ready.reason === "Starting" ? "Progressing"
     : ready.reason === "Waiting" || ready.reason === "WaitingForDependency" ? "Blocked"
     : "Failed";
   return {
     host: i.host,
-    roles: i.desired?.roles ?? [],
+    roles: [...(i.desired?.roles ?? i.intended?.roles ?? [])],
     phase,
     revision: inSync ? desiredRevision : (s?.applied?.revision ?? null),
     desiredRevision,

@@ -52,8 +52,8 @@ describe("GET /metrics", () => {
   beforeAll(async () => {
     for (const h of ["cs10-koji-01", "cs10-koji-02"]) state.desired.set(h, catalog(h));
     state.lastGood = { sha: "abc1234", shortSha: "abc1234", message: "m", author: "a", authorEmail: "a@x", date: COMMIT.toISOString() };
-    state.intended.set("cs10-koji-01", digest);
-    state.intended.set("cs10-koji-02", digest);
+    state.intended.set("cs10-koji-01", { digest, roles: ["database"] });
+    state.intended.set("cs10-koji-02", { digest, roles: ["database"] });
     state.lastSync = { at: new Date(now.getTime() - 7000).toISOString(), head: "abc1234", error: "fetch failed" };
     const m = fleetMetrics(state);
     m.natsConnected = () => true;

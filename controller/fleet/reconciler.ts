@@ -186,7 +186,7 @@ export class Reconciler {
   private rollOut(head: string, held: HeldContents, changed: Catalog[], settings: RolloutSettings): void {
     const { state, rollouts, pins } = this.d;
     state.intended.clear();
-    for (const c of held.contents) state.intended.set(c.host, this.d.publisher.codec.digest(c));
+    for (const c of held.contents) state.intended.set(c.host, { digest: this.d.publisher.codec.digest(c), roles: c.roles });
     state.held.clear();
     for (const host of held.revisionOf.keys()) {
       const by = pins.heldBy(host);

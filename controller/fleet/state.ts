@@ -3,7 +3,7 @@
 import type { Catalog, FleetEvent, HostStatus } from "../../shared/protocol.js";
 import type { CommitInfo } from "../git/source.js";
 import type { ConfigError } from "../../shared/yaml-config.js";
-import { hostView } from "./host-view.js";
+import { hostView, type IntendedHost } from "./host-view.js";
 import type { HostView } from "../../shared/api/hosts.js";
 
 /** A git commit as the API shows it: the one in force, or a rejected one. */
@@ -39,8 +39,8 @@ export class FleetState {
   readonly events: FleetEvent[] = [];
   /** The last processed revisions, newest first. */
   readonly revisions: RevisionRecord[] = [];
-  /** host → content digest compiled at the revision in force: what "at that revision" means. */
-  readonly intended = new Map<string, string>();
+  /** host → content digest (and roles) compiled at the revision in force: what "at that revision" means. */
+  readonly intended = new Map<string, IntendedHost>();
   /** Hosts a pin or the fleet-wide rollback keeps at another revision's content (set by the reconciler). */
   readonly held = new Map<string, NonNullable<HostView["held"]>>();
   /** Hosts a rollout holds back, with why and since when (set by the rollout driver). */
@@ -77,15 +77,22 @@ export class FleetState {
     return out;
   }
 
-  /** Hosts of the fleet; retired ones (a catalog without roles) are left out. */
+  /**
+   * Hosts of the fleet: those with a catalog, and those of the revision in force whose first one
+   * the rollout has not published yet (a new farm's builders wait for the hub). Retired ones (a
+   * catalog without roles) are left out.
+   */
   hosts(now: Date): HostView[] {
-    return [...this.desired.values()].filter((c) => c.roles.length > 0).map((c) => c.host).sort().map((host) => this.host(host, now)!);
+    const names = new Set([...this.desired.values()].filter((c) => c.roles.length > 0).map((c) => c.host));
+    for (const host of this.intended.keys()) names.add(host);
+    return [...names].sort().map((host) => this.host(host, now)!);
   }
 
   host(host: string, now: Date): HostView | null {
     const desired = this.desired.get(host) ?? null;
     const status = this.status.get(host) ?? null;
-    if (!desired && !status) return null;
-    return hostView({ host, desired, status, fleetRevision: this.lastGood?.sha ?? null, now, watchingSince: this.watchingSince, waiting: this.waiting.get(host) ?? null, intendedDigest: this.intended.get(host) ?? null, held: this.held.get(host) ?? null });
+    const intended = this.intended.get(host) ?? null;
+    if (!desired && !status && !intended) return null;
+    return hostView({ host, desired, status, fleetRevision: this.lastGood?.sha ?? null, now, watchingSince: this.watchingSince, waiting: this.waiting.get(host) ?? null, intended, held: this.held.get(host) ?? null });
   }
 }

@@ -44,6 +44,30 @@ describe("rollout driver", () => {
     expect(Object.keys(driver.current!.published)).toEqual(["db"]);
   });
 
+  it("a new farm's first rollout (nothing published yet) follows the bring-up order", async () => {
+    const state = new FleetState("2026-11-26T12:00:00.000Z");
+    const puts: string[][] = [];
+    const driver = new RolloutDriver({
+      state, log: createLogger("test", { level: "silent" }), clock: () => new Date("2026-11-26T12:00:01Z"), emit: () => {},
+      publisher: { publish: async (catalogs) => (puts.push(catalogs.map((c) => c.host)), { published: catalogs.map((c) => (state.desired.set(c.host, c), c.host)), error: null }) },
+    });
+    const ready = (host: string) => state.status.set(host, {
+      protocol: "kf.v1.status", host, agentVersion: "t", startedAt: "2026-11-26T12:00:00.000Z", lastSeen: "2026-11-26T12:00:01.000Z", heartbeatSeconds: 15,
+      observed: { revision: "r2", generation: 2, digest: `sha256:${host}` }, applied: { revision: "r2", generation: 2, digest: `sha256:${host}` }, lastConverge: null,
+      conditions: [{ type: "Ready", status: "True", reason: "Converged", message: "ok", lastTransitionTime: "2026-11-26T12:00:01.000Z" }], resources: [], probes: [],
+    });
+    driver.start("r2", [catalog("hub", ["hub", "web"]), catalog("builder", ["builder"]), catalog("db", ["database"]), catalog("nfs", ["nfs"]), catalog("lookaside", ["lookaside"])], SETTINGS);
+    await driver.tick();
+    expect(puts).toEqual([["db", "nfs", "lookaside"]]);
+    expect(state.waiting.get("hub")?.message).toMatch(/^waiting for database on db \(/);
+    for (const h of ["db", "nfs", "lookaside"]) ready(h);
+    await driver.tick();
+    expect(puts.at(-1)).toEqual(["hub"]);
+    ready("hub");
+    await driver.tick();
+    expect(puts.at(-1)).toEqual(["builder"]);
+  });
+
   /** A driver whose plans cost `planMs` on its clock; counts the plans (each reads all hosts). */
   function counted(planMs: number) {
     const state = new FleetState("2026-11-26T12:00:00.000Z");

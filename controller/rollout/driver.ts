@@ -161,8 +161,7 @@ export class RolloutDriver {
     const r = this.current;
     if (!r || r.phase === "Complete" || r.phase === "Aborted" || r.phase === "Superseded") return;
     const started = this.d.clock().getTime();
-    const hosts = [...this.d.state.desired.values()].map((c) => ({ host: c.host, roles: c.roles }));
-    const s = stepRollout(r, this.health(), hostDependencies(hosts, this.roleDependencies));
+    const s = stepRollout(r, this.health(), hostDependencies(this.hostRoles(), this.roleDependencies));
     this.lastPlanEndedAt = this.d.clock().getTime();
     this.lastPlanMs = this.lastPlanEndedAt - started;
     const since = r.startedAt;
@@ -190,6 +189,18 @@ export class RolloutDriver {
       if (this.current === r) this.d.state.waiting.delete(host);
     }
     if (error) throw error;
+  }
+
+  /**
+   * Each host's roles: its catalog not published yet, else the one in kf-desired. The unpublished
+   * ones count so that a new farm's first rollout, with nothing published, follows the bring-up
+   * order too (the database and NFS first), and a host taking on a role is waited for as one.
+   */
+  private hostRoles(): { host: string; roles: readonly string[] }[] {
+    const roles = new Map<string, readonly string[]>();
+    for (const c of this.d.state.desired.values()) roles.set(c.host, c.roles);
+    for (const c of this.pending.values()) roles.set(c.host, c.roles);
+    return [...roles].map(([host, r]) => ({ host, roles: r }));
   }
 
   private emit(type: FleetEvent["type"], severity: FleetEvent["severity"], message: string, host?: string): void {

@@ -91,6 +91,15 @@ describe("rollout steps", () => {
     expect(step.publish).toEqual([]);
   });
 
+  it("a published builder whose probes have not passed yet after its converge (Starting) holds its batch without halting", () => {
+    const builders = ["b1", "b2"].map((host) => target(host, `new-${host}`, true));
+    const starting = { phase: "Progressing", appliedDigest: "new-b1", observedDigest: "new-b1", reason: "Starting", message: "probe kojid not passing yet after the converge", since: T0 } as HostHealth;
+    const step = stepRollout(rollout({ targets: builders, published: { b1: T0 } }), new Map([["b1", starting], ["b2", ready()]]), new Map());
+    expect(step.halt).toBeNull();
+    expect(step.publish).toEqual([]);
+    expect(step.waiting.get("b2")).toMatch(/^waiting for its batch: 1 builder/);
+  });
+
   it("a host failing since before its new catalog was published does not halt: the rollout waits for it", () => {
     const later = "2026-11-26T12:00:05.000Z";
     const failing = (since: string): HostHealth => ({ phase: "Failed", appliedDigest: "new-cs10-koji-00", observedDigest: "new-cs10-koji-00", reason: "ProbeFailing", message: "probe http:kojiweb-page failing", since });

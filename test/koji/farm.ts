@@ -273,12 +273,15 @@ export function attachFarm(description: FarmDescription): Farm {
     },
     async waitReady(revision, timeoutMs = 180_000) {
       const want = revision ?? (await remote.git("rev-parse", "HEAD")).trim();
-      return waitFor(async () => {
-        // A rollout halted by a probe that failed while a host came up is resumed, as the
-        // operator would after a look, and said out loud (docs/testing.md).
+      // A halted rollout fails the wait: hosts coming up (services starting, kojid logging in)
+      // must not halt one (the agent's start-up window, the bring-up order). It is resumed
+      // first, so the failure names the hosts' state as well as the halt.
+      const halts: string[] = [];
+      const views = await waitFor(async () => {
         const rollout = (await api<{ phase?: string; halt?: { message: string } | null }>("GET", "/api/v1/rollouts/current")).body;
         if (rollout.phase === "Halted") {
-          console.warn(`koji lane: resuming a halted rollout: ${rollout.halt?.message ?? "?"}`);
+          halts.push(rollout.halt?.message ?? "?");
+          console.warn(`koji lane: the rollout halted: ${rollout.halt?.message ?? "?"}`);
           await api("POST", "/api/v1/rollouts/current/resume", {});
         }
         const views = (await api<{ hosts: HostView[] }>("GET", "/api/v1/hosts")).body.hosts;
@@ -288,6 +291,8 @@ export function attachFarm(description: FarmDescription): Farm {
         if (behind.length > 0) throw new Error(behind.join("; "));
         return views;
       }, { timeoutMs, intervalMs: 500, message: `every host Ready at ${want.slice(0, 12)} (logs: ${join(dir, "logs")})` });
+      if (halts.length > 0) throw new Error(`the rollout of ${want.slice(0, 12)} halted on its way: ${halts.join("; ")}`);
+      return views;
     },
   };
 }

@@ -8,7 +8,7 @@ import { Signer } from "../../shared/signing.js";
 import { SIGNING_KEY_FILE } from "../../controller/trust/signing-key.js";
 import { BUCKET_DESIRED } from "../../shared/names.js";
 import { digestOf } from "../../shared/canonical.js";
-import type { Catalog, Resource } from "../../shared/protocol.js";
+import type { Catalog, Probe, Resource } from "../../shared/protocol.js";
 import type { TestFleet } from "../support/fleet.js";
 
 export const fileResource = (path: string, content: string, requires: string[] = []): Resource => ({
@@ -28,10 +28,10 @@ export class CatalogPublisher {
     return new CatalogPublisher(desired, signer, (await desired.get(host))!.json<Catalog>());
   }
 
-  /** Puts the base catalog plus `extra` at base generation + `step`; returns that generation. */
-  async publish(step: number, extra: Resource[]): Promise<number> {
+  /** Puts the base catalog plus `extra` resources and probes at base generation + `step`; returns that generation. */
+  async publish(step: number, extra: Resource[], extraProbes: Probe[] = []): Promise<number> {
     const { signature: _s, ...body } = this.base;
-    const content = { host: body.host, roles: body.roles, resources: [...body.resources, ...extra], probes: body.probes };
+    const content = { host: body.host, roles: body.roles, resources: [...body.resources, ...extra], probes: [...body.probes, ...extraProbes] };
     const generation = this.base.generation + step;
     await this.desired.put(body.host, JSON.stringify(this.signer.sign({ ...body, ...content, generation, digest: digestOf(content), issuedAt: new Date().toISOString() })));
     return generation;

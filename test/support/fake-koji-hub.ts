@@ -69,6 +69,8 @@ export interface RecordedCall {
   readonly sessionVia: "header" | "query" | null;
   /** A call inside a multiCall (recorded after the multiCall itself). */
   readonly inMultiCall?: true;
+  /** When the request came in (ms since the epoch). */
+  readonly at: number;
 }
 interface Session { id: number; key: string; user: FakeUser; callnum: number | null; expired: boolean; closed: boolean }
 interface Answer { status: number; body: string; headers?: Record<string, string> }
@@ -180,7 +182,7 @@ export class FakeKojiHub extends FakeKojiFarm {
     const [sid, key, callnum] = via === "header" ? [header("koji-session-id"), header("koji-session-key"), header("koji-session-callnum")] : [query.get("session-id"), query.get("session-key"), query.get("callnum")];
     const session = via ? this.sessions.get(Number(sid)) : undefined;
     const valid = session && session.key === key && !session.closed ? session : undefined;
-    this.calls.push({ method: call.method, params: call.params, path: req.path, tls: req.tls, user: valid && !valid.expired ? valid.user.name : null, sessionVia: via });
+    this.calls.push({ method: call.method, params: call.params, path: req.path, tls: req.tls, user: valid && !valid.expired ? valid.user.name : null, sessionVia: via, at: Date.now() });
     try {
       if (this.opts.offline) fail("database outage", 1014);
       if (via && !valid) fail("Invalid session or bad credentials", AUTH_ERROR);

@@ -70,7 +70,7 @@ export function fixture(): Fixture {
   state.status.set("cs10-koji-01", status("cs10-koji-01", 1, false));
   state.status.set("cs10-koji-03", status("cs10-koji-03", 3, false));
   state.status.set("cs10-koji-09", status("cs10-koji-09", 9, false));
-  state.intended.set("cs10-koji-01", digest(1));
+  state.intended.set("cs10-koji-01", { digest: digest(1), roles: ["database"] });
   state.held.set("cs10-koji-01", { kind: "pinned", revision: SHA, by: "api", since: T(60) });
   state.waiting.set("cs10-koji-03", { message: "waiting for hub on cs10-koji-00", since: T(90) });
   state.addEvent({ protocol: "kf.v1.event", id: "ev-000001", at: T(50), source: "agent", host: "cs10-koji-01", type: "applied", severity: "info", message: "applied generation 4", revision: SHA, data: { changed: 1, ids: ["a", "b"], nested: { x: null } } });

@@ -1,5 +1,6 @@
 // Where kinds get secret values named by reference in a catalog (e.g. a database password).
 // For now a root-only directory on the host; sealed delivery inside catalogs replaces it.
+import type { KeyLike } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { unseal, type SealedValue } from "../shared/sealed.js";
@@ -35,15 +36,25 @@ export function staticSecrets(values: Record<string, string>): SecretSource {
   };
 }
 
-/** Secrets the catalog carries, sealed to this host's key (its enrollment key). */
-export function sealedSecrets(sealed: Readonly<Record<string, SealedValue>>, privateKeyPem: string | null): SecretSource {
+/**
+ * Values already unsealed, by their sealed form: the catalog in force is converged and probed
+ * again and again, and each unseal is a key agreement. Held only as long as the catalog is.
+ */
+const unsealed = new WeakMap<SealedValue, string>();
+
+/** Secrets the catalog carries, sealed to this host's key (its enrollment key: PEM, or parsed). */
+export function sealedSecrets(sealed: Readonly<Record<string, SealedValue>>, privateKey: KeyLike | null): SecretSource {
   return {
     async get(name) {
       const value = sealed[name];
       if (!value) throw new Error(`secret '${name}' is not available on this host`);
-      if (!privateKeyPem) throw new Error(`secret '${name}' is sealed to this host's key, but the host has no key (not enrolled)`);
+      if (!privateKey) throw new Error(`secret '${name}' is sealed to this host's key, but the host has no key (not enrolled)`);
       try {
-        return unseal(value, privateKeyPem);
+        const known = unsealed.get(value);
+        if (known !== undefined) return known;
+        const plain = unseal(value, privateKey);
+        unsealed.set(value, plain);
+        return plain;
       } catch {
         throw new Error(`secret '${name}' cannot be unsealed with this host's key (sealed to another key?)`);
       }

@@ -86,3 +86,35 @@ describe("PathWatch", () => {
     expect(reported).toEqual([]);
   });
 });
+
+describe("PathWatch re-armed", () => {
+  it("a directory kept across re-arms still reports; one deleted and re-created meanwhile is watched anew", async () => {
+    const kept = join(dir, "kept");
+    const replaced = join(dir, "replaced");
+    for (const d of [kept, replaced]) fs.mkdirSync(d);
+    const paths = [join(kept, "a.conf"), join(replaced, "b.conf")];
+    watch.arm(paths);
+    watch.hold();
+    fs.rmSync(replaced, { recursive: true });
+    fs.mkdirSync(replaced); // a new inode: the old watcher sees nothing in it
+    watch.arm(paths, new Set());
+    await sleep(SETTLE_MS);
+    reported.length = 0;
+    fs.writeFileSync(paths[1]!, "someone");
+    await sleep(SETTLE_MS);
+    expect(reported).toEqual([paths[1]]);
+    fs.writeFileSync(paths[0]!, "someone");
+    await sleep(SETTLE_MS);
+    expect(reported).toEqual([paths[1], paths[0]]);
+  });
+
+  it("a directory that left the managed set is no longer watched", async () => {
+    const gone = join(dir, "gone");
+    fs.mkdirSync(gone);
+    watch.arm([join(gone, "x.conf")]);
+    watch.arm([join(dir, "other.conf")]);
+    fs.writeFileSync(join(gone, "x.conf"), "someone");
+    await sleep(SETTLE_MS);
+    expect(reported).toEqual([]);
+  });
+});

@@ -1,10 +1,14 @@
 // Drift by file change: watches the parent directories of a set of paths and calls back,
 // debounced, when one of them changes. Re-armed after every converge, because a directory
-// deleted and re-created is a new inode that an old watcher no longer sees. While a converge
+// deleted and re-created is a new inode that an old watcher no longer sees: a watcher is kept
+// only while its directory is the one it was made on (same inode and birth time; Linux reuses
+// inode numbers at once) and it saw no event about the directory itself (deleted or moved).
+// Making every watcher again after each converge cost more than the checks of the hub's no-op
+// converge. While a converge
 // runs the watch holds: its own writes are not drift (they used to cost each change a second,
 // no-op converge when the first outlasted the debounce), a change by anyone else still is.
-import { watch, type FSWatcher } from "node:fs";
-import { dirname } from "node:path";
+import { statSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Resource, ResourceResult } from "../../shared/protocol.js";
 import type { InventoryEntry } from "../engine/converge.js";
 import type { KindRegistry } from "../kinds/index.js";
@@ -40,8 +44,22 @@ export function writtenPaths(root: string, results: readonly ResourceResult[], i
   return new Set(underRoot(root, inventories.flat().filter((e) => touched.has(e.id)).map((e) => e.path)));
 }
 
+/** A directory's identity as watch() resolves it (symlinks followed), or null when it is none. */
+function identityOf(dir: string): string | null {
+  const st = statSync(dir, { bigint: true, throwIfNoEntry: false });
+  // Birth time where the filesystem keeps one (statx), else the inode's change time.
+  return st?.isDirectory() ? `${st.dev}:${st.ino}:${st.birthtimeNs || st.ctimeNs}` : null;
+}
+
+interface DirWatch {
+  watcher: FSWatcher;
+  identity: string;
+  /** An event named the directory itself (or nothing): it may be gone, watch it anew. */
+  stale: boolean;
+}
+
 export class PathWatch {
-  private watchers = new Map<string, FSWatcher>();
+  private watchers = new Map<string, DirWatch>();
   private paths = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   /** While held: the managed paths that changed (a directory's own path when the name is unknown). */
@@ -51,8 +69,7 @@ export class PathWatch {
 
   /** From now until arm(), changes are collected instead of reported; one pending report is dropped (the converge will see it). */
   hold(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.stopTimer();
     this.held = new Set();
   }
 
@@ -62,20 +79,34 @@ export class PathWatch {
    */
   arm(paths: Iterable<string>, written: ReadonlySet<string> = new Set()): void {
     const held = this.held;
-    this.close();
+    this.stopTimer();
+    this.held = null;
     const external = held ? [...held].find((p) => !written.has(p)) : undefined;
     if (external !== undefined) this.report(external);
     this.paths = new Set(paths);
-    for (const dir of new Set([...this.paths].map((p) => dirname(p)))) {
+    const dirs = new Map([...new Set([...this.paths].map((p) => dirname(p)))].map((dir) => [dir, identityOf(dir)]));
+    for (const [dir, w] of this.watchers) {
+      if (!w.stale && dirs.get(dir) === w.identity) continue;
+      w.watcher.close();
+      this.watchers.delete(dir);
+    }
+    for (const [dir, identity] of dirs) {
+      // null: the directory does not exist (yet): the next converge creates it and re-arms.
+      if (identity === null || this.watchers.has(dir)) continue;
       try {
-        const w = watch(dir, { persistent: false }, (_event, name) => this.changed(dir, name === null ? null : String(name)));
+        const w = watch(dir, { persistent: false }, (_event, name) => {
+          const file = name === null ? null : String(name);
+          const entry = this.watchers.get(dir);
+          if ((file === null || file === basename(dir)) && entry?.watcher === w) entry.stale = true;
+          this.changed(dir, file);
+        });
         w.on("error", () => {
           w.close();
-          this.watchers.delete(dir);
+          if (this.watchers.get(dir)?.watcher === w) this.watchers.delete(dir);
         });
-        this.watchers.set(dir, w);
+        this.watchers.set(dir, { watcher: w, identity, stale: false });
       } catch {
-        // The directory does not exist (yet): the next converge creates it and re-arms.
+        // gone between the stat and the watch: as above
       }
     }
   }
@@ -99,10 +130,14 @@ export class PathWatch {
   }
 
   close(): void {
+    this.stopTimer();
+    this.held = null;
+    for (const w of this.watchers.values()) w.watcher.close();
+    this.watchers.clear();
+  }
+
+  private stopTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.held = null;
-    for (const w of this.watchers.values()) w.close();
-    this.watchers.clear();
   }
 }

@@ -164,8 +164,11 @@ export class Agent {
   private async round(host: HostIdentity, failedInARow: number): Promise<boolean | null> {
     const catalog = this.gate.next();
     if (!catalog) return null;
+    const first = this.converger.facts().lastConverge === null;
     const failed = await this.converger.converge(catalog, host, failedInARow > 0);
-    if ((this.converger.facts().lastConverge?.changed ?? 0) > 0) this.startup?.open();
+    // The agent's first converge since it started counts as a start-up too: after a reboot the
+    // host's services come up beside it, whether or not the converge changed anything.
+    if (first || (this.converger.facts().lastConverge?.changed ?? 0) > 0) this.startup?.open();
     await this.probe(host, false); // the report below carries the probes too
     this.reporter.changed();
     return failed;

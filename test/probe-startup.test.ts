@@ -1,4 +1,5 @@
-// The start-up window: after a converge that changed the host, a failing probe says Starting
+// The start-up window: after a converge that changed the host (or the agent's first since it
+// started), a failing probe says Starting
 // (the host is Progressing, a rollout waits for it) while the agent re-probes every second;
 // Ready the moment the probes pass, Failed once the window ends with them still failing.
 // A real nats-server and agent, the catalogs signed with the controller's key; the probe is a
@@ -85,5 +86,16 @@ describe("probes in the start-up window after a converge", () => {
     const generation = await catalogs.publish(3, [fileResource("/srv/startup/app.conf", "v3\n")], [pathProbe("/run/never/there")]);
     const s = await waitFor(atGeneration(generation), { timeoutMs: 15_000, message: "the catalog applied" });
     expect(ready(s)).toMatchObject({ status: "False", reason: "ProbeFailing" });
+  });
+
+  it("the agent's first converge since it started opens the window too (a reboot), though it changed nothing", async () => {
+    const before = (await status()).startedAt;
+    await restartAgent(60);
+    const s = await waitFor(async () => {
+      const now = await status();
+      return now.startedAt !== before && now.lastConverge !== null ? now : false;
+    }, { timeoutMs: 15_000, message: "the restarted agent's first report after its converge" });
+    expect(s.lastConverge?.changed).toBe(0);
+    expect(ready(s)).toMatchObject({ status: "False", reason: "Starting" });
   });
 });

@@ -1,4 +1,5 @@
-// The seconds after a converge that changed the host. Services it started or restarted come up
+// The seconds after a converge that changed the host (or the agent's first since it started: a
+// reboot brings the services up beside it). Services it started or restarted come up
 // over seconds (kojid checks in with the hub only once it has logged in), so a probe failing
 // then says the host is Starting, not broken: a rollout waits for it instead of halting. The
 // probes run every second meanwhile, and the window closes as soon as they all pass, so the

@@ -1,7 +1,7 @@
 // One converge of a catalog on this host, as a round of the loop runs it: the engine over what
 // the agent remembers (state.ts), the state saved, the transition told as an event, the managed
 // paths watched again. And a plan: the same converge in noop against the live state, kept nowhere.
-import { createPrivateKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import type { Catalog, HostStatus, ResourceResult } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
 import { iso, type Clock, type Timers } from "../../shared/time.js";
@@ -50,7 +50,6 @@ export class HostConverger {
   private lastConverge: HostStatus["lastConverge"] = null;
   private resources: ResourceResult[] = [];
   private readonly pem = new PemCache();
-  private identity: { pem: string; key: KeyObject | string } | null = null;
 
   constructor(private readonly deps: HostConvergerDeps) {
     this.local = deps.store.load();
@@ -71,21 +70,16 @@ export class HostConverger {
   }
 
   /**
-   * The identity key parsed once, not for every secret of every converge and probe run: that
-   * parse was a quarter of the hub's no-op converge (bench/README.md). A key that does not parse
-   * stays PEM, so the secret that needs it fails with its own message.
+   * The identity key parsed once (the PEM cache), not for every secret of every converge and
+   * probe run: that parse was a quarter of the hub's no-op converge (bench/README.md). A key that
+   * does not parse stays PEM, so the secret that needs it fails with its own message.
    */
   private parsedKey(pem: string): KeyObject | string {
-    if (this.identity?.pem !== pem) {
-      let key: KeyObject | string = pem;
-      try {
-        key = createPrivateKey(pem);
-      } catch {
-        // unseal() reports it for the secret concerned
-      }
-      this.identity = { pem, key };
+    try {
+      return this.pem.privateKey(pem);
+    } catch {
+      return pem;
     }
-    return this.identity.key;
   }
 
   /** Converges the catalog; resolves whether a resource failed. `lastFailed`: the round before did. */

@@ -61,8 +61,17 @@ export async function main() {
   // Puts to kf-desired per host since `since` (headers only: one put per host per change).
   let since = Infinity;
   const putsSince = new Set();
+  // The first and last of those puts, as the server stamped them: the publish phase alone.
+  let firstPut = Infinity, lastPut = 0;
   const desiredWatch = await (await new Kvm(nc).open(BUCKET_DESIRED)).watch({ headers_only: true });
-  void (async () => { for await (const e of desiredWatch) if (e.operation === "PUT" && e.created.getTime() >= since) putsSince.add(e.key); })();
+  void (async () => {
+    for await (const e of desiredWatch) {
+      if (e.operation !== "PUT" || e.created.getTime() < since) continue;
+      putsSince.add(e.key);
+      firstPut = Math.min(firstPut, e.created.getTime());
+      lastPut = Math.max(lastPut, e.created.getTime());
+    }
+  })();
   let children = [];
   try {
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok, { timeoutMs: 300_000, stepMs: 100, message: "controller ready" });
@@ -78,19 +87,22 @@ export async function main() {
 
     const ctl0 = await procUsage(controller.pid), nats0 = await procUsage(nats.pid);
     const ctlRss = sampleRss(controller.pid);
-    const times = [], publishTimes = [];
+    const times = [], publishTimes = [], putPhases = [];
     for (let i = 1; i <= CHANGES; i++) {
       const sha = await remote.commit(`topdir r${i}`, { "fleet.yaml": yaml.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`) });
       putsSince.clear();
+      firstPut = Infinity;
+      lastPut = 0;
       since = Date.now() - 5;
       const t = performance.now();
       const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
       await waitUntil(() => putsSince.size >= hosts.length && hosts.every((h) => putsSince.has(h)), { timeoutMs: 600_000, stepMs: 5, message: `change ${i} published` });
       publishTimes.push(performance.now() - t);
+      putPhases.push(lastPut - firstPut);
       await waitUntil(() => appliedEverywhere(sha), { timeoutMs: 600_000, stepMs: 5, message: `change ${i} applied everywhere` });
       times.push(performance.now() - t);
-      console.log(`change ${i}: all ${hosts.length} catalogs published after ${ms(publishTimes.at(-1))} ms, applied after ${ms(times.at(-1))} ms`);
+      console.log(`change ${i}: all ${hosts.length} catalogs published after ${ms(publishTimes.at(-1))} ms (first put to last ${ms(putPhases.at(-1))} ms), applied after ${ms(times.at(-1))} ms`);
       await sleep(2000);
     }
     ctlRss.stop();
@@ -107,12 +119,13 @@ export async function main() {
     const putFailed = beats.reduce((n, b) => n + b.failed, 0);
     const rejected = beats.reduce((n, b) => n + b.rejected, 0);
 
-    const p = stats(publishTimes), t = stats(times), rss = stats(ctlRss.rss);
+    const p = stats(publishTimes), t = stats(times), rss = stats(ctlRss.rss), puts = stats(putPhases);
     const shown = bundleDir ? "the RPM's bundle" : bin.slice(ROOT.length + 1);
     console.log(`\ncontroller-10000: the real controller (${shown}, node ${flags.join(" ") || "without flags"}), ${HOSTS} hosts in fleet.yaml, ${hosts.length} simulated agents in ${PROCS} processes, ${CHANGES} pushed changes touching every host`);
     table(["measure", "value", "target"], [
       [`push -> all ${hosts.length} catalogs published, median / p95 (ms)`, `${ms(p.median)} / ${ms(p.p95)}`, ""],
       ["  per host, median (ms)", (p.median / hosts.length).toFixed(3), "<= 0.2"],
+      ["  of which first put -> last put, median / p95 (ms); per host (ms)", `${ms(puts.median)} / ${ms(puts.p95)}; ${(puts.median / hosts.length).toFixed(3)}`, ""],
       [`push -> all ${hosts.length} applied (simulated), median / p95 (ms)`, `${ms(t.median)} / ${ms(t.p95)}`, ""],
       ["controller RSS during the changes, median / max (MB)", `${rss.median.toFixed(0)} / ${rss.max.toFixed(0)}`, "<= 300"],
       ["controller peak RSS, whole run (VmHWM, MB)", ctl1.peakRssMB.toFixed(0), ""],
@@ -122,7 +135,7 @@ export async function main() {
       ["  all heartbeats in the API after (ms)", ms(heartbeatMs), ""],
       ["catalogs whose signature did not verify", String(rejected), "0"],
     ]);
-    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected });
+    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, putPhaseMs: puts, putPhases, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected });
   } finally {
     await Promise.all(children.map((c) => (c.exitCode === null ? ask(c, "stop", "stopped") : null)));
     desiredWatch?.stop();

@@ -47,30 +47,38 @@ for (let i = 0; i < hosts.length; i += hostsPerConnection) {
   const status = await kvm.open(BUCKET_STATUS, { allow_direct: true });
   groups.push({ nc, status });
   for (const host of mine) {
-    let delivered = 0, busy = false, again = false;
-    const pull = async () => {
-      if (busy) return void (again = true);
+    let delivered = 0, busy = false, again = false, rangAgain = false;
+    const pull = async (rang = false) => {
+      if (busy) { again = true; rangAgain ||= rang; return; }
       busy = true;
       try {
-        do {
+        for (let ringing = rang; ; ringing = rangAgain, rangAgain = false) {
           again = false;
-          const e = await desired.get(host);
-          if (!e || e.revision <= delivered || e.operation !== "PUT") continue;
-          delivered = e.revision;
-          const catalog = decodeCatalog(e.value);
-          const bad = verifier.check(catalog);
-          if (bad) { rejected.push(`${host}: ${bad}`); continue; }
-          const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
-          applied.set(host, ref);
-          await status.put(host, JSON.stringify(statusOf(host, ref, new Date().toISOString())));
-        } while (again);
+          let e = await desired.get(host);
+          // As the agent does (agent/bus.ts): the doorbell can ring before the stream has stored the put.
+          for (let attempt = 0; ringing && (!e || e.revision <= delivered) && attempt < 9; attempt++) {
+            await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+            e = await desired.get(host);
+          }
+          if (e && e.revision > delivered && e.operation === "PUT") await deliver(e);
+          if (!again) break;
+        }
       } catch (err) {
         console.error(`sim ${host}: ${err.message}`);
       } finally {
         busy = false;
       }
     };
-    nc.subscribe(kvSubject(BUCKET_DESIRED, host), { callback: () => void pull() });
+    const deliver = async (e) => {
+      delivered = e.revision;
+      const catalog = decodeCatalog(e.value);
+      const bad = verifier.check(catalog);
+      if (bad) return void rejected.push(`${host}: ${bad}`);
+      const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
+      applied.set(host, ref);
+      await status.put(host, JSON.stringify(statusOf(host, ref, new Date().toISOString())));
+    };
+    nc.subscribe(kvSubject(BUCKET_DESIRED, host), { callback: () => void pull(true) });
     void pull();
   }
   await nc.flush();

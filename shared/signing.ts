@@ -37,7 +37,12 @@ export class Signer {
 
   /** The signature of a document given as its canonical JSON (what sign() and Verifier encode). */
   signCanonical(text: string): Signature {
-    return { alg: "ed25519", keyId: this.keyId, value: sign(null, Buffer.from(text), this.key).toString("base64") };
+    return this.signBytes(Buffer.from(text));
+  }
+
+  /** signCanonical() of the text already in UTF-8. */
+  signBytes(bytes: Uint8Array): Signature {
+    return { alg: "ed25519", keyId: this.keyId, value: sign(null, bytes, this.key).toString("base64") };
   }
 }
 

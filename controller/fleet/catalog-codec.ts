@@ -5,18 +5,20 @@
 // texts instead of encoding every catalog again for each (docs/scaling.md).
 import { CanonicalTexts, sha256Hex } from "../../shared/canonical.js";
 import type { Catalog, CatalogContent } from "../../shared/protocol.js";
+import { secretRefs } from "../../shared/sealed.js";
 import type { Signer } from "../../shared/signing.js";
 
-/** A signed catalog and its text as put in kf-desired (canonical JSON, its signature last). */
+/** A signed catalog and its bytes as put in kf-desired (canonical JSON in UTF-8, its signature last). */
 export interface EncodedCatalog {
   catalog: Catalog;
-  text: string;
+  bytes: Uint8Array;
 }
 
 export class CatalogCodec {
   private readonly texts = new CanonicalTexts();
   private readonly digests = new WeakMap<CatalogContent, string>();
   private readonly interned = new WeakSet<CatalogContent>();
+  private readonly refs = new WeakMap<object, readonly string[]>();
 
   /**
    * Makes equal resources (and probes) of these contents one shared object, in place: the
@@ -32,31 +34,42 @@ export class CatalogCodec {
    * intern() one content at a time, all sharing one pool: given to the compiler, each host's
    * duplicates are garbage as soon as the host is compiled (a 10,000-host compile's output,
    * before interning, is ~250 MB: a controller capped at 384 MB of heap ran out holding it).
+   * `previous` gives a host's catalog in force: a resource (or probe) equal to the one of the
+   * same id there becomes that object, so a change that leaves most of a host alone (a setting
+   * every host reads) does not hold a second copy of its own resources (its certificate, its
+   * vhost) while both catalogs live.
    */
-  interner(): (c: CatalogContent) => void {
+  interner(previous?: (host: string) => CatalogContent | undefined): (c: CatalogContent) => void {
     // Keyed by JSON.stringify, twice as fast as canonical JSON: the compiler builds equal resources
     // alike, and two equal ones written in another key order merely stay two objects. Only the
     // texts of shared resources are kept: a host's own (its certificate, its vhost) is encoded
     // again when signed, cheaper than keeping ~50 MB of them at 10,000 hosts.
     const pool = new Map<string, object>();
-    const share = <T extends object>(items: T[]): void => {
+    const share = <T extends { id: string }>(items: T[], before: readonly T[] | undefined): void => {
+      let byId: Map<string, T> | undefined;
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
         if (this.texts.has(item)) continue;
         const json = JSON.stringify(item);
         const same = pool.get(json) as T | undefined;
-        if (!same) pool.set(json, item);
-        else {
+        if (same) {
           items[i] = same;
           this.texts.remember(same);
+          continue;
         }
+        byId ??= new Map(before?.map((b) => [b.id, b]));
+        const old = byId.get(item.id);
+        const kept = old !== undefined && old !== item && JSON.stringify(old) === json ? old : item;
+        items[i] = kept;
+        pool.set(json, kept);
       }
     };
     return (c) => {
       // Contents the compiler's memo kept were interned when they were compiled.
       if (this.interned.has(c)) return;
-      share(c.resources);
-      share(c.probes);
+      const before = previous?.(c.host);
+      share(c.resources, before?.resources);
+      share(c.probes, before?.probes);
       this.interned.add(c);
     };
   }
@@ -71,16 +84,33 @@ export class CatalogCodec {
     return d;
   }
 
-  /** Signs the catalog (its `signature` member replaced) and gives the text to publish, encoding it once. */
+  /** secretRefs() of the catalog's resources and probes, kept per object: a shared one is scanned once. */
+  secretNames(c: Pick<CatalogContent, "resources" | "probes">): string[] {
+    const names = new Set<string>();
+    for (const items of [c.resources, c.probes]) {
+      for (const item of items) {
+        let found = this.refs.get(item);
+        if (!found) this.refs.set(item, (found = secretRefs([item])));
+        for (const n of found) names.add(n);
+      }
+    }
+    return [...names].sort();
+  }
+
+  /**
+   * Signs the catalog (its `signature` member replaced) and gives the bytes to publish: the
+   * text is encoded and converted to UTF-8 once, for the signature and the put alike.
+   */
   signed(unsigned: Catalog, signer: Signer): EncodedCatalog {
     const { signature: _old, ...body } = unsigned;
-    const text = this.texts.encode(body);
-    const signature = signer.signCanonical(text);
+    const signedBytes = Buffer.from(this.texts.encode(body));
+    const signature = signer.signBytes(signedBytes);
     const catalog = { ...body, signature };
     // Canonical order puts `signature` after every other member of a catalog: appended, the text
     // stays canonical JSON of the signed catalog (agents parse it as any JSON).
     const last = Object.keys(body).sort().at(-1);
-    const appended = last !== undefined && last < "signature";
-    return { catalog, text: appended ? `${text.slice(0, -1)},"signature":${this.texts.encode(signature)}}` : this.texts.encode(catalog) };
+    if (last === undefined || last > "signature") return { catalog, bytes: Buffer.from(this.texts.encode(catalog)) };
+    const tail = Buffer.from(`,"signature":${this.texts.encode(signature)}}`);
+    return { catalog, bytes: Buffer.concat([signedBytes.subarray(0, -1), tail]) };
   }
 }

@@ -6,7 +6,7 @@ import type { Catalog } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
 import { iso, type Clock } from "../../shared/time.js";
 import type { Signer } from "../../shared/signing.js";
-import { seal, secretRefs } from "../../shared/sealed.js";
+import { seal } from "../../shared/sealed.js";
 import type { SecretVault } from "../trust/secrets-vault.js";
 import type { HostKeys } from "../trust/host-keys.js";
 import type { ControllerBus } from "../nats/bus.js";
@@ -108,7 +108,7 @@ export class Publisher implements CatalogPublisher {
 
   private async encode(unsigned: Catalog): Promise<EncodedCatalog> {
     const { signer, vault, hostKeys, log } = this.d;
-    const names = secretRefs([...unsigned.resources, ...unsigned.probes]);
+    const names = this.codec.secretNames(unsigned);
     const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
     if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
     const sealedSecrets = key ? Object.fromEntries(await Promise.all(names.map(async (n) => [n, seal(await vault.ensure(n), key)] as const))) : undefined;
@@ -117,8 +117,8 @@ export class Publisher implements CatalogPublisher {
 
   /** Seals, signs and puts the text signed; kf-desired as the controller knows it follows. Only under the lock. */
   private async put(unsigned: Catalog): Promise<void> {
-    const { catalog, text } = await this.encode(unsigned);
-    await this.d.bus.putCatalog(catalog, text);
+    const { catalog, bytes } = await this.encode(unsigned);
+    await this.d.bus.putCatalog(catalog, bytes);
     this.d.state.desired.set(catalog.host, catalog);
   }
 }

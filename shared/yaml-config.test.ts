@@ -31,3 +31,13 @@ describe("schema errors name the item and suggest an allowed value", () => {
     expect(res.ok ? [] : res.errors.map(formatConfigError)).toContain("f.yaml:3:13: items[0] one: colour must be string");
   });
 });
+
+describe("values are what the file says, whatever its characters", () => {
+  it("Latin-1 and wider characters, escapes, aliases and a comment beyond Latin-1 read back exactly", () => {
+    const Doc = Type.Object({ a: Type.String(), b: Type.String(), c: Type.String(), d: Type.String(), list: Type.Array(Type.Object({ x: Type.String() })), again: Type.Array(Type.Object({ x: Type.String() })) });
+    const source = ["# koji build mxos-10 … lands here", "a: plain ascii", "b: café", "c: ✓ done", 'd: "tab\\there \\u00e9 \\ud83d\\ude00"', "list: &l", "  - x: one", "again: *l", ""].join("\n");
+    const res = loadYaml(source, "f.yaml", Doc);
+    expect(res.ok && res.value).toEqual({ a: "plain ascii", b: "café", c: "✓ done", d: "tab\there é 😀", list: [{ x: "one" }], again: [{ x: "one" }] });
+    expect(res.ok && res.value.again).toBe(res.ok && res.value.list);
+  });
+});

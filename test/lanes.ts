@@ -65,6 +65,7 @@ export const INTEGRATION = [
   "shared/http-request.test.ts",
   "shared/koji/session.test.ts",
   "shared/nats.test.ts",
+  "shared/yaml-strings.test.ts",
   "test/agent-bundle.test.ts",
   "test/certificates.test.ts",
   "test/cli-init.test.ts",

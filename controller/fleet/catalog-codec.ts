@@ -33,7 +33,7 @@ export class CatalogCodec {
   /**
    * intern() one content at a time, all sharing one pool: given to the compiler, each host's
    * duplicates are garbage as soon as the host is compiled (a 10,000-host compile's output,
-   * before interning, is ~250 MB: a controller capped at 384 MB of heap ran out holding it).
+   * before interning, is ~250 MB: a controller capped at 384 MB of heap, as it then was, ran out holding it).
    * `previous` gives a host's catalog in force: a resource (or probe) equal to the one of the
    * same id there becomes that object, so a change that leaves most of a host alone (a setting
    * every host reads) does not hold a second copy of its own resources (its certificate, its

@@ -91,7 +91,7 @@ export class Reconciler {
   /**
    * Shares what a compile gives with the catalogs in force: at 10,000 hosts another revision
    * compiled whole (a pin, a live plan) held 151 MB of heap beside them, 56 MB this way (for
-   * ~1 s more CPU), under a heap capped at 384 MB.
+   * ~1 s more CPU), under a heap capped at 256 MB (the controller's unit).
    */
   private interner(): (c: CatalogContent) => void {
     return this.d.publisher.codec.interner((host) => this.d.state.desired.get(host));

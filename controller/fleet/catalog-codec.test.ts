@@ -60,7 +60,7 @@ describe("CatalogCodec", () => {
     codec.intern(before);
     const inForce = new Map(before.map((c) => [c.host, c]));
     const fleet = withExtraBuilders(2);
-    fleet.koji.topdir = "/mnt/koji-next";
+    fleet.koji = { ...fleet.koji, topdir: "/mnt/koji-next" };
     const after = compileFleet(fleet);
     const copy = structuredClone(after);
     const intern = codec.interner((host) => inForce.get(host));

@@ -33,11 +33,10 @@ export class CatalogCodec {
   /**
    * intern() one content at a time, all sharing one pool: given to the compiler, each host's
    * duplicates are garbage as soon as the host is compiled (a 10,000-host compile's output,
-   * before interning, is ~250 MB: a controller capped at 384 MB of heap, as it then was, ran out holding it).
-   * `previous` gives a host's catalog in force: a resource (or probe) equal to the one of the
-   * same id there becomes that object, so a change that leaves most of a host alone (a setting
-   * every host reads) does not hold a second copy of its own resources (its certificate, its
-   * vhost) while both catalogs live.
+   * before interning, is ~250 MB: a controller capped at 384 MB of heap, as it then was, ran out
+   * holding it). `previous` gives a host's catalog in force: a resource (or probe) equal to the
+   * one of the same id there becomes that object, so a change that leaves most of a host alone
+   * (a setting every host reads) holds no second copy of it and encodes none of it.
    */
   interner(previous?: (host: string) => CatalogContent | undefined): (c: CatalogContent) => void {
     // Keyed by JSON.stringify, twice as fast as canonical JSON: the compiler builds equal resources
@@ -46,22 +45,22 @@ export class CatalogCodec {
     // again when signed, cheaper than keeping ~50 MB of them at 10,000 hosts.
     const pool = new Map<string, object>();
     const share = <T extends { id: string }>(items: T[], before: readonly T[] | undefined): void => {
-      let byId: Map<string, T> | undefined;
+      const inForce = before && before.length > 0 ? new Map(before.map((b) => [b.id, b])) : undefined;
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
         if (this.texts.has(item)) continue;
+        // Unchanged since the catalog in force: that object, shared with other hosts as it was.
+        const old = inForce?.get(item.id);
+        if (old !== undefined && sameJson(old, item)) {
+          items[i] = old;
+          continue;
+        }
         const json = JSON.stringify(item);
         const same = pool.get(json) as T | undefined;
         if (same) {
           items[i] = same;
           this.texts.remember(same);
-          continue;
-        }
-        byId ??= new Map(before?.map((b) => [b.id, b]));
-        const old = byId.get(item.id);
-        const kept = old !== undefined && old !== item && JSON.stringify(old) === json ? old : item;
-        items[i] = kept;
-        pool.set(json, kept);
+        } else pool.set(json, item);
       }
     };
     return (c) => {
@@ -113,4 +112,15 @@ export class CatalogCodec {
     const tail = Buffer.from(`,"signature":${this.texts.encode(signature)}}`);
     return { catalog, bytes: Buffer.concat([signedBytes.subarray(0, -1), tail]) };
   }
+}
+
+/** Whether JSON.stringify would write the two alike, key order aside (a missing member and an undefined one differ). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) if (!Object.hasOwn(y, k) || !sameJson(x[k], y[k])) return false;
+  return true;
 }

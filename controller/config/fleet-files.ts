@@ -3,7 +3,7 @@
 // directory (the CLI); matching is pure and shared, so both see the same files.
 import { readdirSync, readFileSync } from "node:fs";
 import { posix } from "node:path";
-import { parseYaml } from "../../shared/yaml-config.js";
+import type { LocatedDocument } from "../../shared/yaml-config.js";
 
 /** What the loader needs of a repository, synchronously (the async readers fill one first). */
 export interface RepoFiles {
@@ -41,23 +41,21 @@ export function matchInclude(fleetFile: string, pattern: string, listing: readon
   return listing.filter((p) => posix.normalize(p) !== self && re.test(posix.basename(p))).sort();
 }
 
-/** `koji.content.include` of fleet.yaml's text, or [] when it cannot be read (the loader reports why). */
-export function includePatterns(source: string | Uint8Array, file: string): string[] {
+/** `koji.content.include` of fleet.yaml's parsed document, or [] when it cannot be read (the loader reports why). */
+export function includePatterns(doc: LocatedDocument): string[] {
   try {
-    const parsed = parseYaml(source, file);
-    if (!parsed.ok) return [];
-    const include = (parsed.doc.toJS() as { koji?: { content?: { include?: unknown } } } | null)?.koji?.content?.include;
+    const include = (doc.toJS() as { koji?: { content?: { include?: unknown } } } | null)?.koji?.content?.include;
     return Array.isArray(include) ? include.filter((p): p is string => typeof p === "string") : [];
   } catch {
     return [];
   }
 }
 
-/** Reads fleet.yaml's includes from an async source into a RepoFiles the loader can use. */
-export async function prefetchIncludes(files: FleetFiles, fleetFile: string, source: Uint8Array): Promise<RepoFiles> {
+/** Reads the files these include patterns name from an async source into a RepoFiles the loader can use. */
+export async function prefetchIncludes(files: FleetFiles, fleetFile: string, patterns: readonly string[]): Promise<RepoFiles> {
   const listings = new Map<string, readonly string[]>();
   const contents = new Map<string, Uint8Array | null>();
-  for (const pattern of includePatterns(source, fleetFile)) {
+  for (const pattern of patterns) {
     const dir = includeDir(fleetFile, pattern);
     if (!listings.has(dir)) listings.set(dir, await files.list(dir).catch(() => []));
     for (const path of matchInclude(fleetFile, pattern, listings.get(dir) ?? [])) {

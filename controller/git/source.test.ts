@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { FleetError } from "../../shared/errors.js";
 import { logChildProcesses } from "../../test/support/child-processes.js";
@@ -30,7 +30,7 @@ describe("GitSource against a real bare remote", () => {
 
   test("first sync clones and returns the head", async () => {
     expect(await src.sync()).toEqual({ head: first, changed: true });
-    expect(src.stats).toEqual({ clones: 1, fetches: 0 });
+    expect(src.stats).toEqual({ clones: 1, fetches: 0, maintenance: 0 });
     expect(src.lastSyncAt).toBeInstanceOf(Date);
     expect(src.lastError).toBeNull();
   });
@@ -116,7 +116,7 @@ test("a changed url re-points the existing mirror", async () => {
     await new GitSource({ url: a.bareDir, mirrorDir }).sync();
     const moved = new GitSource({ url: b.bareDir, mirrorDir });
     expect(await moved.sync()).toEqual({ head: headB, changed: true });
-    expect(moved.stats).toEqual({ clones: 0, fetches: 1 });
+    expect(moved.stats).toEqual({ clones: 0, fetches: 1, maintenance: 0 });
     expect((await moved.readFile(headB, "x"))?.toString()).toBe("b\n");
     await moved.close();
   } finally {
@@ -294,4 +294,68 @@ test("commitInfo gives what git log gives: a multi-line subject, a zone east of 
     await src.close();
     await remote.cleanup();
   }
+});
+
+describe("the mirror's maintenance", () => {
+  /** Every git command the mirror's git runs, children included: git's trace2 (read from HOME's .gitconfig, the mirror's parent). */
+  async function traced(mirrorDir: string): Promise<() => Promise<string[]>> {
+    const events = join(dirname(mirrorDir), "trace2.json");
+    await writeFile(join(dirname(mirrorDir), ".gitconfig"), `[trace2]\n\teventTarget = ${events}\n`);
+    return async () =>
+      (await readFile(events, "utf8").catch(() => ""))
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { event: string; argv?: string[] })
+        .filter((e) => e.event === "start")
+        .map((e) => e.argv!.slice(1).join(" "));
+  }
+
+  test("a fetch runs no git maintenance of its own", async () => {
+    const remote = await createRemote();
+    const mirrorDir = join(await tmp("kf-git-"), "m.git");
+    const src = new GitSource({ url: remote.bareDir, mirrorDir, maintenanceDelayMs: 3_600_000 });
+    try {
+      await remote.commitAll("first", { "fleet.yaml": "hosts: {}\n" });
+      await src.sync();
+      const commands = await traced(mirrorDir);
+      for (let i = 1; i <= 3; i++) {
+        await remote.commitAll(`change ${i}`, { "fleet.yaml": `hosts: {} # ${i}\n` });
+        await src.sync();
+      }
+      const run = await commands();
+      expect(run.filter((c) => c.startsWith("fetch "))).toHaveLength(3);
+      // upload-pack and its pack-objects, unpack-objects, the connectivity check: no maintenance, no gc.
+      expect(run.filter((c) => /^(maintenance|gc)\b/.test(c))).toEqual([]);
+      expect(src.stats.maintenance).toBe(0);
+    } finally {
+      await src.close();
+      await remote.cleanup();
+    }
+  });
+
+  test("it runs after a fetch that brought a commit, once; close() cancels a pending one", async () => {
+    const remote = await createRemote();
+    const mirrorDir = join(await tmp("kf-git-"), "m.git");
+    await remote.commitAll("first", { "fleet.yaml": "hosts: {}\n" });
+    const src = new GitSource({ url: remote.bareDir, mirrorDir, maintenanceDelayMs: 200 });
+    const commands = await traced(mirrorDir);
+    try {
+      await src.sync();
+      await waitFor(() => src.stats.maintenance === 1, { timeoutMs: 10_000 });
+      await waitFor(async () => (await commands()).includes("maintenance run --auto --quiet"), { timeoutMs: 10_000 });
+      expect(await src.sync()).toMatchObject({ changed: false });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(src.stats.maintenance).toBe(1);
+
+      await remote.commitAll("second", { "fleet.yaml": "hosts: {} # 2\n" });
+      expect(await src.sync()).toMatchObject({ changed: true });
+      await src.close();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(src.stats.maintenance).toBe(1);
+      expect((await commands()).filter((c) => c.startsWith("maintenance "))).toHaveLength(1);
+    } finally {
+      await src.close();
+      await remote.cleanup();
+    }
+  });
 });

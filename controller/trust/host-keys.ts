@@ -7,6 +7,9 @@ import { writeFileAtomic } from "../../shared/atomic-file.js";
 import { isHostName } from "../../shared/names.js";
 
 export class HostKeys {
+  /** Each host's key with the certificate it came from: every put of a catalog with secrets asks, and parsing is most of the cost. */
+  private readonly keys = new Map<string, { pem: string; key: KeyObject }>();
+
   constructor(private readonly dir: string) {}
 
   private file(host: string): string {
@@ -21,6 +24,14 @@ export class HostKeys {
 
   async publicKey(host: string): Promise<KeyObject | null> {
     const pem = await readFile(this.file(host), "utf8").catch(() => null);
-    return pem ? new X509Certificate(pem).publicKey : null;
+    if (!pem) {
+      this.keys.delete(host);
+      return null;
+    }
+    const known = this.keys.get(host);
+    if (known?.pem === pem) return known.key;
+    const key = new X509Certificate(pem).publicKey;
+    this.keys.set(host, { pem, key });
+    return key;
   }
 }

@@ -38,7 +38,8 @@ export interface HostDiff {
   readonly probes: { added: string[]; removed: string[]; changed: string[] };
 }
 
-const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+/** A resource the compile left as it was is the very object in force (catalog-codec.ts interns them): no encoding then. */
+const same = (a: unknown, b: unknown): boolean => a === b || canonicalJson(a) === canonicalJson(b);
 const byHost = (cs: readonly CatalogContent[]) => new Map(cs.map((c) => [c.host, c]));
 const byId = <T extends { id: string }>(xs: readonly T[]) => new Map(xs.map((x) => [x.id, x]));
 const sortedKeys = (...maps: Map<string, unknown>[]) => [...new Set(maps.flatMap((m) => [...m.keys()]))].sort();

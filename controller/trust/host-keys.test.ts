@@ -1,6 +1,5 @@
-// Each host's key, parsed from its enrollment certificate once and again only when the file holds another.
+// Each host's key, read from its enrollment certificate once, and again when it enrolls anew.
 import { createPublicKey } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CertificateAuthority } from "../ca/authority.js";
@@ -30,18 +29,26 @@ describe("HostKeys", () => {
     expect(await keys.publicKey("cs10-koji-00")).toBe(first);
   });
 
-  it("reads the file again when it is saved anew, replaced behind its back, or removed", async () => {
+  it("gives the new key once the host is saved anew, and a host not enrolled yet once it is", async () => {
     const dir = await tmp("kf-hostkeys-");
     const keys = new HostKeys(dir);
-    const key = async () => (await keys.publicKey("cs10-koji-00"))?.export({ type: "spki", format: "pem" }) ?? null;
+    const key = async (host: string) => (await keys.publicKey(host))?.export({ type: "spki", format: "pem" }) ?? null;
     await keys.save("cs10-koji-00", certs[0]!.pem);
-    expect(await key()).toBe(certs[0]!.publicKey);
+    expect(await key("cs10-koji-00")).toBe(certs[0]!.publicKey);
     await keys.save("cs10-koji-00", certs[1]!.pem);
-    expect(await key()).toBe(certs[1]!.publicKey);
-    // Another writer (a restore from backup) rewrites the file in place.
-    await writeFile(join(dir, "cs10-koji-00.crt"), certs[0]!.pem);
-    expect(await key()).toBe(certs[0]!.publicKey);
-    await rm(join(dir, "cs10-koji-00.crt"));
-    expect(await key()).toBeNull();
+    expect(await key("cs10-koji-00")).toBe(certs[1]!.publicKey);
+    expect(await key("cs10-koji-03")).toBeNull();
+    await keys.save("cs10-koji-03", certs[0]!.pem);
+    expect(await key("cs10-koji-03")).toBe(certs[0]!.publicKey);
+  });
+
+  it("keeps no key read while a save was under way", async () => {
+    const dir = await tmp("kf-hostkeys-");
+    const keys = new HostKeys(dir);
+    await keys.save("cs10-koji-00", certs[0]!.pem);
+    const saving = keys.save("cs10-koji-00", certs[1]!.pem);
+    await keys.publicKey("cs10-koji-00"); // may read either file
+    await saving;
+    expect((await keys.publicKey("cs10-koji-00"))?.export({ type: "spki", format: "pem" })).toBe(certs[1]!.publicKey);
   });
 });

@@ -7,8 +7,14 @@ import { writeFileAtomic } from "../../shared/atomic-file.js";
 import { isHostName } from "../../shared/names.js";
 
 export class HostKeys {
-  /** Each host's key with the certificate it came from: every put of a catalog with secrets asks, and parsing is most of the cost. */
-  private readonly keys = new Map<string, { pem: string; key: KeyObject }>();
+  /**
+   * Each enrolled host's key. Every put of a catalog with secrets asks, and reading the file was
+   * a wait behind the thread pool and parsing it the rest. save() is the only writer of these
+   * files (the leader's enrollment; a new leader starts with a new HostKeys).
+   */
+  private readonly keys = new Map<string, KeyObject>();
+  /** Moves at the start and the end of each save: a read that overlapped one is not kept. */
+  private saves = 0;
 
   constructor(private readonly dir: string) {}
 
@@ -18,20 +24,25 @@ export class HostKeys {
   }
 
   async save(host: string, certificatePem: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.file(host), certificatePem, 0o644);
+    this.saves++;
+    this.keys.delete(host);
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file(host), certificatePem, 0o644);
+    } finally {
+      this.saves++;
+      this.keys.delete(host);
+    }
   }
 
   async publicKey(host: string): Promise<KeyObject | null> {
-    const pem = await readFile(this.file(host), "utf8").catch(() => null);
-    if (!pem) {
-      this.keys.delete(host);
-      return null;
-    }
     const known = this.keys.get(host);
-    if (known?.pem === pem) return known.key;
+    if (known) return known;
+    const saves = this.saves;
+    const pem = await readFile(this.file(host), "utf8").catch(() => null);
+    if (!pem) return null;
     const key = new X509Certificate(pem).publicKey;
-    this.keys.set(host, { pem, key });
+    if (this.saves === saves) this.keys.set(host, key);
     return key;
   }
 }

@@ -1,6 +1,7 @@
 // The one writer of kf-desired, against a real nats-server: its lock orders a reconcile's puts
 // before a rollout step's, a put cannot escape its section, and a failed put spares the others.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrivateKey } from "node:crypto";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNats, type NatsHandle } from "../../test/support/nats.js";
@@ -12,6 +13,9 @@ import type { Catalog, CatalogContent } from "../../shared/protocol.js";
 import { ControllerBus } from "../nats/bus.js";
 import { SecretVault } from "../trust/secrets-vault.js";
 import { HostKeys } from "../trust/host-keys.js";
+import { CertificateAuthority } from "../ca/authority.js";
+import { createCsr, generateIdentityKeyPem } from "../../agent/csr.js";
+import { unseal } from "../../shared/sealed.js";
 import { FleetState } from "./state.js";
 import { contentDigest } from "./publication.js";
 import { Publisher, type PutCatalog } from "./publisher.js";
@@ -97,5 +101,42 @@ describe("Publisher", () => {
     expect({ generation: e?.generation, digest: e?.digest }).toEqual({ generation: 5, digest: catalog("e", 4).digest });
     expect(e && verifier.check(e)).toBeNull();
     expect(state.desired.get("e")?.generation).toBe(5);
+  });
+
+  it("puts a secret again as it was sealed while its value and the host's key stay; seals anew when either changes", async () => {
+    const hostKeys = new HostKeys(join(dir, "hosts-sealing"));
+    const vault = await SecretVault.open(join(dir, "vault-sealing"));
+    const p = new Publisher({ bus, state: new FleetState(AT), signer, vault, hostKeys, log: silentLogger(), clock: () => new Date(AT) });
+    const ca = await CertificateAuthority.init(join(dir, "ca-sealing"), { subject: [["CN", "Koji CA"]], keyBits: 2048 });
+    const enroll = async () => {
+      const key = createPrivateKey(await generateIdentityKeyPem());
+      await hostKeys.save("f", ca.issue(createCsr(key, [["CN", "f"]]), { subject: [["CN", "f"]], usage: "client", days: 30 }).pem);
+      return key;
+    };
+    const withSecret = (generation: number): Catalog => {
+      const c = catalog("f", generation, "password={{secret:f-password}}");
+      return { ...c, resources: [...c.resources, { id: "file:/etc/f-plain", kind: "file", props: { path: "/etc/f-plain", content: "x" }, requires: [], notifies: [] }] };
+    };
+    const sealedOf = async () => (await stored("f"))!.sealedSecrets!["f-password"]!;
+
+    let key = await enroll();
+    await p.publish([withSecret(1)]);
+    const first = await sealedOf();
+    await p.publish([withSecret(2)]);
+    expect(await sealedOf()).toEqual(first);
+    expect(unseal(first, key)).toBe(await vault.ensure("f-password"));
+
+    await vault.set("f-password", "rotated-by-an-operator");
+    await p.publish([withSecret(3)]);
+    const rotated = await sealedOf();
+    expect(rotated.iv).not.toBe(first.iv);
+    expect(unseal(rotated, key)).toBe("rotated-by-an-operator");
+
+    key = await enroll();
+    await p.publish([withSecret(4)]);
+    const reenrolled = await sealedOf();
+    expect(reenrolled.iv).not.toBe(rotated.iv);
+    expect(unseal(reenrolled, key)).toBe("rotated-by-an-operator");
+    expect(verifier.check((await stored("f"))!)).toBeNull();
   });
 });

@@ -6,7 +6,8 @@ import type { Catalog } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
 import { iso, type Clock } from "../../shared/time.js";
 import type { Signer } from "../../shared/signing.js";
-import { seal } from "../../shared/sealed.js";
+import type { KeyObject } from "node:crypto";
+import { seal, type SealedValue } from "../../shared/sealed.js";
 import type { SecretVault } from "../trust/secrets-vault.js";
 import type { HostKeys } from "../trust/host-keys.js";
 import type { ControllerBus } from "../nats/bus.js";
@@ -47,6 +48,12 @@ export class Publisher implements CatalogPublisher {
   private lock: Promise<unknown> = Promise.resolve();
   /** Shared with the reconciler, which interns a compile's resources in it: signing reuses their texts. */
   readonly codec = new CatalogCodec();
+  /**
+   * The secrets each host's last catalog carried, put again as they were while the value and the
+   * host's key stay the same: a sealing is an EC key pair and a key agreement, and the agent opens
+   * a value it has opened before from its cache (agent/secrets.ts).
+   */
+  private readonly sealed = new Map<string, ReadonlyMap<string, { value: string; key: KeyObject; sealed: SealedValue }>>();
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -111,8 +118,20 @@ export class Publisher implements CatalogPublisher {
     const names = this.codec.secretNames(unsigned);
     const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
     if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
-    const sealedSecrets = key ? Object.fromEntries(await Promise.all(names.map(async (n) => [n, seal(await vault.ensure(n), key)] as const))) : undefined;
+    const values = key ? await Promise.all(names.map(async (name) => ({ name, value: await vault.ensure(name) }))) : [];
+    const sealedSecrets = key ? this.sealedFor(unsigned.host, key, values) : undefined;
     return this.codec.signed({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) }, signer);
+  }
+
+  /** `values` sealed to `key`, each as the host's last catalog had it when neither changed. */
+  private sealedFor(host: string, key: KeyObject, values: readonly { name: string; value: string }[]): Record<string, SealedValue> {
+    const before = this.sealed.get(host);
+    const now = new Map(values.map(({ name, value }) => {
+      const kept = before?.get(name);
+      return [name, kept && kept.value === value && kept.key === key ? kept : { value, key, sealed: seal(value, key) }] as const;
+    }));
+    this.sealed.set(host, now);
+    return Object.fromEntries([...now].map(([name, { sealed }]) => [name, sealed]));
   }
 
   /** Seals, signs and puts the bytes signed; kf-desired as the controller knows it follows. Only under the lock. */

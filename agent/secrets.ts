@@ -38,9 +38,12 @@ export function staticSecrets(values: Record<string, string>): SecretSource {
 
 /**
  * Values already unsealed, by their sealed form: the catalog in force is converged and probed
- * again and again, and each unseal is a key agreement. Held only as long as the catalog is.
+ * again and again, a new catalog carries the secrets it did not change as they were sealed
+ * (controller/fleet/publisher.ts), and each unseal is a key agreement. The last few only.
  */
-const unsealed = new WeakMap<SealedValue, string>();
+const unsealed = new Map<string, { key: KeyLike; plain: string }>();
+const UNSEALED_KEPT = 64;
+const sealedText = (v: SealedValue): string => (v.alg === "ECDH-ES+A256GCM" ? `${v.alg} ${v.epk} ${v.iv} ${v.tag} ${v.data}` : `${v.alg} ${v.key} ${v.iv} ${v.tag} ${v.data}`);
 
 /** Secrets the catalog carries, sealed to this host's key (its enrollment key: PEM, or parsed). */
 export function sealedSecrets(sealed: Readonly<Record<string, SealedValue>>, privateKey: KeyLike | null): SecretSource {
@@ -50,10 +53,13 @@ export function sealedSecrets(sealed: Readonly<Record<string, SealedValue>>, pri
       if (!value) throw new Error(`secret '${name}' is not available on this host`);
       if (!privateKey) throw new Error(`secret '${name}' is sealed to this host's key, but the host has no key (not enrolled)`);
       try {
-        const known = unsealed.get(value);
-        if (known !== undefined) return known;
+        const text = sealedText(value);
+        // Only for the key that opened it: another key must fail as unseal() does.
+        const known = unsealed.get(text);
+        if (known?.key === privateKey) return known.plain;
         const plain = unseal(value, privateKey);
-        unsealed.set(value, plain);
+        if (unsealed.size >= UNSEALED_KEPT) unsealed.delete(unsealed.keys().next().value!);
+        unsealed.set(text, { key: privateKey, plain });
         return plain;
       } catch {
         throw new Error(`secret '${name}' cannot be unsealed with this host's key (sealed to another key?)`);

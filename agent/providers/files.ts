@@ -197,17 +197,17 @@ async function symlinkAtomic({ dir, name }: Leaf, target: string): Promise<void>
 }
 
 /** The handle of `name` in `dir`, checked to be the inode observed and a file or directory. */
-async function openObserved({ dir, name }: Leaf, p: string, observed: FileStat): Promise<number> {
-  const fd = await asyncOps.open(fdPath(dir, name), HANDLE_FLAGS);
+async function openObserved(ops: WalkOps, { dir, name }: Leaf, p: string, observed: FileStat): Promise<number> {
+  const fd = await ops.open(fdPath(dir, name), HANDLE_FLAGS);
   try {
-    const st = await asyncOps.fstat(fd);
+    const st = await ops.fstat(fd);
     if (st.isSymbolicLink()) throw new UnsafePathError(`${p} is a symlink now; refusing to change it`);
     if (st.dev !== observed.dev || st.ino !== observed.ino || st.ctimeMs !== observed.ctimeMs || typeOf(st) !== observed.type) {
       throw new UnsafePathError(`${p} was replaced since it was observed; not changing it`);
     }
     return fd;
   } catch (err) {
-    await asyncOps.close(fd);
+    await ops.close(fd);
     throw err;
   }
 }
@@ -216,7 +216,11 @@ async function openObserved({ dir, name }: Leaf, p: string, observed: FileStat):
 const failure = (what: string, err: unknown): Error =>
   err instanceof UnsafePathError ? err : Object.assign(new FilesError(`${what}: ${(err as Error).message}`, { cause: err }), { code: errnoOf(err) });
 
-/** Reads in local directories are synchronous (agent/providers/local-paths.ts says why); writes never are. */
+/**
+ * Reads in local directories are synchronous (agent/providers/local-paths.ts says why), and so is
+ * the walk to what a write changes there (opening directories by descriptor reads); the change
+ * itself (create, write, sync, rename, remove, chmod) never is.
+ */
 export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
   const local = opts.localPaths ?? processLocalPaths;
   const walkOps = (p: string): WalkOps => (local.isLocal(p) ? syncOps : asyncOps);
@@ -258,7 +262,7 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
     },
     async writeFileAtomic(target, data, o) {
       try {
-        await inExistingParent(asyncOps, known, target, async (leaf) => {
+        await inExistingParent(walkOps(target), known, target, async (leaf) => {
           if (!swept.has(target)) {
             await removeStaleTemps(leaf);
             swept.add(target);
@@ -270,38 +274,40 @@ export function createFiles(opts: { localPaths?: LocalPaths } = {}): Files {
       }
     },
     async mkdir(p, attrs) {
-      await inExistingParent(asyncOps, known, p, async ({ dir, name }) => {
+      const ops = walkOps(p);
+      await inExistingParent(ops, known, p, async ({ dir, name }) => {
         await fs.mkdir(fdPath(dir, name), 0o700);
-        const fd = await asyncOps.open(fdPath(dir, name), HANDLE_FLAGS);
+        const fd = await ops.open(fdPath(dir, name), HANDLE_FLAGS);
         try {
           // Only a directory this process just made gets the declared mode and owner.
-          const st = await asyncOps.fstat(fd);
+          const st = await ops.fstat(fd);
           if (!st.isDirectory() || st.uid !== AGENT_UID) throw new UnsafePathError(`${p} was replaced right after it was created; not changing it`);
           await applyAttributes(fd, attrs);
         } finally {
-          await asyncOps.close(fd);
+          await ops.close(fd);
         }
       });
     },
     async setAttributes(p, observed, attrs) {
-      await inExistingParent(asyncOps, known, p, async (leaf) => {
-        const fd = await openObserved(leaf, p, observed);
+      const ops = walkOps(p);
+      await inExistingParent(ops, known, p, async (leaf) => {
+        const fd = await openObserved(ops, leaf, p, observed);
         try {
           await applyAttributes(fd, attrs);
         } finally {
-          await asyncOps.close(fd);
+          await ops.close(fd);
         }
       });
     },
     async symlink(target, link) {
       try {
-        await inExistingParent(asyncOps, known, link, (leaf) => symlinkAtomic(leaf, target));
+        await inExistingParent(walkOps(link), known, link, (leaf) => symlinkAtomic(leaf, target));
       } catch (err) {
         throw failure(`cannot link ${link} → ${target}`, err);
       }
     },
-    unlink: (p) => inExistingParent(asyncOps, known, p, ({ dir, name }) => fs.unlink(fdPath(dir, name))),
-    rmdir: (p) => inExistingParent(asyncOps, known, p, ({ dir, name }) => fs.rmdir(fdPath(dir, name))),
+    unlink: (p) => inExistingParent(walkOps(p), known, p, ({ dir, name }) => fs.unlink(fdPath(dir, name))),
+    rmdir: (p) => inExistingParent(walkOps(p), known, p, ({ dir, name }) => fs.rmdir(fdPath(dir, name))),
     userId: (name) => resolveUserId(name),
     groupId: (name) => resolveGroupId(name),
     applied: () => local.invalidate(),

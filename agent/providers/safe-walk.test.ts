@@ -1,5 +1,6 @@
 // The agent runs as root among users it does not trust: links they plant are never followed,
 // objects they swap in after an observe are never changed. Real files, a real other uid.
+import { createHook } from "node:async_hooks";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -197,5 +198,42 @@ describe.each([
     } finally {
       child.kill("SIGKILL");
     }
+  });
+});
+
+// The walk to what a write changes opens directories: a read, synchronous where reads are (a
+// thread-pool round trip per directory cost a farm's agents more than the writes themselves),
+// asynchronous where a synchronous call could hang on the network. Counted by async_hooks:
+// the walk's asynchronous calls are fs's callback requests, the changes use fs/promises.
+describe("the walk to what a write changes", () => {
+  const walkRequests = async (files: Files, op: () => Promise<unknown>): Promise<number> => {
+    let n = 0;
+    const hook = createHook({ init: (_id, type) => void (type === "FSREQCALLBACK" && n++) }).enable();
+    try {
+      await op();
+    } finally {
+      hook.disable();
+    }
+    return n;
+  };
+
+  it.each([
+    ["local", "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n", (n: number) => expect(n).toBe(0)],
+    ["nfs", "1 0 0:50 / / rw - nfs4 srv:/ rw\n", (n: number) => expect(n).toBeGreaterThanOrEqual(3)],
+  ])("on a %s filesystem", async (_fs, mountInfo, expectRequests) => {
+    const files = createFiles({ localPaths: new LocalPaths({ readMountInfo: () => mountInfo, maxAgeMs: 60_000 }) });
+    const deep = join(dir, "etc/koji-hub/hub.conf.d");
+    fs.mkdirSync(deep, { recursive: true });
+    const conf = join(deep, "x.conf");
+    await files.writeFileAtomic(conf, "first", { mode: 0o600 });
+    for (const op of [
+      () => files.writeFileAtomic(conf, "second", { mode: 0o600 }),
+      async () => files.setAttributes(conf, (await files.lstat(conf))!, { mode: 0o644 }),
+      () => files.mkdir(join(deep, "d"), { mode: 0o750 }),
+      () => files.rmdir(join(deep, "d")),
+      () => files.symlink("x.conf", join(deep, "l")),
+      () => files.unlink(join(deep, "l")),
+    ]) expectRequests(await walkRequests(files, op));
+    expect([fs.readFileSync(conf, "utf8"), fs.statSync(conf).mode & 0o777, fs.readdirSync(deep)]).toEqual(["second", 0o644, ["x.conf"]]);
   });
 });

@@ -1,5 +1,6 @@
-// Which paths the agent may read with synchronous calls (an observe, or the walk to what a write changes). A synchronous lstat costs ~3 µs of
-// CPU, an asynchronous one ~40 µs (two thread hand-offs), and a converge makes dozens of them:
+// Which paths the agent may read with synchronous calls (an observe, or the walk to what a
+// write changes). A synchronous lstat costs ~3 µs of CPU, an asynchronous one ~40 µs (two
+// thread hand-offs), and a converge makes dozens of them:
 // the observes were a third of the agents' CPU at 1,000 hosts (bench/README.md). But a call on
 // a hung NFS mount never returns, and it must hang a thread-pool thread, not the event loop
 // (the heartbeats, the resource deadlines and the watchdog live there). So a directory is

@@ -1,7 +1,10 @@
 // User and group names → numeric ids, from the passwd/group databases of the machine the
-// agent runs on. Read on every lookup, never cached: a `user` resource earlier in the same
-// converge may just have added the account a later `file` resource chowns to.
-import { readFile } from "node:fs/promises";
+// agent runs on. Every file-like resource asks at every observe, so each database is read again
+// only when the file is another one than last time: a `user` resource earlier in the same
+// converge may just have added the account a later `file` resource chowns to, and useradd,
+// groupadd, vipw and editors replace the file (a new inode); a change in place moves its size
+// or its change time (to the kernel's clock tick).
+import { readFile, stat } from "node:fs/promises";
 
 const NUMERIC = /^[0-9]{1,10}$/;
 
@@ -21,9 +24,23 @@ export class UnknownAccountError extends Error {
   override name = "UnknownAccountError";
 }
 
+/** Each database's last reading and the identity of the file it came from. */
+const readings = new Map<string, { file: string; ids: Map<string, number> }>();
+
+async function idsIn(database: string): Promise<Map<string, number>> {
+  const st = await stat(database, { bigint: true });
+  const file = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const known = readings.get(database);
+  if (known?.file === file) return known.ids;
+  // Read after the stat: what is read is at least as new as the identity it is kept under.
+  const ids = parseIdDatabase(await readFile(database, "utf8"));
+  readings.set(database, { file, ids });
+  return ids;
+}
+
 async function resolve(what: "user" | "group", nameOrId: string, database: string): Promise<number> {
   if (NUMERIC.test(nameOrId)) return Number(nameOrId);
-  const ids = parseIdDatabase(await readFile(database, "utf8"));
+  const ids = await idsIn(database);
   const id = ids.get(nameOrId);
   if (id === undefined) throw new UnknownAccountError(`unknown ${what} '${nameOrId}' (not in ${database})`);
   return id;

@@ -1,5 +1,5 @@
-// Secrets sealed in a catalog: each opened once per host key, also when a new catalog carries it
-// as it was sealed, and never for a key that did not open it.
+// Secrets sealed in a catalog: each opened once per host key while catalogs carry it as it was
+// sealed, dropped once they do not, and never answered for a key that did not open it.
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 
@@ -32,6 +32,9 @@ describe("sealedSecrets", () => {
     // Sealed again (another value, or a new host key): opened again.
     expect(await sealedSecrets({ db: seal("rotated", createPublicKey(key)) }, key).get("db")).toBe("rotated");
     expect(opened.count).toBe(2);
+    // What a catalog no longer carries is not kept: the old value, offered again, is opened again.
+    expect(await sealedSecrets({ db: sealed }, key).get("db")).toBe("s3cret");
+    expect(opened.count).toBe(3);
   });
 
   it("refuses a key that did not open it, even after the right key did", async () => {

@@ -37,29 +37,39 @@ export function staticSecrets(values: Record<string, string>): SecretSource {
 }
 
 /**
- * Values already unsealed, by their sealed form: the catalog in force is converged and probed
- * again and again, a new catalog carries the secrets it did not change as they were sealed
- * (controller/fleet/publisher.ts), and each unseal is a key agreement. The last few only.
+ * Per key (a parsed one: a key that did not parse opens nothing), the values opened from the
+ * catalog seen last, by their sealed text: the catalog in force is converged and probed again
+ * and again, a new catalog carries the secrets it did not change as they were sealed
+ * (controller/fleet/publisher.ts), and each unseal is a key agreement. Values the catalog no
+ * longer carries are dropped at its next use.
  */
-const unsealed = new Map<string, { key: KeyLike; plain: string }>();
-const UNSEALED_KEPT = 64;
+const opened = new WeakMap<object, Map<string, string>>();
 const sealedText = (v: SealedValue): string => (v.alg === "ECDH-ES+A256GCM" ? `${v.alg} ${v.epk} ${v.iv} ${v.tag} ${v.data}` : `${v.alg} ${v.key} ${v.iv} ${v.tag} ${v.data}`);
+
+function openedWith(privateKey: KeyLike | null, sealed: Readonly<Record<string, SealedValue>>): Map<string, string> | null {
+  if (privateKey === null || typeof privateKey !== "object") return null;
+  const texts = new Set(Object.values(sealed).map(sealedText));
+  const values = opened.get(privateKey) ?? new Map<string, string>();
+  for (const text of values.keys()) if (!texts.has(text)) values.delete(text);
+  opened.set(privateKey, values);
+  return values;
+}
 
 /** Secrets the catalog carries, sealed to this host's key (its enrollment key: PEM, or parsed). */
 export function sealedSecrets(sealed: Readonly<Record<string, SealedValue>>, privateKey: KeyLike | null): SecretSource {
+  const cache = openedWith(privateKey, sealed);
   return {
     async get(name) {
       const value = sealed[name];
       if (!value) throw new Error(`secret '${name}' is not available on this host`);
       if (!privateKey) throw new Error(`secret '${name}' is sealed to this host's key, but the host has no key (not enrolled)`);
       try {
+        // Kept per key: another key must fail as unseal() does.
         const text = sealedText(value);
-        // Only for the key that opened it: another key must fail as unseal() does.
-        const known = unsealed.get(text);
-        if (known?.key === privateKey) return known.plain;
+        const known = cache?.get(text);
+        if (known !== undefined) return known;
         const plain = unseal(value, privateKey);
-        if (unsealed.size >= UNSEALED_KEPT) unsealed.delete(unsealed.keys().next().value!);
-        unsealed.set(text, { key: privateKey, plain });
+        cache?.set(text, plain);
         return plain;
       } catch {
         throw new Error(`secret '${name}' cannot be unsealed with this host's key (sealed to another key?)`);

@@ -6,7 +6,7 @@ import type { Catalog } from "../../shared/protocol.js";
 import type { Logger } from "../../shared/log.js";
 import { iso, type Clock } from "../../shared/time.js";
 import type { Signer } from "../../shared/signing.js";
-import type { KeyObject } from "node:crypto";
+import { createHmac, randomBytes, type KeyObject } from "node:crypto";
 import { seal, type SealedValue } from "../../shared/sealed.js";
 import type { SecretVault } from "../trust/secrets-vault.js";
 import type { HostKeys } from "../trust/host-keys.js";
@@ -51,9 +51,12 @@ export class Publisher implements CatalogPublisher {
   /**
    * The secrets each host's last catalog carried, put again as they were while the value and the
    * host's key stay the same: a sealing is an EC key pair and a key agreement, and the agent opens
-   * a value it has opened before from its cache (agent/secrets.ts).
+   * a value it has opened before from its cache (agent/secrets.ts). A reader of the host's
+   * catalog (the host, nats-server's operator) sees that a value did not change, nothing more.
+   * Values are compared by an HMAC under a key of this process: none is kept in the clear.
    */
-  private readonly sealed = new Map<string, ReadonlyMap<string, { value: string; key: KeyObject; sealed: SealedValue }>>();
+  private readonly sealed = new Map<string, ReadonlyMap<string, { mac: string; key: KeyObject; sealed: SealedValue }>>();
+  private readonly macKey = randomBytes(32);
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -119,6 +122,8 @@ export class Publisher implements CatalogPublisher {
     const key = names.length > 0 ? await hostKeys.publicKey(unsigned.host) : null;
     if (names.length > 0 && !key) log.warn({ host: unsigned.host, secrets: names }, "host not enrolled yet: its secrets are sent once it enrolls");
     const values = key ? await Promise.all(names.map(async (name) => ({ name, value: await vault.ensure(name) }))) : [];
+    // A catalog without secrets (or a host without a key yet, a retired one) keeps none.
+    if (values.length === 0) this.sealed.delete(unsigned.host);
     const sealedSecrets = key ? this.sealedFor(unsigned.host, key, values) : undefined;
     return this.codec.signed({ ...unsigned, ...(sealedSecrets && { sealedSecrets }) }, signer);
   }
@@ -127,8 +132,9 @@ export class Publisher implements CatalogPublisher {
   private sealedFor(host: string, key: KeyObject, values: readonly { name: string; value: string }[]): Record<string, SealedValue> {
     const before = this.sealed.get(host);
     const now = new Map(values.map(({ name, value }) => {
+      const mac = createHmac("sha256", this.macKey).update(value).digest("base64");
       const kept = before?.get(name);
-      return [name, kept && kept.value === value && kept.key === key ? kept : { value, key, sealed: seal(value, key) }] as const;
+      return [name, kept && kept.mac === mac && kept.key === key ? kept : { mac, key, sealed: seal(value, key) }] as const;
     }));
     this.sealed.set(host, now);
     return Object.fromEntries([...now].map(([name, { sealed }]) => [name, sealed]));

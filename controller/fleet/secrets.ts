@@ -40,7 +40,7 @@ export interface SecretControlDeps {
   vault: Pick<SecretVault, "set" | "list">;
   /** The catalogs published now (kf-desired). */
   catalogs(): Iterable<Catalog>;
-  /** A host's current content again as a new generation, sealed anew. */
+  /** A host's current content again as a new generation: a secret whose value changed is sealed anew. */
   republish(host: string): Promise<void>;
   /** Records that a value was set: names and hosts only. */
   emit(message: string, data: { name: string; by: string; hosts: string[] }): void;

@@ -1,5 +1,6 @@
-// Each host's key, read from its enrollment certificate once, and again when it enrolls anew.
+// Each host's key, read from its enrollment certificate once, and again when the file is another one.
 import { createPublicKey } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CertificateAuthority } from "../ca/authority.js";
@@ -42,13 +43,16 @@ describe("HostKeys", () => {
     expect(await key("cs10-koji-03")).toBe(certs[0]!.publicKey);
   });
 
-  it("keeps no key read while a save was under way", async () => {
+  it("reads the file again when another controller sharing the directory saved it", async () => {
     const dir = await tmp("kf-hostkeys-");
     const keys = new HostKeys(dir);
+    const other = new HostKeys(dir);
     await keys.save("cs10-koji-00", certs[0]!.pem);
-    const saving = keys.save("cs10-koji-00", certs[1]!.pem);
-    await keys.publicKey("cs10-koji-00"); // may read either file
-    await saving;
+    const first = await keys.publicKey("cs10-koji-00");
+    await other.save("cs10-koji-00", certs[1]!.pem);
     expect((await keys.publicKey("cs10-koji-00"))?.export({ type: "spki", format: "pem" })).toBe(certs[1]!.publicKey);
+    expect(await keys.publicKey("cs10-koji-00")).not.toBe(first);
+    await rm(join(dir, "cs10-koji-00.crt"));
+    expect(await keys.publicKey("cs10-koji-00")).toBeNull();
   });
 });

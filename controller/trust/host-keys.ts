@@ -1,20 +1,18 @@
 // The enrollment certificate of each host: its public key is what the host's secrets are
 // sealed to.
 import { X509Certificate, type KeyObject } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
 import { isHostName } from "../../shared/names.js";
 
 export class HostKeys {
   /**
-   * Each enrolled host's key. Every put of a catalog with secrets asks, and reading the file was
-   * a wait behind the thread pool and parsing it the rest. save() is the only writer of these
-   * files (the leader's enrollment; a new leader starts with a new HostKeys).
+   * Each host's key and the identity of the file it was read from: every put of a catalog with
+   * secrets asks, and reading the file (a wait behind the thread pool) and parsing it cost more
+   * than a stat. Controllers share this directory (HA): a file another one saved since is read.
    */
-  private readonly keys = new Map<string, KeyObject>();
-  /** Moves at the start and the end of each save: a read that overlapped one is not kept. */
-  private saves = 0;
+  private readonly keys = new Map<string, { file: string; key: KeyObject }>();
 
   constructor(private readonly dir: string) {}
 
@@ -24,25 +22,26 @@ export class HostKeys {
   }
 
   async save(host: string, certificatePem: string): Promise<void> {
-    this.saves++;
-    this.keys.delete(host);
-    try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.file(host), certificatePem, 0o644);
-    } finally {
-      this.saves++;
-      this.keys.delete(host);
-    }
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(this.file(host), certificatePem, 0o644);
   }
 
   async publicKey(host: string): Promise<KeyObject | null> {
+    const path = this.file(host);
+    const st = await stat(path).catch(() => null);
+    if (!st) {
+      this.keys.delete(host);
+      return null;
+    }
+    // A save renames a new file over the old one: another inode.
+    const file = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
     const known = this.keys.get(host);
-    if (known) return known;
-    const saves = this.saves;
-    const pem = await readFile(this.file(host), "utf8").catch(() => null);
+    if (known?.file === file) return known.key;
+    // Read after the stat: what is read is at least as new as the identity it is kept under.
+    const pem = await readFile(path, "utf8").catch(() => null);
     if (!pem) return null;
     const key = new X509Certificate(pem).publicKey;
-    if (this.saves === saves) this.keys.set(host, key);
+    this.keys.set(host, { file, key });
     return key;
   }
 }

@@ -20,9 +20,15 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("resolveUserId / resolveGroupId", () => {
-  it("reads a database once while the file stays the same", async () => {
+  it("reads a database once while the file stays the same, and every time while it was changed in the last 2 s", { timeout: 10_000 }, async () => {
     const passwd = join(dir, "passwd");
     fs.writeFileSync(passwd, "koji:x:989:985::/:/sbin/nologin\napache:x:48:48::/:/sbin/nologin\n");
+    // Just written: an edit in place within the same timestamp tick would go unseen, so not kept.
+    expect(await resolveUserId("koji", passwd)).toBe(989);
+    expect(await resolveUserId("koji", passwd)).toBe(989);
+    expect(reads).toEqual([passwd, passwd]);
+    reads.length = 0;
+    await new Promise((r) => setTimeout(r, 2_100));
     expect(await resolveUserId("koji", passwd)).toBe(989);
     expect(await resolveUserId("apache", passwd)).toBe(48);
     expect(await resolveUserId("koji", passwd)).toBe(989);

@@ -3,7 +3,8 @@
 // only when the file is another one than last time: a `user` resource earlier in the same
 // converge may just have added the account a later `file` resource chowns to, and useradd,
 // groupadd, vipw and editors replace the file (a new inode); a change in place moves its size
-// or its change time (to the kernel's clock tick).
+// or its change time, unless it lands within the same timestamp tick (a second on some
+// filesystems): so a file changed in the last two seconds is not kept (git's "racy" rule).
 import { readFile, stat } from "node:fs/promises";
 
 const NUMERIC = /^[0-9]{1,10}$/;
@@ -24,6 +25,8 @@ export class UnknownAccountError extends Error {
   override name = "UnknownAccountError";
 }
 
+const RACY_MS = 2_000;
+
 /** Each database's last reading and the identity of the file it came from. */
 const readings = new Map<string, { file: string; ids: Map<string, number> }>();
 
@@ -34,7 +37,9 @@ async function idsIn(database: string): Promise<Map<string, number>> {
   if (known?.file === file) return known.ids;
   // Read after the stat: what is read is at least as new as the identity it is kept under.
   const ids = parseIdDatabase(await readFile(database, "utf8"));
-  readings.set(database, { file, ids });
+  const changedAgo = Date.now() - Number(st.ctimeNs / 1_000_000n);
+  if (changedAgo > RACY_MS) readings.set(database, { file, ids });
+  else readings.delete(database);
   return ids;
 }
 

@@ -83,12 +83,12 @@ describe("the RPMs (rpm -qp)", () => {
     }
   });
 
-  it("requires Node ≥ 20 and systemd-notify (the agent also systemd-run, the controller git)", async () => {
+  it("requires Node ≥ 20 and systemd-notify (the agent also systemd-run, the controller git ≥ 2.29: fetch --no-auto-maintenance)", async () => {
     const agent = lines(await q("-qp", "--requires", rpm("koji-fleet-agent")));
     const controller = lines(await q("-qp", "--requires", rpm("koji-fleet-controller")));
     for (const r of [agent, controller]) expect(r).toEqual(expect.arrayContaining(["nodejs(engine) >= 20", "/usr/bin/systemd-notify", "systemd"]));
     expect(agent).toContain("/usr/bin/systemd-run");
-    expect(controller).toContain("git-core");
+    expect(controller).toContain("git-core >= 2.29");
   });
 
   it("the two packages are kept at the same build (they share the bundle)", async () => {

@@ -3,6 +3,7 @@
 import type { KeyLike } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { canonicalJson } from "../shared/canonical.js";
 import { unseal, type SealedValue } from "../shared/sealed.js";
 
 export interface SecretSource {
@@ -44,11 +45,10 @@ export function staticSecrets(values: Record<string, string>): SecretSource {
  * longer carries are dropped at its next use.
  */
 const opened = new WeakMap<object, Map<string, string>>();
-const sealedText = (v: SealedValue): string => (v.alg === "ECDH-ES+A256GCM" ? `${v.alg} ${v.epk} ${v.iv} ${v.tag} ${v.data}` : `${v.alg} ${v.key} ${v.iv} ${v.tag} ${v.data}`);
 
 function openedWith(privateKey: KeyLike | null, sealed: Readonly<Record<string, SealedValue>>): Map<string, string> | null {
   if (privateKey === null || typeof privateKey !== "object") return null;
-  const texts = new Set(Object.values(sealed).map(sealedText));
+  const texts = new Set(Object.values(sealed).map(canonicalJson));
   const values = opened.get(privateKey) ?? new Map<string, string>();
   for (const text of values.keys()) if (!texts.has(text)) values.delete(text);
   opened.set(privateKey, values);
@@ -65,7 +65,7 @@ export function sealedSecrets(sealed: Readonly<Record<string, SealedValue>>, pri
       if (!privateKey) throw new Error(`secret '${name}' is sealed to this host's key, but the host has no key (not enrolled)`);
       try {
         // Kept per key: another key must fail as unseal() does.
-        const text = sealedText(value);
+        const text = canonicalJson(value);
         const known = cache?.get(text);
         if (known !== undefined) return known;
         const plain = unseal(value, privateKey);

@@ -5,7 +5,8 @@
 // groupadd, vipw and editors replace the file (a new inode); a change in place moves its size
 // or its change time, unless it lands within the same timestamp tick (a second on some
 // filesystems): so a file changed in the last two seconds is not kept (git's "racy" rule).
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { fileIdentity } from "../../shared/file-identity.js";
 
 const NUMERIC = /^[0-9]{1,10}$/;
 
@@ -31,14 +32,12 @@ const RACY_MS = 2_000;
 const readings = new Map<string, { file: string; ids: Map<string, number> }>();
 
 async function idsIn(database: string): Promise<Map<string, number>> {
-  const st = await stat(database, { bigint: true });
-  const file = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const file = await fileIdentity(database);
   const known = readings.get(database);
-  if (known?.file === file) return known.ids;
+  if (file && known?.file === file.id) return known.ids;
   // Read after the stat: what is read is at least as new as the identity it is kept under.
   const ids = parseIdDatabase(await readFile(database, "utf8"));
-  const changedAgo = Date.now() - Number(st.ctimeNs / 1_000_000n);
-  if (changedAgo > RACY_MS) readings.set(database, { file, ids });
+  if (file && Date.now() - file.changedAtMs > RACY_MS) readings.set(database, { file: file.id, ids });
   else readings.delete(database);
   return ids;
 }

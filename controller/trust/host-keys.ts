@@ -1,9 +1,10 @@
 // The enrollment certificate of each host: its public key is what the host's secrets are
 // sealed to.
 import { X509Certificate, type KeyObject } from "node:crypto";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
+import { fileIdentity } from "../../shared/file-identity.js";
 import { isHostName } from "../../shared/names.js";
 
 export class HostKeys {
@@ -28,20 +29,19 @@ export class HostKeys {
 
   async publicKey(host: string): Promise<KeyObject | null> {
     const path = this.file(host);
-    const st = await stat(path).catch(() => null);
-    if (!st) {
+    const file = await fileIdentity(path);
+    if (!file) {
       this.keys.delete(host);
       return null;
     }
     // A save renames a new file over the old one: another inode.
-    const file = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
     const known = this.keys.get(host);
-    if (known?.file === file) return known.key;
+    if (known?.file === file.id) return known.key;
     // Read after the stat: what is read is at least as new as the identity it is kept under.
     const pem = await readFile(path, "utf8").catch(() => null);
     if (!pem) return null;
     const key = new X509Certificate(pem).publicKey;
-    this.keys.set(host, { file, key });
+    this.keys.set(host, { file: file.id, key });
     return key;
   }
 }

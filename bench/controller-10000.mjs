@@ -8,8 +8,9 @@
 // until every host's catalog of the commit is in kf-desired (the controller's part; watched
 // headers only, so the observer does not read 10,000 catalogs), and until every status shows
 // it applied. Then one heartbeat from every host at once: lost = hosts whose heartbeat the
-// controller's API does not show. KF_BENCH_HOSTS sets the fleet's size (1,000, 2,000, 5,000 for
-// the curve in docs/scaling.md).
+// controller's API does not show. Last, the controller restarted with every catalog in
+// kf-desired: until ready, its RSS, then one more change. KF_BENCH_HOSTS sets the fleet's size
+// (1,000, 2,000, 5,000 for the curve in docs/scaling.md).
 import { fork } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, dist, ms, procUsage, run, sleep, stats, table, waitUntil, writeResult } from "./lib.mjs";
@@ -35,6 +36,35 @@ function forkSimulated({ hosts, natsUrl, pubPem }) {
     const child = fork(join(ROOT, "bench/sim-agents-worker.mjs"), [JSON.stringify({ natsUrl, hosts: mine, pubPem, hostsPerConnection: PER_CONN })], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     return new Promise((resolve, reject) => { child.once("message", () => resolve(child)); child.once("exit", (c) => reject(new Error(`simulated agents exited ${c}`))); });
   }));
+}
+
+/** Restarts the controller, times it back to ready (or notes its exit), then one more change end to end. */
+async function restartAndChange({ farm, remote, yaml, api, port, hosts, appliedEverywhere, putsSince, setSince }) {
+  const child = await farm.restart();
+  const t0 = performance.now();
+  const rss = sampleRss(child.pid);
+  let peakRssMB = 0;
+  const peak = setInterval(() => procUsage(child.pid).then((u) => (peakRssMB = Math.max(peakRssMB, u.peakRssMB)), () => {}), 250);
+  const exited = new Promise((r) => child.once("exit", (code, signal) => r(signal ?? `code ${code}`)));
+  const ready = waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok, { timeoutMs: 300_000, stepMs: 100, message: "restarted controller ready" });
+  const crashed = await Promise.race([ready.then(() => null), exited]);
+  const readyMs = performance.now() - t0;
+  if (crashed) { rss.stop(); clearInterval(peak); return { crashed }; }
+  const sha = await remote.commit("topdir after restart", { "fleet.yaml": yaml.replace("topdir: /mnt/koji", "topdir: /mnt/koji-restarted") });
+  putsSince.clear();
+  setSince(Date.now() - 5);
+  const t = performance.now();
+  const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+  if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+  await waitUntil(() => hosts.every((h) => putsSince.has(h)), { timeoutMs: 600_000, stepMs: 5, message: "change after restart published" });
+  const publishedMs = performance.now() - t;
+  await waitUntil(() => appliedEverywhere(sha), { timeoutMs: 600_000, stepMs: 5, message: "change after restart applied" });
+  const appliedMs = performance.now() - t;
+  rss.stop();
+  clearInterval(peak);
+  const { validation } = await api("/api/v1/fleet");
+  console.log(`restart: ready after ${ms(readyMs)} ms, a change published after ${ms(publishedMs)} ms, applied after ${ms(appliedMs)} ms (fleet ${validation.state})`);
+  return { crashed: null, readyMs, publishedMs, appliedMs, rssMaxMB: Math.max(...rss.rss), peakRssMB };
 }
 
 const ask = (child, m, key) => new Promise((resolve) => { const on = (r) => { if (r[key] !== undefined) { child.off("message", on); resolve(r); } }; child.on("message", on); child.send(m); });
@@ -119,6 +149,10 @@ export async function main() {
     const putFailed = beats.reduce((n, b) => n + b.failed, 0);
     const rejected = beats.reduce((n, b) => n + b.rejected, 0);
 
+    // A restart (an upgrade, a failover): the controller reads every catalog in force back from
+    // kf-desired before it leads, then one more change is published and applied.
+    const restart = await restartAndChange({ farm, remote, yaml, api, port, hosts, appliedEverywhere, putsSince, setSince: (t) => (since = t) });
+
     const p = stats(publishTimes), t = stats(times), rss = stats(ctlRss.rss), puts = stats(putPhases);
     const shown = bundleDir ? "the RPM's bundle" : bin.slice(ROOT.length + 1);
     console.log(`\ncontroller-10000: the real controller (${shown}, node ${flags.join(" ") || "without flags"}), ${HOSTS} hosts in fleet.yaml, ${hosts.length} simulated agents in ${PROCS} processes, ${CHANGES} pushed changes touching every host`);
@@ -134,8 +168,10 @@ export async function main() {
       [`heartbeats: ${hosts.length} at once, lost (not in the API) / put failures`, `${hosts.length - heardCount} / ${putFailed}`, "0"],
       ["  all heartbeats in the API after (ms)", ms(heartbeatMs), ""],
       ["catalogs whose signature did not verify", String(rejected), "0"],
+      [`restarted with ${hosts.length} catalogs in kf-desired: ready after (ms); RSS max sampled / VmHWM (MB)`, restart.crashed ? `exited (${restart.crashed})` : `${ms(restart.readyMs)}; ${restart.rssMaxMB.toFixed(0)} / ${restart.peakRssMB.toFixed(0)}`, "<= 300 MB"],
+      ["  then a change: all published / all applied after (ms)", restart.crashed ? "-" : `${ms(restart.publishedMs)} / ${ms(restart.appliedMs)}`, ""],
     ]);
-    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, putPhaseMs: puts, putPhases, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected });
+    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, putPhaseMs: puts, putPhases, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected, restart });
   } finally {
     await Promise.all(children.map((c) => (c.exitCode === null ? ask(c, "stop", "stopped") : null)));
     desiredWatch?.stop();

@@ -42,11 +42,22 @@ export async function startControllerFarm({ fleetYaml, prefix }) {
   }));
   const [bin, flags, bundleDir] = await asShipped("controller", { bin: process.env.KF_BENCH_CONTROLLER_BIN, flags: process.env.KF_BENCH_CONTROLLER_FLAGS });
   const prof = process.env.KF_BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.KF_BENCH_PROF] : [];
-  const controller = spawn(process.execPath, [...flags, ...prof, bin, "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
+  const start = () => spawn(process.execPath, [...flags, ...prof, bin, "controller", "--config", configFile], { stdio: ["ignore", "ignore", "inherit"] });
+  const stopController = async (c) => {
+    if (c.exitCode === null && c.signalCode === null) { c.kill("SIGTERM"); await new Promise((r) => c.once("exit", r)); }
+  };
+  let controller = start();
   return {
-    dir, nats, remote, port, signingPem, controller, bin, flags, bundleDir,
+    dir, nats, remote, port, signingPem, bin, flags, bundleDir,
+    get controller() { return controller; },
+    /** Stops the controller (SIGTERM, as systemd does) and starts it again on the same state and NATS. */
+    async restart() {
+      await stopController(controller);
+      controller = start();
+      return controller;
+    },
     async stop() {
-      if (controller.exitCode === null) { controller.kill("SIGTERM"); await new Promise((r) => controller.once("exit", r)); }
+      await stopController(controller);
       await nats.stop();
       await rm(dir, { recursive: true, force: true });
       if (bundleDir) await rm(bundleDir, { recursive: true, force: true });

@@ -4,11 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Controller } from "./controller.js";
+import { canonicalJson } from "../shared/canonical.js";
 import { withDefaults } from "./daemon-config.js";
 import { startNats, type NatsHandle } from "../test/support/nats.js";
 import { createRemote, type Remote } from "../test/support/git.js";
 import { makeTmpDir, removeDir } from "../test/support/tmp.js";
 import { freePort } from "../test/support/net.js";
+import { waitFor } from "../test/support/wait.js";
 import { logChildProcesses } from "../test/support/child-processes.js";
 import { commandLine, descendants, workingDirectory } from "../test/support/process-tree.js";
 
@@ -67,6 +69,38 @@ describe("Controller lifecycle", () => {
       await c.stop();
     }
     expect(gitChildren()).toEqual([]);
+  });
+
+  it("restarted, it holds the catalogs in force as a compile does (equal resources one object) and puts none again", async () => {
+    const stateDir = join(dir, "state-restart");
+    const make = () => new Controller(withDefaults({ git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port: 0 }, stateDir }));
+    const first = make();
+    await first.start();
+    // No agent reports, so only the first wave is published: enough hosts to share resources.
+    await waitFor(() => first.fleet.desired.size >= 2, { message: "first wave published" });
+    await first.stop();
+    const generations = new Map([...first.fleet.desired].map(([h, c]) => [h, c.generation]));
+
+    const again = make();
+    await again.start();
+    try {
+      const inForce = [...again.fleet.desired.values()];
+      expect(new Map(inForce.map((c) => [c.host, c.generation]))).toEqual(generations);
+      let equalPairs = 0;
+      for (const [i, a] of inForce.entries()) {
+        for (const b of inForce.slice(i + 1)) {
+          for (const r of a.resources) {
+            const same = b.resources.find((x) => x.id === r.id && canonicalJson(x) === canonicalJson(r));
+            if (!same) continue;
+            equalPairs++;
+            expect(same, `${r.id} of ${a.host} and ${b.host}`).toBe(r);
+          }
+        }
+      }
+      expect(equalPairs).toBeGreaterThan(0);
+    } finally {
+      await again.stop();
+    }
   });
 
   it("a stop while start() is still connecting ends the start: nothing is left serving", async () => {

@@ -53,7 +53,11 @@ describe("Publisher", () => {
   const publisher = async (state = new FleetState(AT)) =>
     new Publisher({ bus, state, signer, vault: await SecretVault.open(dir), hostKeys: new HostKeys(join(dir, "hosts")), log: silentLogger(), clock: () => new Date(AT) });
   /** What kf-desired holds, read back through a bus of its own. */
-  const stored = async (host: string): Promise<Catalog | undefined> => (await bus.readDesired()).get(host);
+  const stored = async (host: string): Promise<Catalog | undefined> => {
+    let found: Catalog | undefined;
+    await bus.readDesired((h, c) => (found = h === host ? c : found));
+    return found;
+  };
 
   it("a rollout step's publish waits for the section a reconcile holds, so its put lands after the reconcile's", async () => {
     const p = await publisher();

@@ -3,7 +3,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
-import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, EVENTS_WILDCARD, FLEET_EVENT_SUBJECT, STREAM_EVENTS, desiredKey, kvStream } from "../../shared/names.js";
+import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, EVENTS_WILDCARD, FLEET_EVENT_SUBJECT, STREAM_EVENTS, desiredKey, kvStream, kvSubject } from "../../shared/names.js";
 import type { Catalog, FleetEvent, HostStatus } from "../../shared/protocol.js";
 import { decodeCatalog, decodeFleetEvent, decodeHostStatus } from "../../shared/validate.js";
 import type { Logger } from "../../shared/log.js";
@@ -17,6 +17,8 @@ import { STREAM_LIMITS, bucketOptions, configChanges, eventStreamConfig } from "
 /** How long open() waits for JetStream: a cluster that just started elects its leaders first. */
 const JETSTREAM_WAIT_MS = 60_000;
 const STALL_CHECK_MS = 5_000;
+/** The header a KV delete or purge carries (nats.js's kvOperationHdr, not exported by its index). */
+const KV_OPERATION = "KV-Operation";
 
 /** A host's status as the bucket has it (null: deleted), with the entry's revision (stream sequence). */
 export type StatusListener = (host: string, s: HostStatus | null, revision: number) => void;
@@ -71,20 +73,38 @@ export class ControllerBus {
     }
   }
 
-  /** Current catalogs in kf-desired; entries that do not decode are reported and left out. */
-  async readDesired(): Promise<Map<string, Catalog>> {
-    const out = new Map<string, Catalog>();
-    for await (const key of await this.desired.keys()) {
-      const e = await this.desired.get(key);
-      if (e) this.revisions.set(key, e.revision);
-      if (!e || e.operation !== "PUT") continue;
-      try {
-        out.set(key, decodeCatalog(e.value));
-      } catch (err) {
-        this.log.warn({ err, host: key }, "undecodable catalog in kf-desired; it will be replaced");
+  /**
+   * Every catalog in kf-desired (entries that do not decode are reported and left out), handed
+   * to `each` one at a time as it is decoded, and each key's revision noted for fenced puts: a
+   * caller that keeps them shares what they have in common before the next is read (10,000
+   * catalogs parsed apart outgrow the controller's heap). One ordered consumer over the last
+   * entry of each key, a bounded batch at a time: not a request per key (3.6 s at 10,000 hosts).
+   */
+  async readDesired(each: (host: string, c: Catalog) => void): Promise<void> {
+    const stream = kvStream(BUCKET_DESIRED);
+    if ((await this.jsm.streams.info(stream)).state.messages === 0) return;
+    const prefix = kvSubject(BUCKET_DESIRED, "");
+    const consumer = await jetstream(this.nc).consumers.get(stream, { deliver_policy: DeliverPolicy.LastPerSubject });
+    const messages = await consumer.consume({ max_messages: 64 });
+    try {
+      for await (const m of messages) {
+        const key = m.subject.slice(prefix.length);
+        this.revisions.set(key, m.seq);
+        const operation = m.headers?.get(KV_OPERATION) || "PUT";
+        if (operation === "PUT") {
+          let catalog: Catalog | null = null;
+          try {
+            catalog = decodeCatalog(m.data);
+          } catch (err) {
+            this.log.warn({ err, host: key }, "undecodable catalog in kf-desired; it will be replaced");
+          }
+          if (catalog) each(key, catalog);
+        }
+        if (m.info.pending === 0) break;
       }
+    } finally {
+      messages.stop();
     }
-    return out;
   }
 
   /**

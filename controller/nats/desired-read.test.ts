@@ -1,0 +1,61 @@
+// kf-desired read back at a controller's start (a restart, a failover), on a real nats-server:
+// each host's last catalog, nothing for a deleted key or an entry that does not decode, and
+// each key's revision, so that the new leader's fenced puts land where nobody wrote since.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { startNats, type NatsHandle } from "../../test/support/nats.js";
+import { silentLogger } from "../../shared/log.js";
+import { BUCKET_DESIRED } from "../../shared/names.js";
+import type { Catalog } from "../../shared/protocol.js";
+import { ControllerBus } from "./bus.js";
+
+const catalog = (host: string, generation: number): Catalog => ({
+  protocol: "kf.v1.catalog", revision: "0000001", generation, issuedAt: "2026-12-06T12:00:00.000Z", digest: `sha256:${"0".repeat(64)}`,
+  host, roles: ["builder"], probes: [],
+  resources: [{ id: `file:/etc/${host}`, kind: "file", props: { path: `/etc/${host}`, content: `${generation}` }, requires: [], notifies: [] }],
+});
+
+describe("ControllerBus.readDesired", () => {
+  let nats: NatsHandle;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  it("an empty bucket: nothing, at once", async () => {
+    const bus = await ControllerBus.open(nc, silentLogger());
+    const read: string[] = [];
+    await bus.readDesired((host) => read.push(host));
+    expect(read).toEqual([]);
+  });
+
+  it("gives each host's last catalog, skips deleted keys and undecodable entries, and fences puts from the revisions it read", async () => {
+    const writer = await ControllerBus.open(nc, silentLogger());
+    for (let g = 1; g <= 3; g++) for (const h of ["a", "b", "c", "d"]) await writer.putCatalog(catalog(h, g));
+    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
+    await kv.delete("c");
+    await kv.put("d", "{not json");
+    for (let i = 0; i < 150; i++) await writer.putCatalog(catalog(`many-${i}`, 1)); // more than one batch
+
+    const leader = await ControllerBus.open(nc, silentLogger());
+    const read = new Map<string, Catalog>();
+    await leader.readDesired((host, c) => read.set(host, c));
+    expect(read.size).toBe(152);
+    expect([read.get("a")?.generation, read.get("b")?.generation, read.has("c"), read.has("d")]).toEqual([3, 3, false, false]);
+    expect(read.get("many-149")?.host).toBe("many-149");
+
+    leader.fenceWith(() => true);
+    // Nobody wrote since the read: the puts land, on a deleted key too.
+    await leader.putCatalog(catalog("a", 4));
+    await leader.putCatalog(catalog("c", 4));
+    // Another controller wrote b after the read: the put is refused.
+    await writer.putCatalog(catalog("b", 9));
+    await expect(leader.putCatalog(catalog("b", 4))).rejects.toThrow(/written by another controller/);
+  });
+});

@@ -2,7 +2,8 @@
 // a real one and nothing else. Per host, as the agent does (agent/bus.ts): a core subscription to
 // its kf-desired key's subject (the doorbell), a direct get of the key, the catalog decoded and
 // its signature verified against the pinned key, and its status put in kf-status with the
-// catalog applied (no resources converged: 10,000 real agents cannot run on 2 cores). Hosts share
+// catalog applied and a result per resource and probe, as a no-op converge reports them (no
+// resources converged: 10,000 real agents cannot run on 2 cores). Hosts share
 // connections (KF_BENCH_HOSTS_PER_CONN, default 50): the bench's nats-server has no authorization
 // at all (as in every benchmark), so a connection can act for many hosts; what a host's own NATS
 // user may do is tested in controller/nats/confinement.test.ts, not here.
@@ -25,7 +26,15 @@ const rejected = [];
 const applied = new Map();
 const groups = [];
 
-const statusOf = (host, ref, lastSeen) => {
+// As an agent reports a no-op converge: one result per resource, one per probe (their size is
+// most of what the controller holds per host).
+const resultsOf = (catalog, at) => ({
+  resources: catalog.resources.map((r) => ({ id: r.id, kind: r.kind, outcome: "unchanged", changes: [], durationMs: 0.2 })),
+  probes: catalog.probes.map((p) => ({ id: p.id, healthy: true, output: "ok", since: at, checkedAt: at })),
+});
+
+const statusOf = (host, state, lastSeen) => {
+  const ref = state?.ref ?? null;
   const since = ref ? lastSeen : startedAt;
   return {
     protocol: "kf.v1.status", host, agentVersion: "bench-sim", startedAt, lastSeen, heartbeatSeconds: 3600,
@@ -34,7 +43,7 @@ const statusOf = (host, ref, lastSeen) => {
       { type: "Converged", status: ref ? "True" : "Unknown", reason: ref ? "Applied" : "NoCatalog", message: "", lastTransitionTime: since },
       { type: "Ready", status: ref ? "True" : "False", reason: ref ? "Converged" : "NoCatalog", message: "", lastTransitionTime: since },
     ],
-    resources: [], probes: [],
+    resources: state?.resources ?? [], probes: state?.probes ?? [],
   };
 };
 
@@ -74,9 +83,10 @@ for (let i = 0; i < hosts.length; i += hostsPerConnection) {
       const catalog = decodeCatalog(e.value);
       const bad = verifier.check(catalog);
       if (bad) return void rejected.push(`${host}: ${bad}`);
-      const ref = { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest };
-      applied.set(host, ref);
-      await status.put(host, JSON.stringify(statusOf(host, ref, new Date().toISOString())));
+      const at = new Date().toISOString();
+      const state = { ref: { revision: catalog.revision, generation: catalog.generation, digest: catalog.digest }, ...resultsOf(catalog, at) };
+      applied.set(host, state);
+      await status.put(host, JSON.stringify(statusOf(host, state, at)));
     };
     nc.subscribe(kvSubject(BUCKET_DESIRED, host), { callback: () => void pull(true) });
     void pull();

@@ -14,6 +14,7 @@ import type { FleetState } from "./fleet/state.js";
 import { GitSource } from "./git/source.js";
 import { Reconciler } from "./fleet/reconciler.js";
 import { Publisher } from "./fleet/publisher.js";
+import { shareStrings } from "./fleet/status-strings.js";
 import { Pins, pinControl } from "./fleet/pins.js";
 import { secretControl } from "./fleet/secrets.js";
 import { planRevision } from "./fleet/live-plan.js";
@@ -200,7 +201,7 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
   fleetMetrics(fleet).natsConnected = () => link.up;
   await bus.followStatus((host, s) => {
     fleetMetrics(fleet).observeStatus(host, s, clock());
-    if (s) fleet.status.set(host, s);
+    if (s) fleet.status.set(host, shareStrings(s, fleet.desired.get(host)));
     else fleet.status.delete(host);
     rollouts.nudge();
   });

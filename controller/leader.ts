@@ -191,13 +191,7 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
   const publisher = new Publisher({ bus, state: fleet, signer, vault, hostKeys, log, clock });
   const rollouts = new RolloutDriver({ state: fleet, publisher, emit, clock, log });
 
-  // The catalogs in force, kept as a compile's are: equal resources one object (parsed apart,
-  // 10,000 hosts' catalogs are ~215 MB, over the unit's heap cap: a restart ran out of memory).
-  const adopt = publisher.codec.interner();
-  await bus.readDesired((host, c) => {
-    adopt(c);
-    fleet.desired.set(host, c);
-  });
+  await publisher.readInForce();
   fleetMetrics(fleet).natsConnected = () => link.up;
   await bus.followStatus((host, s) => {
     fleetMetrics(fleet).observeStatus(host, s, clock());

@@ -5,7 +5,8 @@ import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type
 import { Kvm, type KV, type KvEntry } from "@nats-io/kv";
 import { BUCKET_CONTROLLER, BUCKET_DESIRED, BUCKET_STATUS, EVENTS_WILDCARD, FLEET_EVENT_SUBJECT, STREAM_EVENTS, desiredKey, kvStream, kvSubject } from "../../shared/names.js";
 import type { Catalog, FleetEvent, HostStatus } from "../../shared/protocol.js";
-import { decodeCatalog, decodeFleetEvent, decodeHostStatus } from "../../shared/validate.js";
+import { decodeCatalog, decodeFleetEvent } from "../../shared/validate.js";
+import { decodeHostStatusCompiled } from "./status-decoder.js";
 import type { Logger } from "../../shared/log.js";
 import { FleetError } from "../../shared/errors.js";
 import { isRevisionConflict } from "../../shared/nats.js";
@@ -173,7 +174,7 @@ export class ControllerBus {
         continue;
       }
       try {
-        const s = decodeHostStatus(e.value);
+        const s = decodeHostStatusCompiled(e.value);
         if (s.host !== e.key) throw new Error(`status for ${s.host} written under key ${e.key}`);
         onStatus(e.key, s, e.revision);
       } catch (err) {

@@ -194,8 +194,9 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
   await publisher.readInForce();
   fleetMetrics(fleet).natsConnected = () => link.up;
   await bus.followStatus((host, s) => {
+    if (s) shareStrings(s, fleet.desired.get(host));
     fleetMetrics(fleet).observeStatus(host, s, clock());
-    if (s) fleet.status.set(host, shareStrings(s, fleet.desired.get(host)));
+    if (s) fleet.status.set(host, s);
     else fleet.status.delete(host);
     rollouts.nudge();
   });

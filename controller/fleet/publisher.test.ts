@@ -55,7 +55,7 @@ describe("Publisher", () => {
   /** What kf-desired holds, read back through a bus of its own. */
   const stored = async (host: string): Promise<Catalog | undefined> => {
     let found: Catalog | undefined;
-    await bus.readDesired((h, c) => (found = h === host ? c : found));
+    await bus.readDesired((h, c) => (found = h === host ? (c ?? undefined) : found));
     return found;
   };
 

@@ -70,6 +70,7 @@ export class Publisher implements CatalogPublisher {
   async readInForce(): Promise<void> {
     const adopt = this.codec.interner();
     await this.d.bus.readDesired((host, c) => {
+      if (!c) return void this.d.state.desired.delete(host);
       adopt(c);
       this.d.state.desired.set(host, c);
     });

@@ -3,7 +3,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Catalog, HostStatus } from "../../shared/protocol.js";
 import { decodeHostStatus } from "../../shared/validate.js";
-import { shareStrings } from "./status-strings.js";
+import { MAX_WORD_LENGTH, MAX_WORDS, shareStrings, wordsKept } from "./status-strings.js";
 
 const AT = "2026-12-06T12:00:00.000Z";
 const catalog: Catalog = {
@@ -50,5 +50,20 @@ describe("shareStrings", () => {
     const shared = held(true);
     // Measured: 6.8 and 3.9 KB per status.
     expect(shared).toBeLessThan(parsed * 0.7);
+  });
+
+  it("keeps at most MAX_WORDS words of at most MAX_WORD_LENGTH characters, whatever agents send", () => {
+    const s = decodeHostStatus(statusBytes());
+    const long = "x".repeat(250_000);
+    // Past the count twice, and the long ones last, so that a clear cannot hide them.
+    const puts = 2.5 * MAX_WORDS;
+    for (let i = 0; i < puts; i++) {
+      s.resources[0]!.id = `file:/etc/made-up-${i}`;
+      s.conditions = i >= puts - 100 ? [{ type: "Ready", status: "False", reason: `${long}${i}`, message: "", lastTransitionTime: AT }] : [];
+      shareStrings(s, catalog);
+    }
+    const kept = wordsKept();
+    expect(kept.count).toBeLessThanOrEqual(MAX_WORDS);
+    expect(kept.characters).toBeLessThanOrEqual(MAX_WORDS * MAX_WORD_LENGTH);
   });
 });

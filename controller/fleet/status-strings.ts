@@ -6,18 +6,28 @@
 import type { Catalog, HostStatus } from "../../shared/protocol.js";
 
 /**
- * Words statuses repeat from host to host, one copy each. Bounded: statuses naming what no
- * catalog holds cannot grow it without end (past the bound it starts again, merely sharing less).
+ * Words statuses repeat from host to host, one copy each. Bounded in count and in length, so
+ * that an agent sending what no catalog holds (a new 250 KB reason at every put) cannot grow it
+ * without end: at most ~4 MB of text; past the count it starts again, merely sharing less.
  */
 const words = new Map<string, string>();
-const MAX_WORDS = 50_000;
+export const MAX_WORDS = 20_000;
+export const MAX_WORD_LENGTH = 200;
 
 function word<T extends string>(v: T): T {
+  if (v.length > MAX_WORD_LENGTH) return v;
   const known = words.get(v);
   if (known !== undefined) return known as T;
   if (words.size >= MAX_WORDS) words.clear();
   words.set(v, v);
   return v;
+}
+
+/** How many words are kept and their characters in all (what the bounds bound). */
+export function wordsKept(): { count: number; characters: number } {
+  let characters = 0;
+  for (const w of words.keys()) characters += w.length;
+  return { count: words.size, characters };
 }
 
 /** The `changes` of every result that has none (most of them): one array, frozen, not one per result. */

@@ -75,36 +75,48 @@ export class ControllerBus {
   }
 
   /**
-   * Every catalog in kf-desired (entries that do not decode are reported and left out), handed
-   * to `each` one at a time as it is decoded, and each key's revision noted for fenced puts: a
-   * caller that keeps them shares what they have in common before the next is read (10,000
-   * catalogs parsed apart outgrow the controller's heap). One ordered consumer over the last
-   * entry of each key, a bounded batch at a time: not a request per key (3.6 s at 10,000 hosts).
+   * Every key of kf-desired, in stream order, handed to `each` with its catalog as decoded (null:
+   * deleted, purged or not decodable, reported), and each key's revision noted for fenced puts.
+   * A caller that keeps the catalogs shares what they have in common before the next is read
+   * (10,000 catalogs parsed apart outgrow the controller's heap). One ordered consumer over each
+   * key's last entry, 64 at a time: not a request per key (3.6 s at 10,000 hosts). A consumer
+   * reset (a reconnect, a lost member) starts again from the last sequence seen and replays
+   * history after it: a key's last call is its state either way.
    */
-  async readDesired(each: (host: string, c: Catalog) => void): Promise<void> {
+  async readDesired(each: (host: string, c: Catalog | null) => void): Promise<void> {
     const stream = kvStream(BUCKET_DESIRED);
     if ((await this.jsm.streams.info(stream)).state.messages === 0) return;
     const prefix = kvSubject(BUCKET_DESIRED, "");
     const consumer = await jetstream(this.nc).consumers.get(stream, { deliver_policy: DeliverPolicy.LastPerSubject });
-    const messages = await consumer.consume({ max_messages: 64 });
     try {
-      for await (const m of messages) {
-        const key = m.subject.slice(prefix.length);
-        this.revisions.set(key, m.seq);
-        const operation = m.headers?.get(KV_OPERATION) || "PUT";
-        if (operation === "PUT") {
-          let catalog: Catalog | null = null;
-          try {
-            catalog = decodeCatalog(m.data);
-          } catch (err) {
-            this.log.warn({ err, host: key }, "undecodable catalog in kf-desired; it will be replaced");
-          }
-          if (catalog) each(key, catalog);
+      for (;;) {
+        let got = 0;
+        let pending = -1;
+        for await (const m of await consumer.fetch({ max_messages: 64, expires: 2_000 })) {
+          got++;
+          const key = m.subject.slice(prefix.length);
+          this.revisions.set(key, m.seq);
+          each(key, (m.headers?.get(KV_OPERATION) || "PUT") === "PUT" ? this.decodeInForce(key, m.data) : null);
+          pending = m.info.pending;
+          if (pending === 0) break;
         }
-        if (m.info.pending === 0) break;
+        if (this.nc.isClosed()) throw new Error(`the NATS connection closed while ${BUCKET_DESIRED} was read`);
+        if (pending === 0) return;
+        // A batch that came back empty: over if the consumer has nothing left (the stream was
+        // emptied since its count was read), else the server was slow and the next batch comes.
+        if (got === 0 && (await consumer.info()).num_pending === 0) return;
       }
     } finally {
-      messages.stop();
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  private decodeInForce(host: string, data: Uint8Array): Catalog | null {
+    try {
+      return decodeCatalog(data);
+    } catch (err) {
+      this.log.warn({ err, host }, "undecodable catalog in kf-desired; it will be replaced");
+      return null;
     }
   }
 

@@ -37,17 +37,18 @@ describe("ControllerBus.readDesired", () => {
 
   it("gives each host's last catalog, skips deleted keys and undecodable entries, and fences puts from the revisions it read", async () => {
     const writer = await ControllerBus.open(nc, silentLogger());
-    for (let g = 1; g <= 3; g++) for (const h of ["a", "b", "c", "d"]) await writer.putCatalog(catalog(h, g));
+    for (let g = 1; g <= 3; g++) for (const h of ["a", "b", "c", "d", "e"]) await writer.putCatalog(catalog(h, g));
     const kv = await new Kvm(nc).open(BUCKET_DESIRED);
     await kv.delete("c");
     await kv.put("d", "{not json");
+    await kv.purge("e");
     for (let i = 0; i < 150; i++) await writer.putCatalog(catalog(`many-${i}`, 1)); // more than one batch
 
     const leader = await ControllerBus.open(nc, silentLogger());
     const read = new Map<string, Catalog>();
-    await leader.readDesired((host, c) => read.set(host, c));
+    await leader.readDesired((host, c) => (c ? read.set(host, c) : read.delete(host)));
     expect(read.size).toBe(152);
-    expect([read.get("a")?.generation, read.get("b")?.generation, read.has("c"), read.has("d")]).toEqual([3, 3, false, false]);
+    expect([read.get("a")?.generation, read.get("b")?.generation, read.has("c"), read.has("d"), read.has("e")]).toEqual([3, 3, false, false, false]);
     expect(read.get("many-149")?.host).toBe("many-149");
 
     leader.fenceWith(() => true);
@@ -57,5 +58,15 @@ describe("ControllerBus.readDesired", () => {
     // Another controller wrote b after the read: the put is refused.
     await writer.putCatalog(catalog("b", 9));
     await expect(leader.putCatalog(catalog("b", 4))).rejects.toThrow(/written by another controller/);
+  });
+
+  it("a bucket whose every key was deleted or purged: no catalog, and the read ends", async () => {
+    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
+    for await (const key of await kv.keys()) await ((key.length % 2 === 0) ? kv.delete(key) : kv.purge(key));
+    const bus = await ControllerBus.open(nc, silentLogger());
+    const calls: [string, boolean][] = [];
+    await bus.readDesired((host, c) => calls.push([host, c !== null]));
+    expect(calls.length).toBeGreaterThanOrEqual(152);
+    expect(calls.filter(([, has]) => has)).toEqual([]);
   });
 });

@@ -38,33 +38,27 @@ function forkSimulated({ hosts, natsUrl, pubPem }) {
   }));
 }
 
-/** Restarts the controller, times it back to ready (or notes its exit), then one more change end to end. */
-async function restartAndChange({ farm, remote, yaml, api, port, hosts, appliedEverywhere, putsSince, setSince }) {
+/**
+ * Restarts the controller and times it back to ready (or notes how it exited), then `change`
+ * (one more change end to end). VmHWM is a high-water mark: read once, at the end.
+ */
+async function restartAndChange({ farm, port, change }) {
   const child = await farm.restart();
   const t0 = performance.now();
   const rss = sampleRss(child.pid);
-  let peakRssMB = 0;
-  const peak = setInterval(() => procUsage(child.pid).then((u) => (peakRssMB = Math.max(peakRssMB, u.peakRssMB)), () => {}), 250);
-  const exited = new Promise((r) => child.once("exit", (code, signal) => r(signal ?? `code ${code}`)));
-  const ready = waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok, { timeoutMs: 300_000, stepMs: 100, message: "restarted controller ready" });
-  const crashed = await Promise.race([ready.then(() => null), exited]);
-  const readyMs = performance.now() - t0;
-  if (crashed) { rss.stop(); clearInterval(peak); return { crashed }; }
-  const sha = await remote.commit("topdir after restart", { "fleet.yaml": yaml.replace("topdir: /mnt/koji", "topdir: /mnt/koji-restarted") });
-  putsSince.clear();
-  setSince(Date.now() - 5);
-  const t = performance.now();
-  const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
-  if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-  await waitUntil(() => hosts.every((h) => putsSince.has(h)), { timeoutMs: 600_000, stepMs: 5, message: "change after restart published" });
-  const publishedMs = performance.now() - t;
-  await waitUntil(() => appliedEverywhere(sha), { timeoutMs: 600_000, stepMs: 5, message: "change after restart applied" });
-  const appliedMs = performance.now() - t;
-  rss.stop();
-  clearInterval(peak);
-  const { validation } = await api("/api/v1/fleet");
-  console.log(`restart: ready after ${ms(readyMs)} ms, a change published after ${ms(publishedMs)} ms, applied after ${ms(appliedMs)} ms (fleet ${validation.state})`);
-  return { crashed: null, readyMs, publishedMs, appliedMs, rssMaxMB: Math.max(...rss.rss), peakRssMB };
+  try {
+    const exited = new Promise((r) => child.once("exit", (code, signal) => r(signal ?? `code ${code}`)));
+    const ready = waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok, { timeoutMs: 300_000, stepMs: 100, message: "restarted controller ready" });
+    const crashed = await Promise.race([ready.then(() => null), exited]);
+    const readyMs = performance.now() - t0;
+    if (crashed) return { crashed };
+    const { publishedMs, appliedMs } = await change("after restart", "/mnt/koji-restarted");
+    const { peakRssMB } = await procUsage(child.pid);
+    console.log(`restart: ready after ${ms(readyMs)} ms, a change published after ${ms(publishedMs)} ms, applied after ${ms(appliedMs)} ms`);
+    return { crashed: null, readyMs, publishedMs, appliedMs, rssMaxMB: Math.max(...rss.rss), peakRssMB };
+  } finally {
+    rss.stop();
+  }
 }
 
 const ask = (child, m, key) => new Promise((resolve) => { const on = (r) => { if (r[key] !== undefined) { child.off("message", on); resolve(r); } }; child.on("message", on); child.send(m); });
@@ -102,6 +96,21 @@ export async function main() {
       lastPut = Math.max(lastPut, e.created.getTime());
     }
   })();
+  /** A pushed commit moving koji.topdir, from the webhook until every host's catalog is put, and until all applied. */
+  const change = async (label, topdir) => {
+    const sha = await remote.commit(`topdir ${label}`, { "fleet.yaml": yaml.replace("topdir: /mnt/koji", `topdir: ${topdir}`) });
+    putsSince.clear();
+    firstPut = Infinity;
+    lastPut = 0;
+    since = Date.now() - 5;
+    const t = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+    await waitUntil(() => putsSince.size >= hosts.length && hosts.every((h) => putsSince.has(h)), { timeoutMs: 600_000, stepMs: 5, message: `change ${label} published` });
+    const publishedMs = performance.now() - t, putPhaseMs = lastPut - firstPut;
+    await waitUntil(() => appliedEverywhere(sha), { timeoutMs: 600_000, stepMs: 5, message: `change ${label} applied everywhere` });
+    return { publishedMs, putPhaseMs, appliedMs: performance.now() - t };
+  };
   let children = [];
   try {
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok, { timeoutMs: 300_000, stepMs: 100, message: "controller ready" });
@@ -119,20 +128,11 @@ export async function main() {
     const ctlRss = sampleRss(controller.pid);
     const times = [], publishTimes = [], putPhases = [];
     for (let i = 1; i <= CHANGES; i++) {
-      const sha = await remote.commit(`topdir r${i}`, { "fleet.yaml": yaml.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`) });
-      putsSince.clear();
-      firstPut = Infinity;
-      lastPut = 0;
-      since = Date.now() - 5;
-      const t = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/hooks/git`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
-      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-      await waitUntil(() => putsSince.size >= hosts.length && hosts.every((h) => putsSince.has(h)), { timeoutMs: 600_000, stepMs: 5, message: `change ${i} published` });
-      publishTimes.push(performance.now() - t);
-      putPhases.push(lastPut - firstPut);
-      await waitUntil(() => appliedEverywhere(sha), { timeoutMs: 600_000, stepMs: 5, message: `change ${i} applied everywhere` });
-      times.push(performance.now() - t);
-      console.log(`change ${i}: all ${hosts.length} catalogs published after ${ms(publishTimes.at(-1))} ms (first put to last ${ms(putPhases.at(-1))} ms), applied after ${ms(times.at(-1))} ms`);
+      const c = await change(`r${i}`, `/mnt/koji-r${i}`);
+      publishTimes.push(c.publishedMs);
+      putPhases.push(c.putPhaseMs);
+      times.push(c.appliedMs);
+      console.log(`change ${i}: all ${hosts.length} catalogs published after ${ms(c.publishedMs)} ms (first put to last ${ms(c.putPhaseMs)} ms), applied after ${ms(c.appliedMs)} ms`);
       await sleep(2000);
     }
     ctlRss.stop();
@@ -151,7 +151,7 @@ export async function main() {
 
     // A restart (an upgrade, a failover): the controller reads every catalog in force back from
     // kf-desired before it leads, then one more change is published and applied.
-    const restart = await restartAndChange({ farm, remote, yaml, api, port, hosts, appliedEverywhere, putsSince, setSince: (t) => (since = t) });
+    const restart = await restartAndChange({ farm, port, change });
 
     const p = stats(publishTimes), t = stats(times), rss = stats(ctlRss.rss), puts = stats(putPhases);
     const shown = bundleDir ? "the RPM's bundle" : bin.slice(ROOT.length + 1);

@@ -14,7 +14,7 @@ import type { FleetState } from "./fleet/state.js";
 import { GitSource } from "./git/source.js";
 import { Reconciler } from "./fleet/reconciler.js";
 import { Publisher } from "./fleet/publisher.js";
-import { shareStrings } from "./fleet/status-strings.js";
+import { keptStatus } from "./fleet/kept-status.js";
 import { Pins, pinControl } from "./fleet/pins.js";
 import { secretControl } from "./fleet/secrets.js";
 import { planRevision } from "./fleet/live-plan.js";
@@ -194,9 +194,9 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
   await publisher.readInForce();
   fleetMetrics(fleet).natsConnected = () => link.up;
   await bus.followStatus((host, s) => {
-    if (s) shareStrings(s, fleet.desired.get(host));
-    fleetMetrics(fleet).observeStatus(host, s, clock());
-    if (s) fleet.status.set(host, s);
+    const kept = s && keptStatus(s, fleet.desired.get(host));
+    fleetMetrics(fleet).observeStatus(host, kept, clock());
+    if (kept) fleet.status.set(host, kept);
     else fleet.status.delete(host);
     rollouts.nudge();
   });
@@ -267,6 +267,7 @@ export async function composeLeader(d: LeaderDeps): Promise<Leader> {
     log,
     requestSync: () => void sync.run(),
     readiness: () => d.readiness(),
+    reportedStatus: (host) => bus.readStatus(host),
     rollouts,
     koji: kojiSync,
     kojiContent,

@@ -10,6 +10,7 @@ import { TestFleet } from "./support/fleet.js";
 import { waitFor } from "./support/wait.js";
 import { useTmpDirs } from "./support/tmp.js";
 import { parsePromText } from "./support/prom-text.js";
+import type { HostDetail } from "../shared/api/hosts.js";
 
 const BIN = fileURLToPath(new URL("../bin/koji-fleet.js", import.meta.url));
 const tmp = useTmpDirs();
@@ -97,7 +98,14 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
     expect(one.stdout).toContain("no failing resources or probes");
     const detail = await run(["hosts", "cs10-koji-01", "--json", ...api()]);
     expect(detail.code).toBe(0);
-    valid("HostDetail", JSON.parse(detail.stdout));
+    const h = JSON.parse(detail.stdout) as HostDetail;
+    valid("HostDetail", h);
+    // The controller keeps only counts of the results: the detail reads them whole from kf-status.
+    expect(h.results.map((r) => r.id).sort()).toEqual(h.catalog!.resources.map((r) => r.id).sort());
+    expect(h.resources.total).toBe(h.results.length);
+    expect(h.probes.map((p) => p.id).sort()).toEqual([...h.catalog!.probes].sort());
+    expect(h.probes.length).toBeGreaterThan(0);
+    expect(one.stdout).toContain(`(${h.probes.length} probe(s))`);
   });
 
   it("hosts: an unknown host exits 3 (KF_ERR_NOT_FOUND), an invalid name 2", async () => {

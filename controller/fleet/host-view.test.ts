@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Catalog, Condition, HostStatus } from "../../shared/protocol.js";
+import type { Catalog, Condition, HostStatus, ResourceOutcome } from "../../shared/protocol.js";
 import { hostView, type HostInputs } from "./host-view.js";
+import { keptStatus, type KeptStatus } from "./kept-status.js";
 
 const NOW = new Date("2026-11-26T12:00:30.000Z");
 const desired: Catalog = {
@@ -8,7 +9,7 @@ const desired: Catalog = {
   digest: "sha256:new", roles: ["builder"], resources: [], probes: [],
 };
 const ready = (status: Condition["status"], reason: string, message = ""): Condition => ({ type: "Ready", status, reason, message, lastTransitionTime: "2026-11-26T11:00:00.000Z" });
-const status = (over: Partial<HostStatus> = {}): HostStatus => ({
+const status = (over: Partial<HostStatus> = {}): KeptStatus => keptStatus({
   protocol: "kf.v1.status", host: "h1", agentVersion: "0.1.0", startedAt: "2026-11-26T11:00:00.000Z",
   lastSeen: "2026-11-26T12:00:25.000Z", heartbeatSeconds: 15,
   observed: { revision: "bbbbbbb", generation: 2, digest: "sha256:new" },
@@ -101,5 +102,21 @@ describe("host view", () => {
   it("a host not held → desired the revision in force, no hold", () => {
     const v = view({});
     expect([v.desiredRevision, v.held]).toEqual(["ccccccc", null]);
+  });
+  it("counts the results and lists what fails, from the kept status", () => {
+    const result = (id: string, outcome: ResourceOutcome, error?: string) => ({ id, kind: "file", outcome, changes: [], durationMs: 1, ...(error !== undefined && { error }) });
+    const probe = (id: string, healthy: boolean) => ({ id, healthy, output: healthy ? "ok" : "503", since: "2026-11-26T12:00:20.000Z", checkedAt: "2026-11-26T12:00:25.000Z" });
+    const v = view({
+      status: status({
+        resources: [result("file:/a", "unchanged"), result("file:/b", "changed"), result("file:/c", "failed", "EACCES"), result("file:/d", "failed"), result("file:/e", "would-change"), result("file:/f", "skipped")],
+        probes: [probe("hub", true), probe("web", false)],
+      }),
+    });
+    expect(v.resources).toEqual({ total: 6, changed: 1, failed: 2, wouldChange: 1 });
+    expect(v.failing).toEqual({
+      resources: [{ id: "file:/c", error: "EACCES" }, { id: "file:/d", error: "failed" }],
+      probes: [{ id: "web", output: "503", since: "2026-11-26T12:00:20.000Z" }],
+    });
+    expect(view({ status: null }).resources).toEqual({ total: 0, changed: 0, failed: 0, wouldChange: 0 });
   });
 });

@@ -1,9 +1,10 @@
 // Pure: what the controller says about one host, from what it asked (the desired catalog)
 // and what the agent reported. Every state that is not Ready carries a reason and a since.
-import type { Catalog, Condition, HostStatus } from "../../shared/protocol.js";
+import type { Catalog, Condition } from "../../shared/protocol.js";
 import type { HostPhase } from "../../shared/api/phases.js";
 // The view's type is the API's schema (shared/api/hosts.ts): what this computes is what is sent.
 import type { HostView } from "../../shared/api/hosts.js";
+import type { KeptStatus } from "./kept-status.js";
 
 /** What the revision in force compiled for a host, published or not yet. */
 export interface IntendedHost {
@@ -14,7 +15,7 @@ export interface IntendedHost {
 export interface HostInputs {
   host: string;
   desired: Catalog | null;
-  status: HostStatus | null;
+  status: KeptStatus | null;
   fleetRevision: string | null;
   now: Date;
   /** When the controller started watching; the "since" of hosts never heard from. */
@@ -67,7 +68,6 @@ export function hostView(i: HostInputs): HostView {
     ? cond("False", "WaitingForDependency", i.waiting.message, i.waiting.since)
     : own;
   const s = i.status;
-  const results = s?.resources ?? [];
   const inSync = Boolean(i.desired && s?.applied?.digest === (i.intended?.digest ?? i.desired.digest));
   // A held host's content is its pin's (or the rollback's) revision's, not the one in force.
   const desiredRevision = i.held?.revision ?? i.fleetRevision;
@@ -92,15 +92,7 @@ export function hostView(i: HostInputs): HostView {
     agentVersion: s?.agentVersion ?? null,
     lastSeen: s?.lastSeen ?? null,
     conditions: [ready, ...(s?.conditions.filter((c) => c.type !== "Ready") ?? [])],
-    resources: {
-      total: results.length,
-      changed: results.filter((r) => r.outcome === "changed").length,
-      failed: results.filter((r) => r.outcome === "failed").length,
-      wouldChange: results.filter((r) => r.outcome === "would-change").length,
-    },
-    failing: {
-      resources: results.filter((r) => r.outcome === "failed").map((r) => ({ id: r.id, error: r.error ?? "failed" })),
-      probes: (s?.probes ?? []).filter((p) => !p.healthy).map((p) => ({ id: p.id, output: p.output, since: p.since })),
-    },
+    resources: s?.resources ?? { total: 0, changed: 0, failed: 0, wouldChange: 0 },
+    failing: s?.failing ?? { resources: [], probes: [] },
   };
 }

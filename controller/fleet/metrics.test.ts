@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../http/app.js";
 import { FleetState } from "./state.js";
 import { fleetMetrics, Histogram, renderMetrics } from "./metrics.js";
+import { keptStatus } from "./kept-status.js";
 import { parsePromText } from "../../test/support/prom-text.js";
 import type { Catalog, HostStatus } from "../../shared/protocol.js";
 import type { Rollout } from "../rollout/plan.js";
@@ -60,8 +61,9 @@ describe("GET /metrics", () => {
     m.observeSync(state.lastSync);
     m.observeSync(state.lastSync); // the same failure seen twice counts once
     const feed = (s: HostStatus) => {
-      m.observeStatus(s.host, s, now);
-      state.status.set(s.host, s);
+      const kept = keptStatus(s);
+      m.observeStatus(s.host, kept, now);
+      state.status.set(s.host, kept);
     };
     // First sight of a host is a baseline; later transitions are measured from the commit date.
     feed(status("cs10-koji-01", null, false));

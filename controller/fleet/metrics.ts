@@ -1,7 +1,7 @@
 // Prometheus metrics (text exposition format 0.0.4): a small pure renderer, and the observer
 // that turns the stream of host statuses into "commit → applied / healthy" latencies. See
 // docs/metrics.md for every series.
-import type { HostStatus } from "../../shared/protocol.js";
+import type { KeptStatus } from "./kept-status.js";
 import type { FleetState } from "./state.js";
 import type { Rollout } from "../rollout/plan.js";
 import { HOST_PHASES, ROLLOUT_PHASES } from "../../shared/api/phases.js";
@@ -105,7 +105,7 @@ export class MetricsObserver {
 
   constructor(private readonly state: FleetState) {}
 
-  observeStatus(host: string, s: HostStatus | null, now: Date): void {
+  observeStatus(host: string, s: Pick<KeptStatus, "applied" | "conditions"> | null, now: Date): void {
     const good = this.state.lastGood;
     if (good) {
       this.commitDates.set(good.sha, Date.parse(good.date));
@@ -173,7 +173,7 @@ export function collectMetrics(state: FleetState, now: Date, rollout: Rollout | 
     { name: "koji_fleet_commit_to_healthy_seconds", type: "histogram", help: "From a revision's commit date to a host first reporting it applied with Ready True.", samples: [{ histogram: m.commitToHealthy.value() }] },
     {
       name: "koji_fleet_probe_failures", type: "gauge", help: "Failing health probes per host.",
-      samples: statuses.map(([host, s]) => ({ labels: { host }, value: s.probes.filter((p) => !p.healthy).length })),
+      samples: statuses.map(([host, s]) => ({ labels: { host }, value: s.failing.probes.length })),
     },
     { name: "koji_fleet_rollout_phase", type: "gauge", help: "The current rollout's phase (1), all others 0; all 0 before the first rollout.", samples: ROLLOUT_PHASES.map((phase) => ({ labels: { phase }, value: rollout?.phase === phase ? 1 : 0 })) },
     ...(nats ? [{ name: "koji_fleet_nats_connected", type: "gauge" as const, help: "1 while the controller's NATS connection is up.", samples: [{ value: nats() ? 1 : 0 }] }] : []),

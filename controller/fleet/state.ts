@@ -1,10 +1,11 @@
 // The controller's in-memory picture of the fleet. Rebuilt from git and KV on start;
 // nothing here is the source of truth.
-import type { Catalog, FleetEvent, HostStatus } from "../../shared/protocol.js";
+import type { Catalog, FleetEvent } from "../../shared/protocol.js";
 import type { CommitInfo } from "../git/source.js";
 import type { ConfigError } from "../../shared/yaml-config.js";
 import { hostView, type IntendedHost } from "./host-view.js";
 import type { HostView } from "../../shared/api/hosts.js";
+import type { KeptStatus } from "./kept-status.js";
 
 /** A git commit as the API shows it: the one in force, or a rejected one. */
 export type RevisionInfo = CommitInfo;
@@ -35,7 +36,8 @@ export class FleetState {
   rejected: Rejection | null = null;
   lastSync: { at: string | null; head: string | null; error: string | null } = { at: null, head: null, error: null };
   readonly desired = new Map<string, Catalog>();
-  readonly status = new Map<string, HostStatus>();
+  /** Each host's last status, less its results (kept-status.ts); kf-status has them whole. */
+  readonly status = new Map<string, KeptStatus>();
   readonly events: FleetEvent[] = [];
   /** The last processed revisions, newest first. */
   readonly revisions: RevisionRecord[] = [];

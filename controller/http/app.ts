@@ -15,7 +15,7 @@ import { rolloutRoutes } from "./routes/rollouts.js";
 import { kojiRoutes } from "./routes/koji.js";
 import type { KojiContentStatus } from "../../shared/api/fleet.js";
 import { revisionRoutes } from "./routes/revisions.js";
-import type { ResourceResult } from "../../shared/protocol.js";
+import type { HostStatus, ResourceResult } from "../../shared/protocol.js";
 import type { Rollout } from "../rollout/plan.js";
 import { healthRoutes } from "./routes/health.js";
 import { syncRoutes } from "./routes/sync.js";
@@ -43,6 +43,8 @@ export interface AppDeps {
   /** Ask for a git sync now (coalesced with any running one). */
   requestSync(): void;
   readiness(): { ready: boolean; reason: string };
+  /** A host's last status whole, results included, as its agent put it (null: none); absent: not available. */
+  reportedStatus?: (host: string) => Promise<HostStatus | null>;
   /** Shared secret of the git webhook. Undefined: the hook takes unsigned calls, from loopback only. */
   webhookSecret?: string;
   /** Webhook calls allowed per client address and window; default 60 a minute. */

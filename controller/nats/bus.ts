@@ -185,13 +185,25 @@ export class ControllerBus {
         onStatus(e.key, null, e.revision);
         continue;
       }
-      try {
-        const s = decodeHostStatusCompiled(e.value);
-        if (s.host !== e.key) throw new Error(`status for ${s.host} written under key ${e.key}`);
-        onStatus(e.key, s, e.revision);
-      } catch (err) {
-        this.log.warn({ err, key: e.key }, "invalid host status dropped");
-      }
+      const s = this.decoded(e);
+      if (s) onStatus(e.key, s, e.revision);
+    }
+  }
+
+  /** A host's status as kf-status holds it now, checked as the watch checks it (null: none, deleted or invalid). */
+  async readStatus(host: string): Promise<HostStatus | null> {
+    const e = await this.status.get(host);
+    return e && e.operation === "PUT" ? this.decoded(e) : null;
+  }
+
+  private decoded(e: KvEntry): HostStatus | null {
+    try {
+      const s = decodeHostStatusCompiled(e.value);
+      if (s.host !== e.key) throw new Error(`status for ${s.host} written under key ${e.key}`);
+      return s;
+    } catch (err) {
+      this.log.warn({ err, key: e.key }, "invalid host status dropped");
+      return null;
     }
   }
 

@@ -3,6 +3,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { RolloutDriver, STATUS_STEP_SPACING } from "./driver.js";
 import { FleetState } from "../fleet/state.js";
+import { keptStatus } from "../fleet/kept-status.js";
 import { KOJI_ROLE_DEPENDENCIES } from "./graph.js";
 import { createLogger } from "../../shared/log.js";
 import type { Catalog } from "../../shared/protocol.js";
@@ -51,11 +52,11 @@ describe("rollout driver", () => {
       state, log: createLogger("test", { level: "silent" }), clock: () => new Date("2026-11-26T12:00:01Z"), emit: () => {},
       publisher: { publish: async (catalogs) => (puts.push(catalogs.map((c) => c.host)), { published: catalogs.map((c) => (state.desired.set(c.host, c), c.host)), error: null }) },
     });
-    const ready = (host: string) => state.status.set(host, {
+    const ready = (host: string) => state.status.set(host, keptStatus({
       protocol: "kf.v1.status", host, agentVersion: "t", startedAt: "2026-11-26T12:00:00.000Z", lastSeen: "2026-11-26T12:00:01.000Z", heartbeatSeconds: 15,
       observed: { revision: "r2", generation: 2, digest: `sha256:${host}` }, applied: { revision: "r2", generation: 2, digest: `sha256:${host}` }, lastConverge: null,
       conditions: [{ type: "Ready", status: "True", reason: "Converged", message: "ok", lastTransitionTime: "2026-11-26T12:00:01.000Z" }], resources: [], probes: [],
-    });
+    }));
     driver.start("r2", [catalog("hub", ["hub", "web"]), catalog("builder", ["builder"]), catalog("db", ["database"]), catalog("nfs", ["nfs"]), catalog("lookaside", ["lookaside"])], SETTINGS);
     await driver.tick();
     expect(puts).toEqual([["db", "nfs", "lookaside"]]);
@@ -142,11 +143,11 @@ describe("rollout driver", () => {
     });
     const report = (c: Catalog) => {
       const ref = { revision: c.revision, generation: c.generation, digest: c.digest };
-      state.status.set(c.host, {
+      state.status.set(c.host, keptStatus({
         protocol: "kf.v1.status", host: c.host, agentVersion: "0.1.0", startedAt: "2026-11-26T11:00:00.000Z", lastSeen: iso(NOW), heartbeatSeconds: 15,
         observed: ref, applied: ref, lastConverge: null, resources: [], probes: [],
         conditions: [{ type: "Ready", status: "True", reason: "Converged", message: "", lastTransitionTime: "2026-11-26T11:00:00.000Z" }],
-      });
+      }));
       driver.nudge();
     };
     return { state, driver, waves, report };

@@ -11,7 +11,8 @@ export const hostRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     handler: async (req, reply) => {
       const view = deps.state.host(req.params.host, deps.clock());
       if (!view) return sendError(reply, "KF_ERR_NOT_FOUND", `host ${req.params.host} is not in the fleet`);
-      const status = deps.state.status.get(req.params.host);
+      // The results are read whole from kf-status: the controller keeps only their counts.
+      const status = await deps.reportedStatus?.(req.params.host);
       const desired = deps.state.desired.get(req.params.host);
       return {
         ...view,

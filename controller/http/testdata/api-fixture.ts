@@ -4,6 +4,7 @@
 // halted rollout, a live plan, pins with a rollback. And the requests that reach every answer
 // of every route, successes and errors. Used by openapi.test.ts and serialization.test.ts.
 import { FleetState } from "../../fleet/state.js";
+import { keptStatus } from "../../fleet/kept-status.js";
 import type { AppDeps } from "../app.js";
 import type { Rollout } from "../../rollout/plan.js";
 import type { Catalog, HostStatus } from "../../../shared/protocol.js";
@@ -66,10 +67,9 @@ export function fixture(): Fixture {
   state.desired.set("cs10-koji-01", catalog("cs10-koji-01", ["database"], 1));
   state.desired.set("cs10-koji-02", catalog("cs10-koji-02", ["nfs"], 2));
   state.desired.set("cs10-koji-03", catalog("cs10-koji-03", ["builder"], 3));
-  state.status.set("cs10-koji-00", status("cs10-koji-00", 0, true));
-  state.status.set("cs10-koji-01", status("cs10-koji-01", 1, false));
-  state.status.set("cs10-koji-03", status("cs10-koji-03", 3, false));
-  state.status.set("cs10-koji-09", status("cs10-koji-09", 9, false));
+  // What the agents put in kf-status; the state keeps each less its results.
+  const reported = new Map([status("cs10-koji-00", 0, true), status("cs10-koji-01", 1, false), status("cs10-koji-03", 3, false), status("cs10-koji-09", 9, false)].map((s) => [s.host, s]));
+  for (const s of reported.values()) state.status.set(s.host, keptStatus(s));
   state.intended.set("cs10-koji-01", { digest: digest(1), roles: ["database"] });
   state.held.set("cs10-koji-01", { kind: "pinned", revision: SHA, by: "api", since: T(60) });
   state.waiting.set("cs10-koji-03", { message: "waiting for hub on cs10-koji-00", since: T(90) });
@@ -86,6 +86,7 @@ export function fixture(): Fixture {
     clock: () => NOW,
     requestSync: () => undefined,
     readiness: () => ({ ready: true, reason: "ok" }),
+    reportedStatus: async (host) => reported.get(host) ?? null,
     apiTokens: [TOKEN],
     koji: { results: [{ id: "koji-user:kojira", kind: "koji-user", outcome: "unchanged", changes: [], durationMs: 3 }], registered: new Set(["cs10-koji-03"]), kojiraPermitted: true, lastRunAt: T(20) },
     kojiContent: {

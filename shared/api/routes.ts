@@ -69,7 +69,7 @@ export const API = named({
   getHostsHost: route("GET", "/api/v1/hosts/:host", {
     summary: "One host's view with its catalog, resource results and probes", tags: ["hosts"],
     params: HostParamsSchema,
-    response: { 200: Named(HostDetailSchema), ...errorResponses([...READ_ERRORS, "KF_ERR_NOT_FOUND", "KF_ERR_USAGE"]) },
+    response: { 200: Named(HostDetailSchema), ...errorResponses([...READ_ERRORS, "KF_ERR_NOT_FOUND", "KF_ERR_USAGE", "KF_ERR_NATS"]) },
   }),
   getEvents: route("GET", "/api/v1/events", {
     summary: "The latest events, oldest first", tags: ["events"],

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { API } from "../../../shared/api/routes.js";
 import type { AppDeps } from "../app.js";
 import { sendError } from "../errors.js";
+import type { HostStatus } from "../../../shared/protocol.js";
 
 export const hostRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   app.route({ ...API.getHosts, handler: async () => ({ hosts: deps.state.hosts(deps.clock()) }) });
@@ -12,7 +13,12 @@ export const hostRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       const view = deps.state.host(req.params.host, deps.clock());
       if (!view) return sendError(reply, "KF_ERR_NOT_FOUND", `host ${req.params.host} is not in the fleet`);
       // The results are read whole from kf-status: the controller keeps only their counts.
-      const status = await deps.reportedStatus?.(req.params.host);
+      let status: HostStatus | null | undefined;
+      try {
+        status = await deps.reportedStatus?.(req.params.host);
+      } catch (err) {
+        return sendError(reply, "KF_ERR_NATS", `the status of ${req.params.host} could not be read from kf-status: ${err instanceof Error ? err.message : String(err)}`);
+      }
       const desired = deps.state.desired.get(req.params.host);
       return {
         ...view,

@@ -173,6 +173,7 @@ export const PROBES: readonly Probe[] = [
   { method: "GET", url: "/api/v1/hosts/cs10-koji-02", status: 200 },
   { method: "GET", url: "/api/v1/hosts/cs10-koji-09", status: 200 },
   { method: "GET", url: "/api/v1/hosts/cs10-koji-07", status: 404, code: "KF_ERR_NOT_FOUND" },
+  { method: "GET", url: "/api/v1/hosts/cs10-koji-00", status: 503, code: "KF_ERR_NATS", setup: (f) => { const r = f.deps.reportedStatus; f.deps.reportedStatus = async () => { throw new Error("TIMEOUT"); }; return () => { f.deps.reportedStatus = r; }; } },
   { method: "GET", url: "/api/v1/hosts/Not_A_Host", status: 400, code: "KF_ERR_USAGE" },
   { method: "GET", url: "/api/v1/events", status: 200 },
   { method: "GET", url: "/api/v1/events?host=cs10-koji-01&type=applied&limit=1", status: 200 },

@@ -1,6 +1,6 @@
 // The API's hot read, GET /api/v1/hosts, at 5 and at 1,000 hosts: the controller's fastify app
 // (buildApp, as the daemon builds it) over a FleetState filled with a desired catalog and a
-// reported status per host (21 resource results, 5 probes; every tenth host failing one of
+// reported status per host, kept as the controller keeps it (21 resource results, 5 probes; every tenth host failing one of
 // each), no NATS or git. Two ways: fastify.inject in this process (routing, hooks, the handler
 // and serialization, no socket), and real HTTP on 127.0.0.1 with one keep-alive connection.
 // Requests go one at a time; warm-up requests are not counted.
@@ -17,7 +17,7 @@ const T = (s) => new Date(NOW.getTime() - s * 1000).toISOString();
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const digest = (i) => `sha256:${i.toString(16).padStart(64, "0")}`;
 
-function fill(state, n) {
+function fill(state, n, keptStatus) {
   state.lastGood = { sha: SHA, shortSha: SHA.slice(0, 12), message: "bench", author: "bench", authorEmail: "bench@example.org", date: T(600) };
   for (let i = 0; i < n; i++) {
     const host = `lk-${String(i).padStart(4, "0")}`;
@@ -26,7 +26,7 @@ function fill(state, n) {
     const probes = Array.from({ length: 5 }, (_, p) => ({ id: `probe-${p}`, kind: "tcp", props: { port: 8000 + p } }));
     state.desired.set(host, { protocol: "kf.v1.catalog", host, revision: SHA, generation: 3, issuedAt: T(300), digest: digest(i), roles: ["lookaside"], resources, probes });
     state.intended.set(host, digest(i));
-    state.status.set(host, {
+    state.status.set(host, keptStatus({
       protocol: "kf.v1.status", host, agentVersion: "0.1.0", startedAt: T(3600), lastSeen: T(5), heartbeatSeconds: 60,
       observed: { revision: SHA, generation: 3, digest: digest(i) },
       applied: failing ? { revision: SHA, generation: 2, digest: digest(i + 1) } : { revision: SHA, generation: 3, digest: digest(i) },
@@ -38,7 +38,7 @@ function fill(state, n) {
       ],
       resources: resources.map((r, k) => ({ id: r.id, kind: "file", outcome: failing && k === 0 ? "failed" : k === 1 ? "changed" : "unchanged", changes: k === 1 ? ["content"] : [], ...(failing && k === 0 && { error: "EACCES: permission denied" }), durationMs: 0.4 })),
       probes: probes.map((p, k) => ({ id: p.id, healthy: !(failing && k === 0), output: failing && k === 0 ? "connection refused" : "ok", since: T(200), checkedAt: T(5) })),
-    });
+    }));
   }
 }
 
@@ -57,12 +57,13 @@ async function timed(n, send) {
 export async function main() {
   const { buildApp } = await dist("controller/http/app.js");
   const { FleetState } = await dist("controller/fleet/state.js");
+  const { keptStatus } = await dist("controller/fleet/kept-status.js");
   const rows = [];
   const results = [];
   for (const hosts of SIZES) {
     const state = new FleetState(T(7200));
-    fill(state, hosts);
-    const app = await buildApp({ state, clock: () => NOW, requestSync: () => undefined, readiness: () => ({ ready: true, reason: "ok" }) });
+    fill(state, hosts, keptStatus);
+    const app = await buildApp({ state, clock: () => NOW, requestSync: () => undefined, readiness: () => ({ ready: true, reason: "ok" }), reportedStatus: async () => null });
     const inject = await timed(REQUESTS, async () => {
       const res = await app.inject("/api/v1/hosts");
       if (res.statusCode !== 200) throw new Error(`inject: ${res.statusCode}`);

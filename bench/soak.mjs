@@ -37,6 +37,7 @@ function slope(xs, ys) {
 export async function main() {
   const { FleetState } = await dist("controller/fleet/state.js");
   const { fleetMetrics } = await dist("controller/fleet/metrics.js");
+  const { keptStatus } = await dist("controller/fleet/kept-status.js");
   const { jetstreamManager } = await import("@nats-io/jetstream");
   const { dir, nats, nc, bus, pubPem, sign, stop } = await startPublisher("soak");
   const jsm = await jetstreamManager(nc);
@@ -50,8 +51,9 @@ export async function main() {
   let delivered = 0;
   let skipped = 0;
   await bus.followStatus((host, s, revision) => {
-    metrics.observeStatus(host, s, new Date());
-    if (s) fleet.status.set(host, s);
+    const kept = s && keptStatus(s, fleet.desired.get(host));
+    metrics.observeStatus(host, kept, new Date());
+    if (kept) fleet.status.set(host, kept);
     else fleet.status.delete(host);
     if (revision <= from || revision > to || revision <= highest) return;
     delivered++;

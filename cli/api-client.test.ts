@@ -23,7 +23,7 @@ beforeAll(async () => {
     state: new FleetState(new Date().toISOString()),
     clock: () => new Date(),
     requestSync: () => void asked.push("sync"),
-    readiness: () => ({ ready: true, reason: "ok" }),
+    reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "ok" }),
     apiTokens: [token()],
   });
   url = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -16,7 +16,7 @@ import { useTmpDirs } from "./support/tmp.js";
 const run = promisify(execFile);
 const REPO = new URL("..", import.meta.url).pathname;
 const tmp = useTmpDirs();
-const deps = () => ({ state: new FleetState(new Date().toISOString()), clock: () => new Date(), requestSync: () => {}, readiness: () => ({ ready: true, reason: "" }) });
+const deps = () => ({ state: new FleetState(new Date().toISOString()), clock: () => new Date(), requestSync: () => {}, reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "" }) });
 
 let fresh: string;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ describe("the dashboard's script", () => {
     const served = `
       const { buildApp } = await import(${JSON.stringify(join(REPO, "dist/controller/http/app.js"))});
       const { FleetState } = await import(${JSON.stringify(join(REPO, "dist/controller/fleet/state.js"))});
-      const app = await buildApp({ state: new FleetState(new Date().toISOString()), clock: () => new Date(), requestSync() {}, readiness: () => ({ ready: true, reason: "" }) });
+      const app = await buildApp({ state: new FleetState(new Date().toISOString()), clock: () => new Date(), requestSync() {}, reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "" }) });
       process.stdout.write((await app.inject("/dashboard/app.js")).body);
       await app.close();`;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", served], { maxBuffer: 16 << 20 }).catch((err: Error & { stderr?: string }) => {

@@ -27,7 +27,7 @@ function testState(): FleetState {
   return state;
 }
 
-const deps = (state: FleetState) => ({ state, clock: () => NOW, requestSync: () => {}, readiness: () => ({ ready: true, reason: "" }) });
+const deps = (state: FleetState) => ({ state, clock: () => NOW, requestSync: () => {}, reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "" }) });
 
 /** Parses `event:`/`data:` blocks of a text/event-stream body. */
 function sseEvents(body: string): { event: string; data: unknown }[] {

@@ -30,7 +30,8 @@ HOST must be in the fleet, as for \`token create\`: the running controller is as
 ${API_OPTIONS_HELP.replace(/\n\s+--json.*$/, "")}
 
 exit codes: 0 ok, 1 controller.yaml missing or invalid, 2 usage, 3 HOST not in the fleet or
-  a file not found, 4 controller not reachable, 9 no valid credentials (docs/errors.md).`;
+  a file not found, 4 controller not reachable, 6 the controller cannot reach NATS, 9 no valid
+  credentials (docs/errors.md).`;
 
 async function readPem(what: string, file: string): Promise<string> {
   return readFile(file, "utf8").catch((err: unknown) => {

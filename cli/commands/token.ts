@@ -18,12 +18,13 @@ the token's hash into the controller's state directory (--config, default
 HOST must be in the fleet: the running controller is asked (GET /api/v1/hosts/HOST) at
 --api, by default the address controller.yaml gives (http.host, http.port), with the first
 token of http.apiTokensFile. A host not in the fleet exits 3: add it to fleet.yaml and push
-first. A controller that cannot be reached exits 4.
+first. A controller that cannot be reached exits 4, one that cannot reach NATS 6.
 
 ${API_OPTIONS_HELP.replace(/\n\s+--json.*$/, "")}
 
 exit codes: 0 ok, 1 controller.yaml missing or invalid, 2 usage, 3 HOST not in the fleet,
-  4 controller not reachable, 9 no valid credentials (docs/errors.md).`;
+  4 controller not reachable, 6 the controller cannot reach NATS, 9 no valid credentials
+  (docs/errors.md).`;
 
 /** The API as controller.yaml serves it, reached from this host. */
 function controllerApi(config: ControllerConfig): string {

@@ -13,7 +13,7 @@ export interface KeptStatus extends Omit<HostStatus, "resources" | "probes">, Pi
 /**
  * Words statuses repeat from host to host, one copy each. Bounded in count and in length, so
  * that an agent sending what no catalog holds (a new 250 KB reason at every put) cannot grow it
- * without end: at most ~4 MB of text; past the count it starts again, merely sharing less.
+ * without end: at most 4 million characters; past the count it starts again, merely sharing less.
  */
 const words = new Map<string, string>();
 export const MAX_WORDS = 20_000;

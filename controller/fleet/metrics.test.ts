@@ -73,7 +73,7 @@ describe("GET /metrics", () => {
     now = new Date(COMMIT.getTime() + 90_000);
     feed(status("cs10-koji-01", "abc1234", false, 2)); // no second observation
     feed(status("cs10-koji-02", "abc1234", true));
-    app = await buildApp({ state, clock: () => now, requestSync: () => undefined, readiness: () => ({ ready: true, reason: "ok" }), rollouts: { current: rollout, resume: () => false, abort: () => false } });
+    app = await buildApp({ state, clock: () => now, requestSync: () => undefined, reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "ok" }), rollouts: { current: rollout, resume: () => false, abort: () => false } });
   });
   afterAll(async () => app.close());
 
@@ -118,7 +118,7 @@ describe("GET /metrics", () => {
   });
 
   it("is open like /healthz even when API reads need a token", async () => {
-    const locked = await buildApp({ state, clock: () => now, requestSync: () => undefined, readiness: () => ({ ready: true, reason: "ok" }), apiTokens: ["t0ken"], readAccess: "token" });
+    const locked = await buildApp({ state, clock: () => now, requestSync: () => undefined, reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "ok" }), apiTokens: ["t0ken"], readAccess: "token" });
     expect((await locked.inject("/metrics")).statusCode).toBe(200);
     expect((await locked.inject("/api/v1/fleet")).statusCode).toBe(401);
     await locked.close();

@@ -91,7 +91,7 @@ export class Reconciler {
   /**
    * Shares what a compile gives with the catalogs in force: at 10,000 hosts another revision
    * compiled whole (a pin, a live plan) held 143 MB of heap beside them, 5 MB this way (the
-   * compile's CPU the same), under a heap capped at 256 MB (the controller's unit).
+   * compile's CPU the same), then under a heap capped at 256 MB (the controller's unit caps it at 224 now).
    */
   private interner(): (c: CatalogContent) => void {
     return this.d.publisher.codec.interner((host) => this.d.state.desired.get(host));

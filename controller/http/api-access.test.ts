@@ -16,7 +16,7 @@ async function start(over: Partial<AppDeps> = {}) {
     state: new FleetState(NOW.toISOString()),
     clock: () => NOW,
     requestSync: () => void calls.syncs++,
-    readiness: () => ({ ready: true, reason: "ok" }),
+    reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "ok" }),
     ...over,
   });
   return { app, calls };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { FleetState } from "../fleet/state.js";
 import type { Catalog } from "../../shared/protocol.js";
+import { fixture } from "./testdata/api-fixture.js";
 
 const NOW = new Date("2026-11-26T12:00:00.000Z");
 const catalog = (host: string): Catalog => ({
@@ -19,7 +20,7 @@ describe("HTTP API", () => {
   beforeAll(async () => {
     state.desired.set("cs10-koji-03", catalog("cs10-koji-03"));
     state.lastGood = { sha: "abc1234", shortSha: "abc1234", message: "m", author: "a", authorEmail: "a@x", date: NOW.toISOString() };
-    app = await buildApp({ state, clock: () => NOW, requestSync: () => void syncs++, readiness: () => ({ ready, reason: "first reconcile has not completed" }) });
+    app = await buildApp({ state, clock: () => NOW, requestSync: () => void syncs++, reportedStatus: async () => null, readiness: () => ({ ready, reason: "first reconcile has not completed" }) });
   });
   afterAll(async () => app.close());
 
@@ -82,3 +83,21 @@ describe("HTTP API", () => {
     expect((await app.inject("/api/v1/events?type=revision-accepted")).json().events).toHaveLength(1);
   });
 });
+
+describe("a host's detail", () => {
+  it("counts from the kept status, results and probes whole as the agent reported them", async () => {
+    const f = fixture();
+    const app = await buildApp(f.deps);
+    try {
+      const reported = (await f.deps.reportedStatus("cs10-koji-00"))!;
+      const one = (await app.inject("/api/v1/hosts/cs10-koji-00")).json();
+      expect([one.results, one.probes]).toEqual([reported.resources, reported.probes]);
+      expect(one.resources).toEqual({ total: 2, changed: 0, failed: 1, wouldChange: 0 });
+      expect(one.failing.resources).toEqual([{ id: "file:/etc/kojid/kojid.conf", error: "EACCES: permission denied" }]);
+      expect(f.state.status.get("cs10-koji-00")).not.toHaveProperty("probes");
+    } finally {
+      await app.close();
+    }
+  });
+});
+

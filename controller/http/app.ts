@@ -43,8 +43,8 @@ export interface AppDeps {
   /** Ask for a git sync now (coalesced with any running one). */
   requestSync(): void;
   readiness(): { ready: boolean; reason: string };
-  /** A host's last status whole, results included, as its agent put it (null: none); absent: not available. */
-  reportedStatus?: (host: string) => Promise<HostStatus | null>;
+  /** A host's last status whole, results included, as its agent put it (null: none); throws when it cannot be read. */
+  reportedStatus: (host: string) => Promise<HostStatus | null>;
   /** Shared secret of the git webhook. Undefined: the hook takes unsigned calls, from loopback only. */
   webhookSecret?: string;
   /** Webhook calls allowed per client address and window; default 60 a minute. */

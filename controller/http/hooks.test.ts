@@ -19,7 +19,7 @@ async function start(over: Partial<AppDeps> = {}) {
     state: new FleetState(NOW.toISOString()),
     clock: () => new Date(now),
     requestSync: () => void calls.syncs++,
-    readiness: () => ({ ready: true, reason: "ok" }),
+    reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "ok" }),
     ...over,
   });
   return { app, calls, advance: (ms: number) => void (now += ms) };

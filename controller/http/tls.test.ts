@@ -48,7 +48,7 @@ describe("HTTPS with admin client certificates", () => {
       state: new FleetState(new Date().toISOString()),
       clock: () => new Date(),
       requestSync: () => void syncs++,
-      readiness: () => ({ ready: true, reason: "ok" }),
+      reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "ok" }),
       adminCommonNames: ["ops-admin"],
       https: { ...server, ca: ca.cert },
     });

@@ -26,7 +26,7 @@ async function start(over: Partial<AppDeps> = {}) {
     state: new FleetState(NOW.toISOString()),
     clock: () => NOW,
     requestSync: () => void done.push("sync"),
-    readiness: () => ({ ready: true, reason: "ok" }),
+    reportedStatus: async () => null, readiness: () => ({ ready: true, reason: "ok" }),
     rollouts: { current: halted(), resume: () => (done.push("resume"), true), abort: () => (done.push("abort"), true) },
     pins: { state: () => NO_PINS, pin: ok("pin"), unpin: ok("unpin"), rollback: ok("rollback"), cancelRollback: ok("cancel rollback") },
     livePlan: async (revision) => (done.push("plan"), { ok: true, plan: { revision, hosts: [], unchanged: [], removed: [] } }),

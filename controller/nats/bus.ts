@@ -185,7 +185,7 @@ export class ControllerBus {
         onStatus(e.key, null, e.revision);
         continue;
       }
-      const s = this.decoded(e);
+      const s = this.decoded(e, "warn");
       if (s) onStatus(e.key, s, e.revision);
     }
   }
@@ -193,16 +193,17 @@ export class ControllerBus {
   /** A host's status as kf-status holds it now, checked as the watch checks it (null: none, deleted or invalid). */
   async readStatus(host: string): Promise<HostStatus | null> {
     const e = await this.status.get(host);
-    return e && e.operation === "PUT" ? this.decoded(e) : null;
+    // The watch has said it once (warn) when the entry came; every API read need not say it again.
+    return e && e.operation === "PUT" ? this.decoded(e, "debug") : null;
   }
 
-  private decoded(e: KvEntry): HostStatus | null {
+  private decoded(e: KvEntry, level: "warn" | "debug"): HostStatus | null {
     try {
       const s = decodeHostStatusCompiled(e.value);
       if (s.host !== e.key) throw new Error(`status for ${s.host} written under key ${e.key}`);
       return s;
     } catch (err) {
-      this.log.warn({ err, key: e.key }, "invalid host status dropped");
+      this.log[level]({ err, key: e.key }, "invalid host status dropped");
       return null;
     }
   }

@@ -13,9 +13,9 @@ export const hostRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
       const view = deps.state.host(req.params.host, deps.clock());
       if (!view) return sendError(reply, "KF_ERR_NOT_FOUND", `host ${req.params.host} is not in the fleet`);
       // The results are read whole from kf-status: the controller keeps only their counts.
-      let status: HostStatus | null | undefined;
+      let status: HostStatus | null;
       try {
-        status = await deps.reportedStatus?.(req.params.host);
+        status = await deps.reportedStatus(req.params.host);
       } catch (err) {
         return sendError(reply, "KF_ERR_NATS", `the status of ${req.params.host} could not be read from kf-status: ${err instanceof Error ? err.message : String(err)}`);
       }

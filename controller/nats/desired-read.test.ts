@@ -1,10 +1,9 @@
 // kf-desired read back at a controller's start (a restart, a failover), on a real nats-server:
 // each host's last catalog, nothing for a deleted key or an entry that does not decode, and
 // each key's revision, so that the new leader's fenced puts land where nobody wrote since.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import { Kvm } from "@nats-io/kv";
-import { startNats, type NatsHandle } from "../../test/support/nats.js";
+import { useNatsConnection } from "../../test/support/nats.js";
 import { silentLogger } from "../../shared/log.js";
 import { BUCKET_DESIRED } from "../../shared/names.js";
 import type { Catalog } from "../../shared/protocol.js";
@@ -17,34 +16,25 @@ const catalog = (host: string, generation: number): Catalog => ({
 });
 
 describe("ControllerBus.readDesired", () => {
-  let nats: NatsHandle;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    nats = await startNats();
-    nc = await connect({ servers: nats.url });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await nats?.stop();
-  });
+  const link = useNatsConnection();
 
   it("an empty bucket: nothing, at once", async () => {
-    const bus = await ControllerBus.open(nc, silentLogger());
+    const bus = await ControllerBus.open(link.nc, silentLogger());
     const read: string[] = [];
     await bus.readDesired((host) => read.push(host));
     expect(read).toEqual([]);
   });
 
   it("gives each host's last catalog, skips deleted keys and undecodable entries, and fences puts from the revisions it read", async () => {
-    const writer = await ControllerBus.open(nc, silentLogger());
+    const writer = await ControllerBus.open(link.nc, silentLogger());
     for (let g = 1; g <= 3; g++) for (const h of ["a", "b", "c", "d", "e"]) await writer.putCatalog(catalog(h, g));
-    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
+    const kv = await new Kvm(link.nc).open(BUCKET_DESIRED);
     await kv.delete("c");
     await kv.put("d", "{not json");
     await kv.purge("e");
     for (let i = 0; i < 150; i++) await writer.putCatalog(catalog(`many-${i}`, 1)); // more than one batch
 
-    const leader = await ControllerBus.open(nc, silentLogger());
+    const leader = await ControllerBus.open(link.nc, silentLogger());
     const read = new Map<string, Catalog>();
     await leader.readDesired((host, c) => (c ? read.set(host, c) : read.delete(host)));
     expect(read.size).toBe(152);
@@ -61,9 +51,9 @@ describe("ControllerBus.readDesired", () => {
   });
 
   it("a bucket whose every key was deleted or purged: no catalog, and the read ends", async () => {
-    const kv = await new Kvm(nc).open(BUCKET_DESIRED);
+    const kv = await new Kvm(link.nc).open(BUCKET_DESIRED);
     for await (const key of await kv.keys()) await ((key.length % 2 === 0) ? kv.delete(key) : kv.purge(key));
-    const bus = await ControllerBus.open(nc, silentLogger());
+    const bus = await ControllerBus.open(link.nc, silentLogger());
     const calls: [string, boolean][] = [];
     await bus.readDesired((host, c) => calls.push([host, c !== null]));
     expect(calls.length).toBeGreaterThanOrEqual(152);

@@ -1,10 +1,10 @@
 // A host's status read whole from kf-status (a host's detail in the API), on a real nats-server:
 // the last put, nothing for a missing or deleted key (the bucket allows no purge), for an entry that does not decode
 // or that names another host, and an error when NATS cannot answer.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { startNats, type NatsHandle } from "../../test/support/nats.js";
+import { useNatsConnection } from "../../test/support/nats.js";
 import { silentLogger } from "../../shared/log.js";
 import { BUCKET_STATUS } from "../../shared/names.js";
 import type { HostStatus } from "../../shared/protocol.js";
@@ -19,20 +19,11 @@ const status = (host: string, durationMs: number): HostStatus => ({
 });
 
 describe("ControllerBus.readStatus", () => {
-  let nats: NatsHandle;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    nats = await startNats();
-    nc = await connect({ servers: nats.url });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await nats?.stop();
-  });
+  const link = useNatsConnection();
 
   it("gives the last status put, whole; null for a missing, deleted, undecodable or misfiled one", async () => {
-    const bus = await ControllerBus.open(nc, silentLogger());
-    const kv = await new Kvm(nc).open(BUCKET_STATUS);
+    const bus = await ControllerBus.open(link.nc, silentLogger());
+    const kv = await new Kvm(link.nc).open(BUCKET_STATUS);
     const put = (key: string, s: HostStatus | string) => kv.put(key, typeof s === "string" ? s : JSON.stringify(s));
     await put("a", status("a", 1));
     await put("a", status("a", 2));
@@ -46,7 +37,7 @@ describe("ControllerBus.readStatus", () => {
   });
 
   it("throws when NATS does not answer", async () => {
-    const own = await connect({ servers: nats.url });
+    const own = await connect({ servers: link.nats.url });
     const bus = await ControllerBus.open(own, silentLogger());
     await own.close();
     await expect(bus.readStatus("a")).rejects.toThrow();

@@ -3,6 +3,8 @@ import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServer } from "../../controller/nats/embedded-server.js";
 
 export { findNatsServer } from "../../controller/nats/embedded-server.js";
@@ -53,3 +55,26 @@ export async function startNats(opts: { config?: string } = {}): Promise<NatsHan
     reload: (config) => server.reload(config),
   };
 }
+
+/** For the calling describe block: a nats-server of its own and a connection to it, made before its tests and closed after. */
+export function useNatsConnection(): { readonly nats: NatsHandle; readonly nc: NatsConnection } {
+  let nats: NatsHandle | undefined;
+  let nc: NatsConnection | undefined;
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+  return {
+    get nats() {
+      return nats!;
+    },
+    get nc() {
+      return nc!;
+    },
+  };
+}
+

@@ -13,6 +13,7 @@ import { freePort } from "../test/support/net.js";
 import { waitFor } from "../test/support/wait.js";
 import { logChildProcesses } from "../test/support/child-processes.js";
 import { commandLine, descendants, workingDirectory } from "../test/support/process-tree.js";
+import { fleetMetrics, REVISION_STAGES } from "./fleet/metrics.js";
 
 describe("Controller lifecycle", () => {
   let nats: NatsHandle;
@@ -46,15 +47,17 @@ describe("Controller lifecycle", () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
-  it("a commit costs the controller one child process, git fetch; stop leaves no git process behind", async () => {
+  it("a commit costs the controller one child process, git fetch; stop leaves no git process behind; each stage of a commit is timed once", async () => {
     const stateDir = join(dir, "state-per-commit");
     const c = new Controller(withDefaults({ git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port: 0 }, stateDir }));
     const gitChildren = () => descendants(process.pid).filter((pid) => commandLine(pid).startsWith("git ") && workingDirectory(pid).startsWith(stateDir));
     await c.start(); // the clone, and the object reader from the first read on
     try {
       expect(gitChildren()).toHaveLength(1);
+      const timed = () => Object.fromEntries(REVISION_STAGES.map((stage) => [stage, fleetMetrics(c.fleet).stages.get(stage)!.value().count]));
       const seed = await readFile(new URL("../gitops/fleet.yaml", import.meta.url), "utf8");
       for (let i = 1; i <= 2; i++) {
+        const before = timed();
         const sha = await remote.commitAll(`topdir r${i}`, { "fleet.yaml": seed.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`) });
         const log = logChildProcesses();
         try {
@@ -64,7 +67,18 @@ describe("Controller lifecycle", () => {
         }
         expect(c.fleet.lastGood?.sha).toBe(sha);
         expect(log.started).toEqual([expect.stringMatching(/^git fetch /)]);
+        expect(timed()).toEqual({ fetch: before.fetch! + 1, load: before.load! + 1, compile: before.compile! + 1 });
       }
+      // A sync that brings nothing is a fetch alone; a rejected commit is loaded, never compiled.
+      let before = timed();
+      await c.sync();
+      expect(timed()).toEqual({ ...before, fetch: before.fetch! + 1 });
+      before = timed();
+      await remote.commitAll("a typo", { "fleet.yaml": "apiVersion: koji-fleet/v1\nhosts: [\n" });
+      await c.sync();
+      expect(c.fleet.rejected).not.toBeNull();
+      expect(timed()).toEqual({ fetch: before.fetch! + 1, load: before.load! + 1, compile: before.compile });
+      await remote.commitAll("the typo mended", { "fleet.yaml": seed }); // for the tests after this one
     } finally {
       await c.stop();
     }

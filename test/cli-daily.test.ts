@@ -205,7 +205,8 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
     const f = parsePromText(await res.text());
     expect([...f.keys()].sort()).toEqual([
       "koji_fleet_commit_to_applied_seconds", "koji_fleet_commit_to_healthy_seconds", "koji_fleet_converge_duration_seconds", "koji_fleet_git_sync_age_seconds",
-      "koji_fleet_git_sync_failures_total", "koji_fleet_hosts", "koji_fleet_nats_connected", "koji_fleet_probe_failures", "koji_fleet_rollout_phase",
+      "koji_fleet_git_sync_failures_total", "koji_fleet_hosts", "koji_fleet_nats_connected", "koji_fleet_probe_failures", "koji_fleet_revision_stage_seconds",
+      "koji_fleet_rollout_duration_seconds", "koji_fleet_rollout_phase",
     ]);
     const sample = (name: string, labels: Record<string, string> = {}) => [...f.values()].flatMap((x) => x.samples).find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
     expect(sample("koji_fleet_hosts", { phase: "Ready" })?.value).toBe(5);
@@ -214,6 +215,9 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
     expect(sample("koji_fleet_git_sync_age_seconds")?.value).toBeGreaterThanOrEqual(0);
     expect(f.get("koji_fleet_converge_duration_seconds")!.samples).toHaveLength(5);
     expect(sample("koji_fleet_rollout_phase", { phase: "Complete" })?.value).toBe(1);
+    // The farm's first commit went through every stage, and its rollout completed.
+    for (const stage of ["fetch", "load", "compile"]) expect(sample("koji_fleet_revision_stage_seconds_count", { stage })?.value, stage).toBeGreaterThanOrEqual(1);
+    expect(sample("koji_fleet_rollout_duration_seconds_count")?.value).toBeGreaterThanOrEqual(1);
   });
 
   it("status --check: 0 while all is well; 1 (KF_ERR_CONFIG_INVALID) once the newest commit is rejected", async () => {

@@ -60,6 +60,10 @@ describe("GET /metrics", () => {
     m.natsConnected = () => true;
     m.observeSync(state.lastSync);
     m.observeSync(state.lastSync); // the same failure seen twice counts once
+    m.observeStage("fetch", 0.062);
+    m.observeStage("fetch", 0.004);
+    m.observeStage("compile", 1.7);
+    m.rolloutDuration.observe(42);
     const feed = (s: HostStatus) => {
       const kept = keptStatus(s);
       m.observeStatus(s.host, kept, now);
@@ -88,6 +92,8 @@ describe("GET /metrics", () => {
       koji_fleet_converge_duration_seconds: "gauge",
       koji_fleet_commit_to_applied_seconds: "histogram",
       koji_fleet_commit_to_healthy_seconds: "histogram",
+      koji_fleet_revision_stage_seconds: "histogram",
+      koji_fleet_rollout_duration_seconds: "histogram",
       koji_fleet_probe_failures: "gauge",
       koji_fleet_rollout_phase: "gauge",
       koji_fleet_nats_connected: "gauge",
@@ -115,6 +121,18 @@ describe("GET /metrics", () => {
     expect(value("koji_fleet_commit_to_applied_seconds_bucket", { le: "60" })).toBe(1);
     expect(value("koji_fleet_commit_to_healthy_seconds_count")).toBe(1);
     expect(value("koji_fleet_commit_to_healthy_seconds_sum")).toBe(90);
+    // Every stage has its series, observed or not; each sample in its own stage only.
+    expect(value("koji_fleet_revision_stage_seconds_count", { stage: "fetch" })).toBe(2);
+    expect(value("koji_fleet_revision_stage_seconds_sum", { stage: "fetch" })).toBeCloseTo(0.066);
+    expect(value("koji_fleet_revision_stage_seconds_bucket", { stage: "fetch", le: "0.005" })).toBe(1);
+    expect(value("koji_fleet_revision_stage_seconds_bucket", { stage: "fetch", le: "0.1" })).toBe(2);
+    expect(value("koji_fleet_revision_stage_seconds_count", { stage: "load" })).toBe(0);
+    expect(value("koji_fleet_revision_stage_seconds_count", { stage: "compile" })).toBe(1);
+    expect(value("koji_fleet_revision_stage_seconds_bucket", { stage: "compile", le: "1" })).toBe(0);
+    expect(value("koji_fleet_revision_stage_seconds_bucket", { stage: "compile", le: "2.5" })).toBe(1);
+    expect(value("koji_fleet_rollout_duration_seconds_count")).toBe(1);
+    expect(value("koji_fleet_rollout_duration_seconds_bucket", { le: "30" })).toBe(0);
+    expect(value("koji_fleet_rollout_duration_seconds_bucket", { le: "60" })).toBe(1);
   });
 
   it("is open like /healthz even when API reads need a token", async () => {

@@ -63,6 +63,17 @@ export function renderMetrics(families: readonly MetricFamily[]): string {
 /** Seconds: from a commit to a host having it, typically seconds to an hour. */
 export const LATENCY_BUCKETS = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
 
+/** Seconds: one stage of a revision in the controller, from milliseconds (a local git) to a minute. */
+export const STAGE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
+/**
+ * What the controller does with a revision before the rollout: `fetch` is every git sync (one
+ * that brings nothing too), `load` reads and checks fleet.yaml and its files, `compile` compiles
+ * the catalogs (pinned hosts' revisions too) and plans what to publish.
+ */
+export const REVISION_STAGES = ["fetch", "load", "compile"] as const;
+export type RevisionStage = (typeof REVISION_STAGES)[number];
+
 export class Histogram {
   private readonly counts: number[];
   private sum = 0;
@@ -93,6 +104,9 @@ export class Histogram {
 export class MetricsObserver {
   readonly commitToApplied = new Histogram();
   readonly commitToHealthy = new Histogram();
+  readonly stages = new Map<RevisionStage, Histogram>(REVISION_STAGES.map((stage) => [stage, new Histogram(STAGE_BUCKETS)]));
+  /** From a rollout's start until every host it changed has applied its catalog and is Ready. */
+  readonly rolloutDuration = new Histogram();
   gitSyncFailures = 0;
   /** Set by the controller: whether its NATS connection is up. */
   natsConnected: (() => boolean) | null = null;
@@ -138,6 +152,10 @@ export class MetricsObserver {
     }
   }
 
+  observeStage(stage: RevisionStage, seconds: number): void {
+    this.stages.get(stage)!.observe(seconds);
+  }
+
   /** After each sync attempt: counts a failed one once (by its time). */
   observeSync(lastSync: FleetState["lastSync"]): void {
     if (lastSync.error !== null && lastSync.at !== null && lastSync.at !== this.lastFailureAt) {
@@ -171,6 +189,11 @@ export function collectMetrics(state: FleetState, now: Date, rollout: Rollout | 
     },
     { name: "koji_fleet_commit_to_applied_seconds", type: "histogram", help: "From a revision's commit date to a host first reporting it applied.", samples: [{ histogram: m.commitToApplied.value() }] },
     { name: "koji_fleet_commit_to_healthy_seconds", type: "histogram", help: "From a revision's commit date to a host first reporting it applied with Ready True.", samples: [{ histogram: m.commitToHealthy.value() }] },
+    {
+      name: "koji_fleet_revision_stage_seconds", type: "histogram", help: "Time the controller spends on a revision before its rollout, by stage: fetch (each git sync), load (fleet.yaml and its files read and checked), compile (catalogs compiled, publication planned).",
+      samples: REVISION_STAGES.map((stage) => ({ labels: { stage }, histogram: m.stages.get(stage)!.value() })),
+    },
+    { name: "koji_fleet_rollout_duration_seconds", type: "histogram", help: "From a rollout's start to its completion: every host it changed applied and Ready.", samples: [{ histogram: m.rolloutDuration.value() }] },
     {
       name: "koji_fleet_probe_failures", type: "gauge", help: "Failing health probes per host.",
       samples: statuses.map(([host, s]) => ({ labels: { host }, value: s.failing.probes.length })),

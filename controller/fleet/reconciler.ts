@@ -26,6 +26,7 @@ import type { FleetState, RevisionInfo } from "./state.js";
 import { FleetAtRevision } from "./fleet-at-revision.js";
 import type { Publisher, PutCatalog } from "./publisher.js";
 import { rolloutSettings, type RolloutSettings } from "../rollout/driver.js";
+import { fleetMetrics, type RevisionStage } from "./metrics.js";
 
 export interface ReconcilerDeps {
   git: GitSource;
@@ -128,12 +129,13 @@ export class Reconciler {
 
   /** The steps of one revision, in order. `again`: the revision in force, compiled again (not a new acceptance). */
   private async apply(revision: RevisionInfo, put: PutCatalog, { again = false } = {}): Promise<ReconcileOutcome> {
-    const loaded = await this.fleetFiles.load(revision);
+    const loaded = await this.timed("load", () => this.fleetFiles.load(revision));
     if (!loaded.ok) return this.reject(revision, loaded.errors);
     this.fleet = loaded.fleet;
-    const compiled = compileFleet(loaded.fleet, this.d.compileOptions(), this.memo, this.interner());
-    const held = await this.holdPinned(revision.sha, compiled);
-    const plan = this.plan(revision.sha, held);
+    const { held, plan } = await this.timed("compile", async () => {
+      const held = await this.holdPinned(revision.sha, compileFleet(loaded.fleet, this.d.compileOptions(), this.memo, this.interner()));
+      return { held, plan: this.plan(revision.sha, held) };
+    });
     this.rollOut(revision.sha, held, plan.put, rolloutSettings(loaded.fleet));
     await this.retire(revision.sha, plan.remove, put);
     return again ? this.reapplied(revision, plan) : this.accept(revision, plan);
@@ -143,13 +145,21 @@ export class Reconciler {
   private async fetch(): Promise<string> {
     const { git, state, clock } = this.d;
     try {
-      const head = (await git.sync()).head;
+      const head = (await this.timed("fetch", () => git.sync())).head;
       state.lastSync = { at: iso(clock()), head, error: null };
       return head;
     } catch (err) {
       state.lastSync = { ...state.lastSync, at: iso(clock()), error: (err as Error).message };
       throw err;
     }
+  }
+
+  /** Runs one stage of a revision; its duration goes to the metrics once it succeeds. */
+  private async timed<T>(stage: RevisionStage, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const result = await fn();
+    fleetMetrics(this.d.state).observeStage(stage, (performance.now() - started) / 1000);
+    return result;
   }
 
   /** An invalid revision: recorded (log, event, kf-controller, API) and never published. */

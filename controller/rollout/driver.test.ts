@@ -1,6 +1,7 @@
 // The driver around the pure step: a put that fails (NATS reconnecting, a cluster electing a
 // stream leader) is neither lost nor an unhandled rejection; the next tick publishes it.
 import { describe, expect, it, vi } from "vitest";
+import { fleetMetrics } from "../fleet/metrics.js";
 import { RolloutDriver, STATUS_STEP_SPACING } from "./driver.js";
 import { FleetState } from "../fleet/state.js";
 import { keptStatus } from "../fleet/kept-status.js";
@@ -126,9 +127,10 @@ describe("rollout driver", () => {
     }
   });
 
-  /** A driver on a clock that never moves; hosts report through `report`, as kf-status's watch does. */
+  /** A driver on a clock that moves only by `advance`; hosts report through `report`, as kf-status's watch does. */
   function farm() {
-    const NOW = new Date("2026-11-26T12:00:01Z");
+    let NOW = new Date("2026-11-26T12:00:01Z");
+    const advance = (ms: number) => void (NOW = new Date(NOW.getTime() + ms));
     const state = new FleetState("2026-11-26T12:00:00.000Z");
     const waves: string[][] = [];
     const driver = new RolloutDriver({
@@ -150,7 +152,7 @@ describe("rollout driver", () => {
       }));
       driver.nudge();
     };
-    return { state, driver, waves, report };
+    return { state, driver, waves, report, advance };
   }
   const file = (content: string, notifies: string[] = []) => ({ id: "file:/etc/koji.conf.d/profile.conf", kind: "file", props: { path: "/etc/koji.conf.d/profile.conf", content }, requires: [], notifies });
   const at = (c: Catalog, generation: number, content: string, notifies?: string[]): Catalog => ({ ...c, revision: `r${generation}`, generation, digest: `sha256:${c.host}-${content}`, resources: [file(content, notifies)] });
@@ -176,6 +178,34 @@ describe("rollout driver", () => {
       report(next[3]!);
       await vi.waitFor(() => expect(driver.current?.phase).toBe("Complete"));
       expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a completed rollout's duration goes to the metrics; one superseded before it completed does not", async () => {
+    vi.useFakeTimers();
+    try {
+      const { state, driver, waves, report, advance } = farm();
+      const durations = fleetMetrics(state).rolloutDuration;
+      for (const c of SEED) report(at(c, 1, "v1"));
+      const r2 = SEED.map((c) => at(c, 2, "v2"));
+      driver.start("r2", r2, SETTINGS);
+      await vi.advanceTimersByTimeAsync(0);
+      report(r2[0]!);
+      advance(5_000);
+      const r3 = SEED.map((c) => at(c, 3, "v3"));
+      driver.start("r3", r3, SETTINGS);
+      await vi.advanceTimersByTimeAsync(0);
+      advance(40_000);
+      // Each wave reports once it is published: the database and NFS, the hub, the builder.
+      for (const [i, hosts] of [[0, 1], [2], [3]].entries()) {
+        await vi.waitFor(() => expect(waves).toHaveLength(2 + i));
+        for (const h of hosts) report(r3[h]!);
+      }
+      await vi.waitFor(() => expect(driver.current?.phase).toBe("Complete"));
+      expect(driver.current?.revision).toBe("r3");
+      expect(durations.value()).toMatchObject({ count: 1, sum: 40 });
     } finally {
       vi.useRealTimers();
     }

@@ -7,6 +7,7 @@ import { iso, type Clock } from "../../shared/time.js";
 import { singleFlight } from "../../shared/single-flight.js";
 import type { FleetState } from "../fleet/state.js";
 import { controllerEvent } from "../fleet/events.js";
+import { fleetMetrics } from "../fleet/metrics.js";
 import type { FleetConfig } from "../config/fleet-schema.js";
 import type { CatalogPublisher } from "../fleet/publisher.js";
 import { hostDependencies, KOJI_ROLE_DEPENDENCIES, type RoleDependencies } from "./graph.js";
@@ -169,6 +170,7 @@ export class RolloutDriver {
     for (const [host, message] of s.waiting) this.d.state.waiting.set(host, { message, since });
     if (s.complete) {
       r.phase = "Complete";
+      fleetMetrics(this.d.state).rolloutDuration.observe((this.d.clock().getTime() - Date.parse(r.startedAt)) / 1000);
       this.emit("rollout-completed", "info", `rollout of ${r.revision.slice(0, 12)} complete: ${r.targets.length} host(s) at the new revision`);
       return;
     }

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { commandClosure } from "../packaging/bundle-meta.mjs";
 import { PRODUCT, asShipped, dist, startFleet, stats, ms, table, writeResult, waitUntil, procUsage, sleep } from "./lib.mjs";
 import { SEED_HOSTS, seedYaml } from "./fleets.mjs";
 
@@ -19,6 +20,26 @@ async function privateMB(pid) {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
   const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? NaN);
   return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
+}
+
+/**
+ * The floor under the agent's RSS: a bare node under the same flags with the Node built-ins the
+ * agent's chunks name loaded (test/agent-bundle.test.ts: the agent loads each as it starts), and
+ * nothing of ours. Sampled as the agent is, after the same 2 s, once a second.
+ */
+async function floorMB(bundleDir, nodeFlags, seconds) {
+  const { builtins } = commandClosure(JSON.parse(await readFile(join(bundleDir, "meta.json"), "utf8")), "cli/commands/agent.ts");
+  const script = `await Promise.all(${JSON.stringify(builtins)}.map((m) => import("node:" + m))); setInterval(() => {}, 1 << 30);`;
+  const bare = spawn(process.execPath, [...nodeFlags, "--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    await sleep(2000);
+    const rss = [];
+    for (let i = 0; i < seconds; i++) { await sleep(1000); rss.push((await procUsage(bare.pid)).rssMB); }
+    return { builtins, rssMB: stats(rss) };
+  } finally {
+    bare.kill("SIGTERM");
+    await new Promise((r) => bare.once("exit", r));
+  }
 }
 
 export async function main() {
@@ -58,6 +79,7 @@ export async function main() {
       if (s.lastConverge.changed !== 0) console.warn(`no-op converge ${i} changed ${s.lastConverge.changed} resource(s)`);
     }
     await nc.close();
+    const floor = bundleDir ? await floorMB(bundleDir, NODE_FLAGS, Math.min(IDLE_S, 20)) : null;
     const resources = fleet.controller.fleet.desired.get(HUB)?.resources?.length;
     const conv = stats(durations), wall = stats(walls);
     const shown = bundleDir ? "the RPM's bundle" : AGENT_BIN.slice(PRODUCT.length + 1);
@@ -66,11 +88,13 @@ export async function main() {
       [`idle RSS MB (median over ${IDLE_S} s)`, idle.rssMB.median.toFixed(1), "<= 45"],
       ["idle RSS MB (max sampled / VmHWM incl. first converge)", `${idle.rssMB.max.toFixed(1)} / ${idle.peakRssMB.toFixed(1)}`, ""],
       ["private MB at the end (not shared: RSS less the node binary's pages and libraries)", idle.privateEndMB.toFixed(1), ""],
+      ...(floor ? [[`  floor: node with the same flags and the ${floor.builtins.length} Node built-ins the agent loads, nothing of ours (RSS MB, median)`, floor.rssMB.median.toFixed(1), ""],
+        ["  the agent's own above that floor (MB)", (idle.rssMB.median - floor.rssMB.median).toFixed(1), ""]] : []),
       ["idle CPU %", idle.cpuPercent.toFixed(2), ""],
       [`no-op converge ms (agent's durationMs, median / p95 of ${NOOPS})`, `${ms(conv.median)} / ${ms(conv.p95)}`, "<= 10"],
       ["command -> status reported ms (median / p95, incl. probes)", `${ms(wall.median)} / ${ms(wall.p95)}`, ""],
     ]);
-    await writeResult("agent-footprint", { agentBin: shown, nodeFlags: NODE_FLAGS, host: HUB, resources, idle, noopConvergeMs: conv, commandToStatusMs: wall, durations });
+    await writeResult("agent-footprint", { agentBin: shown, nodeFlags: NODE_FLAGS, host: HUB, resources, idle, floor, noopConvergeMs: conv, commandToStatusMs: wall, durations });
   } finally {
     if (child && child.exitCode === null) { child.kill("SIGTERM"); await new Promise((r) => child.once("exit", r)); }
     await fleet.stop();

@@ -5,7 +5,7 @@
 import { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { seedYaml } from "./fleets.mjs";
-import { startFleet, stats, ms, table, writeResult, waitUntil } from "./lib.mjs";
+import { controllerTimings, startFleet, stats, ms, table, timingsBetween, writeResult, waitUntil } from "./lib.mjs";
 
 const HOSTS = ["cs10-koji-00", "cs10-koji-01", "cs10-koji-02", "cs10-koji-03", "cs10-koji-04"];
 const COMMITS = Number(process.env.KF_BENCH_COMMITS ?? 20);
@@ -29,7 +29,7 @@ async function mode(name, { webhook, pollSeconds }) {
     const first = await fleet.head();
     if (webhook) await fleet.hook();
     await waitUntil(() => fleet.appliedAll(first), { timeoutMs: 120_000, stepMs: 50, message: "initial revision applied" });
-    const times = [], perHost = [], controllerProcesses = [];
+    const times = [], perHost = [], controllerProcesses = [], stages = [];
     const children = childProcessLog();
     const controllerDir = join(fleet.dir, "controller");
     for (let i = 1; i <= COMMITS; i++) {
@@ -37,6 +37,7 @@ async function mode(name, { webhook, pollSeconds }) {
       const sha = await fleet.remote.commit(`topdir r${i}`, { "fleet.yaml": yaml });
       const t0 = performance.now();
       const spawnedBefore = children.cwds.length;
+      const timedBefore = webhook ? await controllerTimings(fleet.apiUrl) : null;
       if (webhook) await fleet.hook();
       const at = {};
       await waitUntil(() => {
@@ -46,10 +47,18 @@ async function mode(name, { webhook, pollSeconds }) {
       times.push(Math.max(...Object.values(at)));
       perHost.push(at);
       controllerProcesses.push(children.cwds.slice(spawnedBefore).filter((cwd) => cwd.startsWith(controllerDir)).length);
+      // The controller's own timing of this commit, read outside the timed span: its rollout
+      // completes when the last host is also Ready, a moment after it applied.
+      if (timedBefore) {
+        let d;
+        await waitUntil(async () => (d = timingsBetween(timedBefore, await controllerTimings(fleet.apiUrl))).rollout.count >= 1, { timeoutMs: 30_000, stepMs: 5, message: "rollout completed" });
+        stages.push(d);
+      }
     }
     children.stop();
     const hostStats = Object.fromEntries(HOSTS.map((h) => [h, stats(perHost.map((p) => p[h]))]));
-    return { name, webhook, pollSeconds, times, stats: stats(times), hostStats, controllerProcesses, controllerProcessStats: stats(controllerProcesses) };
+    const stageStats = stages.length > 0 ? Object.fromEntries(Object.keys(stages[0]).map((k) => [k, stats(stages.map((d) => d[k].ms))])) : null;
+    return { name, webhook, pollSeconds, times, stats: stats(times), hostStats, controllerProcesses, controllerProcessStats: stats(controllerProcesses), stages, stageStats };
   } finally {
     await fleet.stop();
   }
@@ -63,5 +72,16 @@ export async function main() {
   console.log(`ratio poll/webhook (median): ${(results[1].stats.median / results[0].stats.median).toFixed(1)}x; target webhook p95 <= 1000 ms: ${results[0].stats.p95 <= 1000 ? "met" : "MISSED"}`);
   console.log("\nper host (webhook), median ms - shows the dependency waves (database/nfs -> hub -> builders):");
   table(["host", "median ms", "p95 ms"], Object.entries(results[0].hostStats).map(([h, s]) => [h, ms(s.median), ms(s.p95)]));
+  const stage = results[0].stageStats;
+  if (stage) {
+    console.log("\nwhere each commit went (webhook), the controller's own timings (koji_fleet_revision_stage_seconds, koji_fleet_rollout_duration_seconds), ms:");
+    const rows = [
+      ["git fetch (git's own processes: the part of the path no code of ours runs)", stage.fetch],
+      ["fleet.yaml and its files read and checked", stage.load],
+      ["compile and plan (5 hosts)", stage.compile],
+      ["rollout: started -> every host applied and Ready (waves: database/nfs -> hub -> builders)", stage.rollout],
+    ];
+    table(["stage", "median ms", "p95 ms"], rows.map(([label, s]) => [label, ms(s.median), ms(s.p95)]));
+  }
   await writeResult("commit-to-applied", { commits: COMMITS, results, ratioPollOverWebhookMedian: results[1].stats.median / results[0].stats.median });
 }

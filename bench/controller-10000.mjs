@@ -12,8 +12,9 @@
 // kf-desired: until ready, its RSS, then one more change. KF_BENCH_HOSTS sets the fleet's size
 // (1,000, 2,000, 5,000 for the curve in docs/scaling.md).
 import { fork } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { ROOT, dist, ms, procUsage, run, sleep, stats, table, waitUntil, writeResult } from "./lib.mjs";
+import { ROOT, controllerTimings, dist, ms, procUsage, run, sleep, stats, table, timingsBetween, waitUntil, writeResult } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
 import { startControllerFarm } from "./controller-farm.mjs";
 
@@ -124,7 +125,11 @@ export async function main() {
     console.log(`${hosts.length} simulated agents in ${PROCS} processes (${PER_CONN} hosts a connection) connected in ${ms(startupMs)} ms; first catalog applied everywhere`);
     await sleep(2000);
 
-    const ctl0 = await procUsage(controller.pid), nats0 = await procUsage(nats.pid);
+    // Every process of the rig shares this machine's cores: what each spends per host says
+    // how short the controller's part could be here at best.
+    const rigCpu = async () => ({ controller: (await procUsage(controller.pid)).cpuSeconds, nats: (await procUsage(nats.pid)).cpuSeconds, simulated: (await Promise.all(children.map((c) => procUsage(c.pid)))).reduce((n, u) => n + u.cpuSeconds, 0), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+    const ctl0 = await procUsage(controller.pid), nats0 = await procUsage(nats.pid), cpu0 = await rigCpu();
+    const timed0 = await controllerTimings(`http://127.0.0.1:${port}`);
     const ctlRss = sampleRss(controller.pid);
     const times = [], publishTimes = [], putPhases = [];
     for (let i = 1; i <= CHANGES; i++) {
@@ -136,7 +141,11 @@ export async function main() {
       await sleep(2000);
     }
     ctlRss.stop();
-    const ctl1 = await procUsage(controller.pid), nats1 = await procUsage(nats.pid);
+    const ctl1 = await procUsage(controller.pid), nats1 = await procUsage(nats.pid), cpu1 = await rigCpu();
+    const timed = timed0 && timingsBetween(timed0, await controllerTimings(`http://127.0.0.1:${port}`));
+    const perHostCpu = Object.fromEntries(Object.keys(cpu1).map((k) => [k, (1000 * (cpu1[k] - cpu0[k])) / (CHANGES * hosts.length)]));
+    const rigPerHost = Object.values(perHostCpu).reduce((a, b) => a + b, 0);
+    const cores = availableParallelism();
 
     // One heartbeat interval's worth: every host's status put again at once, with a new lastSeen.
     const beats = await Promise.all(children.map((c) => ask(c, "heartbeat", "heartbeat")));
@@ -165,13 +174,16 @@ export async function main() {
       ["controller peak RSS, whole run (VmHWM, MB)", ctl1.peakRssMB.toFixed(0), ""],
       ["controller CPU s during the changes / per change per host (ms)", `${(ctl1.cpuSeconds - ctl0.cpuSeconds).toFixed(1)} / ${((1000 * (ctl1.cpuSeconds - ctl0.cpuSeconds)) / (CHANGES * hosts.length)).toFixed(3)}`, ""],
       ["nats-server peak RSS MB / CPU s during the changes", `${nats1.peakRssMB.toFixed(0)} / ${(nats1.cpuSeconds - nats0.cpuSeconds).toFixed(1)}`, ""],
+      ...(timed ? [["  the controller's own timings per change, mean (ms): git fetch / load / compile and plan", ["fetch", "load", "compile"].map((k) => ms(timed[k].ms / Math.max(1, timed[k].count))).join(" / "), ""]] : []),
+      ["CPU per change per host (ms): controller / nats-server / simulated agents / this bench", `${perHostCpu.controller.toFixed(3)} / ${perHostCpu.nats.toFixed(3)} / ${perHostCpu.simulated.toFixed(3)} / ${perHostCpu.bench.toFixed(3)}`, ""],
+      [`  all of them per host / ${cores} cores: no change is applied everywhere in less, per host, on this machine (ms)`, (rigPerHost / cores).toFixed(3), ""],
       [`heartbeats: ${hosts.length} at once, lost (not in the API) / put failures`, `${hosts.length - heardCount} / ${putFailed}`, "0"],
       ["  all heartbeats in the API after (ms)", ms(heartbeatMs), ""],
       ["catalogs whose signature did not verify", String(rejected), "0"],
       [`restarted with ${hosts.length} catalogs in kf-desired: ready after (ms); RSS max sampled / VmHWM (MB)`, restart.crashed ? `exited (${restart.crashed})` : `${ms(restart.readyMs)}; ${restart.rssMaxMB.toFixed(0)} / ${restart.peakRssMB.toFixed(0)}`, "<= 300 MB"],
       ["  then a change: all published / all applied after (ms)", restart.crashed ? "-" : `${ms(restart.publishedMs)} / ${ms(restart.appliedMs)}`, ""],
     ]);
-    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, putPhaseMs: puts, putPhases, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected, restart });
+    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, putPhaseMs: puts, putPhases, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, cpuMsPerChangePerHost: perHostCpu, cores, controllerTimings: timed, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected, restart });
   } finally {
     await Promise.all(children.map((c) => (c.exitCode === null ? ask(c, "stop", "stopped") : null)));
     desiredWatch?.stop();

@@ -148,6 +148,31 @@ export async function procUsage(pid) {
   return { peakRssMB: kb("VmHWM") / 1024, rssMB: kb("VmRSS") / 1024, cpuSeconds: (Number(stat[11]) + Number(stat[12])) / tick };
 }
 
+/**
+ * The controller's own timings from its /metrics (koji_fleet_revision_stage_seconds by stage, and
+ * koji_fleet_rollout_duration_seconds as `rollout`): { stage: { ms, count } }, ms summed since it
+ * started. null when the controller has no such series (a baseline older than them).
+ */
+export async function controllerTimings(apiUrl) {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const out = {};
+  const series = [[/^koji_fleet_revision_stage_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$/gm, (m) => m[2]], [/^koji_fleet_rollout_duration_seconds_(sum|count) (\S+)$/gm, () => "rollout"]];
+  for (const [re, name] of series) {
+    for (const m of text.matchAll(re)) {
+      const t = (out[name(m)] ??= { ms: 0, count: 0 });
+      const v = Number(m.at(-1));
+      if (m[1] === "sum") t.ms = v * 1000;
+      else t.count = v;
+    }
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** What `after` adds to `before` (controllerTimings()), per stage: { stage: { ms, count } }. */
+export function timingsBetween(before, after) {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, { ms: v.ms - (before[k]?.ms ?? 0), count: v.count - (before[k]?.count ?? 0) }]));
+}
+
 function gitEnv(home) {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LC_ALL: "C", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_TERMINAL_PROMPT: "0",
     GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@koji-fleet.invalid", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@koji-fleet.invalid" };

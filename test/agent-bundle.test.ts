@@ -4,32 +4,24 @@
 // long as the agent runs (bench/README.md, agent-footprint), so what may be there is listed
 // here: a new package in the agent is a decision, not an accident.
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTmpDirs } from "./support/tmp.js";
+import { commandClosure, type Metafile } from "../packaging/bundle-meta.mjs";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const tmp = useTmpDirs();
-type Meta = { outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }> };
-
-/** The source files (repository paths, node_modules/… for packages) in the agent's chunks. */
+let out: string;
+/** The source files (repository paths, node_modules/… for packages) in the agent's chunks, and the Node built-ins they name. */
+let agent: { inputs: string[]; builtins: string[] };
 let agentInputs: string[];
 beforeAll(async () => {
-  const out = await tmp("kf-agent-bundle-");
+  out = await tmp("kf-agent-bundle-");
   await promisify(execFile)(process.execPath, [join(REPO, "packaging/bundle.mjs"), "--outdir", out], { cwd: REPO });
-  const { outputs } = JSON.parse(await readFile(join(out, "meta.json"), "utf8")) as Meta;
-  const entry = Object.keys(outputs).find((f) => f.endsWith("/koji-fleet.mjs"))!;
-  const command = Object.keys(outputs).find((f) => outputs[f]!.entryPoint === "cli/commands/agent.ts")!;
-  const loaded = new Set<string>();
-  for (const queue = [entry, command]; queue.length; ) {
-    const file = queue.pop()!;
-    if (loaded.has(file)) continue;
-    loaded.add(file);
-    queue.push(...outputs[file]!.imports.filter((i) => i.kind === "import-statement" && outputs[i.path]).map((i) => i.path));
-  }
-  agentInputs = [...loaded].flatMap((f) => Object.keys(outputs[f]!.inputs)).map((i) => i.replace(/^.*?node_modules\//, "node_modules/"));
+  agent = commandClosure(JSON.parse(await readFile(join(out, "meta.json"), "utf8")) as Metafile, "cli/commands/agent.ts");
+  agentInputs = agent.inputs;
 }, 120_000);
 
 describe("the agent process loads only the agent's code (the RPM's bundle)", () => {
@@ -46,5 +38,17 @@ describe("the agent process loads only the agent's code (the RPM's bundle)", () 
       "@pinojs/redact", "@sinclair/typebox", "atomic-sleep", "on-exit-leak-free", "pino", "pino-std-serializers", "quick-format-unescaped",
       "safe-stable-stringify", "sonic-boom", "thread-stream", "tweetnacl", "yaml",
     ]);
+  });
+
+  it("the Node built-ins its chunks name are all loaded by `koji-fleet agent` as it starts (agent-footprint's floor loads them alone)", async () => {
+    const dir = await tmp("kf-agent-builtins-");
+    const listed = join(dir, "loaded.json");
+    // Node's own list of the modules a process loaded, written as the agent exits (its config missing).
+    await writeFile(join(dir, "list.cjs"), `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(listed)}, JSON.stringify(process.moduleLoadList)));`);
+    const started = await promisify(execFile)(process.execPath, ["--require", join(dir, "list.cjs"), join(out, "koji-fleet.mjs"), "agent", "--config", join(dir, "missing.yaml")]).catch((err: { code: number; stderr: string }) => err);
+    expect(started.stderr).toContain("KF_ERR_CONFIG_INVALID");
+    const loaded = (JSON.parse(await readFile(listed, "utf8")) as string[]).filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice("NativeModule ".length));
+    expect(agent.builtins).toEqual(expect.arrayContaining(["child_process", "crypto", "http", "tls"]));
+    expect(agent.builtins.filter((b) => !loaded.includes(b))).toEqual([]);
   });
 });

@@ -149,7 +149,7 @@ export async function procUsage(pid) {
 }
 
 /**
- * The controller's own timings from its /metrics (koji_fleet_revision_stage_seconds by stage, and
+ * The controller's own timings from its /metrics over HTTP (a controller in its own process) (koji_fleet_revision_stage_seconds by stage, and
  * koji_fleet_rollout_duration_seconds as `rollout`): { stage: { ms, count } }, ms summed since it
  * started. null when the controller has no such series (a baseline older than them).
  */

@@ -49,15 +49,15 @@ describe("Controller lifecycle", () => {
 
   it("a commit costs the controller one child process, git fetch; stop leaves no git process behind; each stage of a commit is timed once", async () => {
     const stateDir = join(dir, "state-per-commit");
-    const c = new Controller(withDefaults({ git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port: 0 }, stateDir }));
+    const c = new Controller(withDefaults({ git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port: 0, allowUnauthenticatedLoopback: true }, stateDir }));
     const gitChildren = () => descendants(process.pid).filter((pid) => commandLine(pid).startsWith("git ") && workingDirectory(pid).startsWith(stateDir));
-    await c.start(); // the clone, and the object reader from the first read on
+    const url = await c.start(); // the clone, and the object reader from the first read on
     try {
       expect(gitChildren()).toHaveLength(1);
-      const timed = () => Object.fromEntries(REVISION_STAGES.map((stage) => [stage, fleetMetrics(c.fleet).stages.get(stage)!.value().count]));
+      const stageCounts = () => Object.fromEntries(REVISION_STAGES.map((stage) => [stage, fleetMetrics(c.fleet).stages.get(stage)!.value().count]));
       const seed = await readFile(new URL("../gitops/fleet.yaml", import.meta.url), "utf8");
       for (let i = 1; i <= 2; i++) {
-        const before = timed();
+        const before = stageCounts();
         const sha = await remote.commitAll(`topdir r${i}`, { "fleet.yaml": seed.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`) });
         const log = logChildProcesses();
         try {
@@ -67,17 +67,22 @@ describe("Controller lifecycle", () => {
         }
         expect(c.fleet.lastGood?.sha).toBe(sha);
         expect(log.started).toEqual([expect.stringMatching(/^git fetch /)]);
-        expect(timed()).toEqual({ fetch: before.fetch! + 1, load: before.load! + 1, compile: before.compile! + 1 });
+        expect(stageCounts()).toEqual({ fetch: before.fetch! + 1, load: before.load! + 1, compile: before.compile! + 1 });
       }
       // A sync that brings nothing is a fetch alone; a rejected commit is loaded, never compiled.
-      let before = timed();
+      let before = stageCounts();
       await c.sync();
-      expect(timed()).toEqual({ ...before, fetch: before.fetch! + 1 });
-      before = timed();
+      expect(stageCounts()).toEqual({ ...before, fetch: before.fetch! + 1 });
+      // A pin recompiles the revision in force: no new revision, nothing timed.
+      before = stageCounts();
+      const pinned = await fetch(`${url}/api/v1/hosts/cs10-koji-03/pin`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ revision: c.fleet.lastGood!.sha }) });
+      expect(pinned.status).toBe(202);
+      expect((await fetch(`${url}/api/v1/hosts/cs10-koji-03/pin`, { method: "DELETE", headers: { "content-type": "application/json" } })).status).toBe(202);
+      expect(stageCounts()).toEqual(before);
       await remote.commitAll("a typo", { "fleet.yaml": "apiVersion: koji-fleet/v1\nhosts: [\n" });
       await c.sync();
       expect(c.fleet.rejected).not.toBeNull();
-      expect(timed()).toEqual({ fetch: before.fetch! + 1, load: before.load! + 1, compile: before.compile });
+      expect(stageCounts()).toEqual({ fetch: before.fetch! + 1, load: before.load! + 1, compile: before.compile });
       await remote.commitAll("the typo mended", { "fleet.yaml": seed }); // for the tests after this one
     } finally {
       await c.stop();
@@ -90,8 +95,11 @@ describe("Controller lifecycle", () => {
     const make = () => new Controller(withDefaults({ git: { url: remote.bareDir, pollSeconds: 3600 }, nats: { servers: [nats.url] }, http: { host: "127.0.0.1", port: 0 }, stateDir }));
     const first = make();
     await first.start();
-    // No agent reports, so only the first wave is published: enough hosts to share resources.
-    await waitFor(() => first.fleet.desired.size >= 2, { message: "first wave published" });
+    // No agent reports, so only the first wave is published (the database, NFS and lookaside
+    // hosts): enough to share resources. Counted at head's revision, since kf-desired holds the
+    // earlier tests' catalogs from the start.
+    const atHead = () => [...first.fleet.desired.values()].filter((c) => c.revision === first.fleet.lastGood?.sha).length;
+    await waitFor(() => atHead() >= 3, { message: "first wave published" });
     await first.stop();
     const generations = new Map([...first.fleet.desired].map(([h, c]) => [h, c.generation]));
 

@@ -2,6 +2,7 @@
 // (meta.json beside it): the entry, the command's chunk and every chunk they import statically.
 // test/agent-bundle.test.ts checks what the agent's hold; bench/agent-footprint.mjs loads the
 // same Node built-ins in a bare node for the floor under the agent's resident memory.
+import { isBuiltin } from "node:module";
 
 /**
  * The chunks `koji-fleet <command>` loads (`entryPoint`: the command's source, e.g.
@@ -20,7 +21,7 @@ export function commandClosure(metafile, entryPoint) {
     if (chunks.has(file)) continue;
     chunks.add(file);
     for (const i of outputs[file].imports) {
-      if (i.external) builtins.add(i.path.replace(/^node:/, ""));
+      if (i.external && isBuiltin(i.path)) builtins.add(i.path.replace(/^node:/, ""));
       else if (i.kind === "import-statement" && outputs[i.path]) queue.push(i.path);
     }
   }

@@ -16,23 +16,21 @@ const tmp = useTmpDirs();
 let out: string;
 /** The source files (repository paths, node_modules/… for packages) in the agent's chunks, and the Node built-ins they name. */
 let agent: { inputs: string[]; builtins: string[] };
-let agentInputs: string[];
 beforeAll(async () => {
   out = await tmp("kf-agent-bundle-");
   await promisify(execFile)(process.execPath, [join(REPO, "packaging/bundle.mjs"), "--outdir", out], { cwd: REPO });
   agent = commandClosure(JSON.parse(await readFile(join(out, "meta.json"), "utf8")) as Metafile, "cli/commands/agent.ts");
-  agentInputs = agent.inputs;
 }, 120_000);
 
 describe("the agent process loads only the agent's code (the RPM's bundle)", () => {
   it("of this repository: agent/, shared/, and of cli/ the entry, the command table, the daemon runner and the agent command", () => {
-    const own = agentInputs.filter((i) => !i.startsWith("node_modules/"));
+    const own = agent.inputs.filter((i) => !i.startsWith("node_modules/"));
     expect(own.filter((i) => !/^(agent|shared)\//.test(i)).sort()).toEqual(["cli/command.ts", "cli/commands.ts", "cli/commands/agent.ts", "cli/daemon.ts", "cli/main.ts"]);
     expect(own).toEqual(expect.arrayContaining(["agent/agent.ts", "agent/kinds/index.ts", "shared/protocol.ts"]));
   });
 
   it("of the packages: NATS, TypeBox, yaml (agent.yaml) and pino, with what they import; no Ajv, fastify, simple-git or node-forge", () => {
-    const packages = new Set(agentInputs.map((i) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i)?.[1]).filter((p) => p !== undefined));
+    const packages = new Set(agent.inputs.map((i) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i)?.[1]).filter((p) => p !== undefined));
     expect([...packages].sort()).toEqual([
       "@nats-io/jetstream", "@nats-io/kv", "@nats-io/nats-core", "@nats-io/nkeys", "@nats-io/nuid", "@nats-io/transport-node", // NATS
       "@pinojs/redact", "@sinclair/typebox", "atomic-sleep", "on-exit-leak-free", "pino", "pino-std-serializers", "quick-format-unescaped",

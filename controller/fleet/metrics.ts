@@ -63,6 +63,9 @@ export function renderMetrics(families: readonly MetricFamily[]): string {
 /** Seconds: from a commit to a host having it, typically seconds to an hour. */
 export const LATENCY_BUCKETS = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
 
+/** Seconds: a rollout, from a few hosts' tenth of a second to a 10,000-host farm's hour. */
+export const ROLLOUT_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] as const;
+
 /** Seconds: one stage of a revision in the controller, from milliseconds (a local git) to a minute. */
 export const STAGE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 
@@ -106,7 +109,7 @@ export class MetricsObserver {
   readonly commitToHealthy = new Histogram();
   readonly stages = new Map<RevisionStage, Histogram>(REVISION_STAGES.map((stage) => [stage, new Histogram(STAGE_BUCKETS)]));
   /** From a rollout's start until every host it changed has applied its catalog and is Ready. */
-  readonly rolloutDuration = new Histogram();
+  readonly rolloutDuration = new Histogram(ROLLOUT_BUCKETS);
   gitSyncFailures = 0;
   /** Set by the controller: whether its NATS connection is up. */
   natsConnected: (() => boolean) | null = null;

@@ -129,10 +129,12 @@ export class Reconciler {
 
   /** The steps of one revision, in order. `again`: the revision in force, compiled again (not a new acceptance). */
   private async apply(revision: RevisionInfo, put: PutCatalog, { again = false } = {}): Promise<ReconcileOutcome> {
-    const loaded = await this.timed("load", () => this.fleetFiles.load(revision));
+    // A recompile of the revision in force is no new revision: its stages are not timed.
+    const timed = again ? <T>(_: RevisionStage, fn: () => Promise<T>) => fn() : this.timed.bind(this);
+    const loaded = await timed("load", () => this.fleetFiles.load(revision));
     if (!loaded.ok) return this.reject(revision, loaded.errors);
     this.fleet = loaded.fleet;
-    const { held, plan } = await this.timed("compile", async () => {
+    const { held, plan } = await timed("compile", async () => {
       const held = await this.holdPinned(revision.sha, compileFleet(loaded.fleet, this.d.compileOptions(), this.memo, this.interner()));
       return { held, plan: this.plan(revision.sha, held) };
     });

@@ -211,6 +211,31 @@ describe("rollout driver", () => {
     }
   });
 
+  it("the revision in force compiled again without a changed catalog leaves the rollout under way, its start kept", async () => {
+    vi.useFakeTimers();
+    try {
+      const { state, driver, waves, report, advance } = farm();
+      for (const c of SEED) report(at(c, 1, "v1"));
+      const r2 = SEED.map((c) => at(c, 2, "v2"));
+      driver.start("r2", r2, SETTINGS);
+      await vi.advanceTimersByTimeAsync(0);
+      const underWay = driver.current;
+      advance(5_000);
+      driver.start("r2", [], SETTINGS); // a new CRL, a gate that opened nothing
+      await vi.advanceTimersByTimeAsync(0);
+      expect(driver.current).toBe(underWay);
+      expect(underWay?.phase).toBe("Progressing");
+      for (const [i, hosts] of [[0, 1], [2], [3]].entries()) {
+        await vi.waitFor(() => expect(waves).toHaveLength(1 + i));
+        for (const h of hosts) report(r2[h]!);
+      }
+      await vi.waitFor(() => expect(underWay?.phase).toBe("Complete"));
+      expect(fleetMetrics(state).rolloutDuration.value()).toMatchObject({ count: 1, sum: 5 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("hosts whose new catalog only changes a file's text release their dependents at once; one that refreshes a service keeps the gate", async () => {
     vi.useFakeTimers();
     try {

@@ -84,6 +84,10 @@ export class RolloutDriver {
 
   /** A new revision's changed catalogs, with its settings; supersedes a rollout still in progress. */
   start(revision: string, catalogs: readonly Catalog[], settings: RolloutSettings): void {
+    // The revision in force compiled again (a new CRL, a Koji gate, a pin) without changing a
+    // catalog: the rollout under way goes on, its hosts still waited for and its start kept.
+    const r = this.current;
+    if (catalogs.length === 0 && r?.revision === revision && (r.phase === "Progressing" || r.phase === "Halted")) return;
     if (this.current && (this.current.phase === "Progressing" || this.current.phase === "Halted")) this.current.phase = "Superseded";
     this.pending = new Map(catalogs.map((c) => [c.host, c]));
     this.roleDependencies = settings.roleDependencies;
@@ -170,7 +174,7 @@ export class RolloutDriver {
     for (const [host, message] of s.waiting) this.d.state.waiting.set(host, { message, since });
     if (s.complete) {
       r.phase = "Complete";
-      fleetMetrics(this.d.state).rolloutDuration.observe((this.d.clock().getTime() - Date.parse(r.startedAt)) / 1000);
+      fleetMetrics(this.d.state).rolloutDuration.observe(Math.max(0, this.d.clock().getTime() - Date.parse(r.startedAt)) / 1000);
       this.emit("rollout-completed", "info", `rollout of ${r.revision.slice(0, 12)} complete: ${r.targets.length} host(s) at the new revision`);
       return;
     }

@@ -159,7 +159,10 @@ describe("koji-fleet status, hosts, events, rollout", { timeout: 90_000 }, () =>
     expect(r.stdout).toMatch(/^phase: +Complete$/m);
     const json = await run(["rollout", "status", "--json", ...api()]);
     expect(json.code).toBe(0);
-    valid("Rollout", JSON.parse(json.stdout));
+    const view = JSON.parse(json.stdout) as { startedAt: string; completedAt: string };
+    valid("Rollout", view);
+    expect(Date.parse(view.completedAt)).toBeGreaterThanOrEqual(Date.parse(view.startedAt));
+    expect(r.stdout).toContain(`completed: ${view.completedAt} (in `);
   });
 
   it("rollout resume/abort of a finished rollout: exit 12 (KF_ERR_CONFLICT)", async () => {

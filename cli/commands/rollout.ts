@@ -6,7 +6,8 @@ import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiA
 
 const usage = `usage: koji-fleet rollout status|resume|abort [--api URL] [--token FILE] [--json]
 
-  status   the current rollout: revision, phase, why it halted, and each host's state
+  status   the current rollout: revision, phase, when it started and (once complete)
+           how long it took, why it halted, and each host's state
            (published, waiting and for whom, or not yet) and the revision its catalog was
            compiled from (a pinned or rolled-back host's is its pin's or the rollback's)
   resume   continue a Halted rollout past the host that failed (needs an admin token
@@ -21,12 +22,24 @@ ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
 
+/** 0.12 s, 3.4 s, 2 min 05 s, 3 h 07 min: a rollout takes from a tenth of a second to hours. */
+export function durationText(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 0.995) return `${s.toFixed(2)} s`;
+  if (s < 9.95) return `${s.toFixed(1)} s`;
+  const total = Math.round(s);
+  if (total < 120) return `${total} s`;
+  const [m, sec] = [Math.floor(total / 60), total % 60];
+  return m < 120 ? `${m} min ${String(sec).padStart(2, "0")} s` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
 function describe(r: RolloutView): string {
   const out = [
     `revision:  ${short(r.revision)}`,
     `phase:     ${phaseText(r.phase)}`,
     `started:   ${r.startedAt}`,
   ];
+  if (r.completedAt) out.push(`completed: ${r.completedAt} (in ${durationText(Date.parse(r.completedAt) - Date.parse(r.startedAt))})`);
   if (r.halt) out.push(`halted:    ${colour.red(r.halt.message)} (since ${r.halt.since})`, "           fix the host, then `koji-fleet rollout resume`, or `koji-fleet rollout abort`");
   if (r.excused.length > 0) out.push(`excused:   ${r.excused.join(", ")}`);
   out.push("");

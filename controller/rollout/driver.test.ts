@@ -192,6 +192,7 @@ describe("rollout driver", () => {
       const r2 = SEED.map((c) => at(c, 2, "v2"));
       driver.start("r2", r2, SETTINGS);
       await vi.advanceTimersByTimeAsync(0);
+      const superseded = driver.current;
       report(r2[0]!);
       advance(5_000);
       const r3 = SEED.map((c) => at(c, 3, "v3"));
@@ -206,9 +207,20 @@ describe("rollout driver", () => {
       await vi.waitFor(() => expect(driver.current?.phase).toBe("Complete"));
       expect(driver.current?.revision).toBe("r3");
       expect(durations.value()).toMatchObject({ count: 1, sum: 40 });
+      // The API's rollout says when it completed; the superseded one never does.
+      expect(Date.parse(driver.current!.completedAt!) - Date.parse(driver.current!.startedAt)).toBe(40_000);
+      expect(superseded?.phase).toBe("Superseded");
+      expect(superseded?.completedAt).toBeUndefined();
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("a revision that changes no catalog makes a rollout complete as it starts, and times nothing", () => {
+    const { state, driver } = farm();
+    driver.start("r9", [], SETTINGS);
+    expect(driver.current).toMatchObject({ phase: "Complete", completedAt: driver.current!.startedAt });
+    expect(fleetMetrics(state).rolloutDuration.value().count).toBe(0);
   });
 
   it("the revision in force compiled again without a changed catalog leaves the rollout under way, its start kept", async () => {

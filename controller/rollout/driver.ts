@@ -91,9 +91,12 @@ export class RolloutDriver {
     if (this.current && (this.current.phase === "Progressing" || this.current.phase === "Halted")) this.current.phase = "Superseded";
     this.pending = new Map(catalogs.map((c) => [c.host, c]));
     this.roleDependencies = settings.roleDependencies;
+    const startedAt = iso(this.d.clock());
     this.current = {
       revision,
-      startedAt: iso(this.d.clock()),
+      startedAt,
+      // Nothing to roll out is complete as it starts (and adds no duration to the metrics).
+      ...(catalogs.length === 0 && { completedAt: startedAt }),
       targets: catalogs.map((c) => this.target(c, settings.roleDependencies, revision)),
       published: {},
       phase: catalogs.length > 0 ? "Progressing" : "Complete",
@@ -173,8 +176,10 @@ export class RolloutDriver {
     this.d.state.waiting.clear();
     for (const [host, message] of s.waiting) this.d.state.waiting.set(host, { message, since });
     if (s.complete) {
+      const now = this.d.clock();
       r.phase = "Complete";
-      fleetMetrics(this.d.state).rolloutDuration.observe(Math.max(0, this.d.clock().getTime() - Date.parse(r.startedAt)) / 1000);
+      r.completedAt = iso(now);
+      fleetMetrics(this.d.state).rolloutDuration.observe(Math.max(0, now.getTime() - Date.parse(r.startedAt)) / 1000);
       this.emit("rollout-completed", "info", `rollout of ${r.revision.slice(0, 12)} complete: ${r.targets.length} host(s) at the new revision`);
       return;
     }

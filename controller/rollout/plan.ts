@@ -24,6 +24,8 @@ export interface RolloutTarget {
 export interface Rollout {
   revision: string;
   startedAt: string;
+  /** When every target was done: set as the phase becomes Complete (the metric's end too). */
+  completedAt?: string;
   targets: RolloutTarget[];
   /** host → when its new catalog was published */
   published: Record<string, string>;

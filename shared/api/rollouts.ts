@@ -11,6 +11,7 @@ export const RolloutSchema = Type.Object(
   {
     revision: Type.String(),
     startedAt: Type.String(),
+    completedAt: Type.Optional(Type.String({ description: "when every host it changed had applied its catalog and was Ready (or was excused), its start when it changed none; absent until then, and for a rollout superseded or aborted" })),
     targets: Type.Array(
       Type.Object({
         host: Type.String(),

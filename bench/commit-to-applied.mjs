@@ -14,7 +14,7 @@ const COMMITS = Number(process.env.KF_BENCH_COMMITS ?? 20);
  * The controller's own timings (its /metrics histograms, read in this process: no request on
  * the event loop the agents share): { stage: { ms, count } }, or null for a baseline without them.
  */
-async function controllerTimings(state) {
+async function controllerTimingsInProcess(state) {
   const { fleetMetrics } = await dist("controller/fleet/metrics.js");
   const m = fleetMetrics(state);
   if (!m.stages) return null;
@@ -47,7 +47,7 @@ async function mode(name, { webhook, pollSeconds }) {
     for (let i = 1; i <= COMMITS; i++) {
       const yaml = seed.replace("topdir: /mnt/koji", `topdir: /mnt/koji-r${i}`);
       const sha = await fleet.remote.commit(`topdir r${i}`, { "fleet.yaml": yaml });
-      const timedBefore = webhook ? await controllerTimings(fleet.controller.fleet) : null;
+      const timedBefore = webhook ? await controllerTimingsInProcess(fleet.controller.fleet) : null;
       const t0 = performance.now();
       const spawnedBefore = children.cwds.length;
       if (webhook) await fleet.hook();
@@ -63,7 +63,7 @@ async function mode(name, { webhook, pollSeconds }) {
       // completes when the last host is also Ready, a moment after it applied.
       if (timedBefore) {
         let d;
-        await waitUntil(async () => (d = timingsBetween(timedBefore, await controllerTimings(fleet.controller.fleet))).rollout.count >= 1, { timeoutMs: 30_000, stepMs: 20, message: "rollout completed" });
+        await waitUntil(async () => (d = timingsBetween(timedBefore, await controllerTimingsInProcess(fleet.controller.fleet))).rollout.count >= 1, { timeoutMs: 30_000, stepMs: 20, message: "rollout completed" });
         stages.push(d);
       }
     }

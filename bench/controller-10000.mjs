@@ -14,7 +14,7 @@
 import { fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { ROOT, controllerTimings, dist, ms, procUsage, run, sleep, stats, table, timingsBetween, waitUntil, writeResult } from "./lib.mjs";
+import { ROOT, controllerTimingsOverHttp, dist, ms, procUsage, run, sleep, stats, table, timingsBetween, waitUntil, writeResult } from "./lib.mjs";
 import { generatedFleet } from "./fleets.mjs";
 import { startControllerFarm } from "./controller-farm.mjs";
 
@@ -128,8 +128,8 @@ export async function main() {
     // Every process of the rig shares this machine's cores: what nats-server and the simulated
     // agents spend per host is time the controller cannot have, whatever it does.
     const rigCpu = async () => ({ controller: (await procUsage(controller.pid)).cpuSeconds, nats: (await procUsage(nats.pid)).cpuSeconds, simulated: (await Promise.all(children.map((c) => procUsage(c.pid)))).reduce((n, u) => n + u.cpuSeconds, 0), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
-    const ctl0 = await procUsage(controller.pid), nats0 = await procUsage(nats.pid), cpu0 = await rigCpu();
-    const timed0 = await controllerTimings(`http://127.0.0.1:${port}`);
+    const cpu0 = await rigCpu();
+    const timed0 = await controllerTimingsOverHttp(`http://127.0.0.1:${port}`);
     const ctlRss = sampleRss(controller.pid);
     const times = [], publishTimes = [], putPhases = [];
     for (let i = 1; i <= CHANGES; i++) {
@@ -142,8 +142,9 @@ export async function main() {
     }
     ctlRss.stop();
     const ctl1 = await procUsage(controller.pid), nats1 = await procUsage(nats.pid), cpu1 = await rigCpu();
-    const timed = timed0 && timingsBetween(timed0, await controllerTimings(`http://127.0.0.1:${port}`));
-    const perHostCpu = Object.fromEntries(Object.keys(cpu1).map((k) => [k, (1000 * (cpu1[k] - cpu0[k])) / (CHANGES * hosts.length)]));
+    const cpuSeconds = Object.fromEntries(Object.keys(cpu1).map((k) => [k, cpu1[k] - cpu0[k]]));
+    const timed = timed0 && timingsBetween(timed0, await controllerTimingsOverHttp(`http://127.0.0.1:${port}`));
+    const perHostCpu = Object.fromEntries(Object.entries(cpuSeconds).map(([k, s]) => [k, (1000 * s) / (CHANGES * hosts.length)]));
     const cores = availableParallelism();
 
     // One heartbeat interval's worth: every host's status put again at once, with a new lastSeen.
@@ -171,8 +172,8 @@ export async function main() {
       [`push -> all ${hosts.length} applied (simulated), median / p95 (ms)`, `${ms(t.median)} / ${ms(t.p95)}`, ""],
       ["controller RSS during the changes, median / max (MB)", `${rss.median.toFixed(0)} / ${rss.max.toFixed(0)}`, "<= 300"],
       ["controller peak RSS, whole run (VmHWM, MB)", ctl1.peakRssMB.toFixed(0), ""],
-      ["controller CPU s during the changes / per change per host (ms)", `${(ctl1.cpuSeconds - ctl0.cpuSeconds).toFixed(1)} / ${((1000 * (ctl1.cpuSeconds - ctl0.cpuSeconds)) / (CHANGES * hosts.length)).toFixed(3)}`, ""],
-      ["nats-server peak RSS MB / CPU s during the changes", `${nats1.peakRssMB.toFixed(0)} / ${(nats1.cpuSeconds - nats0.cpuSeconds).toFixed(1)}`, ""],
+      ["controller CPU s during the changes / per change per host (ms)", `${cpuSeconds.controller.toFixed(1)} / ${perHostCpu.controller.toFixed(3)}`, ""],
+      ["nats-server peak RSS MB / CPU s during the changes", `${nats1.peakRssMB.toFixed(0)} / ${cpuSeconds.nats.toFixed(1)}`, ""],
       ...(timed ? [["  the controller's own timings per change, mean (ms): git fetch / load / compile and plan", ["fetch", "load", "compile"].map((k) => ms(timed[k].ms / Math.max(1, timed[k].count))).join(" / "), ""]] : []),
       ["CPU per change per host (ms): controller / nats-server / simulated agents / this bench", `${perHostCpu.controller.toFixed(3)} / ${perHostCpu.nats.toFixed(3)} / ${perHostCpu.simulated.toFixed(3)} / ${perHostCpu.bench.toFixed(3)}`, ""],
       [`  nats-server and the simulated agents alone, per host / ${cores} cores: no change is applied everywhere in less here, before the controller spends anything (ms)`, ((perHostCpu.nats + perHostCpu.simulated) / cores).toFixed(3), ""],
@@ -182,7 +183,7 @@ export async function main() {
       [`restarted with ${hosts.length} catalogs in kf-desired: ready after (ms); RSS max sampled / VmHWM (MB)`, restart.crashed ? `exited (${restart.crashed})` : `${ms(restart.readyMs)}; ${restart.rssMaxMB.toFixed(0)} / ${restart.peakRssMB.toFixed(0)}`, "<= 300 MB"],
       ["  then a change: all published / all applied after (ms)", restart.crashed ? "-" : `${ms(restart.publishedMs)} / ${ms(restart.appliedMs)}`, ""],
     ]);
-    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, putPhaseMs: puts, putPhases, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: ctl1.cpuSeconds - ctl0.cpuSeconds }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: nats1.cpuSeconds - nats0.cpuSeconds }, cpuMsPerChangePerHost: perHostCpu, cores, controllerTimings: timed, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected, restart });
+    await writeResult(`controller-10000${HOSTS === 10_000 ? "" : `-${HOSTS}`}`, { controllerBin: shown, nodeFlags: flags, hosts: HOSTS, simulated: hosts.length, processes: PROCS, hostsPerConnection: PER_CONN, changePublishedMs: p, publishTimes, publishMsPerHost: p.median / hosts.length, putPhaseMs: puts, putPhases, changeAppliedMs: t, times, controller: { rssDuringChangesMB: rss, peakRssMB: ctl1.peakRssMB, cpuSecondsChanges: cpuSeconds.controller }, natsServer: { peakRssMB: nats1.peakRssMB, cpuSecondsChanges: cpuSeconds.nats }, cpuMsPerChangePerHost: perHostCpu, cores, controllerTimings: timed, heartbeats: { sent: hosts.length, lost: hosts.length - heardCount, putFailed, inApiAfterMs: heartbeatMs }, rejected, restart });
   } finally {
     await Promise.all(children.map((c) => (c.exitCode === null ? ask(c, "stop", "stopped") : null)));
     desiredWatch?.stop();

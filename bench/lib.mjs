@@ -149,11 +149,12 @@ export async function procUsage(pid) {
 }
 
 /**
- * The controller's own timings from its /metrics over HTTP (a controller in its own process) (koji_fleet_revision_stage_seconds by stage, and
- * koji_fleet_rollout_duration_seconds as `rollout`): { stage: { ms, count } }, ms summed since it
- * started. null when the controller has no such series (a baseline older than them).
+ * The controller's own timings, read from the /metrics of a controller in its own process
+ * (koji_fleet_revision_stage_seconds by stage, koji_fleet_rollout_duration_seconds as `rollout`):
+ * { stage: { ms, count } }, ms summed since it started; null when the controller has no such
+ * series (a baseline older than them).
  */
-export async function controllerTimings(apiUrl) {
+export async function controllerTimingsOverHttp(apiUrl) {
   const text = await (await fetch(`${apiUrl}/metrics`)).text();
   const out = {};
   const series = [[/^koji_fleet_revision_stage_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$/gm, (m) => m[2]], [/^koji_fleet_rollout_duration_seconds_(sum|count) (\S+)$/gm, () => "rollout"]];
@@ -168,7 +169,7 @@ export async function controllerTimings(apiUrl) {
   return Object.keys(out).length > 0 ? out : null;
 }
 
-/** What `after` adds to `before` (controllerTimings()), per stage: { stage: { ms, count } }. */
+/** What `after` adds to `before` (controller timings as controllerTimingsOverHttp() gives them), per stage: { stage: { ms, count } }. */
 export function timingsBetween(before, after) {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, { ms: v.ms - (before[k]?.ms ?? 0), count: v.count - (before[k]?.count ?? 0) }]));
 }

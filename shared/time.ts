@@ -28,3 +28,14 @@ export function every(timers: Timers, ms: number, fn: () => void): () => void {
   let cancel = timers.after(ms, tick);
   return () => cancel();
 }
+
+/** 0.12 s, 3.4 s, 2 min 05 s, 3 h 07 min: a rollout takes from a tenth of a second to hours (the CLI and the dashboard say it alike). */
+export function durationText(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 0.995) return `${s.toFixed(2)} s`;
+  if (s < 9.95) return `${s.toFixed(1)} s`;
+  const total = Math.round(s);
+  if (total < 120) return `${total} s`;
+  const [m, sec] = [Math.floor(total / 60), total % 60];
+  return m < 120 ? `${m} min ${String(sec).padStart(2, "0")} s` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}

@@ -94,6 +94,19 @@ describe("packaging/dashboard.mjs", () => {
     expect((await buildDashboardScript({ root })).text).toMatch(/p = "Ready";\n/);
 
     await entry(`import { PHASES, type Phase } from "../../../fleet/phases.js";\nconsole.log(PHASES);`);
-    await expect(buildDashboardScript({ root })).rejects.toThrow(`the dashboard's bundle takes code from outside ${SOURCE_DIR}/: controller/fleet/phases.ts`);
+    await expect(buildDashboardScript({ root })).rejects.toThrow(`the dashboard's bundle takes code from outside ${SOURCE_DIR}/ and shared/'s leaf modules: controller/fleet/phases.ts`);
+  });
+
+  it("takes code from a module of shared/ that imports nothing, not from one that imports", async () => {
+    const root = await tmp("kf-dashshared-");
+    await mkdir(join(root, SOURCE_DIR), { recursive: true });
+    await mkdir(join(root, "shared"), { recursive: true });
+    await writeFile(join(root, "shared/words.ts"), `export const word = (n: number): string => n + " s";\n`);
+    await writeFile(join(root, "shared/more-words.ts"), `import { word } from "./words.js";\nexport const twice = (n: number): string => word(n) + word(n);\n`);
+    await writeFile(join(root, SOURCE_DIR, "main.ts"), `import { word } from "../../../../shared/words.js";\nconsole.log(word(3));\n`);
+    expect((await buildDashboardScript({ root })).text).toContain('n + " s"');
+
+    await writeFile(join(root, SOURCE_DIR, "main.ts"), `import { twice } from "../../../../shared/more-words.js";\nconsole.log(twice(3));\n`);
+    await expect(buildDashboardScript({ root })).rejects.toThrow(/takes code from outside .*: shared\/more-words\.ts \(/);
   });
 });

@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { buildApp } from "../controller/http/app.js";
 import { FleetState } from "../controller/fleet/state.js";
 import type { Catalog, FleetEvent } from "../shared/protocol.js";
+import { durationText } from "../shared/time.js";
 import { TestFleet } from "./support/fleet.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -172,6 +173,14 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.locator('#graph [data-node="cs10-koji-03"]').getAttribute("data-phase")).toBe("Ready");
     await page.waitForSelector('#event-list li[data-event="revision-accepted"]', { timeout: 10_000 });
     expect(await page.evaluate(() => (globalThis as unknown as Marked).__kfNoReload)).toBe(42);
+    // Its rollout completes: the panel says when, and how long it took (the API's two times).
+    const current = () => fleet.api<{ revision: string; phase: string; startedAt: string; completedAt?: string }>("/api/v1/rollouts/current");
+    await expect.poll(async () => (await current()).phase, { timeout: 10_000 }).toBe("Complete");
+    const done = await current();
+    expect(done.revision).toBe(second);
+    const completed = page.locator(`#rollout-body dd[data-completed="${done.completedAt}"]`);
+    await completed.waitFor({ timeout: 10_000 });
+    expect(await completed.textContent()).toMatch(new RegExp(`^\\d+ s ago \\(.+\\), in ${durationText(Date.parse(done.completedAt!) - Date.parse(done.startedAt)).replace(".", "\\.")}$`));
 
     await fleet.push("dashboard test: a typo", { "fleet.yaml": yaml.replace("maxjobs: 10", "maxjobs: seven") });
     await page.waitForSelector("#validation:not([hidden]) .loc", { timeout: 30_000 });

@@ -1,5 +1,6 @@
 import type { RolloutView } from "../../shared/api/rollouts.js";
 import { API } from "../../shared/api/routes.js";
+import { durationText } from "../../shared/time.js";
 import { oneOf, wantsHelp, type Command } from "../command.js";
 import { heldText } from "../held.js";
 import { API_EXIT_HELP, API_OPTIONS_HELP, apiCall, apiOptions, colour, parseApiArgs, phaseText, printJson, short, table } from "../api-client.js";
@@ -21,17 +22,6 @@ is not Halted, or aborting one that is over: exit 12 (KF_ERR_CONFLICT).
 ${API_OPTIONS_HELP}
 
 ${API_EXIT_HELP}`;
-
-/** 0.12 s, 3.4 s, 2 min 05 s, 3 h 07 min: a rollout takes from a tenth of a second to hours. */
-export function durationText(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 0.995) return `${s.toFixed(2)} s`;
-  if (s < 9.95) return `${s.toFixed(1)} s`;
-  const total = Math.round(s);
-  if (total < 120) return `${total} s`;
-  const [m, sec] = [Math.floor(total / 60), total % 60];
-  return m < 120 ? `${m} min ${String(sec).padStart(2, "0")} s` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
-}
 
 function describe(r: RolloutView): string {
   const out = [

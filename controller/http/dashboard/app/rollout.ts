@@ -1,13 +1,19 @@
-// The current rollout: its state, revision, start and maxUnavailable, the halt reason, and per
+// The current rollout: its state, revision, start, completion and maxUnavailable, the halt reason, and per
 // target host the revision its catalog was compiled from (a pin's or the rollback's, with its
 // badge, when not the rollout's) and whether it is done, applying, waiting (and for whom) or queued.
 import type { HostPhase, HostView, RolloutPhase } from "./api-types.js";
+import { durationText } from "../../../../shared/time.js";
 import { el, replace } from "./dom.js";
 import { ago, badge, heldBadge, short, time } from "./format.js";
 import { state } from "./state.js";
 
 /** A rollout's phase drawn as the host state of the same colour. */
 const ROLLOUT_PHASE: Record<RolloutPhase, HostPhase> = { Progressing: "Progressing", Halted: "Blocked", Complete: "Ready", Aborted: "Failed", Superseded: "Unknown" };
+
+/** "3 min ago (<local time>), in 0.12 s": when the rollout completed and how long it took. */
+function completedText(startedAt: string, completedAt: string): string {
+  return ago(completedAt) + " (" + time(completedAt) + "), in " + durationText(Date.parse(completedAt) - Date.parse(startedAt));
+}
 
 export function renderRollout(): void {
   const r = state.rollout;
@@ -20,6 +26,7 @@ export function renderRollout(): void {
       el("dt", { text: "state" }), el("dd", {}, [badge(ROLLOUT_PHASE[r.phase] || "Unknown", r.phase)]),
       el("dt", { text: "revision" }), el("dd", {}, [el("code", { text: short(r.revision) }), c ? " " + c.message + " \u2014 " + c.author : ""]),
       el("dt", { text: "started" }), el("dd", { text: ago(r.startedAt) + " (" + time(r.startedAt) + ")" }),
+      ...(r.completedAt ? [el("dt", { text: "completed" }), el("dd", { "data-completed": r.completedAt, text: completedText(r.startedAt, r.completedAt) })] : []),
       el("dt", { text: "max unavailable" }), el("dd", { text: String(r.maxUnavailable) }),
     ]),
   ];

@@ -99,14 +99,15 @@ describe("packaging/dashboard.mjs", () => {
 
   it("takes code from a module of shared/ that imports nothing, not from one that imports", async () => {
     const root = await tmp("kf-dashshared-");
+    const shared = `${"../".repeat(4)}shared`; // from the app's folder
     await mkdir(join(root, SOURCE_DIR), { recursive: true });
     await mkdir(join(root, "shared"), { recursive: true });
     await writeFile(join(root, "shared/words.ts"), `export const word = (n: number): string => n + " s";\n`);
     await writeFile(join(root, "shared/more-words.ts"), `import { word } from "./words.js";\nexport const twice = (n: number): string => word(n) + word(n);\n`);
-    await writeFile(join(root, SOURCE_DIR, "main.ts"), `import { word } from "../../../../shared/words.js";\nconsole.log(word(3));\n`);
+    await writeFile(join(root, SOURCE_DIR, "main.ts"), `import { word } from "${shared}/words.js";\nconsole.log(word(3));\n`);
     expect((await buildDashboardScript({ root })).text).toContain('n + " s"');
 
-    await writeFile(join(root, SOURCE_DIR, "main.ts"), `import { twice } from "../../../../shared/more-words.js";\nconsole.log(twice(3));\n`);
+    await writeFile(join(root, SOURCE_DIR, "main.ts"), `import { twice } from "${shared}/more-words.js";\nconsole.log(twice(3));\n`);
     await expect(buildDashboardScript({ root })).rejects.toThrow(/takes code from outside .*: shared\/more-words\.ts \(/);
   });
 });

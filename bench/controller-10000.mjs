@@ -127,7 +127,7 @@ export async function main() {
 
     // Every process of the rig shares this machine's cores: what nats-server and the simulated
     // agents spend per host is time the controller cannot have, whatever it does.
-    const rigCpu = async () => ({ controller: (await procUsage(controller.pid)).cpuSeconds, nats: (await procUsage(nats.pid)).cpuSeconds, simulated: (await Promise.all(children.map((c) => procUsage(c.pid)))).reduce((n, u) => n + u.cpuSeconds, 0), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+    const rigCpu = async () => ({ controller: (await procUsage(controller.pid)).cpuSeconds, nats: (await procUsage(nats.pid)).cpuSeconds, simulated: (await Promise.all(children.map((c) => procUsage(c.pid)))).reduce((n, u) => n + u.cpuSeconds, 0), bench: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage()) });
     const cpu0 = await rigCpu();
     const timed0 = await controllerTimingsOverHttp(`http://127.0.0.1:${port}`);
     const ctlRss = sampleRss(controller.pid);

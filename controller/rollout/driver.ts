@@ -88,7 +88,7 @@ export class RolloutDriver {
     // catalog: the rollout under way goes on, its hosts still waited for and its start kept.
     const r = this.current;
     if (catalogs.length === 0 && r?.revision === revision && (r.phase === "Progressing" || r.phase === "Halted")) return;
-    if (this.current && (this.current.phase === "Progressing" || this.current.phase === "Halted")) this.current.phase = "Superseded";
+    if (r && (r.phase === "Progressing" || r.phase === "Halted")) r.phase = "Superseded";
     this.pending = new Map(catalogs.map((c) => [c.host, c]));
     this.roleDependencies = settings.roleDependencies;
     const startedAt = iso(this.d.clock());
